@@ -1,0 +1,148 @@
+"""`OptionChain`: one snapshot of an option chain as numpy columns, the engine's input.
+
+One row per contract (a call and a put at the same strike and expiry are two rows).
+Units: prices and strikes in USD per share, `iv` as a decimal (0.175 = 17.5%),
+open interest and volume in contracts, `settle_time` in Unix seconds (UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import numpy as np
+
+DEFAULT_MULTIPLIER = 100.0
+
+_FLOAT_COLUMNS = ("strike", "settle_time", "iv", "open_interest", "volume", "bid", "ask",
+                  "prev_open_interest", "multiplier")
+
+
+@dataclass(frozen=True, eq=False)
+class OptionChain:
+    """A chain snapshot: spot, time, and per-contract columns of equal length.
+
+    Attributes:
+        symbol: underlying as users type it ("SPX", not "_SPX" or "^SPX").
+        spot: underlying price, USD.
+        as_of: snapshot time, timezone-aware.
+        root: OCC root per row ("SPXW", "SPX"); str array.
+        expiry: expiration date per row, datetime64[D].
+        settle_time: settlement instant per row, Unix seconds (16:00 New York, 09:30 for AM roots).
+        strike: USD.
+        is_call: bool.
+        iv: implied volatility, decimal; NaN or <= 0 means missing (re-implied from mid later).
+        open_interest, volume: contracts (float64).
+        bid, ask: USD per share; NaN when unknown.
+        prev_open_interest: the previous day's OI when the source knows it, else NaN.
+        multiplier: shares per contract (100 for US equity and index options).
+        source: where the snapshot came from ("file:NAME", "cboe", "demo").
+        notes: free-text remarks from the loader (e.g. a date spelling it repaired).
+    """
+
+    symbol: str
+    spot: float
+    as_of: datetime
+    root: np.ndarray
+    expiry: np.ndarray
+    settle_time: np.ndarray
+    strike: np.ndarray
+    is_call: np.ndarray
+    iv: np.ndarray
+    open_interest: np.ndarray
+    volume: np.ndarray
+    bid: np.ndarray
+    ask: np.ndarray
+    prev_open_interest: np.ndarray
+    multiplier: np.ndarray
+    source: str = "unknown"
+    notes: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.as_of.tzinfo is None:
+            raise ValueError("as_of must be timezone-aware")
+        n = len(self.strike)
+        for name in (*_FLOAT_COLUMNS, "root", "expiry", "is_call"):
+            column = getattr(self, name)
+            if len(column) != n:
+                raise ValueError(f"column {name!r} has {len(column)} rows, expected {n}")
+
+    def __len__(self) -> int:
+        return len(self.strike)
+
+    def take(self, index: np.ndarray) -> OptionChain:
+        """Rows selected by a boolean mask or integer index, as a new chain."""
+        columns = {name: getattr(self, name)[index]
+                   for name in (*_FLOAT_COLUMNS, "root", "expiry", "is_call")}
+        return replace(self, **columns)
+
+    def with_open_interest(self, open_interest: np.ndarray) -> OptionChain:
+        """Same chain with OI replaced (used by tests and OI-scaling properties)."""
+        return replace(self, open_interest=np.asarray(open_interest, dtype=np.float64))
+
+    def with_spot(self, spot: float) -> OptionChain:
+        return replace(self, spot=float(spot))
+
+    def with_prev_open_interest(self, prev: np.ndarray) -> OptionChain:
+        return replace(self, prev_open_interest=np.asarray(prev, dtype=np.float64))
+
+    @property
+    def expirations(self) -> list[str]:
+        """Distinct expiration dates, ISO strings, ascending."""
+        return [str(d) for d in np.unique(self.expiry)]
+
+
+def build_chain(
+    *,
+    symbol: str,
+    spot: float,
+    as_of: datetime,
+    root: np.ndarray | list[str],
+    expiry: np.ndarray | list,
+    strike: np.ndarray | list[float],
+    is_call: np.ndarray | list[bool],
+    iv: np.ndarray | list[float],
+    open_interest: np.ndarray | list[float],
+    volume: np.ndarray | list[float] | None = None,
+    bid: np.ndarray | list[float] | None = None,
+    ask: np.ndarray | list[float] | None = None,
+    prev_open_interest: np.ndarray | list[float] | None = None,
+    multiplier: float | np.ndarray = DEFAULT_MULTIPLIER,
+    source: str = "unknown",
+    notes: tuple[str, ...] = (),
+) -> OptionChain:
+    """Build a chain from columns, filling optional ones and computing settlement times.
+
+    Raises:
+        ValueError: columns of unequal length or a naive `as_of`.
+    """
+    from gex_mcp.engine.calendar import settlement_times
+
+    n = len(strike)
+
+    def floats(values, default: float) -> np.ndarray:
+        if values is None:
+            return np.full(n, default, dtype=np.float64)
+        return np.asarray(values, dtype=np.float64)
+
+    roots = np.asarray(root, dtype=str)
+    expiries = np.asarray(expiry, dtype="datetime64[D]")
+    return OptionChain(
+        symbol=symbol,
+        spot=float(spot),
+        as_of=as_of,
+        root=roots,
+        expiry=expiries,
+        settle_time=settlement_times(expiries, roots),
+        strike=floats(strike, np.nan),
+        is_call=np.asarray(is_call, dtype=bool),
+        iv=floats(iv, np.nan),
+        open_interest=floats(open_interest, 0.0),
+        volume=floats(volume, 0.0),
+        bid=floats(bid, np.nan),
+        ask=floats(ask, np.nan),
+        prev_open_interest=floats(prev_open_interest, np.nan),
+        multiplier=floats(np.broadcast_to(multiplier, (n,)), DEFAULT_MULTIPLIER),
+        source=source,
+        notes=notes,
+    )

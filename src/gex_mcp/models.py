@@ -1,0 +1,214 @@
+"""Response models, one per contract shape of the guide, shared by MCP, CLI and REST.
+
+Field names follow `spec/gex-dashboard-api-guide.txt`; extra fields (flip status,
+crossings, units, data quality, provenance) are additions, never renames.
+All numbers are finite: a value that cannot be determined is null with a reason.
+Units: GEX in USD of dealer delta per 1% spot move; DEX in USD of delta; VEX in USD
+of delta per vol point; CHEX in USD of delta per calendar day; prices in USD.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FlipStatus = Literal["ok", "no_crossing", "ill_determined", "no_data"]
+Regime = Literal["positive_gamma", "negative_gamma", "neutral", "unknown"]
+DealerModel = Literal["long_calls_short_puts", "short_all"]
+
+
+class DataQuality(BaseModel):
+    """How the input chain was cleaned before analysis (counts of contracts)."""
+
+    contracts_total: int = Field(description="Contracts in the snapshot.")
+    contracts_used: int = Field(description="Contracts that entered the sums.")
+    expired_dropped: int = Field(0, description="Rows already settled at as_of, dropped.")
+    iv_reimplied: int = Field(0, description="Rows whose missing IV was implied from the bid/ask mid.")
+    iv_missing_skipped: int = Field(0, description="Rows with open interest but no usable IV, skipped.")
+    zero_open_interest: int = Field(0, description="Rows with zero OI (contribute nothing).")
+    filtered_min_oi: int = Field(0, description="Rows below the min_oi filter.")
+    notes: list[str] = Field(default_factory=list, description="Loader and engine remarks.")
+
+
+class Provenance(BaseModel):
+    """Where and when an answer comes from. Present on every response."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    symbol: str = Field(description="Underlying symbol, e.g. 'SPY' or 'SPX'.")
+    underlying_price: float = Field(description="Spot price used, USD.")
+    as_of: datetime = Field(description="Snapshot time of the chain, ISO-8601 with offset.")
+    source: str = Field(description="Data source: cboe, flashalpha, file:<name> or demo.")
+    is_demo: bool = Field(False, description="True when the numbers come from the synthetic demo market.")
+    stale: bool = Field(False, description="True when upstream failed and a cached answer is served.")
+    stale_age_seconds: float | None = Field(None, description="Age of the stale answer, seconds.")
+    stale_reason: str | None = Field(None, description="Why the answer is stale.")
+    expiration: str | None = Field(None, description="Expiration filter (YYYY-MM-DD), null = all.")
+    dealer_model: DealerModel = Field("long_calls_short_puts", description="Dealer positioning assumed.")
+
+
+class FlipInfo(BaseModel):
+    """Gamma flip: spot where total dealer gamma (re-priced, IV fixed) crosses zero."""
+
+    gamma_flip: float | None = Field(description="Flip price, USD; null when not determined.")
+    gamma_flip_status: FlipStatus = Field(description="ok, no_crossing, ill_determined or no_data.")
+    gamma_flip_reason: str | None = Field(None, description="Why the flip is null, when it is.")
+    gamma_flip_crossings: list[float] = Field(
+        default_factory=list, description="Every zero crossing found in the searched range, USD.")
+    flip_search_range: tuple[float, float] | None = Field(
+        None, description="Spot range searched for crossings, USD.")
+
+
+class GexStrike(BaseModel):
+    strike: float
+    call_gex: float = Field(description="Dealer call gamma exposure, USD per 1% move.")
+    put_gex: float = Field(description="Dealer put gamma exposure, USD per 1% move.")
+    net_gex: float = Field(description="call_gex + put_gex, USD per 1% move.")
+    call_oi: int
+    put_oi: int
+    call_volume: int
+    put_volume: int
+    call_oi_change: int | None = Field(description="Day-over-day call OI change; null when unknown.")
+    put_oi_change: int | None = Field(description="Day-over-day put OI change; null when unknown.")
+
+
+class GexResponse(Provenance, FlipInfo):
+    """Per-strike gamma exposure (the guide's /v1/exposure/gex)."""
+
+    net_gex: float = Field(description="Total dealer GEX, USD per 1% move.")
+    net_gex_label: str = Field(description="net_gex in short form, e.g. '1.85B'.")
+    call_gex: float = Field(description="Total call GEX, USD per 1% move.")
+    put_gex: float = Field(description="Total put GEX, USD per 1% move.")
+    min_oi: int = Field(0, description="Strikes with call+put OI below this were omitted.")
+    strikes: list[GexStrike]
+    data_quality: DataQuality
+
+
+class GreekStrike(BaseModel):
+    strike: float
+    call: float
+    put: float
+    net: float
+
+
+class DexStrike(BaseModel):
+    strike: float
+    call_dex: float
+    put_dex: float
+    net_dex: float
+
+
+class VexStrike(BaseModel):
+    strike: float
+    call_vex: float
+    put_vex: float
+    net_vex: float
+
+
+class ChexStrike(BaseModel):
+    strike: float
+    call_chex: float
+    put_chex: float
+    net_chex: float
+
+
+class DexResponse(Provenance):
+    """Per-strike dealer delta exposure, USD of delta (the guide's /v1/exposure/dex)."""
+
+    net_dex: float
+    net_dex_label: str
+    strikes: list[DexStrike]
+    data_quality: DataQuality
+
+
+class VexResponse(Provenance):
+    """Per-strike dealer vanna exposure, USD of delta per vol point (/v1/exposure/vex)."""
+
+    net_vex: float
+    net_vex_label: str
+    vex_interpretation: str
+    strikes: list[VexStrike]
+    data_quality: DataQuality
+
+
+class ChexResponse(Provenance):
+    """Per-strike dealer charm exposure, USD of delta per calendar day (/v1/exposure/chex)."""
+
+    net_chex: float
+    net_chex_label: str
+    chex_interpretation: str
+    strikes: list[ChexStrike]
+    data_quality: DataQuality
+
+
+class LevelsResponse(Provenance, FlipInfo):
+    """Key price levels (the guide's /v1/exposure/levels), USD; null when absent."""
+
+    call_wall: float | None = Field(description="Strike of largest call GEX (resistance).")
+    put_wall: float | None = Field(description="Strike of most negative put GEX (support).")
+    max_positive_gamma: float | None = Field(description="Strike of largest net GEX.")
+    max_negative_gamma: float | None = Field(description="Strike of most negative net GEX.")
+    highest_oi_strike: float | None = Field(description="Strike with the largest call+put OI.")
+    zero_dte_magnet: float | None = Field(
+        description="Strike of largest |net GEX| among options expiring today; null when none.")
+
+
+class HedgeEstimate(BaseModel):
+    """Dealer re-hedge for a spot move, from re-priced dealer delta (IV fixed)."""
+
+    spot_move_pct: float = Field(description="Assumed move, percent (+1 or -1).")
+    new_spot: float = Field(description="Spot after the move, USD.")
+    dealer_shares_to_trade: float = Field(description="Shares dealers must trade; + buy, - sell.")
+    direction: Literal["buy", "sell", "none"]
+    notional_usd: float = Field(description="|shares| x new spot, USD.")
+
+
+class ExpiryExposure(BaseModel):
+    """GEX of one expiration."""
+
+    expiration: str
+    days_to_expiry: float = Field(description="Calendar days from as_of to settlement.")
+    kind: Literal["0dte", "weekly", "monthly", "quarterly", "leaps", "other"]
+    net_gex: float
+    net_gex_label: str
+    share_of_total_pct: float = Field(
+        description="|net GEX of this expiry| / sum over expiries of |net GEX|, percent.")
+    top_strike: float | None = Field(description="Strike of largest |net GEX| in this expiry.")
+    open_interest: int
+
+
+class OIMover(BaseModel):
+    strike: float
+    call_oi_change: int
+    put_oi_change: int
+    total_abs_change: int
+
+
+class SummaryResponse(Provenance, FlipInfo):
+    """Regime, totals, interpretation and hedging (the guide's /v1/exposure/summary)."""
+
+    gamma_regime: Regime
+    regime_reason: str
+    distance_to_flip_pct: float | None = Field(description="(spot - flip) / spot x 100.")
+    distance_to_flip_points: float | None = Field(description="spot - flip, USD.")
+    net_gex: float
+    net_gex_label: str
+    net_dex: float
+    net_dex_label: str
+    net_vex: float
+    net_vex_label: str
+    net_chex: float
+    net_chex_label: str
+    interpretation: str
+    interpretation_detail: dict[str, str] = Field(description="gamma, vanna and charm in words.")
+    dealer_hedge_up_1pct: HedgeEstimate
+    dealer_hedge_down_1pct: HedgeEstimate
+    zero_dte_net_gex: float | None = Field(description="Net GEX of options expiring today; null when none.")
+    zero_dte_pct_of_total: float | None
+    call_wall: float | None
+    put_wall: float | None
+    expiry_breakdown: list[ExpiryExposure]
+    top_oi_movers: list[OIMover] = Field(description="Largest |OI change| strikes; empty when unknown.")
+    data_quality: DataQuality

@@ -1,0 +1,46 @@
+"""Settings: the only module that reads the environment.
+
+Every field is read from an environment variable (names below) or a `.env` file in the
+working directory; front ends build `Settings()` once and pass values down explicitly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SourceName = Literal["cboe", "flashalpha", "file", "demo"]
+
+DEFAULT_DATA_DIR = Path.home() / ".gex-mcp"
+
+
+class Settings(BaseSettings):
+    """gex-mcp configuration (environment variable in brackets)."""
+
+    model_config = SettingsConfigDict(env_prefix="GEX_", env_file=".env", extra="ignore")
+
+    source: SourceName = Field("cboe", description="Data source [GEX_SOURCE]: cboe, flashalpha, file or demo.")
+    flashalpha_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("FLASHALPHA_API_KEY", "GEX_FLASHALPHA_API_KEY"),
+        description="FlashAlpha API key [FLASHALPHA_API_KEY]; needed only for source flashalpha.",
+    )
+    data_dir: Path = Field(DEFAULT_DATA_DIR, description="Cache and history folder [GEX_DATA_DIR].")
+    chains_dir: Path | None = Field(None, description="Folder of snapshot files for source file [GEX_CHAINS_DIR].")
+    cboe_base_url: str = Field("https://cdn.cboe.com", description="CBOE base URL [GEX_CBOE_BASE_URL].")
+    flashalpha_base_url: str = Field(
+        "https://lab.flashalpha.com", description="FlashAlpha base URL [GEX_FLASHALPHA_BASE_URL].")
+    cache_ttl: float = Field(60.0, ge=0, description="Seconds a fetched chain stays fresh [GEX_CACHE_TTL].")
+    rate: float = Field(0.04, ge=-0.05, le=0.5, description="Risk-free rate, decimal [GEX_RATE].")
+    dividend_yield: float = Field(0.0, ge=0, le=0.5, description="Dividend yield, decimal [GEX_DIVIDEND_YIELD].")
+    dealer_model: Literal["long_calls_short_puts", "short_all"] = Field(
+        "long_calls_short_puts", description="Dealer positioning model [GEX_DEALER_MODEL].")
+    http_timeout: float = Field(10.0, gt=0, description="Upstream timeout, seconds [GEX_HTTP_TIMEOUT].")
+    http_retries: int = Field(2, ge=0, le=10, description="Retries on timeouts and 5xx [GEX_HTTP_RETRIES].")
+    flashalpha_daily_budget: int = Field(
+        5, ge=0, description="FlashAlpha requests allowed per UTC day [GEX_FLASHALPHA_DAILY_BUDGET].")
+    cboe_daily_budget: int = Field(
+        5000, ge=0, description="CBOE requests allowed per UTC day [GEX_CBOE_DAILY_BUDGET].")
