@@ -1,0 +1,93 @@
+"""One call from a chain to everything the product reports: `analyze_chain`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gex_mcp.engine.breakdown import ExpiryGex, OIMove, gex_by_expiry, top_oi_movers
+from gex_mcp.engine.chain import OptionChain
+from gex_mcp.engine.exposure import (
+    ContractExposures,
+    StrikeExposures,
+    contract_exposures,
+    contract_greeks,
+    strike_exposures,
+)
+from gex_mcp.engine.flip import DEFAULT_RANGE_PCT, GammaFlip, find_gamma_flip
+from gex_mcp.engine.hedging import Hedge, dealer_delta_shares, estimate_hedge
+from gex_mcp.engine.levels import Levels, find_levels
+from gex_mcp.engine.prepare import PreparedChain, prepare_chain
+from gex_mcp.engine.regime import NEUTRAL_BAND_PCT, RegimeCall, classify_regime
+
+
+@dataclass(frozen=True, eq=False)
+class ChainAnalysis:
+    """Every computed quantity for one chain, spot and parameter set."""
+
+    prepared: PreparedChain
+    contracts: ContractExposures
+    strikes: StrikeExposures
+    flip: GammaFlip
+    levels: Levels
+    regime: RegimeCall
+    hedge_up: Hedge
+    hedge_down: Hedge
+    expiries: list[ExpiryGex]
+    oi_movers: list[OIMove]
+
+    @property
+    def totals(self) -> dict[str, float]:
+        """Net and per-side totals, USD (see exposure.py for units)."""
+        s = self.strikes
+        return {
+            "call_gex": float(s.call_gex.sum()), "put_gex": float(s.put_gex.sum()),
+            "net_gex": float(self.contracts.gex.sum()), "net_dex": float(self.contracts.dex.sum()),
+            "net_vex": float(self.contracts.vex.sum()), "net_chex": float(self.contracts.chex.sum()),
+        }
+
+    @property
+    def zero_dte_net_gex(self) -> float | None:
+        today = self.prepared.expiry == self.prepared.today
+        return float(self.contracts.gex[today].sum()) if today.any() else None
+
+
+def analyze_chain(
+    chain: OptionChain,
+    *,
+    rate: float = 0.0,
+    dividend_yield: float = 0.0,
+    dealer_model: str = "long_calls_short_puts",
+    expiration: str | np.datetime64 | None = None,
+    min_oi: float = 0.0,
+    flip_range_pct: float = DEFAULT_RANGE_PCT,
+    neutral_band_pct: float = NEUTRAL_BAND_PCT,
+) -> ChainAnalysis:
+    """Prepare, price and aggregate a chain; find flip, levels, regime and hedging flows.
+
+    Raises:
+        ValueError: non-positive spot or unknown dealer model.
+    """
+    prepared = prepare_chain(chain, rate=rate, dividend_yield=dividend_yield,
+                             dealer_model=dealer_model, expiration=expiration, min_oi=min_oi)
+    greeks = contract_greeks(prepared)
+    contracts = contract_exposures(prepared, greeks)
+    by_strike = strike_exposures(prepared, contracts)
+    flip = find_gamma_flip(prepared, range_pct=flip_range_pct)
+    shares_now = float(np.sum(prepared.sign * greeks.delta * prepared.open_interest * prepared.multiplier))
+    return ChainAnalysis(
+        prepared=prepared,
+        contracts=contracts,
+        strikes=by_strike,
+        flip=flip,
+        levels=find_levels(prepared, contracts, by_strike),
+        regime=classify_regime(prepared.spot, flip, neutral_band_pct=neutral_band_pct),
+        hedge_up=estimate_hedge(prepared, +1.0, shares_now),
+        hedge_down=estimate_hedge(prepared, -1.0, shares_now),
+        expiries=gex_by_expiry(prepared, contracts),
+        oi_movers=top_oi_movers(prepared),
+    )
+
+
+__all__ = ["ChainAnalysis", "analyze_chain", "dealer_delta_shares"]

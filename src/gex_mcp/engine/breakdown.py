@@ -1,0 +1,89 @@
+"""GEX per expiration, and the strikes whose open interest moved most.
+
+Expiry kinds: "0dte" expires on as_of's New York date; "leaps" more than 365 days out;
+"quarterly" the third Friday of Mar/Jun/Sep/Dec; "monthly" any other third Friday;
+"weekly" everything else. share_of_total = |net GEX of the expiry| / Σ |net GEX of each
+expiry| x 100, so shares add up to 100 even when expiries offset each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gex_mcp.engine.calendar import SECONDS_PER_YEAR
+from gex_mcp.engine.exposure import ContractExposures
+from gex_mcp.engine.prepare import PreparedChain
+
+
+@dataclass(frozen=True)
+class ExpiryGex:
+    expiration: np.datetime64
+    days_to_expiry: float
+    kind: str
+    net_gex: float
+    share_of_total_pct: float
+    top_strike: float | None
+    open_interest: float
+
+
+@dataclass(frozen=True)
+class OIMove:
+    strike: float
+    call_change: float
+    put_change: float
+
+    @property
+    def total_abs(self) -> float:
+        return abs(self.call_change) + abs(self.put_change)
+
+
+def expiry_kind(expiry: np.datetime64, today: np.datetime64, days: float) -> str:
+    """Classify an expiration date (see the module docstring)."""
+    if expiry == today:
+        return "0dte"
+    if days > 365:
+        return "leaps"
+    d = expiry.astype(object)
+    third_friday = d.weekday() == 4 and 15 <= d.day <= 21
+    if third_friday:
+        return "quarterly" if d.month in (3, 6, 9, 12) else "monthly"
+    return "weekly"
+
+
+def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list[ExpiryGex]:
+    """Net GEX, share, top strike and OI per expiration, ascending dates."""
+    if len(prepared) == 0:
+        return []
+    expiries, e_idx = np.unique(prepared.expiry, return_inverse=True)
+    strikes, k_idx = np.unique(prepared.strike, return_inverse=True)
+    n_e, n_k = len(expiries), len(strikes)
+    grid = np.bincount(e_idx * n_k + k_idx, weights=contracts.gex, minlength=n_e * n_k).reshape(n_e, n_k)
+    net = grid.sum(axis=1)
+    oi = np.bincount(e_idx, weights=prepared.open_interest, minlength=n_e)
+    t_by_expiry = np.zeros(n_e)
+    t_by_expiry[e_idx] = prepared.t_years
+    gross = float(np.abs(net).sum())
+    top = np.argmax(np.abs(grid), axis=1)
+    out = []
+    for i, exp in enumerate(expiries):
+        days = float(t_by_expiry[i] * SECONDS_PER_YEAR / 86400.0)
+        top_strike = float(strikes[top[i]]) if grid[i, top[i]] != 0 else None
+        out.append(ExpiryGex(exp, days, expiry_kind(exp, prepared.today, days), float(net[i]),
+                             float(abs(net[i]) / gross * 100.0) if gross > 0 else 0.0,
+                             top_strike, float(oi[i])))
+    return out
+
+
+def top_oi_movers(prepared: PreparedChain, limit: int = 10) -> list[OIMove]:
+    """Strikes with the largest |call OI change| + |put OI change|; empty when unknown."""
+    if len(prepared.change_strike) == 0:
+        return []
+    strikes, idx = np.unique(prepared.change_strike, return_inverse=True)
+    calls = prepared.change_is_call
+    call = np.bincount(idx, weights=np.where(calls, prepared.change_value, 0.0), minlength=len(strikes))
+    put = np.bincount(idx, weights=np.where(calls, 0.0, prepared.change_value), minlength=len(strikes))
+    total = np.abs(call) + np.abs(put)
+    order = np.argsort(-total, kind="stable")[:limit]
+    return [OIMove(float(strikes[i]), float(call[i]), float(put[i])) for i in order if total[i] > 0]

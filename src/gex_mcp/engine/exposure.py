@@ -1,0 +1,140 @@
+"""Per-strike dealer exposures: GEX, DEX, VEX, CHEX.
+
+Per contract, with s the dealer sign (+1 long, -1 short; see `prepare`), OI in
+contracts, m the multiplier (shares per contract) and S the spot in USD:
+
+| Exposure | Formula, per contract | Unit |
+|---|---|---|
+| GEX | s · Γ · OI · m · S² · 0.01 | USD of dealer delta per 1% spot move |
+| DEX | s · Δ · OI · m · S | USD of dealer delta |
+| VEX | s · vanna · OI · m · S · 0.01 | USD of dealer delta per vol point |
+| CHEX | s · charm · OI · m · S / 365 | USD of dealer delta per calendar day |
+
+Per-strike values sum the contracts at that strike over every expiry (and root) kept.
+The GEX convention is SpotGamma's / FlashAlpha's: Γ·S²·0.01 is the dollar change of a
+one-share delta for a 1% move. Under the default dealer model call GEX >= 0 and put GEX <= 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gex_mcp.engine.greeks import Greeks, all_greeks
+from gex_mcp.engine.prepare import PreparedChain
+
+PCT = 0.01
+DAYS_PER_YEAR = 365.0
+
+
+@dataclass(frozen=True)
+class ContractExposures:
+    """Per-contract exposures (same order as the PreparedChain), USD."""
+
+    gex: np.ndarray
+    dex: np.ndarray
+    vex: np.ndarray
+    chex: np.ndarray
+
+
+@dataclass(frozen=True)
+class StrikeExposures:
+    """Exposures summed per strike, ascending strikes; NaN OI change = unknown."""
+
+    strike: np.ndarray
+    call_gex: np.ndarray
+    put_gex: np.ndarray
+    call_dex: np.ndarray
+    put_dex: np.ndarray
+    call_vex: np.ndarray
+    put_vex: np.ndarray
+    call_chex: np.ndarray
+    put_chex: np.ndarray
+    call_oi: np.ndarray
+    put_oi: np.ndarray
+    call_volume: np.ndarray
+    put_volume: np.ndarray
+    call_oi_change: np.ndarray
+    put_oi_change: np.ndarray
+
+    @property
+    def net_gex(self) -> np.ndarray:
+        return self.call_gex + self.put_gex
+
+    @property
+    def net_dex(self) -> np.ndarray:
+        return self.call_dex + self.put_dex
+
+    @property
+    def net_vex(self) -> np.ndarray:
+        return self.call_vex + self.put_vex
+
+    @property
+    def net_chex(self) -> np.ndarray:
+        return self.call_chex + self.put_chex
+
+
+def contract_greeks(prepared: PreparedChain, spot: float | None = None) -> Greeks:
+    """Greeks of every prepared contract at `spot` (default: the chain's spot)."""
+    s = prepared.spot if spot is None else spot
+    return all_greeks(s, prepared.strike, prepared.t_years, prepared.iv, prepared.is_call,
+                      prepared.rate, prepared.dividend_yield)
+
+
+def contract_exposures(prepared: PreparedChain, greeks: Greeks) -> ContractExposures:
+    """Dealer exposures of each contract at the chain's spot (formulas in the module doc)."""
+    spot = prepared.spot
+    shares = prepared.sign * prepared.open_interest * prepared.multiplier
+    return ContractExposures(
+        gex=shares * greeks.gamma * spot * spot * PCT,
+        dex=shares * greeks.delta * spot,
+        vex=shares * greeks.vanna * spot * PCT,
+        chex=shares * greeks.charm * spot / DAYS_PER_YEAR,
+    )
+
+
+def _by_strike(index: np.ndarray, n: int, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    return np.bincount(index, weights=np.where(mask, values, 0.0), minlength=n)
+
+
+def strike_exposures(prepared: PreparedChain, per_contract: ContractExposures) -> StrikeExposures:
+    """Sum contract exposures, OI, volume and OI change per strike."""
+    strikes, inverse = np.unique(prepared.strike, return_inverse=True)
+    n = len(strikes)
+    calls = prepared.is_call
+    puts = ~calls
+
+    def split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _by_strike(inverse, n, values, calls), _by_strike(inverse, n, values, puts)
+
+    call_gex, put_gex = split(per_contract.gex)
+    call_dex, put_dex = split(per_contract.dex)
+    call_vex, put_vex = split(per_contract.vex)
+    call_chex, put_chex = split(per_contract.chex)
+    call_oi, put_oi = split(prepared.open_interest)
+    call_vol, put_vol = split(prepared.volume)
+    call_chg, put_chg = _oi_change_on(strikes, prepared)
+    return StrikeExposures(
+        strike=strikes, call_gex=call_gex, put_gex=put_gex, call_dex=call_dex, put_dex=put_dex,
+        call_vex=call_vex, put_vex=put_vex, call_chex=call_chex, put_chex=put_chex,
+        call_oi=call_oi, put_oi=put_oi, call_volume=call_vol, put_volume=put_vol,
+        call_oi_change=call_chg, put_oi_change=put_chg,
+    )
+
+
+def _oi_change_on(strikes: np.ndarray, prepared: PreparedChain) -> tuple[np.ndarray, np.ndarray]:
+    """OI change per strike of `strikes`, calls and puts; NaN where no previous OI is known."""
+    n = len(strikes)
+    out = []
+    for side in (True, False):
+        rows = prepared.change_is_call == side
+        k = prepared.change_strike[rows]
+        pos = np.searchsorted(strikes, k)
+        pos_clipped = np.minimum(pos, max(n - 1, 0))
+        on_grid = (pos < n) & (strikes[pos_clipped] == k) if n else np.zeros(len(k), bool)
+        total = np.bincount(pos_clipped[on_grid], weights=prepared.change_value[rows][on_grid], minlength=n)
+        seen = np.bincount(pos_clipped[on_grid], minlength=n) > 0
+        out.append(np.where(seen, total, np.nan)[:n])
+    return out[0], out[1]
+

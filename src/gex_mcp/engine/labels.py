@@ -1,0 +1,23 @@
+"""Human labels for dollar amounts: 1_847_293_000 -> "1.85B"."""
+
+from __future__ import annotations
+
+import math
+
+_UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+
+
+def format_amount(value: float | None) -> str:
+    """Short form with two decimals and a K/M/B/T suffix; "n/a" for None or non-finite.
+
+    >>> format_amount(1_847_293_000), format_amount(-144_449_000), format_amount(512.0)
+    ('1.85B', '-144.45M', '512.00')
+    """
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = "-" if value < 0 else ""
+    magnitude = abs(value)
+    for size, suffix in _UNITS:
+        if magnitude >= size * 0.9995:
+            return f"{sign}{magnitude / size:.2f}{suffix}"
+    return f"{sign}{magnitude:.2f}"

@@ -1,0 +1,165 @@
+"""Clean a chain for analysis: drop settled rows, floor time, fill IV, apply filters.
+
+The output `PreparedChain` holds only contracts that contribute to the sums (OI > 0,
+finite positive IV, positive time), plus the dealer sign of each contract, and a
+`Quality` record counting what was dropped and why.
+
+Dealer sign models (the position dealers are assumed to hold):
+- "long_calls_short_puts" (default): +1 for calls, -1 for puts. Customers sell calls
+  (overwriting) and buy puts (protection), so call GEX >= 0 and put GEX <= 0.
+- "short_all": -1 for every contract; dealers sold everything customers hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gex_mcp.engine.calendar import MIN_T_YEARS, NEW_YORK, years_to_expiry
+from gex_mcp.engine.chain import OptionChain
+from gex_mcp.engine.greeks import implied_vol
+
+DEALER_MODELS = ("long_calls_short_puts", "short_all")
+
+
+@dataclass
+class Quality:
+    """Row counts from cleaning (contracts, not strikes)."""
+
+    contracts_total: int = 0
+    contracts_used: int = 0
+    expired_dropped: int = 0
+    iv_reimplied: int = 0
+    iv_missing_skipped: int = 0
+    zero_open_interest: int = 0
+    filtered_min_oi: int = 0
+    filtered_expiration: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedChain:
+    """Contracts ready for pricing; arrays of equal length, all finite."""
+
+    symbol: str
+    spot: float
+    as_of_epoch: float
+    today: np.datetime64
+    expiry: np.ndarray
+    strike: np.ndarray
+    is_call: np.ndarray
+    iv: np.ndarray
+    t_years: np.ndarray
+    open_interest: np.ndarray
+    volume: np.ndarray
+    oi_change: np.ndarray  # per used contract; NaN where the previous OI is unknown
+    change_strike: np.ndarray  # OI changes of every live row (zero OI today included)
+    change_is_call: np.ndarray
+    change_value: np.ndarray  # contracts, finite only (rows with unknown previous OI left out)
+    multiplier: np.ndarray
+    sign: np.ndarray
+    rate: float
+    dividend_yield: float
+    quality: Quality
+
+    def __len__(self) -> int:
+        return len(self.strike)
+
+
+def dealer_sign(is_call: np.ndarray, dealer_model: str) -> np.ndarray:
+    """+1/-1 per contract: the dealer's side under `dealer_model` (see module docstring)."""
+    if dealer_model == "long_calls_short_puts":
+        return np.where(is_call, 1.0, -1.0)
+    if dealer_model == "short_all":
+        return np.full(len(is_call), -1.0)
+    raise ValueError(f"unknown dealer model {dealer_model!r}; expected one of {DEALER_MODELS}")
+
+
+def prepare_chain(
+    chain: OptionChain,
+    *,
+    rate: float = 0.0,
+    dividend_yield: float = 0.0,
+    dealer_model: str = "long_calls_short_puts",
+    expiration: np.datetime64 | str | None = None,
+    min_oi: float = 0.0,
+) -> PreparedChain:
+    """Select the contracts that enter the sums and fill what is missing.
+
+    Steps: drop rows settled at `as_of`; keep only `expiration` when given; floor time at
+    MIN_T_YEARS; drop zero-OI rows; re-imply missing IV from the bid/ask mid (skipped and
+    counted when impossible); drop strikes whose call+put OI is below `min_oi`.
+
+    Raises:
+        ValueError: spot not finite and positive, or an unknown dealer model.
+    """
+    if not (np.isfinite(chain.spot) and chain.spot > 0):
+        raise ValueError(f"spot must be a positive number, got {chain.spot!r}")
+    quality = Quality(contracts_total=len(chain), notes=list(chain.notes))
+    today = np.datetime64(chain.as_of.astimezone(NEW_YORK).date(), "D")
+    t = years_to_expiry(chain.settle_time, chain.as_of)
+    valid = np.isfinite(chain.strike) & (chain.strike > 0) & np.isfinite(t)
+    alive = valid & (t > 0)
+    quality.expired_dropped = int(np.count_nonzero(valid & ~alive))
+    keep = alive
+    if expiration is not None:
+        on_date = chain.expiry == np.datetime64(expiration, "D")
+        quality.filtered_expiration = int(np.count_nonzero(keep & ~on_date))
+        keep = keep & on_date
+    oi = np.nan_to_num(chain.open_interest, nan=0.0)
+    has_oi = oi > 0
+    quality.zero_open_interest = int(np.count_nonzero(keep & ~has_oi))
+    keep = keep & has_oi
+    t = np.maximum(t, MIN_T_YEARS)
+
+    iv = chain.iv.copy()
+    missing = keep & ~(np.isfinite(iv) & (iv > 0))
+    if missing.any():
+        idx = np.flatnonzero(missing)
+        bid, ask = chain.bid[idx], chain.ask[idx]
+        quoted = np.isfinite(bid) & np.isfinite(ask) & (bid >= 0) & (ask > 0) & (ask >= bid)
+        mid = np.where(quoted, 0.5 * (bid + ask), np.nan)
+        implied = implied_vol(mid, chain.spot, chain.strike[idx], t[idx], chain.is_call[idx],
+                              rate, dividend_yield)
+        iv[idx] = implied
+        ok = np.isfinite(implied)
+        quality.iv_reimplied = int(np.count_nonzero(ok))
+        quality.iv_missing_skipped = int(np.count_nonzero(~ok))
+        keep[idx[~ok]] = False
+
+    if min_oi > 0 and keep.any():
+        strikes, inverse = np.unique(chain.strike[keep], return_inverse=True)
+        per_strike = np.bincount(inverse, weights=oi[keep], minlength=len(strikes))
+        big = per_strike[inverse] >= min_oi
+        idx = np.flatnonzero(keep)
+        quality.filtered_min_oi = int(np.count_nonzero(~big))
+        keep[idx[~big]] = False
+
+    prev = chain.prev_open_interest
+    known = (alive if expiration is None else alive & (chain.expiry == np.datetime64(expiration, "D")))
+    known = known & np.isfinite(prev)
+    sel = np.flatnonzero(keep)
+    quality.contracts_used = len(sel)
+    return PreparedChain(
+        symbol=chain.symbol,
+        spot=float(chain.spot),
+        as_of_epoch=chain.as_of.timestamp(),
+        today=today,
+        expiry=chain.expiry[sel],
+        strike=chain.strike[sel],
+        is_call=chain.is_call[sel],
+        iv=iv[sel],
+        t_years=t[sel],
+        open_interest=oi[sel],
+        volume=np.nan_to_num(chain.volume[sel], nan=0.0),
+        oi_change=oi[sel] - prev[sel],
+        change_strike=chain.strike[known],
+        change_is_call=chain.is_call[known],
+        change_value=oi[known] - prev[known],
+        multiplier=chain.multiplier[sel],
+        sign=dealer_sign(chain.is_call[sel], dealer_model),
+        rate=rate,
+        dividend_yield=dividend_yield,
+        quality=quality,
+    )

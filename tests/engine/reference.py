@@ -1,0 +1,49 @@
+"""Slow scalar reference for the engine, written with `math` only, for cross-checks.
+
+Independent of gex_mcp.engine: its own d1/d2, its own normal CDF (math.erf), its own
+loops. Formulas follow Hull / Haug as stated in gex_mcp.engine.greeks.
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def norm_pdf(x: float) -> float:
+    return math.exp(-x * x / 2.0) / math.sqrt(2.0 * math.pi)
+
+
+def norm_cdf(x: float) -> float:
+    return 0.5 * math.erfc(-x / math.sqrt(2.0))
+
+
+def greeks(S: float, K: float, T: float, sigma: float, r: float, q: float, call: bool) -> dict:
+    d1 = (math.log(S / K) + (r - q + sigma * sigma / 2.0) * T) / (sigma * math.sqrt(T))
+    d2 = d1 - sigma * math.sqrt(T)
+    eq = math.exp(-q * T)
+    pdf = norm_pdf(d1)
+    if call:
+        delta = eq * norm_cdf(d1)
+        price = S * eq * norm_cdf(d1) - K * math.exp(-r * T) * norm_cdf(d2)
+    else:
+        delta = -eq * norm_cdf(-d1)
+        price = K * math.exp(-r * T) * norm_cdf(-d2) - S * eq * norm_cdf(-d1)
+    gamma = eq * pdf / (S * sigma * math.sqrt(T))
+    vanna = -eq * pdf * d2 / sigma
+    b = (2.0 * (r - q) * T - d2 * sigma * math.sqrt(T)) / (2.0 * T * sigma * math.sqrt(T))
+    charm = (q * eq * norm_cdf(d1) if call else -q * eq * norm_cdf(-d1)) - eq * pdf * b
+    return {"price": price, "delta": delta, "gamma": gamma, "vanna": vanna, "charm": charm}
+
+
+def exposures_by_strike(rows, S: float, r: float, q: float, sign_model: str = "long_calls_short_puts"):
+    """rows: iterable of (strike, T, sigma, call, oi, multiplier). Returns {strike: dict}."""
+    out: dict[float, dict[str, float]] = {}
+    for K, T, sigma, call, oi, m in rows:
+        g = greeks(S, K, T, sigma, r, q, call)
+        s = (1.0 if call else -1.0) if sign_model == "long_calls_short_puts" else -1.0
+        acc = out.setdefault(K, {"gex": 0.0, "dex": 0.0, "vex": 0.0, "chex": 0.0})
+        acc["gex"] += s * g["gamma"] * oi * m * S * S * 0.01
+        acc["dex"] += s * g["delta"] * oi * m * S
+        acc["vex"] += s * g["vanna"] * oi * m * S * 0.01
+        acc["chex"] += s * g["charm"] * oi * m * S / 365.0
+    return out
