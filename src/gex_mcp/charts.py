@@ -1,0 +1,325 @@
+"""GEX by strike as a PNG bar chart (the guide's "GEX by Strike Bar Chart").
+
+Drawn with matplotlib's object API on the Agg canvas: no pyplot, no global state,
+no window, so renders may run concurrently in threads (one Figure per call).
+Every text that comes from data has its ``$`` escaped, so a symbol or a source
+name can never switch matplotlib into mathtext and fail at draw time.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import datetime
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+
+from gex_mcp.models import GexResponse, LevelsResponse
+
+__all__ = ["render_gex_chart"]
+
+DEFAULT_STRIKES_WINDOW_PCT = 10.0
+DEFAULT_WIDTH_PX = 1400
+DEFAULT_HEIGHT_PX = 700
+DPI = 100
+MIN_WIDTH_PX, MIN_HEIGHT_PX = 600, 300
+MAX_SIZE_PX = 6000
+_DESIGN_W, _DESIGN_H = DEFAULT_WIDTH_PX, DEFAULT_HEIGHT_PX
+_MIN_SCALE, _MAX_SCALE = 0.5, 4.0
+_MAX_ABS_VALUE = 1e300  # far past any market; keeps limit arithmetic below float max
+NO_STRIKES_MESSAGE = "no strikes with open interest in view"
+ZERO_GEX_MESSAGE = "GEX is zero at every strike in view"
+
+# Colours from the guide's example, plus light tints for the call/put components.
+_GREEN = "#16a34a"
+_RED = "#dc2626"
+_CALL_TINT = "#bbf7d0"
+_PUT_TINT = "#fecaca"
+_SPOT_BLUE = "#2563eb"
+_FLIP_AMBER = "#f59e0b"
+_CALL_WALL = "#7c3aed"
+_PUT_WALL = "#0f766e"
+_GREY = "#4b5563"
+
+# Fixed margins in design pixels (DPI = 100 at scale 1), converted to fractions per
+# size, so text never collides with the axes (tight_layout could warn instead).
+_LEFT_PX, _RIGHT_PX, _TOP_PX, _BOTTOM_PX = 85, 270, 88, 55
+
+
+def render_gex_chart(
+    gex: GexResponse,
+    levels: LevelsResponse | None = None,
+    *,
+    strikes_window_pct: float = DEFAULT_STRIKES_WINDOW_PCT,
+    width_px: int = DEFAULT_WIDTH_PX,
+    height_px: int = DEFAULT_HEIGHT_PX,
+) -> bytes:
+    """Net dealer GEX per strike as a PNG, with spot, gamma flip and the walls marked.
+
+    Bars are net GEX (USD per 1% spot move) of each strike within
+    ±``strikes_window_pct`` of spot, green above zero and red below, over light
+    bars of the call and put components. Vertical lines mark spot (blue dashed),
+    the gamma flip (amber) and, when ``levels`` is given, the call and put walls;
+    a level outside the window is drawn as an arrow at the plot edge. The title
+    says how many strikes the window hides; demo data carries a red watermark
+    and stale data a STALE badge.
+
+    Args:
+        gex: Per-strike exposure; its flip is the one drawn.
+        levels: Key levels of the same symbol and snapshot, for the walls; optional.
+        strikes_window_pct: Half-width of the strike window, percent of spot.
+        width_px: Image width in pixels.
+        height_px: Image height in pixels.
+
+    Returns:
+        PNG bytes of exactly ``width_px`` x ``height_px`` pixels.
+
+    Raises:
+        ValueError: If ``strikes_window_pct`` is not a positive finite number, or a
+            size is below MIN_WIDTH_PX x MIN_HEIGHT_PX or above MAX_SIZE_PX.
+    """
+    if not (math.isfinite(strikes_window_pct) and strikes_window_pct > 0):
+        raise ValueError(
+            f"strikes_window_pct must be a positive number of percent, got {strikes_window_pct!r}.")
+    sizes = (("width_px", width_px, MIN_WIDTH_PX), ("height_px", height_px, MIN_HEIGHT_PX))
+    for name, px, low in sizes:
+        if not low <= px <= MAX_SIZE_PX:
+            raise ValueError(f"{name} must be between {low} and {MAX_SIZE_PX} pixels, got {px!r}.")
+
+    # Lay out on a 1400x700 design grid and scale through the dpi, so fonts, margins
+    # and line widths shrink or grow with the image and the layout never breaks.
+    scale = min(max(min(width_px / _DESIGN_W, height_px / _DESIGN_H), _MIN_SCALE), _MAX_SCALE)
+    dpi = DPI * scale
+    # Agg truncates the pixel size to int; the epsilon keeps e.g. 201/100*100 at 201.
+    fig = Figure(figsize=((width_px + 1e-3) / dpi, (height_px + 1e-3) / dpi), dpi=dpi)
+    FigureCanvasAgg(fig)
+    design_w, design_h = width_px / scale, height_px / scale
+    fig.subplots_adjust(
+        left=_LEFT_PX / design_w,
+        right=1 - _RIGHT_PX / design_w,
+        top=1 - _TOP_PX / design_h,
+        bottom=_BOTTOM_PX / design_h,
+    )
+    ax = fig.add_subplot()
+    _draw(fig, ax, gex, levels, strikes_window_pct)
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return buf.getvalue()
+
+
+def _draw(
+    fig: Figure, ax: Axes, gex: GexResponse, levels: LevelsResponse | None, window_pct: float,
+) -> None:
+    spot = gex.underlying_price
+    has_spot = math.isfinite(spot) and spot > 0
+    rows = [s for s in gex.strikes if math.isfinite(s.strike)]
+    if has_spot:
+        lo_bound = spot * (1 - window_pct / 100)
+        hi_bound = spot * (1 + window_pct / 100)
+        rows = [s for s in rows if lo_bound <= s.strike <= hi_bound]
+    else:
+        lo_bound, hi_bound = -math.inf, math.inf
+    hidden = len(gex.strikes) - len(rows)
+
+    strikes = np.array([s.strike for s in rows], dtype=float)
+    net = _finite([s.net_gex for s in rows])
+    calls = _finite([s.call_gex for s in rows])
+    puts = _finite([s.put_gex for s in rows])
+    spacing = _strike_spacing(strikes, spot if has_spot else None)
+
+    handles: list = []
+    if len(rows):
+        ax.bar(strikes, calls, width=0.9 * spacing, color=_CALL_TINT, zorder=1)
+        ax.bar(strikes, puts, width=0.9 * spacing, color=_PUT_TINT, zorder=1)
+        ax.bar(strikes, net, width=0.5 * spacing, color=np.where(net >= 0, _GREEN, _RED), zorder=2)
+        handles += [
+            Patch(color=_GREEN, label="net GEX > 0"),
+            Patch(color=_RED, label="net GEX < 0"),
+            Patch(color=_CALL_TINT, label="call GEX"),
+            Patch(color=_PUT_TINT, label="put GEX"),
+        ]
+    if not np.any(net) and not np.any(calls) and not np.any(puts):
+        message = NO_STRIKES_MESSAGE if not len(rows) else ZERO_GEX_MESSAGE
+        ax.set_yticks([0.0] if len(rows) else [])
+        ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=14,
+                color=_GREY, zorder=7,
+                bbox=dict(boxstyle="round,pad=0.4", facecolor="white", edgecolor="#d1d5db"))
+    ax.axhline(0.0, color="#111827", linewidth=0.8, zorder=3)
+
+    # Each level is drawn as a line when inside the window, else as an arrow at the edge.
+    marks: list[tuple[str, float | None, dict]] = [
+        ("spot", spot if has_spot else None, dict(color=_SPOT_BLUE, linestyle="--", linewidth=1.6)),
+        ("gamma flip", gex.gamma_flip, dict(color=_FLIP_AMBER, linestyle="-", linewidth=2.2)),
+    ]
+    if levels is not None:
+        marks += [
+            ("call wall", levels.call_wall, dict(color=_CALL_WALL, linestyle="-.", linewidth=1.6)),
+            ("put wall", levels.put_wall, dict(color=_PUT_WALL, linestyle="-.", linewidth=1.6)),
+        ]
+    inside: list[tuple[str, float, dict]] = []
+    outside: list[tuple[str, float, dict]] = []
+    for name, value, style in marks:
+        if value is None or not math.isfinite(value):
+            if name == "gamma flip":
+                label = f"flip: n/a ({gex.gamma_flip_status})"
+                handles.append(Line2D([], [], label=label, **style))
+            continue
+        (inside if lo_bound <= value <= hi_bound else outside).append((name, value, style))
+
+    xs = [*strikes.tolist(), *(v for _, v, _ in inside)]
+    if xs:
+        pad = max(spacing, 0.01 * (max(xs) - min(xs)))
+        ax.set_xlim(min(xs) - pad, max(xs) + pad)
+    elif has_spot:
+        ax.set_xlim(lo_bound, hi_bound)
+    for name, value, style in inside:
+        ax.axvline(value, zorder=4, **style)
+        handles.append(Line2D([], [], label=f"{name} {value:,.2f}", **style))
+    _annotate_outside(ax, outside, handles)
+
+    ax.set_xlabel("Strike")
+    ax.set_ylabel("Net GEX (USD per 1% move)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _human(v)))
+    ax.grid(axis="y", color="#e5e7eb", linewidth=0.8, zorder=0)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.legend(handles=handles, loc="upper left", frameon=False, fontsize=10,
+               bbox_to_anchor=(ax.get_position().x1 + 0.01, ax.get_position().y1))
+
+    _draw_titles(fig, ax, gex, len(rows), hidden, window_pct)
+
+
+def _annotate_outside(ax: Axes, outside: list[tuple[str, float, dict]], handles: list) -> None:
+    """Arrow + text at the plot edge for levels beyond the strike window, stacked per side."""
+    lo, hi = ax.get_xlim()
+    sides = ["right" if value > (lo + hi) / 2 else "left" for _, value, _ in outside]
+    rows = max(sides.count("left"), sides.count("right"))
+    if rows:
+        # Headroom above the tallest bar so the edge labels never sit on a bar.
+        y0, y1 = ax.get_ylim()
+        band = 0.08 + 0.07 * (rows - 1)
+        ax.set_ylim(y0, y1 + (y1 - y0) * band / (1 - band))
+    used = {"left": 0, "right": 0}
+    for (name, value, style), side in zip(outside, sides):
+        y = 0.95 - 0.07 * used[side]
+        used[side] += 1
+        x, dx, ha = (1.0, -34, "right") if side == "right" else (0.0, 34, "left")
+        ax.annotate(
+            f"{name} {value:,.2f}", xy=(x, y), xycoords="axes fraction",
+            xytext=(dx, 0), textcoords="offset points", ha=ha, va="center", fontsize=9,
+            color=style["color"], zorder=5,
+            bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="none", alpha=0.85),
+            arrowprops=dict(arrowstyle="->", color=style["color"], linewidth=1.4),
+        )
+        handles.append(Line2D([], [], label=f"{name} {value:,.2f} (off view)", **style))
+
+
+def _draw_titles(
+    fig: Figure, ax: Axes, gex: GexResponse, shown: int, hidden: int, window_pct: float,
+) -> None:
+    left = ax.get_position().x0
+    symbol = _escape(gex.symbol)
+    title = (f"{symbol} net GEX by strike | net {_escape(gex.net_gex_label)} | "
+             f"{_spot_vs_flip(gex)}")
+    fig.text(left, 1 - 22 / _height_px(fig), title, ha="left", va="center",
+             fontsize=14, fontweight="bold", color="#111827")
+
+    parts = [
+        f"as of {_iso(gex.as_of)}",
+        f"source {_escape(gex.source)}",
+        f"view ±{window_pct:g}% of spot: {shown} strikes shown, {hidden} hidden",
+    ]
+    if gex.expiration:
+        parts.append(f"expiry {_escape(gex.expiration)}")
+    if gex.min_oi > 0:
+        parts.append(f"min OI {gex.min_oi:,}")
+    fig.text(left, 1 - 48 / _height_px(fig), "  |  ".join(parts), ha="left", va="center",
+             fontsize=10, color=_GREY)
+
+    badges = []
+    if gex.is_demo:
+        badges.append("DEMO DATA")
+        ax.text(0.5, 0.5, "DEMO DATA", transform=ax.transAxes, ha="center", va="center",
+                fontsize=64, fontweight="bold", color=_RED, alpha=0.13, rotation=18, zorder=6)
+    if gex.stale:
+        badges.append(f"STALE ({_age(gex.stale_age_seconds)})")
+    if badges:
+        fig.text(left, 1 - 72 / _height_px(fig), "   ".join(badges), ha="left", va="center",
+                 fontsize=11, fontweight="bold", color="white",
+                 bbox=dict(boxstyle="round,pad=0.25", facecolor=_RED, edgecolor="none"))
+
+
+def _spot_vs_flip(gex: GexResponse) -> str:
+    spot, flip = gex.underlying_price, gex.gamma_flip
+    if flip is None or not math.isfinite(flip):
+        return f"spot {spot:,.2f}, flip n/a ({gex.gamma_flip_status})"
+    if spot == flip:
+        return f"spot {spot:,.2f} at flip"
+    where = "above" if spot > flip else "below"
+    regime = "positive gamma" if spot > flip else "negative gamma"
+    dist = f" ({(spot - flip) / spot * 100:+.2f}%)" if spot else ""
+    return f"spot {spot:,.2f} {where} flip {flip:,.2f}{dist}: {regime}"
+
+
+def _strike_spacing(strikes: np.ndarray, spot: float | None) -> float:
+    """Median gap between neighbouring strikes; 0.5% of the price for a single strike."""
+    gaps = np.diff(np.unique(strikes))
+    if gaps.size:
+        return float(np.median(gaps))
+    ref = abs(strikes[0]) if strikes.size else (spot or 1.0)
+    return max(0.005 * ref, 1e-6)
+
+
+def _finite(values: list[float]) -> np.ndarray:
+    """Values as floats, non-finite ones as 0, clipped so axis arithmetic cannot overflow."""
+    arr = np.nan_to_num(np.array(values, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.clip(arr, -_MAX_ABS_VALUE, _MAX_ABS_VALUE)
+
+
+def _human(value: float) -> str:
+    """1.2B / 350M / -40M / 12K / 0: short USD amounts for axis ticks; 2e18 beyond T."""
+    mag = abs(value)
+    if not math.isfinite(mag):
+        return str(value)
+    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if mag >= scale:
+            scaled = value / scale
+            if abs(scaled) >= 1000:  # past 999T a suffix stops being short: 2e18
+                exponent = math.floor(math.log10(mag))
+                return f"{value / 10**exponent:.3g}e{exponent}"
+            return f"{scaled:.3g}{suffix}"
+    return f"{value:.3g}" if value else "0"
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "age unknown"
+    s = int(max(seconds, 0))
+    if s < 60:
+        return f"{s}s old"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s old"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m old"
+    return f"{s // 86400}d {s % 86400 // 3600}h old"
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat(timespec="seconds")
+
+
+def _escape(text: str) -> str:
+    return text.replace("$", r"\$")
+
+
+def _height_px(fig: Figure) -> float:
+    """Figure height in design pixels, the unit of the _*_PX margins."""
+    return fig.get_figheight() * DPI

@@ -1,0 +1,189 @@
+"""Tests for the GEX by strike PNG chart; inputs are small hand-made responses."""
+
+from __future__ import annotations
+
+import io
+import math
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from gex_mcp.charts import _human, render_gex_chart
+from gex_mcp.models import DataQuality, GexResponse, GexStrike, LevelsResponse
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+AS_OF = datetime(2025, 6, 13, 15, 45, tzinfo=timezone(timedelta(hours=-4)))
+
+
+def make_strike(strike: float, call_gex: float, put_gex: float) -> GexStrike:
+    return GexStrike(
+        strike=strike, call_gex=call_gex, put_gex=put_gex, net_gex=call_gex + put_gex,
+        call_oi=1_000, put_oi=800, call_volume=50, put_volume=40,
+        call_oi_change=None, put_oi_change=None,
+    )
+
+
+def make_gex(
+    strikes: list[GexStrike] | None = None,
+    *,
+    spot: float = 100.0,
+    flip: float | None = 98.5,
+    flip_status: str = "ok",
+    symbol: str = "SPY",
+    is_demo: bool = False,
+    stale: bool = False,
+) -> GexResponse:
+    """A GexResponse around spot 100: puts below, calls above, flip at 98.5."""
+    if strikes is None:
+        strikes = [make_strike(k, max(k - 95, 0) * 2e7, -max(105 - k, 0) * 2e7)
+                   for k in range(90, 111)]
+    net = sum(s.net_gex for s in strikes)
+    return GexResponse(
+        symbol=symbol, underlying_price=spot, as_of=AS_OF, source="file:test",
+        is_demo=is_demo, stale=stale, stale_age_seconds=312.0 if stale else None,
+        stale_reason="upstream timeout" if stale else None,
+        gamma_flip=flip, gamma_flip_status=flip_status,
+        gamma_flip_reason=None if flip is not None else "net GEX positive everywhere",
+        net_gex=net, net_gex_label=_human(net),
+        call_gex=sum(s.call_gex for s in strikes), put_gex=sum(s.put_gex for s in strikes),
+        strikes=strikes,
+        data_quality=DataQuality(contracts_total=2 * len(strikes), contracts_used=2 * len(strikes)),
+    )
+
+
+def make_levels(call_wall: float | None = 105.0, put_wall: float | None = 95.0) -> LevelsResponse:
+    return LevelsResponse(
+        symbol="SPY", underlying_price=100.0, as_of=AS_OF, source="file:test",
+        gamma_flip=98.5, gamma_flip_status="ok",
+        call_wall=call_wall, put_wall=put_wall, max_positive_gamma=108.0,
+        max_negative_gamma=92.0, highest_oi_strike=100.0, zero_dte_magnet=None,
+    )
+
+
+def decode(png: bytes) -> np.ndarray:
+    return imread(io.BytesIO(png), format="png")
+
+
+def assert_valid_png(png: bytes, width_px: int = 1400, height_px: int = 700) -> np.ndarray:
+    assert png.startswith(PNG_SIGNATURE)
+    pixels = decode(png)
+    assert pixels.shape[:2] == (height_px, width_px)
+    assert pixels[..., :3].var() > 0
+    return pixels
+
+
+def test_chart_is_a_png_of_the_requested_pixel_size():
+    """The default render is a non-blank 1400x700 PNG."""
+    assert_valid_png(render_gex_chart(make_gex(), make_levels()))
+
+
+@pytest.mark.parametrize(("width_px", "height_px"), [(600, 300), (1001, 503), (2000, 900)])
+def test_chart_has_exactly_the_requested_size_at_any_scale(width_px, height_px):
+    """Odd and scaled sizes come out pixel-exact, despite Agg's integer truncation."""
+    png = render_gex_chart(make_gex(), make_levels(), width_px=width_px, height_px=height_px)
+    assert_valid_png(png, width_px, height_px)
+
+
+def test_demo_chart_differs_from_the_same_chart_without_the_demo_flag():
+    """Demo data carries a visible watermark and badge."""
+    plain = decode(render_gex_chart(make_gex(is_demo=False)))
+    demo = decode(render_gex_chart(make_gex(is_demo=True)))
+    assert plain.shape == demo.shape
+    assert not np.array_equal(plain, demo)
+
+
+def test_stale_chart_differs_from_the_same_chart_when_fresh():
+    """A stale answer carries a STALE badge."""
+    fresh = decode(render_gex_chart(make_gex(stale=False)))
+    stale = decode(render_gex_chart(make_gex(stale=True)))
+    assert not np.array_equal(fresh, stale)
+
+
+def test_empty_strike_list_renders_the_no_strikes_message():
+    """No strikes at all still gives a valid, non-blank PNG."""
+    assert_valid_png(render_gex_chart(make_gex([]), make_levels()))
+
+
+def test_window_that_hides_every_strike_still_renders():
+    """Strikes all far from spot leave the window empty without an error."""
+    far = [make_strike(k, 1e8, -5e7) for k in (200.0, 210.0)]
+    assert_valid_png(render_gex_chart(make_gex(far), make_levels(), strikes_window_pct=5))
+
+
+def test_all_zero_gex_renders():
+    """A flat profile (all GEX zero) has a degenerate y range but still renders."""
+    zeros = [make_strike(k, 0.0, 0.0) for k in range(95, 106)]
+    assert_valid_png(render_gex_chart(make_gex(zeros, flip=None, flip_status="no_data")))
+
+
+def test_single_strike_renders():
+    """One strike has no spacing to measure; the bar width falls back to a fraction of spot."""
+    assert_valid_png(render_gex_chart(make_gex([make_strike(100.0, 3e8, -1e8)]), make_levels()))
+
+
+def test_null_flip_renders_with_its_status():
+    """A null gamma flip is reported as n/a instead of drawn."""
+    gex = make_gex(flip=None, flip_status="no_crossing")
+    assert_valid_png(render_gex_chart(gex, make_levels()))
+
+
+@pytest.mark.parametrize("magnitude", [1e13, 1e18, 1e250, 1.7e308])
+def test_huge_values_render(magnitude):
+    """Values far beyond any real market render, edge-label headroom included."""
+    strikes = [make_strike(k, magnitude, -magnitude / 3) for k in (98.0, 100.0, 102.0)]
+    assert_valid_png(render_gex_chart(make_gex(strikes), make_levels(call_wall=150.0)))
+
+
+def test_walls_and_flip_outside_the_window_are_drawn_at_the_edge():
+    """Levels beyond the window become edge arrows instead of stretching the axis."""
+    png = render_gex_chart(make_gex(flip=80.0), make_levels(call_wall=150.0, put_wall=60.0),
+                           strikes_window_pct=5)
+    assert_valid_png(png)
+
+
+def test_dollar_signs_in_symbol_and_source_do_not_trigger_mathtext():
+    """A '$' in data text is escaped, so rendering cannot fail on a mathtext parse."""
+    gex = make_gex(symbol="$SPX").model_copy(update={"source": "file:$odd.csv"})
+    assert_valid_png(render_gex_chart(gex))
+
+
+def test_unsorted_and_duplicate_strikes_render():
+    """Strike order does not matter and a duplicate strike does not zero the bar width."""
+    strikes = [make_strike(k, 1e8, -4e7) for k in (105.0, 95.0, 100.0, 100.0)]
+    assert_valid_png(render_gex_chart(make_gex(strikes)))
+
+
+def test_concurrent_renders_match_a_serial_render():
+    """Rendering uses no shared pyplot state, so threads produce identical bytes."""
+    gex, levels = make_gex(is_demo=True), make_levels()
+    expected = render_gex_chart(gex, levels)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: render_gex_chart(gex, levels), range(8)))
+    assert all(png == expected for png in results)
+
+
+@pytest.mark.parametrize("pct", [0.0, -5.0, math.nan, math.inf])
+def test_non_positive_or_non_finite_window_is_a_value_error(pct):
+    """The window half-width must be a positive finite percent."""
+    with pytest.raises(ValueError):
+        render_gex_chart(make_gex(), strikes_window_pct=pct)
+
+
+@pytest.mark.parametrize(("width_px", "height_px"), [(100, 700), (1400, 50), (10_000, 700)])
+def test_out_of_range_image_size_is_a_value_error(width_px, height_px):
+    """Sizes too small to lay out, or absurdly large, are rejected."""
+    with pytest.raises(ValueError):
+        render_gex_chart(make_gex(), width_px=width_px, height_px=height_px)
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [(1.2e9, "1.2B"), (3.5e8, "350M"), (-4e7, "-40M"), (1.25e12, "1.25T"), (12_000, "12K"),
+     (0.0, "0"), (250.0, "250"), (2e18, "2e18"), (-4.5e17, "-4.5e17")],
+)
+def test_axis_labels_are_short_human_amounts(value, label):
+    """Tick labels read like 1.2B / 350M / -40M."""
+    assert _human(value) == label
