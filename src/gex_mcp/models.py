@@ -12,11 +12,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel as _PydanticModel
+from pydantic import ConfigDict, Field
 
 FlipStatus = Literal["ok", "no_crossing", "ill_determined", "no_data"]
 Regime = Literal["positive_gamma", "negative_gamma", "neutral", "unknown"]
 DealerModel = Literal["long_calls_short_puts", "short_all"]
+
+
+class BaseModel(_PydanticModel):
+    """Project base: non-finite floats serialise as null, never as NaN/Infinity."""
+
+    model_config = ConfigDict(ser_json_inf_nan="null")
 
 
 class DataQuality(BaseModel):
@@ -34,8 +41,6 @@ class DataQuality(BaseModel):
 
 class Provenance(BaseModel):
     """Where and when an answer comes from. Present on every response."""
-
-    model_config = ConfigDict(extra="forbid")
 
     symbol: str = Field(description="Underlying symbol, e.g. 'SPY' or 'SPX'.")
     underlying_price: float = Field(description="Spot price used, USD.")
@@ -84,13 +89,6 @@ class GexResponse(Provenance, FlipInfo):
     min_oi: int = Field(0, description="Strikes with call+put OI below this were omitted.")
     strikes: list[GexStrike]
     data_quality: DataQuality
-
-
-class GreekStrike(BaseModel):
-    strike: float
-    call: float
-    put: float
-    net: float
 
 
 class DexStrike(BaseModel):
@@ -212,3 +210,79 @@ class SummaryResponse(Provenance, FlipInfo):
     expiry_breakdown: list[ExpiryExposure]
     top_oi_movers: list[OIMover] = Field(description="Largest |OI change| strikes; empty when unknown.")
     data_quality: DataQuality
+
+
+class RegimeResponse(Provenance, FlipInfo):
+    """Dealer gamma regime with the numbers behind it."""
+
+    gamma_regime: Regime
+    regime_reason: str
+    net_gex: float = Field(description="Total dealer GEX at spot, USD per 1% move.")
+    net_gex_label: str
+    distance_to_flip_pct: float | None
+    distance_to_flip_points: float | None
+    neutral_band_pct: float = Field(description="Half-width of the neutral band around the flip, percent.")
+
+
+class FlipDistanceResponse(Provenance, FlipInfo):
+    """How far spot is from the gamma flip and the walls."""
+
+    distance_to_flip_pct: float | None = Field(description="(spot - flip) / spot x 100; + means above.")
+    distance_to_flip_points: float | None = Field(description="spot - flip, USD.")
+    nearest_crossing_above: float | None
+    nearest_crossing_below: float | None
+    call_wall: float | None
+    put_wall: float | None
+    distance_to_call_wall_pct: float | None = Field(description="(call_wall - spot) / spot x 100.")
+    distance_to_put_wall_pct: float | None = Field(description="(put_wall - spot) / spot x 100.")
+
+
+class ExpiryBreakdownResponse(Provenance):
+    """GEX per expiration: is gamma concentrated in 0DTE/weekly or monthly options?"""
+
+    net_gex: float
+    net_gex_label: str
+    zero_dte_pct: float = Field(description="Share of |GEX| in same-day expiries, percent.")
+    weekly_pct: float = Field(description="Share of |GEX| in weekly (non-monthly, non-0DTE) expiries, percent.")
+    monthly_pct: float = Field(description="Share of |GEX| in monthly, quarterly and LEAPS expiries, percent.")
+    expiries: list[ExpiryExposure]
+
+
+class OIChangesResponse(Provenance):
+    """Strikes whose open interest changed most since the previous day's snapshot."""
+
+    oi_change_known: bool = Field(description="False when no previous OI is available yet.")
+    oi_change_basis: str = Field(description="Where the previous OI came from.")
+    movers: list[OIMover]
+
+
+class ScanRow(BaseModel):
+    """One symbol of a watchlist scan; `error` is set (and numbers null) when it failed."""
+
+    symbol: str
+    underlying_price: float | None = None
+    gamma_flip: float | None = None
+    gamma_flip_status: FlipStatus | None = None
+    gamma_regime: Regime | None = None
+    net_gex: float | None = None
+    net_gex_label: str | None = None
+    call_wall: float | None = None
+    put_wall: float | None = None
+    distance_to_flip_pct: float | None = None
+    below_flip: bool | None = Field(None, description="Spot below the gamma flip (negative gamma).")
+    near_call_wall: bool | None = Field(None, description="Spot within near_wall_pct of the call wall.")
+    near_put_wall: bool | None = Field(None, description="Spot within near_wall_pct of the put wall.")
+    as_of: datetime | None = None
+    source: str | None = None
+    is_demo: bool = False
+    stale: bool = False
+    error: str | None = Field(None, description="Why this symbol failed; the scan goes on.")
+
+
+class ScanResponse(BaseModel):
+    """A watchlist scan: one row per symbol, in the order asked."""
+
+    rows: list[ScanRow]
+    near_wall_pct: float = Field(description="Threshold for near_call_wall / near_put_wall, percent of spot.")
+    negative_gamma: list[str] = Field(description="Symbols in negative gamma (below their flip).")
+    failed: list[str] = Field(description="Symbols that returned an error.")

@@ -63,6 +63,7 @@ def analyze_chain(
     min_oi: float = 0.0,
     flip_range_pct: float = DEFAULT_RANGE_PCT,
     neutral_band_pct: float = NEUTRAL_BAND_PCT,
+    previous_strike_oi: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> ChainAnalysis:
     """Prepare, price and aggregate a chain; find flip, levels, regime and hedging flows.
 
@@ -70,7 +71,8 @@ def analyze_chain(
         ValueError: non-positive spot or unknown dealer model.
     """
     prepared = prepare_chain(chain, rate=rate, dividend_yield=dividend_yield,
-                             dealer_model=dealer_model, expiration=expiration, min_oi=min_oi)
+                             dealer_model=dealer_model, expiration=expiration, min_oi=min_oi,
+                             previous_strike_oi=previous_strike_oi)
     greeks = contract_greeks(prepared)
     contracts = contract_exposures(prepared, greeks)
     by_strike = strike_exposures(prepared, contracts)

@@ -84,12 +84,19 @@ def prepare_chain(
     dealer_model: str = "long_calls_short_puts",
     expiration: np.datetime64 | str | None = None,
     min_oi: float = 0.0,
+    previous_strike_oi: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> PreparedChain:
     """Select the contracts that enter the sums and fill what is missing.
 
     Steps: drop rows settled at `as_of`; keep only `expiration` when given; floor time at
     MIN_T_YEARS; drop zero-OI rows; re-imply missing IV from the bid/ask mid (skipped and
     counted when impossible); drop strikes whose call+put OI is below `min_oi`.
+
+    OI change comes from the chain's own `prev_open_interest` when it has any; otherwise
+    from `previous_strike_oi` = (strikes, call OI, put OI) of an earlier snapshot, all
+    expiries, compared with today's live OI per strike (used only without `expiration`,
+    since the stored snapshot is not split by expiry). A strike missing on either side
+    counts as 0 there.
 
     Raises:
         ValueError: spot not finite and positive, or an unknown dealer model.
@@ -139,6 +146,11 @@ def prepare_chain(
     prev = chain.prev_open_interest
     known = (alive if expiration is None else alive & (chain.expiry == np.datetime64(expiration, "D")))
     known = known & np.isfinite(prev)
+    change_strike, change_is_call = chain.strike[known], chain.is_call[known]
+    change_value = oi[known] - prev[known]
+    if not known.any() and previous_strike_oi is not None and expiration is None:
+        change_strike, change_is_call, change_value = _strike_oi_change(
+            chain.strike[alive], chain.is_call[alive], oi[alive], previous_strike_oi)
     sel = np.flatnonzero(keep)
     quality.contracts_used = len(sel)
     return PreparedChain(
@@ -154,12 +166,39 @@ def prepare_chain(
         open_interest=oi[sel],
         volume=np.nan_to_num(chain.volume[sel], nan=0.0),
         oi_change=oi[sel] - prev[sel],
-        change_strike=chain.strike[known],
-        change_is_call=chain.is_call[known],
-        change_value=oi[known] - prev[known],
+        change_strike=change_strike,
+        change_is_call=change_is_call,
+        change_value=change_value,
         multiplier=chain.multiplier[sel],
         sign=dealer_sign(chain.is_call[sel], dealer_model),
         rate=rate,
         dividend_yield=dividend_yield,
         quality=quality,
     )
+
+
+def _strike_oi_change(strike, is_call, oi, previous):
+    """Per-strike (strike, is_call, change) rows: today's OI minus a stored snapshot's."""
+    prev_strikes, prev_call, prev_put = (np.asarray(a, dtype=np.float64) for a in previous)
+    strikes = np.unique(np.concatenate([strike, prev_strikes]))
+    idx = np.searchsorted(strikes, strike)
+    n = len(strikes)
+    now_call = np.bincount(idx, weights=np.where(is_call, oi, 0.0), minlength=n)
+    now_put = np.bincount(idx, weights=np.where(is_call, 0.0, oi), minlength=n)
+    pidx = np.searchsorted(strikes, prev_strikes)
+    before_call = np.bincount(pidx, weights=prev_call, minlength=n)
+    before_put = np.bincount(pidx, weights=prev_put, minlength=n)
+    return (np.concatenate([strikes, strikes]),
+            np.concatenate([np.ones(n, bool), np.zeros(n, bool)]),
+            np.concatenate([now_call - before_call, now_put - before_put]))
+
+
+def live_strike_oi(chain: OptionChain) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(strikes, call OI, put OI) summed over every unsettled row: what history stores."""
+    alive = years_to_expiry(chain.settle_time, chain.as_of) > 0
+    strikes, idx = np.unique(chain.strike[alive], return_inverse=True)
+    oi = np.nan_to_num(chain.open_interest[alive], nan=0.0)
+    calls = chain.is_call[alive]
+    n = len(strikes)
+    return (strikes, np.bincount(idx, weights=np.where(calls, oi, 0.0), minlength=n),
+            np.bincount(idx, weights=np.where(calls, 0.0, oi), minlength=n))

@@ -1,0 +1,242 @@
+"""Shape a `ChainAnalysis` into the response models (one function per contract shape).
+
+Numbers here are only re-labelled, rounded to contract units (OI as integers), or put
+into words; every quantity is computed by the engine.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from gex_mcp.engine.analysis import ChainAnalysis
+from gex_mcp.engine.labels import format_amount
+from gex_mcp.engine.prepare import Quality
+from gex_mcp.models import (
+    ChexResponse,
+    ChexStrike,
+    DataQuality,
+    DexResponse,
+    DexStrike,
+    ExpiryBreakdownResponse,
+    ExpiryExposure,
+    FlipDistanceResponse,
+    GexResponse,
+    GexStrike,
+    HedgeEstimate,
+    LevelsResponse,
+    OIChangesResponse,
+    OIMover,
+    Provenance,
+    RegimeResponse,
+    SummaryResponse,
+    VexResponse,
+    VexStrike,
+)
+
+
+def _int_or_none(value: float) -> int | None:
+    return None if not math.isfinite(value) else int(round(value))
+
+
+def data_quality(q: Quality) -> DataQuality:
+    return DataQuality(
+        contracts_total=q.contracts_total, contracts_used=q.contracts_used,
+        expired_dropped=q.expired_dropped, iv_reimplied=q.iv_reimplied,
+        iv_missing_skipped=q.iv_missing_skipped, zero_open_interest=q.zero_open_interest,
+        filtered_min_oi=q.filtered_min_oi, notes=list(q.notes))
+
+
+def flip_fields(a: ChainAnalysis) -> dict:
+    f = a.flip
+    return {
+        "gamma_flip": f.price, "gamma_flip_status": f.status, "gamma_flip_reason": f.reason,
+        "gamma_flip_crossings": [round(x, 4) for x in f.crossings],
+        "flip_search_range": f.search_range,
+    }
+
+
+def gex_response(a: ChainAnalysis, prov: Provenance, min_oi: int = 0) -> GexResponse:
+    s = a.strikes
+    rows = [
+        GexStrike(strike=float(k), call_gex=float(cg), put_gex=float(pg), net_gex=float(cg + pg),
+                  call_oi=int(round(co)), put_oi=int(round(po)), call_volume=int(round(cv)),
+                  put_volume=int(round(pv)), call_oi_change=_int_or_none(cc),
+                  put_oi_change=_int_or_none(pc))
+        for k, cg, pg, co, po, cv, pv, cc, pc in zip(
+            s.strike, s.call_gex, s.put_gex, s.call_oi, s.put_oi, s.call_volume, s.put_volume,
+            s.call_oi_change, s.put_oi_change)
+    ]
+    t = a.totals
+    return GexResponse(**prov.model_dump(), **flip_fields(a), net_gex=t["net_gex"],
+                       net_gex_label=format_amount(t["net_gex"]), call_gex=t["call_gex"],
+                       put_gex=t["put_gex"], min_oi=min_oi, strikes=rows,
+                       data_quality=data_quality(a.prepared.quality))
+
+
+def dex_response(a: ChainAnalysis, prov: Provenance) -> DexResponse:
+    s = a.strikes
+    total = a.totals["net_dex"]
+    return DexResponse(
+        **prov.model_dump(), net_dex=total, net_dex_label=format_amount(total),
+        strikes=[DexStrike(strike=float(k), call_dex=float(c), put_dex=float(p), net_dex=float(c + p))
+                 for k, c, p in zip(s.strike, s.call_dex, s.put_dex)],
+        data_quality=data_quality(a.prepared.quality))
+
+
+def vex_response(a: ChainAnalysis, prov: Provenance) -> VexResponse:
+    s = a.strikes
+    total = a.totals["net_vex"]
+    return VexResponse(
+        **prov.model_dump(), net_vex=total, net_vex_label=format_amount(total),
+        vex_interpretation=interpret_vanna(total),
+        strikes=[VexStrike(strike=float(k), call_vex=float(c), put_vex=float(p), net_vex=float(c + p))
+                 for k, c, p in zip(s.strike, s.call_vex, s.put_vex)],
+        data_quality=data_quality(a.prepared.quality))
+
+
+def chex_response(a: ChainAnalysis, prov: Provenance) -> ChexResponse:
+    s = a.strikes
+    total = a.totals["net_chex"]
+    return ChexResponse(
+        **prov.model_dump(), net_chex=total, net_chex_label=format_amount(total),
+        chex_interpretation=interpret_charm(total),
+        strikes=[ChexStrike(strike=float(k), call_chex=float(c), put_chex=float(p),
+                            net_chex=float(c + p))
+                 for k, c, p in zip(s.strike, s.call_chex, s.put_chex)],
+        data_quality=data_quality(a.prepared.quality))
+
+
+def levels_response(a: ChainAnalysis, prov: Provenance) -> LevelsResponse:
+    lv = a.levels
+    return LevelsResponse(
+        **prov.model_dump(), **flip_fields(a), call_wall=lv.call_wall, put_wall=lv.put_wall,
+        max_positive_gamma=lv.max_positive_gamma, max_negative_gamma=lv.max_negative_gamma,
+        highest_oi_strike=lv.highest_oi_strike, zero_dte_magnet=lv.zero_dte_magnet)
+
+
+def interpret_gamma(a: ChainAnalysis) -> str:
+    r = a.regime
+    if r.regime == "positive_gamma":
+        return ("Dealers are long gamma: they sell rallies and buy dips, which tends to dampen "
+                f"moves and pin price near large strikes ({r.reason}).")
+    if r.regime == "negative_gamma":
+        return ("Dealers are short gamma: they sell into declines and buy into rallies, which "
+                f"tends to amplify moves and raise realised volatility ({r.reason}).")
+    if r.regime == "neutral":
+        return ("Spot sits at the gamma flip: dealer hedging is close to balanced and a move "
+                f"either way can switch the regime ({r.reason}).")
+    return f"The gamma regime cannot be determined: {r.reason}."
+
+
+def interpret_vanna(net_vex: float) -> str:
+    if net_vex > 0:
+        return ("Net VEX is positive: if implied volatility falls, dealer delta falls and dealers "
+                "buy the underlying to re-hedge (vol down, market up); rising IV makes them sell.")
+    if net_vex < 0:
+        return ("Net VEX is negative: if implied volatility falls, dealer delta rises and dealers "
+                "sell to re-hedge; rising IV makes them buy.")
+    return "Net VEX is zero: volatility changes move dealer hedges little."
+
+
+def interpret_charm(net_chex: float) -> str:
+    if net_chex > 0:
+        return ("Net CHEX is positive: with time passing dealer delta grows, so dealers tend to "
+                "sell the underlying into the close and over the coming days.")
+    if net_chex < 0:
+        return ("Net CHEX is negative: with time passing dealer delta shrinks, so dealers tend to "
+                "buy the underlying into the close and over the coming days.")
+    return "Net CHEX is zero: the passage of time moves dealer hedges little."
+
+
+def _hedge(h) -> HedgeEstimate:
+    return HedgeEstimate(spot_move_pct=h.move_pct, new_spot=h.new_spot,
+                         dealer_shares_to_trade=round(h.shares, 1), direction=h.direction,
+                         notional_usd=h.notional_usd)
+
+
+def expiry_rows(a: ChainAnalysis) -> list[ExpiryExposure]:
+    return [ExpiryExposure(expiration=str(e.expiration), days_to_expiry=round(e.days_to_expiry, 4),
+                           kind=e.kind, net_gex=e.net_gex, net_gex_label=format_amount(e.net_gex),
+                           share_of_total_pct=e.share_of_total_pct, top_strike=e.top_strike,
+                           open_interest=int(round(e.open_interest)))
+            for e in a.expiries]
+
+
+def oi_mover_rows(a: ChainAnalysis) -> list[OIMover]:
+    return [OIMover(strike=m.strike, call_oi_change=int(round(m.call_change)),
+                    put_oi_change=int(round(m.put_change)), total_abs_change=int(round(m.total_abs)))
+            for m in a.oi_movers]
+
+
+def summary_response(a: ChainAnalysis, prov: Provenance) -> SummaryResponse:
+    t = a.totals
+    zero = a.zero_dte_net_gex
+    gross = sum(abs(e.net_gex) for e in a.expiries)
+    zero_pct = (abs(zero) / gross * 100.0) if (zero is not None and gross > 0) else None
+    gamma_text = interpret_gamma(a)
+    return SummaryResponse(
+        **prov.model_dump(), **flip_fields(a),
+        gamma_regime=a.regime.regime, regime_reason=a.regime.reason,
+        distance_to_flip_pct=a.regime.distance_pct, distance_to_flip_points=a.regime.distance_points,
+        net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
+        net_dex=t["net_dex"], net_dex_label=format_amount(t["net_dex"]),
+        net_vex=t["net_vex"], net_vex_label=format_amount(t["net_vex"]),
+        net_chex=t["net_chex"], net_chex_label=format_amount(t["net_chex"]),
+        interpretation=gamma_text,
+        interpretation_detail={"gamma": gamma_text, "vanna": interpret_vanna(t["net_vex"]),
+                               "charm": interpret_charm(t["net_chex"])},
+        dealer_hedge_up_1pct=_hedge(a.hedge_up), dealer_hedge_down_1pct=_hedge(a.hedge_down),
+        zero_dte_net_gex=zero, zero_dte_pct_of_total=zero_pct,
+        call_wall=a.levels.call_wall, put_wall=a.levels.put_wall,
+        expiry_breakdown=expiry_rows(a), top_oi_movers=oi_mover_rows(a),
+        data_quality=data_quality(a.prepared.quality))
+
+
+def regime_response(a: ChainAnalysis, prov: Provenance, neutral_band_pct: float) -> RegimeResponse:
+    t = a.totals
+    return RegimeResponse(
+        **prov.model_dump(), **flip_fields(a), gamma_regime=a.regime.regime,
+        regime_reason=a.regime.reason, net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
+        distance_to_flip_pct=a.regime.distance_pct, distance_to_flip_points=a.regime.distance_points,
+        neutral_band_pct=neutral_band_pct)
+
+
+def _pct_from_spot(level: float | None, spot: float) -> float | None:
+    return None if level is None else (level - spot) / spot * 100.0
+
+
+def flip_distance_response(a: ChainAnalysis, prov: Provenance) -> FlipDistanceResponse:
+    spot = a.prepared.spot
+    above = [x for x in a.flip.crossings if x > spot]
+    below = [x for x in a.flip.crossings if x <= spot]
+    lv = a.levels
+    return FlipDistanceResponse(
+        **prov.model_dump(), **flip_fields(a),
+        distance_to_flip_pct=a.regime.distance_pct, distance_to_flip_points=a.regime.distance_points,
+        nearest_crossing_above=min(above) if above else None,
+        nearest_crossing_below=max(below) if below else None,
+        call_wall=lv.call_wall, put_wall=lv.put_wall,
+        distance_to_call_wall_pct=_pct_from_spot(lv.call_wall, spot),
+        distance_to_put_wall_pct=_pct_from_spot(lv.put_wall, spot))
+
+
+def expiry_breakdown_response(a: ChainAnalysis, prov: Provenance) -> ExpiryBreakdownResponse:
+    rows = expiry_rows(a)
+
+    def share(kinds: tuple[str, ...]) -> float:
+        return float(sum(r.share_of_total_pct for r in rows if r.kind in kinds))
+
+    total = a.totals["net_gex"]
+    return ExpiryBreakdownResponse(
+        **prov.model_dump(), net_gex=total, net_gex_label=format_amount(total),
+        zero_dte_pct=share(("0dte",)), weekly_pct=share(("weekly",)),
+        monthly_pct=share(("monthly", "quarterly", "leaps")), expiries=rows)
+
+
+def oi_changes_response(a: ChainAnalysis, prov: Provenance, basis: str) -> OIChangesResponse:
+    known = len(a.prepared.change_value) > 0 and bool(np.isfinite(a.prepared.change_value).any())
+    return OIChangesResponse(**prov.model_dump(), oi_change_known=known,
+                             oi_change_basis=basis if known else "no previous open interest yet",
+                             movers=oi_mover_rows(a))
