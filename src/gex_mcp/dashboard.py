@@ -1,0 +1,178 @@
+"""Terminal views of the response models, drawn with rich (the CLI's non-JSON output)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from gex_mcp.engine.labels import format_amount
+from gex_mcp.models import (
+    ChexResponse,
+    DexResponse,
+    GexResponse,
+    LevelsResponse,
+    Provenance,
+    ScanResponse,
+    SummaryResponse,
+    VexResponse,
+)
+
+REGIME_STYLE = {"positive_gamma": "bold green", "negative_gamma": "bold red",
+                "neutral": "bold yellow", "unknown": "bold white"}
+BAR_WIDTH = 24
+
+
+def _price(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.2f}"
+
+
+def _flags(p: Provenance) -> Text:
+    text = Text(f"{p.symbol}  {p.underlying_price:,.2f}  as of {p.as_of.isoformat()}  source {p.source}")
+    if p.expiration:
+        text.append(f"  expiration {p.expiration}")
+    if p.is_demo:
+        text.append("  DEMO DATA (synthetic)", style="bold magenta")
+    if p.stale:
+        text.append(f"  STALE ({p.stale_age_seconds:.0f}s old: {p.stale_reason})", style="bold red")
+    return text
+
+
+def _flip_text(flip: float | None, status: str, reason: str | None) -> str:
+    return _price(flip) if flip is not None else f"n/a ({status}: {reason})"
+
+
+def _bar(value: float, scale: float) -> Text:
+    n = 0 if scale <= 0 else round(abs(value) / scale * BAR_WIDTH)
+    return Text("█" * n, style="green" if value >= 0 else "red")
+
+
+def _window(strikes: list, spot: float, window_pct: float | None) -> list:
+    if not window_pct:
+        return strikes
+    lo, hi = spot * (1 - window_pct / 100), spot * (1 + window_pct / 100)
+    return [s for s in strikes if lo <= s.strike <= hi]
+
+
+def gex_view(g: GexResponse, window_pct: float | None = 5.0) -> RenderableType:
+    rows = _window(g.strikes, g.underlying_price, window_pct)
+    scale = max((abs(r.net_gex) for r in rows), default=0.0)
+    table = Table(title=f"GEX by strike (USD per 1% move), ±{window_pct}% of spot" if window_pct
+                  else "GEX by strike (USD per 1% move)", expand=False)
+    for col in ("strike", "call GEX", "put GEX", "net GEX", "", "call OI", "put OI", "ΔOI c/p"):
+        table.add_column(col, justify="left" if col == "" else "right")
+    for r in rows:
+        mark = " ◀ spot" if rows and r is min(rows, key=lambda x: abs(x.strike - g.underlying_price)) else ""
+        chg = ("n/a" if r.call_oi_change is None else f"{r.call_oi_change:+,}/{r.put_oi_change:+,}")
+        table.add_row(f"{r.strike:,.2f}{mark}", format_amount(r.call_gex), format_amount(r.put_gex),
+                      format_amount(r.net_gex), _bar(r.net_gex, scale), f"{r.call_oi:,}",
+                      f"{r.put_oi:,}", chg)
+    head = Text.assemble(
+        ("Net GEX ", "bold"), (g.net_gex_label, "green" if g.net_gex >= 0 else "red"),
+        f"   call {format_amount(g.call_gex)}  put {format_amount(g.put_gex)}   ",
+        ("Gamma flip ", "bold"), _flip_text(g.gamma_flip, g.gamma_flip_status, g.gamma_flip_reason))
+    hidden = len(g.strikes) - len(rows)
+    foot = Text(f"{len(rows)} strikes shown, {hidden} outside the window (--window 0 for all). "
+                f"Contracts used {g.data_quality.contracts_used:,} of {g.data_quality.contracts_total:,}.",
+                style="dim")
+    return Group(_flags(g), head, table, foot)
+
+
+def greek_view(r: DexResponse | VexResponse | ChexResponse, window_pct: float | None = 5.0) -> RenderableType:
+    kind = {DexResponse: ("dex", "USD of delta"), VexResponse: ("vex", "USD of delta per vol point"),
+            ChexResponse: ("chex", "USD of delta per day")}[type(r)]
+    name, unit = kind
+    rows = _window(r.strikes, r.underlying_price, window_pct)
+    values = [getattr(x, f"net_{name}") for x in rows]
+    scale = max((abs(v) for v in values), default=0.0)
+    table = Table(title=f"{name.upper()} by strike ({unit})")
+    for col in ("strike", f"call {name}", f"put {name}", f"net {name}", ""):
+        table.add_column(col, justify="left" if col == "" else "right")
+    for x, v in zip(rows, values):
+        table.add_row(f"{x.strike:,.2f}", format_amount(getattr(x, f"call_{name}")),
+                      format_amount(getattr(x, f"put_{name}")), format_amount(v), _bar(v, scale))
+    total = getattr(r, f"net_{name}_label")
+    parts: list[RenderableType] = [_flags(r), Text.assemble((f"Net {name.upper()} ", "bold"), total)]
+    interp = getattr(r, f"{name}_interpretation", None)
+    if interp:
+        parts.append(Text(interp, style="italic"))
+    parts.append(table)
+    return Group(*parts)
+
+
+def levels_view(lv: LevelsResponse) -> RenderableType:
+    table = Table(title="Key levels")
+    table.add_column("level")
+    table.add_column("price", justify="right")
+    table.add_column("vs spot", justify="right")
+    spot = lv.underlying_price
+    for label, value in (("Gamma flip", lv.gamma_flip), ("Call wall (resistance)", lv.call_wall),
+                         ("Put wall (support)", lv.put_wall), ("Max + gamma", lv.max_positive_gamma),
+                         ("Max - gamma", lv.max_negative_gamma), ("Highest OI", lv.highest_oi_strike),
+                         ("0DTE magnet", lv.zero_dte_magnet)):
+        rel = "" if value is None else f"{(value - spot) / spot * 100:+.2f}%"
+        table.add_row(label, _price(value), rel)
+    parts: list[RenderableType] = [_flags(lv), table]
+    if lv.gamma_flip is None:
+        parts.append(Text(f"Flip not determined: {lv.gamma_flip_status} ({lv.gamma_flip_reason})", style="yellow"))
+    return Group(*parts)
+
+
+def summary_view(s: SummaryResponse) -> RenderableType:
+    badge = Text(f" {s.gamma_regime.replace('_', ' ').upper()} ", style=f"reverse {REGIME_STYLE[s.gamma_regime]}")
+    totals = Table.grid(padding=(0, 3))
+    for name in ("gex", "dex", "vex", "chex"):
+        totals.add_column()
+    totals.add_row(*(f"Net {n.upper()} {getattr(s, f'net_{n}_label')}" for n in ("gex", "dex", "vex", "chex")))
+    hedge = Table(title="Dealer hedging (re-priced delta, IV fixed)")
+    for col in ("move", "new spot", "shares", "direction", "notional"):
+        hedge.add_column(col, justify="right")
+    for h in (s.dealer_hedge_up_1pct, s.dealer_hedge_down_1pct):
+        hedge.add_row(f"{h.spot_move_pct:+.0f}%", _price(h.new_spot), f"{h.dealer_shares_to_trade:+,.0f}",
+                      h.direction, format_amount(h.notional_usd))
+    exp = Table(title="GEX by expiration")
+    for col in ("expiration", "kind", "days", "net GEX", "share", "top strike"):
+        exp.add_column(col, justify="right")
+    for e in s.expiry_breakdown[:12]:
+        exp.add_row(e.expiration, e.kind, f"{e.days_to_expiry:.1f}", e.net_gex_label,
+                    f"{e.share_of_total_pct:.1f}%", _price(e.top_strike))
+    parts: list[RenderableType] = [
+        _flags(s),
+        Text.assemble(badge, "  flip ", _flip_text(s.gamma_flip, s.gamma_flip_status, s.gamma_flip_reason),
+                      "" if s.distance_to_flip_pct is None else f"  ({s.distance_to_flip_pct:+.2f}% from spot)",
+                      f"  call wall {_price(s.call_wall)}  put wall {_price(s.put_wall)}"),
+        totals, Panel(Text(s.interpretation), title="Interpretation", expand=False),
+        Text(s.interpretation_detail.get("vanna", ""), style="italic"),
+        Text(s.interpretation_detail.get("charm", ""), style="italic"), hedge, exp,
+    ]
+    if s.top_oi_movers:
+        movers = Table(title="Top OI movers (day over day)")
+        for col in ("strike", "Δ call OI", "Δ put OI"):
+            movers.add_column(col, justify="right")
+        for m in s.top_oi_movers:
+            movers.add_row(_price(m.strike), f"{m.call_oi_change:+,}", f"{m.put_oi_change:+,}")
+        parts.append(movers)
+    return Group(*parts)
+
+
+def scan_view(scan: ScanResponse) -> RenderableType:
+    table = Table(title=f"GEX scan ({len(scan.rows)} symbols)")
+    for col in ("symbol", "price", "flip", "regime", "net GEX", "call wall", "put wall", "to flip", "flags"):
+        table.add_column(col, justify="left" if col in ("symbol", "regime", "flags") else "right")
+    for r in scan.rows:
+        if r.error:
+            table.add_row(r.symbol, "", "", Text("error", style="red"), "", "", "", "", Text(r.error, style="red"))
+            continue
+        flags: Iterable[str] = [f for f, on in (("below flip", r.below_flip), ("near call wall", r.near_call_wall),
+                                               ("near put wall", r.near_put_wall), ("DEMO", r.is_demo),
+                                               ("STALE", r.stale)) if on]
+        table.add_row(r.symbol, _price(r.underlying_price), _price(r.gamma_flip),
+                      Text((r.gamma_regime or "unknown").replace("_gamma", ""),
+                           style=REGIME_STYLE.get(r.gamma_regime or "unknown", "")),
+                      r.net_gex_label or "", _price(r.call_wall), _price(r.put_wall),
+                      "" if r.distance_to_flip_pct is None else f"{r.distance_to_flip_pct:+.2f}%",
+                      ", ".join(flags))
+    return table

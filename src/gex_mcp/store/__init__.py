@@ -1,0 +1,31 @@
+"""Cache, request budget and history, in one embedded SQLite database.
+
+Open it once with `open_database(path)` (":memory:" for tests), pass the connection to
+`ChainCache`, `RequestBudget` and `HistoryStore`, and close it at shutdown.
+"""
+
+from gex_mcp.store.budget import BudgetStatus, RequestBudget
+from gex_mcp.store.cache import Cached, CacheKey, ChainCache, chain_key
+from gex_mcp.store.history import HistoryStore, OISnapshot, oi_change
+from gex_mcp.store.migrations import MIGRATIONS, SCHEMA_VERSION, StoreConnection, open_database
+from gex_mcp.store.serialize import CHAIN_CODEC, Codec, json_codec, model_codec
+
+__all__ = [
+    "CHAIN_CODEC",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "BudgetStatus",
+    "CacheKey",
+    "Cached",
+    "ChainCache",
+    "Codec",
+    "HistoryStore",
+    "OISnapshot",
+    "RequestBudget",
+    "StoreConnection",
+    "chain_key",
+    "json_codec",
+    "model_codec",
+    "oi_change",
+    "open_database",
+]

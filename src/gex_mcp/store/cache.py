@@ -1,0 +1,268 @@
+"""`ChainCache`: a TTL cache in memory and in SQLite, with single-flight and stale-on-error.
+
+    conn = open_database(settings.data_dir / "gex.db")
+    cache = ChainCache(conn)                      # ChainCache(None): memory only
+    got = await cache.get_or_fetch(chain_key("cboe", "SPX"),
+                                   lambda: source.fetch_chain("SPX"), ttl_seconds=60)
+    got.value, got.stale, got.age_seconds, got.stale_reason, got.from_cache
+
+`get_or_fetch(key, fetch, *, ttl_seconds, codec=CHAIN_CODEC)` answers, in this order:
+
+1. A value in memory younger than `ttl_seconds`: returned at once. This path does no
+   I/O, takes no lock and never suspends, so a warm hit costs microseconds.
+2. A row in SQLite younger than `ttl_seconds` (written by this process before a restart,
+   or by another process on the same file): decoded with `codec`, kept in memory, returned.
+3. Otherwise `fetch()` is awaited, and its value kept in memory and in SQLite.
+   Concurrent callers for one key share one in-flight `fetch()` (single-flight): they
+   all get its value, or all get its exception. If the caller running the fetch is
+   cancelled, a waiting caller starts a new one.
+4. If `fetch()` raises a `SourceError` (upstream down, rate-limited, bad payload) and an
+   older value exists in memory or SQLite, the newest such value is returned with
+   `stale=True`, its age, and the error message as `stale_reason`. With nothing to fall
+   back on the `SourceError` propagates. Any other exception (`InputError`,
+   `NoDataError`, a bug) propagates as is: it is neither cached nor answered with stale data.
+
+Age is measured from when `fetch()` returned, with the injected `clock` (Unix seconds;
+tests pass a fake one). `ttl_seconds=0` always refetches but still serves stale on error.
+
+`codec` turns values into bytes for SQLite (`serialize.CHAIN_CODEC`, `model_codec(M)`,
+`json_codec()`); `codec=None` keeps a value in memory only. Memory holds values of any
+type, so the same cache can hold chains and ready-made responses under different keys.
+Keys are tuples of strings, by convention `(source, symbol, expiration or "")`.
+
+A `ChainCache` belongs to one event loop. SQLite failures on this path (disk full, a
+locked file) are logged to stderr and degrade to memory-only; they never fail a request.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+import anyio
+
+from gex_mcp.errors import SourceError
+from gex_mcp.store.migrations import connection_lock
+from gex_mcp.store.serialize import CHAIN_CODEC, Codec
+
+T = TypeVar("T")
+CacheKey = tuple[str, ...]
+
+DEFAULT_MAX_MEMORY_ENTRIES = 64
+
+logger = logging.getLogger(__name__)
+
+
+def chain_key(source: str, symbol: str, expiration: str | None = None) -> CacheKey:
+    """The conventional cache key of a chain: `(source, symbol, expiration or "")`."""
+    return (source, symbol, expiration or "")
+
+
+@dataclass(frozen=True, slots=True)
+class Cached(Generic[T]):
+    """A value with its freshness.
+
+    Attributes:
+        value: what `fetch()` returned (or an older copy of it, when stale).
+        fetched_at: when `fetch()` returned that value, UTC.
+        age_seconds: seconds since `fetched_at`, at the time of this answer.
+        stale: True when upstream failed and this older value is served instead.
+        stale_reason: the upstream error message, when stale.
+        from_cache: True when this call did not run or share a fetch (memory or SQLite hit,
+            or a stale fallback); False when the value was fetched during this call.
+    """
+
+    value: T
+    fetched_at: datetime
+    age_seconds: float
+    stale: bool = False
+    stale_reason: str | None = None
+    from_cache: bool = False
+
+
+@dataclass(slots=True)
+class _Entry:
+    value: Any
+    fetched_epoch: float
+    fetched_at: datetime
+
+
+class _Flight:
+    """One in-flight fetch; waiters read `result` or `error` once `done` is set."""
+
+    __slots__ = ("done", "error", "result", "traceback")
+
+    def __init__(self) -> None:
+        self.done = anyio.Event()
+        self.result: Cached[Any] | None = None
+        self.error: Exception | None = None
+        self.traceback: TracebackType | None = None
+
+
+class ChainCache:
+    """TTL cache of fetched values, in memory and (optionally) in SQLite.
+
+    Args:
+        conn: a connection from `open_database`, or None for a memory-only cache.
+            The caller owns it and closes it after the cache is no longer used.
+        clock: current time in Unix seconds; tests inject a fake.
+        max_memory_entries: values kept in memory, least recently used dropped first
+            (an SPX chain is about 2 MB). Dropped values stay in SQLite.
+    """
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        max_memory_entries: int = DEFAULT_MAX_MEMORY_ENTRIES,
+    ) -> None:
+        if max_memory_entries < 1:
+            raise ValueError("max_memory_entries must be at least 1")
+        self._conn = conn
+        self._clock = clock
+        self._max_entries = max_memory_entries
+        self._memory: OrderedDict[CacheKey, _Entry] = OrderedDict()
+        self._flights: dict[CacheKey, _Flight] = {}
+
+    async def get_or_fetch(
+        self,
+        key: CacheKey,
+        fetch: Callable[[], Awaitable[T]],
+        *,
+        ttl_seconds: float,
+        codec: Codec[Any] | None = CHAIN_CODEC,
+    ) -> Cached[T]:
+        """The value for `key`: cached if younger than `ttl_seconds`, else fetched.
+
+        See the module docstring for the order of lookups, single-flight and stale-on-error.
+
+        Raises:
+            SourceError: `fetch()` failed and no older value exists.
+            Exception: anything else `fetch()` raises, unchanged.
+        """
+        entry = self._memory.get(key)
+        if entry is not None:
+            age = self._clock() - entry.fetched_epoch
+            if age < ttl_seconds:
+                self._memory.move_to_end(key)
+                return Cached(entry.value, entry.fetched_at, max(age, 0.0), from_cache=True)
+        return await self._miss(key, fetch, ttl_seconds, codec)
+
+    def invalidate(self, key: CacheKey) -> None:
+        """Forget `key` in memory and in SQLite (the next call fetches)."""
+        self._memory.pop(key, None)
+        if self._conn is not None:
+            self._sql("DELETE FROM cache_entries WHERE key = ?", (_row_key(key),))
+
+    def clear_memory(self) -> None:
+        """Drop every in-memory value; SQLite rows stay (as after a restart)."""
+        self._memory.clear()
+
+    async def _miss(self, key: CacheKey, fetch: Callable[[], Awaitable[T]],
+                    ttl_seconds: float, codec: Codec[T] | None) -> Cached[T]:
+        while (flight := self._flights.get(key)) is not None:
+            await flight.done.wait()
+            if flight.error is not None:
+                # Reset the traceback, as asyncio.Future does, so that it does not grow
+                # by one set of frames per waiter.
+                raise flight.error.with_traceback(flight.traceback)
+            if flight.result is not None:
+                return flight.result
+            # The caller running that fetch was cancelled: start another.
+        flight = self._flights[key] = _Flight()
+        try:
+            flight.result = await self._load_or_fetch(key, fetch, ttl_seconds, codec)
+            return flight.result
+        except Exception as exc:
+            flight.error, flight.traceback = exc, exc.__traceback__
+            raise
+        finally:
+            del self._flights[key]
+            flight.done.set()
+
+    async def _load_or_fetch(self, key: CacheKey, fetch: Callable[[], Awaitable[T]],
+                             ttl_seconds: float, codec: Codec[T] | None) -> Cached[T]:
+        now = self._clock()
+        if codec is not None and self._conn is not None:
+            loaded = self._load_row(key, codec, newer_than=now - ttl_seconds)
+            if loaded is not None:
+                return Cached(loaded.value, loaded.fetched_at, max(now - loaded.fetched_epoch, 0.0),
+                              from_cache=True)
+        try:
+            value = await fetch()
+        except SourceError as exc:
+            fallback = self._newest_stale(key, codec)
+            if fallback is None:
+                raise
+            age = max(self._clock() - fallback.fetched_epoch, 0.0)
+            logger.warning("serving %s from cache, %.0f s old: %s", key, age, exc)
+            return Cached(fallback.value, fallback.fetched_at, age, stale=True,
+                          stale_reason=str(exc), from_cache=True)
+        fetched = self._clock()
+        entry = _Entry(value, fetched, datetime.fromtimestamp(fetched, UTC))
+        if codec is not None and self._conn is not None:
+            payload = codec.encode(value)
+            self._sql("INSERT INTO cache_entries (key, codec, fetched_at, payload) "
+                      "VALUES (?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET "
+                      "codec = excluded.codec, fetched_at = excluded.fetched_at, "
+                      "payload = excluded.payload",
+                      (_row_key(key), codec.name, fetched, payload))
+        self._remember(key, entry)
+        return Cached(value, entry.fetched_at, 0.0, from_cache=False)
+
+    def _newest_stale(self, key: CacheKey, codec: Codec[Any] | None) -> _Entry | None:
+        """The newest value for `key` in memory or SQLite, whatever its age."""
+        entry = self._memory.get(key)
+        if codec is not None and self._conn is not None:
+            newer = self._load_row(key, codec,
+                                   newer_than=entry.fetched_epoch if entry else float("-inf"))
+            if newer is not None:
+                return newer
+        return entry
+
+    def _load_row(self, key: CacheKey, codec: Codec[Any], *, newer_than: float) -> _Entry | None:
+        """The SQLite value for `key` if written after `newer_than`, also put in memory."""
+        row = self._sql("SELECT fetched_at, payload FROM cache_entries "
+                        "WHERE key = ? AND codec = ? AND fetched_at > ?",
+                        (_row_key(key), codec.name, newer_than))
+        if not row:
+            return None
+        fetched, payload = row[0]
+        try:
+            value = codec.decode(payload)
+        except ValueError as exc:
+            logger.warning("dropping unreadable cache row %s: %s", key, exc)
+            self._sql("DELETE FROM cache_entries WHERE key = ?", (_row_key(key),))
+            return None
+        entry = _Entry(value, fetched, datetime.fromtimestamp(fetched, UTC))
+        self._remember(key, entry)
+        return entry
+
+    def _remember(self, key: CacheKey, entry: _Entry) -> None:
+        self._memory[key] = entry
+        self._memory.move_to_end(key)
+        while len(self._memory) > self._max_entries:
+            self._memory.popitem(last=False)
+
+    def _sql(self, statement: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Run one statement; on a SQLite failure log it and return no rows."""
+        assert self._conn is not None
+        try:
+            with connection_lock(self._conn):
+                return self._conn.execute(statement, parameters).fetchall()
+        except sqlite3.Error as exc:
+            logger.warning("cache database unavailable (%s); continuing in memory", exc)
+            return []
+
+
+def _row_key(key: CacheKey) -> str:
+    return json.dumps(list(key))
