@@ -1,0 +1,132 @@
+"""The CLI contract: exactly one JSON object per --json call, exit codes per error class."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from gex_mcp.cli import app
+
+SPX = "cboe_quotedata_SPX_2023-09-14.csv"
+STRIKE_FIELDS = {"strike", "call_gex", "put_gex", "net_gex", "call_oi", "put_oi", "call_volume",
+                 "put_volume", "call_oi_change", "put_oi_change"}
+
+
+@pytest.fixture
+def run(monkeypatch, tmp_path):
+    monkeypatch.setenv("GEX_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+
+    def invoke(*args: str):
+        return runner.invoke(app, list(args))
+    return invoke
+
+
+def _json(result) -> dict:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_gex_json_is_one_object_in_the_guides_shape(run, chains_dir):
+    """gex --json prints the guide's fields and strike rows whose sum is net_gex."""
+    out = _json(run("gex", "--chain", str(chains_dir / SPX), "--json"))
+    for key in ("symbol", "underlying_price", "as_of", "gamma_flip", "net_gex", "net_gex_label", "strikes"):
+        assert key in out
+    assert out["symbol"] == "SPX" and out["underlying_price"] == pytest.approx(4505.1001)
+    assert all(set(row) == STRIKE_FIELDS for row in out["strikes"])
+    assert sum(r["net_gex"] for r in out["strikes"]) == pytest.approx(out["net_gex"], rel=1e-9)
+    assert out["as_of"].endswith("-04:00")
+
+
+def test_levels_and_summary_json_carry_the_guides_fields(run, chains_dir):
+    """levels and summary print every field the guide names."""
+    levels = _json(run("levels", "--chain", str(chains_dir / SPX), "--json"))
+    for key in ("gamma_flip", "call_wall", "put_wall", "max_positive_gamma", "max_negative_gamma",
+                "highest_oi_strike", "zero_dte_magnet"):
+        assert key in levels
+    summary = _json(run("summary", "--chain", str(chains_dir / SPX), "--json"))
+    for key in ("gamma_regime", "net_gex", "net_gex_label", "net_dex", "net_dex_label", "net_vex",
+                "net_vex_label", "net_chex", "net_chex_label", "interpretation",
+                "dealer_hedge_up_1pct", "dealer_hedge_down_1pct"):
+        assert key in summary
+    assert summary["gamma_flip"] == pytest.approx(levels["gamma_flip"])
+
+
+@pytest.mark.parametrize("kind", ["dex", "vex", "chex"])
+def test_greek_commands_print_net_and_strikes(run, chains_dir, kind):
+    """dex/vex/chex --json give net_<kind> equal to the strike sum."""
+    out = _json(run(kind, "--chain", str(chains_dir / SPX), "--json"))
+    assert sum(r[f"net_{kind}"] for r in out["strikes"]) == pytest.approx(out[f"net_{kind}"], rel=1e-9)
+
+
+def test_expiration_filter_keeps_one_expiry(run, chains_dir):
+    """--expiration restricts the analysis to that date."""
+    whole = _json(run("gex", "--chain", str(chains_dir / SPX), "--json"))
+    one = _json(run("gex", "--chain", str(chains_dir / SPX), "--expiration", "2023-09-15", "--json"))
+    assert one["expiration"] == "2023-09-15"
+    assert abs(one["net_gex"]) < abs(whole["call_gex"])
+    assert one["data_quality"]["contracts_used"] < whole["data_quality"]["contracts_used"]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["gex", "--expiration", "2023-13-45"], 2,
+     "InvalidExpiryError: '2023-13-45' is not an expiration date. Use YYYY-MM-DD, e.g. '2026-12-18', "
+     "or leave it out for all expirations.\n"),
+    (["gex", "--expiration", "2023-09-16"], 2,
+     "InvalidExpiryError: SPX has no options expiring 2023-09-16. Nearest listed: 2023-09-14, "
+     "2023-09-15, 2023-09-18, 2023-09-19, 2023-09-20.\n"),
+    (["gex", "--expiration", "2020-01-17"], 2,
+     "InvalidExpiryError: Expiration 2020-01-17 is in the past for the SPX snapshot of 2023-09-14. "
+     "Listed expirations start at 2023-09-14.\n"),
+    (["gex", "--min-oi", "-5"], 2,
+     "InputError: min_oi must be a whole number of contracts >= 0, got -5. Use 0 to keep every strike.\n"),
+    (["levels", "SPY"], 2,
+     "UnknownSymbolError: cboe_quotedata_SPX_2023-09-14.csv holds SPX options, not SPY. "
+     "Leave SYMBOL out or pass SPX.\n"),
+])
+def test_bad_input_exits_2_with_a_message_that_says_what_to_do(run, chains_dir, args, code, message):
+    """Input errors exit 2 and print ClassName: message on stderr."""
+    result = run(*args, "--chain", str(chains_dir / SPX))
+    assert result.exit_code == code
+    assert result.stderr == message
+
+
+def test_missing_chain_file_is_a_source_error(run, tmp_path):
+    """A missing file exits 3 and names the file."""
+    result = run("gex", "--chain", str(tmp_path / "nope.csv"))
+    assert result.exit_code == 3
+    assert "nope.csv" in result.stderr and "Traceback" not in result.output
+
+
+def test_flashalpha_without_a_key_is_a_config_error(run):
+    """Choosing flashalpha with no key exits 5 before any request."""
+    result = run("levels", "SPY", "--source", "flashalpha")
+    assert result.exit_code == 5
+    assert result.stderr.startswith("ConfigError: GEX_SOURCE is flashalpha but FLASHALPHA_API_KEY is not set.")
+
+
+def test_demo_dashboard_says_it_is_demo_data(run):
+    """The offline dashboard runs and labels its numbers as demo data."""
+    result = run("summary", "SPY", "--source", "demo")
+    assert result.exit_code == 0, result.output
+    assert "DEMO DATA" in result.stdout and "POSITIVE GAMMA" in result.stdout
+
+
+def test_scan_reports_each_symbol_and_isolates_failures(run):
+    """A failing symbol shows its error in its row; the others still answer."""
+    out = _json(run("scan", "SPY", "TSLA", "ZZZZ", "--source", "demo", "--json"))
+    rows = {r["symbol"]: r for r in out["rows"]}
+    assert rows["SPY"]["gamma_regime"] == "positive_gamma"
+    assert rows["TSLA"]["gamma_regime"] == "negative_gamma" and rows["TSLA"]["below_flip"] is True
+    assert rows["ZZZZ"]["error"].startswith("UnknownSymbolError: No demo data for 'ZZZZ'.")
+    assert out["failed"] == ["ZZZZ"] and "TSLA" in out["negative_gamma"]
+
+
+def test_chart_writes_a_png(run, chains_dir, tmp_path):
+    """chart -o writes a PNG file of the chain."""
+    target = tmp_path / "spx.png"
+    result = run("chart", "--chain", str(chains_dir / SPX), "-o", str(target))
+    assert result.exit_code == 0, result.output
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
