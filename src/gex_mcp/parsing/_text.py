@@ -1,0 +1,38 @@
+"""Bytes to text for the table loaders, with a clear error for files that are not text."""
+
+from __future__ import annotations
+
+from gex_mcp.errors import SourceDataError
+
+_BINARY_SIGNATURES = {
+    b"\x1f\x8b": "gzip-compressed data; decompress it first",
+    b"PK\x03\x04": "a zip archive; extract the chain file first",
+    b"%PDF": "a PDF document, not a CBOE option chain",
+}
+
+
+def decode_text(data: bytes, *, name: str) -> tuple[str, list[str]]:
+    """Decode a downloaded table: UTF-8 (BOM allowed), else Windows-1252, newlines as \\n.
+
+    Returns:
+        The text and loader notes (the fallback encoding, when used).
+
+    Raises:
+        SourceDataError: empty, or binary rather than text.
+    """
+    if not data or data.isspace():
+        raise SourceDataError(f"{name}: empty file")
+    for signature, what in _BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise SourceDataError(f"{name}: {what}")
+    if b"\x00" in data[:65536]:
+        raise SourceDataError(f"{name}: binary data (NUL bytes), not a CBOE option chain")
+    notes: list[str] = []
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        notes.append("file is not UTF-8; read it as Windows-1252")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, notes

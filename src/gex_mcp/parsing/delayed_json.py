@@ -1,0 +1,197 @@
+"""CBOE delayed-quotes JSON (`cdn.cboe.com/api/global/delayed_quotes/options/<SYM>.json`).
+
+Shape::
+
+    {"timestamp": "2025-09-07 00:32:02",
+     "data": {"options": [{"option": "AAPL250912C00207500", "bid": ..., "ask": ..., "iv": ...,
+                           "open_interest": 236.0, "volume": ..., ...}, ...],
+              "current_price": 239.23, "close": 239.69, "last_trade_time": "2025-09-05T16:00:00",
+              ...},
+     "symbol": "AAPL"}
+
+Index symbols carry a leading underscore ("_SPX"), dropped here. Strikes come from the OCC
+symbol and may be fractional (207.5).
+
+Time: `as_of` is `data.last_trade_time` (the underlying's last trade, i.e. when the quotes
+are from) when present, else the top-level `timestamp` (when the file was produced, which
+may be hours later). CBOE does not label either; both are read as America/New_York local
+time, which matches the 16:00 close in the fixtures.
+
+Strictness: `open_interest` and `volume` must be non-negative numbers in every option, or
+the whole payload is rejected with the option's index; `bid`, `ask` and `iv` may be null
+(NaN); an IV of 0 means "not computed" and becomes NaN.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from gex_mcp.engine.calendar import NEW_YORK
+from gex_mcp.engine.chain import OptionChain, build_chain
+from gex_mcp.errors import SourceDataError
+from gex_mcp.parsing._deliverables import drop_adjusted
+from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
+
+_COUNT_FIELDS = ("open_interest", "volume")
+_NULLABLE_FIELDS = ("bid", "ask", "iv")
+
+
+def parse_cboe_delayed_json(data: bytes, *, name: str) -> OptionChain:
+    """Parse a CBOE delayed-quotes JSON body into a chain whose source label is `name`.
+
+    Args:
+        data: the response body or file bytes.
+        name: where the bytes came from ("cboe:AAPL", "AAPL.json"); prefixes every
+            error message and becomes the chain's `source`.
+
+    Raises:
+        SourceDataError: not JSON, truncated, or missing what the format promises.
+    """
+    return parse_delayed_json(data, name=name, source=name)
+
+
+def parse_delayed_json(data: bytes, *, name: str, source: str) -> OptionChain:
+    """As `parse_cboe_delayed_json`, with a separate source label (files use "file:NAME").
+
+    Raises:
+        SourceDataError: not JSON, truncated, or missing what the format promises.
+    """
+    payload = _load(data, name)
+    body = payload.get("data")
+    if not isinstance(body, dict):
+        keys = ", ".join(map(str, payload)) or "none"
+        raise SourceDataError(f"{name}: no 'data' object (top-level keys: {keys})")
+    options = body.get("options")
+    if not isinstance(options, list):
+        raise SourceDataError(f"{name}: 'data.options' is missing or not a list")
+    if not options:
+        raise SourceDataError(f"{name}: no option rows")
+    notes: list[str] = []
+    if not all(isinstance(option, dict) for option in options):
+        index = next(i for i, o in enumerate(options) if not isinstance(o, dict))
+        raise SourceDataError(f"{name}: options[{index}] is not an object")
+
+    symbols = _column(options, "option", name)
+    try:
+        occ = parse_occ_symbols(symbols)
+    except OccSymbolError as exc:
+        raise SourceDataError(f"{name}: options[{exc.position}]: {exc}") from None
+    columns: dict[str, Any] = {"root": occ.root, "expiry": occ.expiry, "strike": occ.strike,
+                               "is_call": occ.is_call}
+    for field in (*_COUNT_FIELDS, *_NULLABLE_FIELDS):
+        columns[field] = _numbers(options, field, name, symbols)
+    for field in _COUNT_FIELDS:
+        bad = ~(columns[field] >= 0) | np.isinf(columns[field])
+        if bad.any():
+            index = int(np.flatnonzero(bad)[0])
+            raise SourceDataError(f"{name}: options[{index}] ({symbols[index]}): {field} is "
+                                  f"{options[index][field]!r}, not a count")
+    iv = columns["iv"]
+    columns["iv"] = np.where(np.isfinite(iv) & (iv > 0), iv, np.nan)
+    for field in ("bid", "ask"):
+        columns[field] = np.where(np.isfinite(columns[field]), columns[field], np.nan)
+
+    columns = drop_adjusted(columns, name=name, notes=notes)
+
+    return build_chain(
+        symbol=_symbol(payload, body, columns["root"], name),
+        spot=_spot(body, name, notes),
+        as_of=_as_of(payload, body, name, notes),
+        source=source,
+        notes=tuple(notes),
+        **columns,
+    )
+
+
+def _load(data: bytes, name: str) -> dict:
+    if not data or data.isspace():
+        raise SourceDataError(f"{name}: empty file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceDataError(f"{name}: not UTF-8 text (bad byte at {exc.start})") from None
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        at_end = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        kind = "truncated" if at_end else "invalid"
+        message = exc.msg.removesuffix(" at")  # "Unterminated string starting at"
+        raise SourceDataError(f"{name}: {kind} JSON ({message} at char {exc.pos})") from None
+    except RecursionError:
+        raise SourceDataError(f"{name}: invalid JSON (nested too deeply)") from None
+    if not isinstance(payload, dict):
+        raise SourceDataError(f"{name}: expected a JSON object, found {type(payload).__name__}")
+    return payload
+
+
+def _column(options: list[dict], field: str, name: str) -> list:
+    try:
+        return [option[field] for option in options]
+    except KeyError:
+        index = next(i for i, o in enumerate(options) if field not in o)
+        raise SourceDataError(f"{name}: options[{index}] has no {field!r}") from None
+
+
+def _numbers(options: list[dict], field: str, name: str, symbols: list) -> np.ndarray:
+    """A numeric field of every option; null becomes NaN."""
+    values = _column(options, field, name)
+    if not all(type(v) is float or type(v) is int for v in values):
+        for index, value in enumerate(values):
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, (int, float))):
+                raise SourceDataError(f"{name}: options[{index}] ({symbols[index]}): {field} "
+                                      f"is {value!r}, not a number")
+        values = [math.nan if v is None else v for v in values]
+    try:
+        return np.array(values, dtype=np.float64)
+    except OverflowError:  # an integer beyond float range
+        index = next(i for i, v in enumerate(values) if abs(v) > 1e308)
+        raise SourceDataError(f"{name}: options[{index}] ({symbols[index]}): {field} is out of "
+                              f"range") from None
+
+
+def _symbol(payload: dict, body: dict, roots: np.ndarray, name: str) -> str:
+    for raw in (payload.get("symbol"), body.get("symbol")):
+        if isinstance(raw, str) and raw.strip("_^ "):
+            return raw.strip().lstrip("_^").upper()
+    underlyings = sorted({underlying_of(r) for r in np.unique(roots).tolist()})
+    if len(underlyings) != 1:
+        raise SourceDataError(f"{name}: no 'symbol', and the options mix underlyings "
+                              f"{', '.join(underlyings)}")
+    return underlyings[0]
+
+
+def _spot(body: dict, name: str, notes: list[str]) -> float:
+    for key in ("current_price", "close"):
+        value = body.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1e308:
+            if key != "current_price":
+                notes.append(f"data.current_price missing or not positive; spot is data.{key}")
+            return float(value)
+    raise SourceDataError(f"{name}: no spot price (data.current_price and data.close are "
+                          f"missing or not positive: {body.get('current_price')!r}, "
+                          f"{body.get('close')!r})")
+
+
+def _as_of(payload: dict, body: dict, name: str, notes: list[str]) -> datetime:
+    for where, raw in (("data.last_trade_time", body.get("last_trade_time")),
+                       ("timestamp", payload.get("timestamp"))):
+        if raw is None:
+            continue
+        try:
+            moment = datetime.fromisoformat(str(raw))
+        except ValueError:
+            notes.append(f"could not read {where} {raw!r}")
+            continue
+        if where == "timestamp":
+            notes.append("as_of is the file timestamp (no data.last_trade_time)")
+        if moment.tzinfo is None:
+            return moment.replace(tzinfo=NEW_YORK)
+        return moment.astimezone(NEW_YORK)
+    raise SourceDataError(f"{name}: no snapshot time (data.last_trade_time and timestamp are "
+                          f"missing or unreadable)")

@@ -1,0 +1,331 @@
+"""CBOE quote-table downloads: the 2022+ CSV (`quotedata.csv`) and the legacy `.dat`.
+
+Both have three lines of metadata, then a 22-column header, then one row per
+(expiry, strike): the call's columns, the strike, the put's columns.
+
+2022+ CSV::
+
+    (blank line; absent when a spreadsheet re-saved the file)
+    Standard & Poors 500 Index,Last: 4505.1001,Change:  37.6601
+    "Date: September 14, 2023 at 4:31 PM EDT",Bid: 4483.25,Ask: 4526.27,Size: 1*1,Volume: 0
+    Expiration Date,Calls,Last Sale,Net,Bid,Ask,Volume,IV,Delta,Gamma,Open Interest,Strike,Puts,...
+
+Legacy `.dat` (2019-2020)::
+
+    ^SPX (Standard & Poors 500 Index),3426.96,-28.1
+    Sep 04 2020 @ 20:49 ET,Bid,3373,Ask,3481.35,Size,1x1,Vol,
+    Expiration Date,Calls,Last Sale,Net,Bid,Ask,Vol,IV,Delta,Gamma,Open Int,Strike,Puts,...
+
+The layout is told apart by the header ("Open Interest" vs "Open Int"). Spot is the
+"Last:" value (legacy: the second field of line 1). The symbol comes from line 1 in the
+legacy layout and from the OCC roots in the CSV, whose line 1 holds only a company name.
+
+Strictness: every row must have 22 columns, numbers where numbers belong, OCC symbols
+that agree with the row's strike and expiration date, and a line break after the last row
+(a file that ends mid-line is treated as truncated). A bad row fails the whole file with
+its line number rather than being skipped: a chain silently missing strikes gives wrong
+exposure. Rows of adjusted roots ("AMD1": non-standard deliverables) are dropped, with a note.
+An IV of 0 means "not computed" and becomes NaN. Expired rows are kept.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import repeat
+
+import numpy as np
+
+from gex_mcp.engine.chain import OptionChain, build_chain
+from gex_mcp.errors import SourceDataError
+from gex_mcp.parsing._dates import parse_expiration_date, parse_snapshot_time
+from gex_mcp.parsing._deliverables import drop_adjusted
+from gex_mcp.parsing._text import decode_text
+from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
+
+_SIDE_COLUMNS = ("Last Sale", "Net", "Bid", "Ask", "Volume", "IV", "Delta", "Gamma",
+                 "Open Interest")
+CSV_COLUMNS = ("Expiration Date", "Calls", *_SIDE_COLUMNS, "Strike", "Puts", *_SIDE_COLUMNS)
+LEGACY_COLUMNS = tuple({"Volume": "Vol", "Open Interest": "Open Int"}.get(c, c)
+                       for c in CSV_COLUMNS)
+N_COLUMNS = len(CSV_COLUMNS)
+_CALL, _PUT, _STRIKE, _EXPIRY = 1, 12, 11, 0
+_FIELD_OFFSETS = {"bid": 3, "ask": 4, "volume": 5, "iv": 6, "open_interest": 9}  # from Calls/Puts
+
+_LAST = re.compile(r"Last:\s*(?P<last>[-+]?[\d,]*\.?\d+)")
+_LEGACY_FIRST_LINE = re.compile(  # "^SPX (Standard & Poors 500 Index),3426.96,-28.1"
+    r"\s*\^?(?P<symbol>[A-Za-z][A-Za-z0-9./-]*)\s*(?:\(.*\))?"
+    r"\s*,\s*(?P<last>[-+]?\d+(?:\.\d*)?)\s*(?:,|$)")
+_DATE_FIELD = re.compile(r'\s*"?(?P<date>.*?)"?\s*(?:,\s*Bid\b.*)?[\s,]*')
+
+
+@dataclass(frozen=True)
+class _Preamble:
+    legacy: bool
+    symbol: str | None
+    spot: float
+    as_of: datetime
+    header_index: int  # 0-based index of the header in the list of lines
+
+
+def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None) -> OptionChain:
+    """Parse a CBOE quote-table download, 2022+ CSV or legacy `.dat`, into a chain.
+
+    Args:
+        data: the file's bytes.
+        name: file name, used in messages and the default source label.
+        source: source label for the chain; defaults to "file:NAME".
+
+    Raises:
+        SourceDataError: empty, truncated or malformed, with the name and line number.
+    """
+    text, notes = decode_text(data, name=name)
+    lines = text.split("\n")
+    ends_with_line_break = lines[-1] == ""
+    if ends_with_line_break:
+        lines.pop()
+    preamble = _read_preamble(lines, name, notes)
+
+    first_row = preamble.header_index + 1
+    body = lines[first_row:]
+    while body and not body[-1].strip(" ,\t"):
+        body.pop()
+    if body and not ends_with_line_break and len(body) == len(lines) - first_row:
+        raise SourceDataError(f"{name}: line {len(lines)}: the file ends mid-line (no line "
+                              f"break after the last row); it looks truncated")
+    if not body:
+        raise SourceDataError(f"{name}: no option rows")
+    columns, line_numbers = _split_rows(body, first_row + 1, name)
+    chain_columns, symbol = _contracts(columns, line_numbers, preamble, name, notes)
+    return build_chain(symbol=symbol, spot=preamble.spot, as_of=preamble.as_of,
+                       source=source or f"file:{name}", notes=tuple(notes), **chain_columns)
+
+
+def _read_preamble(lines: list[str], name: str, notes: list[str]) -> _Preamble:
+    start = 0
+    while start < len(lines) and not lines[start].strip(" ,\t"):
+        start += 1
+    if start + 2 >= len(lines):
+        raise SourceDataError(f"{name}: the file ends at line {len(lines)}, before the column "
+                              f"header (expected 'Expiration Date,Calls,...' on line {start + 3})")
+    first, date_line, header_index = lines[start], lines[start + 1], start + 2
+    legacy = _check_header(lines[header_index], header_index + 1, first, name)
+
+    if legacy:
+        match = _LEGACY_FIRST_LINE.match(first)
+        if match is None:
+            raise SourceDataError(f"{name}: line {start + 1}: expected 'SYMBOL (name),last,"
+                                  f"change', found {_clip(first)!r}")
+        symbol, spot_text = match["symbol"].upper(), match["last"]
+    else:
+        match = _LAST.search(first)
+        if match is None:
+            raise SourceDataError(f"{name}: line {start + 1}: no 'Last:' price in {_clip(first)!r}")
+        symbol, spot_text = None, match["last"].replace(",", "")
+        if start == 0 and first.rstrip().endswith(","):
+            notes.append("no leading blank line and header lines padded with commas "
+                         "(file re-saved by a spreadsheet)")
+    spot = float(spot_text)
+    if not spot > 0:
+        raise SourceDataError(f"{name}: line {start + 1}: spot price {spot_text} is not positive")
+
+    date_text = _DATE_FIELD.fullmatch(date_line)["date"]  # the pattern matches any line
+    try:
+        as_of, remark = parse_snapshot_time(date_text)
+    except ValueError:
+        raise SourceDataError(f"{name}: line {start + 2}: cannot read the snapshot date "
+                              f"{_clip(date_text)!r}") from None
+    if date_line.count('"') % 2:
+        notes.append(f"line {start + 2}: ignored an unbalanced double quote in the date line")
+    if remark:
+        notes.append(remark)
+    return _Preamble(legacy=legacy, symbol=symbol, spot=spot, as_of=as_of,
+                     header_index=header_index)
+
+
+def _check_header(line: str, line_number: int, first_line: str, name: str) -> bool:
+    """True for the legacy header, False for the CSV one; raises for anything else."""
+    try:
+        fields = _strip_padding(next(csv.reader([line]), []))
+    except csv.Error:
+        fields = line.split(",")
+    if tuple(fields) == CSV_COLUMNS:
+        return False
+    if tuple(fields) == LEGACY_COLUMNS:
+        return True
+    looks_like_table = ("Last:" in first_line or _LEGACY_FIRST_LINE.match(first_line)
+                        or (fields and fields[0] == "Expiration Date"))
+    if not looks_like_table:
+        raise SourceDataError(f"{name}: not a CBOE option chain (expected JSON, a quote-table "
+                              f"CSV or a legacy .dat); it starts with {_clip(first_line)!r}")
+    if len(fields) != N_COLUMNS:
+        raise SourceDataError(f"{name}: line {line_number}: expected {N_COLUMNS} columns in the "
+                              f"header, found {len(fields)}")
+    if fields[0] != "Expiration Date":
+        raise SourceDataError(f"{name}: line {line_number}: expected the column header "
+                              f"'Expiration Date,Calls,...', found {_clip(line)!r}")
+    expected = LEGACY_COLUMNS if "Open Int" in fields else CSV_COLUMNS
+    column = next(i for i, (a, b) in enumerate(zip(fields, expected, strict=True)) if a != b)
+    raise SourceDataError(f"{name}: line {line_number}: header column {column + 1} is "
+                          f"{fields[column]!r}, expected {expected[column]!r}")
+
+
+def _split_rows(body: list[str], first_line_number: int,
+                name: str) -> tuple[list[list[str]], list[int] | None]:
+    """Columns of the body as lists of strings, and each row's line number (None: contiguous).
+
+    Fast path: no quotes and exactly 21 commas per line, split once. Otherwise line by line
+    (CBOE rows never span lines), with the csv module for lines holding quoted fields;
+    blank lines are skipped and spreadsheet padding is dropped.
+    """
+    joined = "\n".join(body)
+    if '"' not in joined and set(map(str.count, body, repeat(","))) == {N_COLUMNS - 1}:
+        flat = joined.replace("\n", ",").split(",")
+        return [flat[i::N_COLUMNS] for i in range(N_COLUMNS)], None
+    rows: list[list[str]] = []
+    line_numbers: list[int] = []
+    for line_number, line in enumerate(body, start=first_line_number):
+        if '"' in line:
+            if line.count('"') % 2:
+                raise SourceDataError(f"{name}: line {line_number}: unbalanced double quote")
+            row = next(csv.reader([line]))
+        else:
+            row = line.split(",")
+        row = _strip_padding(row)
+        if not row:
+            continue
+        if len(row) != N_COLUMNS:
+            raise SourceDataError(f"{name}: line {line_number}: expected {N_COLUMNS} columns, "
+                                  f"found {len(row)}")
+        rows.append(row)
+        line_numbers.append(line_number)
+    if not rows:
+        raise SourceDataError(f"{name}: no option rows")
+    return [list(column) for column in zip(*rows, strict=True)], line_numbers
+
+
+def _contracts(columns: list[list[str]], line_numbers: list[int] | None, preamble: _Preamble,
+               name: str, notes: list[str]) -> tuple[dict[str, np.ndarray], str]:
+    """Per-contract columns (call then put for each row) and the underlying symbol."""
+    n_rows = len(columns[0])
+    header = LEGACY_COLUMNS if preamble.legacy else CSV_COLUMNS
+    first = preamble.header_index + 2
+
+    def line_of(row: int) -> int:
+        return line_numbers[row] if line_numbers is not None else first + row
+
+    def numbers(index: int, *, count: bool = False) -> np.ndarray:
+        values = columns[index]
+        side = "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
+        try:
+            parsed = np.array(values, dtype=np.float64)
+        except ValueError:
+            row = next((i for i, v in enumerate(values) if not _is_number(v)), 0)
+            raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side} is not "
+                                  f"a number: {values[row]!r}") from None
+        if count:
+            bad = ~(parsed >= 0) | np.isinf(parsed)
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side} is "
+                                      f"not a count: {values[row]!r}")
+        return parsed
+
+    try:
+        occ = parse_occ_symbols(columns[_CALL] + columns[_PUT])
+    except OccSymbolError as exc:
+        row, side = exc.position % n_rows, exc.position // n_rows
+        raise SourceDataError(f"{name}: line {line_of(row)}: {('Calls', 'Puts')[side]}: "
+                              f"{exc}") from None
+    is_call = occ.is_call.reshape(2, n_rows)
+    wrong_side = ~is_call[0] | is_call[1]
+    if wrong_side.any():
+        row = int(np.flatnonzero(wrong_side)[0])
+        raise SourceDataError(f"{name}: line {line_of(row)}: the Calls column must hold a call "
+                              f"and the Puts column a put ({columns[_CALL][row]!r}, "
+                              f"{columns[_PUT][row]!r})")
+
+    strike = numbers(_STRIKE)
+    mismatch = (np.abs(occ.strike.reshape(2, n_rows) - strike) > 5e-4).any(axis=0)
+    if mismatch.any():
+        row = int(np.flatnonzero(mismatch)[0])
+        raise SourceDataError(f"{name}: line {line_of(row)}: strike {columns[_STRIKE][row]!r} "
+                              f"disagrees with the option symbols ({columns[_CALL][row]!r})")
+    _check_expiries(columns[_EXPIRY], occ.expiry.reshape(2, n_rows), line_of, name, columns)
+
+    fields = {}
+    for field, offset in _FIELD_OFFSETS.items():
+        count = field in ("open_interest", "volume")
+        pair = np.stack([numbers(_CALL + offset, count=count),
+                         numbers(_PUT + offset, count=count)], axis=1)
+        fields[field] = pair.ravel()  # row-major: call, put, call, put, ...
+    iv = fields["iv"]
+    fields["iv"] = np.where(np.isfinite(iv) & (iv > 0), iv, np.nan)
+    for field in ("bid", "ask"):
+        fields[field] = np.where(np.isfinite(fields[field]), fields[field], np.nan)
+
+    root = occ.root.reshape(2, n_rows).T.ravel()
+    chain_columns = {
+        "root": root,
+        "expiry": occ.expiry.reshape(2, n_rows).T.ravel(),
+        "strike": np.repeat(strike, 2),
+        "is_call": np.tile(np.array([True, False]), n_rows),
+        **fields,
+    }
+    chain_columns = drop_adjusted(chain_columns, name=name, notes=notes)
+    underlyings = sorted({underlying_of(r) for r in np.unique(chain_columns["root"]).tolist()})
+    symbol = preamble.symbol
+    if symbol is None:
+        if len(underlyings) != 1:
+            raise SourceDataError(f"{name}: rows mix underlyings {', '.join(underlyings)}")
+        symbol = underlyings[0]
+    elif underlyings != [symbol]:
+        notes.append(f"the first line names {symbol} but the option roots give "
+                     f"{', '.join(underlyings)}")
+    return chain_columns, symbol
+
+
+def _check_expiries(cells: list[str], occ_expiry: np.ndarray, line_of, name: str,
+                    columns: list[list[str]]) -> None:
+    """Each row's Expiration Date must equal the date in both of its OCC symbols."""
+    days: dict[str, int] = {}
+    for cell in dict.fromkeys(cells):
+        try:
+            days[cell] = parse_expiration_date(cell).toordinal()
+        except ValueError:
+            row = cells.index(cell)
+            raise SourceDataError(f"{name}: line {line_of(row)}: cannot read the expiration "
+                                  f"date {_clip(cell)!r}") from None
+    column_days = np.fromiter((days[c] for c in cells), dtype=np.int64, count=len(cells))
+    unix_epoch_ordinal = 719163  # date(1970, 1, 1).toordinal()
+    occ_days = occ_expiry.astype(np.int64) + unix_epoch_ordinal
+    mismatch = (occ_days != column_days).any(axis=0)
+    if mismatch.any():
+        row = int(np.flatnonzero(mismatch)[0])
+        raise SourceDataError(f"{name}: line {line_of(row)}: expiration date {cells[row]!r} "
+                              f"disagrees with the option symbol {columns[_CALL][row]!r}")
+
+
+def _strip_padding(fields: list[str]) -> list[str]:
+    """Drop the trailing empty fields a spreadsheet adds; [] for a row of empty fields."""
+    if not any(field.strip() for field in fields):
+        return []
+    end = len(fields)
+    while end > N_COLUMNS and not fields[end - 1].strip():
+        end -= 1
+    return fields[:end]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
