@@ -38,6 +38,9 @@ class OptionChain:
         multiplier: shares per contract (100 for US equity and index options).
         source: where the snapshot came from ("file:NAME", "cboe", "demo").
         notes: free-text remarks from the loader (e.g. a date spelling it repaired).
+        quote_spot: the spot at which bid/ask were quoted, when `spot` was moved away from
+            it (what-if analysis); None means `spot`. Missing IVs are implied at this spot,
+            so a hypothetical spot re-prices options at their snapshot IVs.
     """
 
     symbol: str
@@ -57,6 +60,7 @@ class OptionChain:
     multiplier: np.ndarray
     source: str = "unknown"
     notes: tuple[str, ...] = field(default=())
+    quote_spot: float | None = None
 
     def __post_init__(self) -> None:
         if self.as_of.tzinfo is None:
@@ -81,7 +85,8 @@ class OptionChain:
         return replace(self, open_interest=np.asarray(open_interest, dtype=np.float64))
 
     def with_spot(self, spot: float) -> OptionChain:
-        return replace(self, spot=float(spot))
+        """Same quotes, hypothetical spot (IVs stay those of the snapshot)."""
+        return replace(self, spot=float(spot), quote_spot=self.quote_spot or self.spot)
 
     def with_prev_open_interest(self, prev: np.ndarray) -> OptionChain:
         return replace(self, prev_open_interest=np.asarray(prev, dtype=np.float64))

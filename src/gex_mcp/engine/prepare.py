@@ -127,7 +127,8 @@ def prepare_chain(
         bid, ask = chain.bid[idx], chain.ask[idx]
         quoted = np.isfinite(bid) & np.isfinite(ask) & (bid >= 0) & (ask > 0) & (ask >= bid)
         mid = np.where(quoted, 0.5 * (bid + ask), np.nan)
-        implied = implied_vol(mid, chain.spot, chain.strike[idx], t[idx], chain.is_call[idx],
+        quote_spot = chain.quote_spot or chain.spot
+        implied = implied_vol(mid, quote_spot, chain.strike[idx], t[idx], chain.is_call[idx],
                               rate, dividend_yield)
         iv[idx] = implied
         ok = np.isfinite(implied)

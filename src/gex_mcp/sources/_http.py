@@ -1,0 +1,225 @@
+"""HTTP plumbing shared by the cboe and flashalpha sources.
+
+Two things live here, modelled on httpx's own transport layer:
+
+* `make_client()`: one way to build an `httpx.AsyncClient` (timeout, User-Agent).
+* `map_http_errors()`: the ONE boundary where httpx exceptions become `GexError`s.
+  Nothing above `sources/` ever sees an httpx exception.
+
+`send_with_retries()` sends a request with bounded exponential backoff (tenacity),
+retrying timeouts, connection failures (including a connection dropped mid-body) and
+5xx answers only. A 4xx, 429 included, is never retried: it is returned at once for
+the source to map (a 429 becomes `RateLimitedError`).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential,
+    wait_none,
+)
+
+from gex_mcp import __version__
+from gex_mcp.errors import SourceUnavailableError
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = f"gex-mcp/{__version__}"
+DEFAULT_TIMEOUT_SECONDS = 10.0
+DEFAULT_RETRIES = 2  # retries after the first attempt: 3 attempts in all
+DEFAULT_BACKOFF_INITIAL_SECONDS = 0.2
+DEFAULT_BACKOFF_MAX_SECONDS = 2.0
+FALLBACK_HINT = "use --source file/demo"
+
+# Transient transport failures worth another attempt. RemoteProtocolError covers a
+# server that closes the connection before the promised Content-Length arrived.
+RETRYABLE_EXCEPTIONS: tuple[type[Exception], ...] = (
+    httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a request is retried.
+
+    Attributes:
+        retries: attempts after the first one (0 = no retry).
+        wait_initial_seconds: first backoff; doubles per attempt.
+        wait_max_seconds: cap on a single backoff.
+    """
+
+    retries: int = DEFAULT_RETRIES
+    wait_initial_seconds: float = DEFAULT_BACKOFF_INITIAL_SECONDS
+    wait_max_seconds: float = DEFAULT_BACKOFF_MAX_SECONDS
+
+    def __post_init__(self) -> None:
+        if self.retries < 0:
+            raise ValueError("retries must be >= 0")
+
+    @property
+    def attempts(self) -> int:
+        return self.retries + 1
+
+
+def make_client(base_url: str, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+                headers: dict[str, str] | None = None, *,
+                trust_env: bool = False) -> httpx.AsyncClient:
+    """An AsyncClient for one upstream: base URL, one timeout for every phase, our User-Agent.
+
+    Secrets do not belong in `headers`: httpx's `Headers` repr shows every value except
+    Authorization, so pass API keys per request instead. `trust_env` (proxy variables,
+    SSL_CERT_FILE, .netrc) is off unless the caller, who read the settings, turns it on.
+    """
+    merged = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    merged.update(headers or {})
+    return httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(timeout_seconds),
+                             headers=merged, follow_redirects=True, trust_env=trust_env)
+
+
+def _format_seconds(seconds: float) -> str:
+    return f"{seconds:g} s"
+
+
+def _request_timeout(exc: httpx.HTTPError) -> float | None:
+    try:
+        timeouts = exc.request.extensions.get("timeout") or {}
+    except RuntimeError:  # exception raised without a request attached
+        return None
+    values = [v for v in timeouts.values() if isinstance(v, (int, float))]
+    return max(values) if values else None
+
+
+def _host_of(exc: httpx.HTTPError) -> str:
+    try:
+        url = exc.request.url
+    except RuntimeError:
+        return "the server"
+    return f"{url.host}:{url.port}" if url.port else str(url.host)
+
+
+@contextmanager
+def map_http_errors(source_name: str, symbol: str, *,
+                    timeout_seconds: float | None = None,
+                    fallback: str = FALLBACK_HINT) -> Iterator[None]:
+    """Translate httpx transport exceptions raised inside the block into `GexError`s.
+
+    Timeout -> SourceUnavailableError ("... timed out after 10 s ..."); connection
+    refused / DNS failure -> SourceUnavailableError (host unreachable); a connection
+    closed before the body was complete, or any other transport error ->
+    SourceUnavailableError. Always chained (`raise ... from exc`). Messages name the
+    source, the symbol and what to do (`fallback` ends the sentence); never a header
+    (API keys travel in headers) and never the text of the httpx exception.
+    """
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        seconds = timeout_seconds if timeout_seconds is not None else _request_timeout(exc)
+        after = f" after {_format_seconds(seconds)}" if seconds is not None else ""
+        raise SourceUnavailableError(
+            f"{source_name} timed out{after} fetching {symbol}. "
+            f"Try again shortly, or {fallback}.") from exc
+    except httpx.ConnectError as exc:
+        raise SourceUnavailableError(
+            f"{source_name} is unreachable: could not connect to {_host_of(exc)} fetching "
+            f"{symbol}. Check the network connection and the base URL, or {fallback}.",
+        ) from exc
+    except httpx.RemoteProtocolError as exc:
+        raise SourceUnavailableError(
+            f"{source_name} closed the connection before sending the whole response for "
+            f"{symbol}. Try again shortly, or {fallback}.") from exc
+    except httpx.TransportError as exc:
+        raise SourceUnavailableError(
+            f"{source_name} connection failed fetching {symbol} ({type(exc).__name__}). "
+            f"Try again shortly, or {fallback}.") from exc
+
+
+def _is_server_error(response: httpx.Response) -> bool:
+    return response.status_code >= 500
+
+
+def _retry_logger(method: str, url: str) -> Callable[[RetryCallState], None]:
+    path = httpx.URL(url).path  # no query string, no host: nothing secret, nothing long
+
+    def log(retry_state: RetryCallState) -> None:
+        outcome = retry_state.outcome
+        if outcome is None:
+            return
+        what = (type(outcome.exception()).__name__ if outcome.failed
+                else f"HTTP {outcome.result().status_code}")
+        logger.info("retrying %s %s after %s (attempt %d)", method, path, what,
+                    retry_state.attempt_number)
+
+    return log
+
+
+def _return_last_outcome(retry_state: RetryCallState) -> httpx.Response:
+    # Out of attempts: hand back the last 5xx response, or re-raise the last exception.
+    assert retry_state.outcome is not None
+    return retry_state.outcome.result()
+
+
+async def send_with_retries(client: httpx.AsyncClient, method: str, url: str, *,
+                            policy: RetryPolicy, timeout_seconds: float | None = None,
+                            params: dict[str, Any] | None = None,
+                            headers: dict[str, str] | None = None) -> httpx.Response:
+    """Send a request, retrying timeouts, connection errors and 5xx per `policy`.
+
+    Returns the first non-5xx response, or the last 5xx response once attempts run out.
+    Transport exceptions escape as httpx exceptions: call this inside `map_http_errors()`.
+    `timeout_seconds`, when given, overrides the client's timeout for every phase.
+    """
+    timeout: Any = (httpx.Timeout(timeout_seconds) if timeout_seconds is not None
+                    else httpx.USE_CLIENT_DEFAULT)
+    if policy.wait_initial_seconds <= 0:
+        wait = wait_none()
+    else:
+        wait = wait_exponential(multiplier=policy.wait_initial_seconds,
+                                max=policy.wait_max_seconds)
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(policy.attempts),
+        wait=wait,
+        retry=(retry_if_exception_type(RETRYABLE_EXCEPTIONS)
+               | retry_if_result(_is_server_error)),
+        before_sleep=_retry_logger(method, url),
+        retry_error_callback=_return_last_outcome,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            response = await client.request(method, url, params=params, headers=headers,
+                                            timeout=timeout)
+        outcome = attempt.retry_state.outcome
+        if outcome is not None and not outcome.failed:
+            attempt.retry_state.set_result(response)  # lets retry_if_result see the status
+    return response
+
+
+def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP date); None when absent."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    current = time.time() if now is None else now
+    return max(0.0, when.timestamp() - current)

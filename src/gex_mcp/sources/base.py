@@ -1,0 +1,63 @@
+"""The source protocol and symbol normalisation shared by every source.
+
+A source does I/O only: it turns a symbol into an `OptionChain` (cboe, file, demo)
+and never computes exposures. Symbols are normalised here, once, before any I/O,
+so a path-like or malformed argument never reaches a URL or a file name.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, runtime_checkable
+
+from gex_mcp.engine.chain import OptionChain
+from gex_mcp.errors import UnknownSymbolError
+
+#: Cash-settled indexes users type without a prefix; CBOE spells them "_SPX".
+INDEX_SYMBOLS = frozenset({
+    "SPX", "NDX", "RUT", "VIX", "XSP", "DJX", "OEX", "XEO", "XND", "MRUT", "VIX9D", "VXN",
+    "RVX", "MXEA", "MXEF",
+})
+
+_SYMBOL_RE = re.compile(r"^[A-Z][A-Z0-9.]{0,9}$")
+
+
+def normalize_symbol(raw: str) -> str:
+    """The symbol as the rest of gex-mcp spells it: upper case, no index prefix.
+
+    Accepts "spy", " SPY ", "^SPX", "_SPX" and "BRK.B"; returns "SPY", "SPX", "BRK.B".
+
+    Raises:
+        UnknownSymbolError: `raw` is not a ticker (empty, path-like, too long, ...).
+    """
+    text = raw.strip().upper() if isinstance(raw, str) else ""
+    if text[:1] in ("^", "_"):
+        text = text[1:]
+    if not _SYMBOL_RE.fullmatch(text):
+        shown = raw if isinstance(raw, str) else type(raw).__name__
+        raise UnknownSymbolError(
+            f"{shown[:40]!r} is not a ticker symbol. "
+            "Use letters only, e.g. 'SPY' or 'SPX'.")
+    return text
+
+
+def is_index(symbol: str) -> bool:
+    """True for a normalised cash-index symbol such as "SPX"."""
+    return symbol in INDEX_SYMBOLS
+
+
+@runtime_checkable
+class ChainSource(Protocol):
+    """Anything that can fetch one option-chain snapshot for a symbol."""
+
+    name: str
+
+    async def fetch_chain(self, symbol: str) -> OptionChain:
+        """The latest chain for `symbol`.
+
+        Raises:
+            UnknownSymbolError: the symbol is malformed or unknown to the source.
+            SourceError: the source failed (timeout, 5xx, 429, bad payload).
+            NoDataError: the source has the symbol but no options in the chain.
+        """
+        ...

@@ -1,0 +1,183 @@
+"""CBOE delayed quotes: the default, key-free source of raw option chains.
+
+`GET {base_url}/api/global/delayed_quotes/options/{SYM}.json`, where cash indexes
+carry an underscore (`_SPX`, `_NDX`, `_RUT`, `_VIX`); users type `SPX`. The payload is
+parsed by `gex_mcp.parsing.parse_cboe_delayed_json`; this module only fetches and maps
+failures to `GexError`s:
+
+| upstream                                   | raised                                  |
+|--------------------------------------------|-----------------------------------------|
+| timeout, refused connection, cut-off body  | SourceUnavailableError (after retries)  |
+| 5xx                                        | SourceUnavailableError (after retries)  |
+| 403 / 404 (the CDN's answer for a symbol it does not list) | UnknownSymbolError      |
+| 429                                        | RateLimitedError (never retried)        |
+| malformed / truncated / HTML body          | SourceDataError                         |
+| a chain with no options                    | NoDataError                             |
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from types import TracebackType
+from typing import Self
+from urllib.parse import quote
+
+import httpx
+
+from gex_mcp.engine.chain import OptionChain
+from gex_mcp.errors import (
+    GexError,
+    NoDataError,
+    RateLimitedError,
+    SourceDataError,
+    SourceUnavailableError,
+    UnknownSymbolError,
+)
+from gex_mcp.parsing import parse_cboe_delayed_json
+from gex_mcp.sources._http import (
+    DEFAULT_RETRIES,
+    DEFAULT_TIMEOUT_SECONDS,
+    FALLBACK_HINT,
+    RetryPolicy,
+    make_client,
+    map_http_errors,
+    retry_after_seconds,
+    send_with_retries,
+)
+from gex_mcp.sources.base import is_index, normalize_symbol
+
+DEFAULT_CBOE_BASE_URL = "https://cdn.cboe.com"
+CHAIN_PATH = "/api/global/delayed_quotes/options/{symbol}.json"
+
+
+def cboe_symbol(symbol: str) -> str:
+    """CBOE's spelling of a normalised symbol: "_SPX" for indexes, else unchanged."""
+    return f"_{symbol}" if is_index(symbol) else symbol
+
+
+def _has_empty_options(body: bytes) -> bool:
+    """True when a body the parser rejected is a well-formed chain with zero options.
+
+    The parser treats "no option rows" as malformed; for a live source it means the
+    symbol lists nothing right now, which is NoDataError, not SourceDataError.
+    """
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return False
+    data = payload.get("data") if isinstance(payload, dict) else None
+    return isinstance(data, dict) and data.get("options") == []
+
+
+class CboeSource:
+    """Fetches CBOE's delayed (about 15 minutes) option chains over HTTPS.
+
+    Args:
+        client: an AsyncClient to reuse; it is not closed by `aclose()`. When None,
+            the source builds and owns one.
+        base_url: scheme and host of the CDN; also used with an injected client.
+        timeout_seconds: per-request timeout (connect, read, write, pool).
+        retries: attempts after the first on timeouts, connection errors and 5xx.
+        retry_policy: full backoff control (tests pass a zero wait); overrides `retries`.
+    """
+
+    name = "cboe"
+
+    def __init__(self, client: httpx.AsyncClient | None = None, *,
+                 base_url: str = DEFAULT_CBOE_BASE_URL,
+                 timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+                 retries: int = DEFAULT_RETRIES,
+                 retry_policy: RetryPolicy | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout_seconds = timeout_seconds
+        self.retry_policy = retry_policy or RetryPolicy(retries=retries)
+        self._owns_client = client is None
+        self._client = client if client is not None else make_client(self.base_url,
+                                                                     timeout_seconds)
+
+    def __repr__(self) -> str:
+        return f"CboeSource(base_url={self.base_url!r})"
+
+    def chain_url(self, symbol: str) -> str:
+        """Absolute URL of the chain of a normalised symbol."""
+        return self.base_url + CHAIN_PATH.format(symbol=quote(cboe_symbol(symbol), safe=""))
+
+    async def fetch_chain(self, symbol: str) -> OptionChain:
+        """The delayed chain of `symbol` ("SPY", "spx", "^SPX" all work).
+
+        Raises:
+            UnknownSymbolError: malformed symbol, or CBOE lists no options for it.
+            SourceUnavailableError: timeout, connection failure or 5xx after retries.
+            RateLimitedError: CBOE answered 429.
+            SourceDataError: the body is not a complete CBOE chain.
+            NoDataError: the chain has no options.
+        """
+        sym = normalize_symbol(symbol)
+        with map_http_errors(self.name, sym, timeout_seconds=self.timeout_seconds):
+            response = await send_with_retries(
+                self._client, "GET", self.chain_url(sym), policy=self.retry_policy,
+                timeout_seconds=self.timeout_seconds)
+        self._raise_for_status(response, sym)
+        try:
+            chain = parse_cboe_delayed_json(response.content, name=f"cboe:{sym}")
+        except SourceDataError as exc:
+            if _has_empty_options(response.content):
+                raise self._no_data(sym) from exc
+            if "html" in response.headers.get("Content-Type", "").lower():
+                raise SourceDataError(
+                    f"cboe sent an HTML page instead of the JSON chain for {sym}. "
+                    f"Try again shortly, or {FALLBACK_HINT}.") from exc
+            raise SourceDataError(
+                f"cboe sent an unreadable chain for {sym} ({exc}). "
+                f"Try again shortly, or {FALLBACK_HINT}.") from exc
+        except GexError:
+            raise
+        except (ValueError, KeyError, TypeError, IndexError) as exc:
+            raise SourceDataError(
+                f"cboe sent an unreadable chain for {sym} ({type(exc).__name__}). "
+                f"Try again shortly, or {FALLBACK_HINT}.") from exc
+        if len(chain) == 0:
+            raise self._no_data(sym)
+        return replace(chain, symbol=sym, source=self.name)
+
+    @staticmethod
+    def _no_data(sym: str) -> NoDataError:
+        return NoDataError(f"cboe lists no options for {sym} right now. "
+                           f"Try again later, or {FALLBACK_HINT}.")
+
+    def _raise_for_status(self, response: httpx.Response, sym: str) -> None:
+        status = response.status_code
+        if status == 200:
+            return
+        if status in (403, 404):
+            raise UnknownSymbolError(
+                f"No option chain for {sym!r} from cboe. "
+                "Use a US ticker such as 'SPY' or an index such as 'SPX'.")
+        if status == 429:
+            wait = retry_after_seconds(response)
+            when = f"in {wait:g} s" if wait is not None else "shortly"
+            raise RateLimitedError(
+                f"cboe rate-limited the request for {sym} (HTTP 429). "
+                f"Try again {when}, or {FALLBACK_HINT}.", retry_after_seconds=wait)
+        if status >= 500:
+            attempts = self.retry_policy.attempts
+            tries = f" after {attempts} attempts" if attempts > 1 else ""
+            raise SourceUnavailableError(
+                f"cboe answered HTTP {status} for {sym}{tries}. "
+                f"Try again shortly, or {FALLBACK_HINT}.")
+        raise SourceUnavailableError(
+            f"cboe answered HTTP {status} for {sym}, expected 200. "
+            f"Try again later, or {FALLBACK_HINT}.")
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this source created it."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()

@@ -1,0 +1,1 @@
+"""Tests of the data sources (cboe, flashalpha, file, demo) against a loopback server."""
