@@ -33,6 +33,7 @@ class DataQuality(BaseModel):
     contracts_used: int = Field(description="Contracts that entered the sums.")
     expired_dropped: int = Field(0, description="Rows already settled at as_of, dropped.")
     iv_reimplied: int = Field(0, description="Rows whose missing IV was implied from the bid/ask mid.")
+    iv_from_pair: int = Field(0, description="Rows whose IV came from the other side of the same strike and expiry.")
     iv_missing_skipped: int = Field(0, description="Rows with open interest but no usable IV, skipped.")
     zero_open_interest: int = Field(0, description="Rows with zero OI (contribute nothing).")
     filtered_min_oi: int = Field(0, description="Rows below the min_oi filter.")

@@ -31,6 +31,7 @@ class Quality:
     contracts_used: int = 0
     expired_dropped: int = 0
     iv_reimplied: int = 0
+    iv_from_pair: int = 0
     iv_missing_skipped: int = 0
     zero_open_interest: int = 0
     filtered_min_oi: int = 0
@@ -89,8 +90,10 @@ def prepare_chain(
     """Select the contracts that enter the sums and fill what is missing.
 
     Steps: drop rows settled at `as_of`; keep only `expiration` when given; floor time at
-    MIN_T_YEARS; drop zero-OI rows; re-imply missing IV from the bid/ask mid (skipped and
-    counted when impossible); drop strikes whose call+put OI is below `min_oi`.
+    MIN_T_YEARS; drop zero-OI rows; re-imply missing IV from the bid/ask mid; failing that
+    (a mid outside the no-arbitrage band, common for deep in-the-money rows), take the IV
+    of the other side of the same (root, expiry, strike), equal by put-call parity; else
+    skip the row and count it; drop strikes whose call+put OI is below `min_oi`.
 
     OI change comes from the chain's own `prev_open_interest` when it has any; otherwise
     from `previous_strike_oi` = (strikes, call OI, put OI) of an earlier snapshot, all
@@ -133,8 +136,14 @@ def prepare_chain(
         iv[idx] = implied
         ok = np.isfinite(implied)
         quality.iv_reimplied = int(np.count_nonzero(ok))
-        quality.iv_missing_skipped = int(np.count_nonzero(~ok))
-        keep[idx[~ok]] = False
+        if not ok.all():
+            still = idx[~ok]
+            paired = _pair_iv(chain, chain.iv, still)
+            iv[still] = paired
+            got = np.isfinite(paired)
+            quality.iv_from_pair = int(np.count_nonzero(got))
+            quality.iv_missing_skipped = int(np.count_nonzero(~got))
+            keep[still[~got]] = False
 
     if min_oi > 0 and keep.any():
         strikes, inverse = np.unique(chain.strike[keep], return_inverse=True)
@@ -203,3 +212,26 @@ def live_strike_oi(chain: OptionChain) -> tuple[np.ndarray, np.ndarray, np.ndarr
     n = len(strikes)
     return (strikes, np.bincount(idx, weights=np.where(calls, oi, 0.0), minlength=n),
             np.bincount(idx, weights=np.where(calls, 0.0, oi), minlength=n))
+
+
+def _pair_iv(chain: OptionChain, iv: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """IV of the opposite side at the same (root, expiry, strike) for `rows`; NaN if none."""
+    roots, root_id = np.unique(chain.root, return_inverse=True)
+    key = ((root_id.astype(np.int64) * 200_000 + chain.expiry.astype("int64")) * 10**9
+           + np.rint(chain.strike * 1000).astype(np.int64))
+    valid = np.isfinite(iv) & (iv > 0)
+    out = np.full(len(rows), np.nan)
+    for side in (True, False):
+        want = chain.is_call[rows] != side  # rows on the other side look up this side
+        donors = np.flatnonzero(valid & (chain.is_call == side))
+        if not want.any() or len(donors) == 0:
+            continue
+        order = np.argsort(key[donors])
+        sorted_keys = key[donors][order]
+        k = key[rows[want]]
+        pos = np.minimum(np.searchsorted(sorted_keys, k), len(sorted_keys) - 1)
+        hit = sorted_keys[pos] == k
+        found = np.full(len(k), np.nan)
+        found[hit] = iv[donors[order[pos[hit]]]]
+        out[want] = found
+    return out
