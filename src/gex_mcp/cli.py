@@ -13,13 +13,11 @@ bug and exits 1 (traceback only with GEX_DEBUG=1).
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Optional
 
 import anyio
 import typer
@@ -110,11 +108,18 @@ def _run(work: Callable[[Any], Awaitable[Any]], *, source: str | None = None,
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug: say so plainly, traceback on request
-        if os.environ.get("GEX_DEBUG"):
+        if _debug_requested():
             raise
         typer.echo(f"internal error: {type(exc).__name__}: {exc} (set GEX_DEBUG=1 for a traceback)",
                    err=True)
         raise typer.Exit(1) from None
+
+
+def _debug_requested() -> bool:
+    try:
+        return _settings(None).debug
+    except GexError:
+        return False
 
 
 def _emit(model: BaseModel, as_json: bool, view: Callable[[Any], Any]) -> None:
@@ -216,8 +221,6 @@ def serve(transport: Annotated[str, typer.Option("--transport", help="stdio or h
           port: Annotated[int, typer.Option("--port", help="HTTP port.")] = 8000,
           source: SourceOpt = None) -> None:
     """Run the MCP server (stdio for Claude Desktop / Cursor / Windsurf, or streamable HTTP)."""
-    logging.basicConfig(level=os.environ.get("GEX_LOG_LEVEL", "INFO").upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if transport not in ("stdio", "http"):
         typer.echo(f"InputError: --transport must be stdio or http, got {transport!r}", err=True)
         raise typer.Exit(2)
@@ -225,8 +228,11 @@ def serve(transport: Annotated[str, typer.Option("--transport", help="stdio or h
         from gex_mcp.server import run_server
         from gex_mcp.service import build_service
 
-        service = build_service(_settings(source))
-        token = os.environ.get("GEX_HTTP_TOKEN") or None
+        settings = _settings(source)
+        logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        service = build_service(settings)
+        token = settings.http_token.get_secret_value() if settings.http_token else None
         run_server(service, transport=transport, host=host, port=port, bearer_token=token)
     except GexError as exc:
         typer.echo(f"{type(exc).__name__}: {exc}", err=True)
@@ -238,4 +244,3 @@ def main() -> None:
 
 
 __all__ = ["app", "main"]
-_ = (json, Literal)

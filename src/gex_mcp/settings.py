@@ -42,5 +42,10 @@ class Settings(BaseSettings):
     http_retries: int = Field(2, ge=0, le=10, description="Retries on timeouts and 5xx [GEX_HTTP_RETRIES].")
     flashalpha_daily_budget: int = Field(
         5, ge=0, description="FlashAlpha requests allowed per UTC day [GEX_FLASHALPHA_DAILY_BUDGET].")
+    http_token: SecretStr | None = Field(
+        None, description="Bearer token required by `serve --transport http` [GEX_HTTP_TOKEN].")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="Server log level; logs go to stderr [GEX_LOG_LEVEL].")
+    debug: bool = Field(False, description="Show tracebacks of internal errors in the CLI [GEX_DEBUG].")
     cboe_daily_budget: int = Field(
         5000, ge=0, description="CBOE requests allowed per UTC day [GEX_CBOE_DAILY_BUDGET].")
