@@ -1,0 +1,171 @@
+"""Streamable HTTP end to end: `gex-mcp serve --transport http` in a subprocess.
+
+Checks what a remote host relies on: /mcp answers MCP, the bearer token (GEX_HTTP_TOKEN) is
+required when set and never logged, and DNS rebinding is refused (foreign Host or Origin).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+import httpx
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+pytestmark = pytest.mark.anyio
+
+TOKEN = "s3cret-token-for-tests"
+# A fresh interpreter imports numpy, scipy, matplotlib and the SDK before uvicorn binds:
+# 2-5 s on a cold machine; 30 s fails fast enough if it never comes up.
+STARTUP_TIMEOUT = 30
+WAIT = 15
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    "protocolVersion": "2025-06-18", "capabilities": {},
+    "clientInfo": {"name": "test", "version": "0"}}}
+MCP_HEADERS = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+
+
+@dataclass
+class HttpServer:
+    process: subprocess.Popen
+    port: int
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/mcp"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _start(tmp_path: Path, token: str | None) -> Iterator[HttpServer]:
+    port = _free_port()
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
+           "GEX_DATA_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    if token:
+        env["GEX_HTTP_TOKEN"] = token
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gex_mcp", "serve", "--transport", "http", "--port", str(port),
+         "--source", "demo"],
+        env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    server = HttpServer(process, port)
+    ready = threading.Event()
+
+    def drain() -> None:  # keeps the pipe from filling up and spots the ready line
+        for line in process.stdout:
+            server.log.append(line)
+            if "Uvicorn running on" in line:
+                ready.set()
+        ready.set()
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        if not ready.wait(STARTUP_TIMEOUT) or process.poll() is not None:
+            pytest.fail("HTTP server did not start:\n" + "".join(server.log))
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=WAIT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        reader.join(WAIT)
+        process.stdout.close()
+    log = "".join(server.log)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to exit with it.
+    assert process.returncode in (0, -signal.SIGTERM), log
+    assert "Application shutdown complete" in log
+    assert "Traceback" not in log, log
+    assert TOKEN not in log
+
+
+@pytest.fixture(scope="module")
+def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
+    yield from _start(tmp_path_factory.mktemp("open"), token=None)
+
+
+@pytest.fixture(scope="module")
+def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServer]:
+    yield from _start(tmp_path_factory.mktemp("token"), token=TOKEN)
+
+
+async def test_http_server_lists_tools_and_answers_levels(open_server: HttpServer):
+    with anyio.fail_after(WAIT):
+        async with Client(open_server.url) as client:
+            tools = (await client.list_tools()).tools
+            levels = await client.call_tool("levels", {"symbol": "SPY"})
+            bad = await client.call_tool("levels", {"symbol": "../../etc/passwd"})
+    assert len(tools) == 12
+    assert not levels.is_error and levels.structured_content["symbol"] == "SPY"
+    assert bad.is_error and "is not a ticker symbol" in bad.content[0].text
+
+
+async def test_foreign_host_header_is_refused_as_dns_rebinding(open_server: HttpServer):
+    """A page on evil.com resolving to 127.0.0.1 must not reach the tools."""
+    with anyio.fail_after(WAIT):
+        async with httpx.AsyncClient() as http:
+            foreign = await http.post(open_server.url, json=INITIALIZE,
+                                      headers={**MCP_HEADERS, "Host": "evil.com"})
+            origin = await http.post(open_server.url, json=INITIALIZE,
+                                     headers={**MCP_HEADERS, "Origin": "http://evil.com"})
+            local = await http.post(open_server.url, json=INITIALIZE, headers=MCP_HEADERS)
+    assert foreign.status_code == 421 and foreign.text == "Invalid Host header"
+    assert origin.status_code == 403 and origin.text == "Invalid Origin header"
+    assert local.status_code == 200
+
+
+async def test_requests_without_the_bearer_token_are_refused(token_server: HttpServer):
+    with anyio.fail_after(WAIT):
+        async with httpx.AsyncClient() as http:
+            missing = await http.post(token_server.url, json=INITIALIZE, headers=MCP_HEADERS)
+            wrong = await http.post(token_server.url, json=INITIALIZE, headers={
+                **MCP_HEADERS, "Authorization": "Bearer not-the-token"})
+            basic = await http.post(token_server.url, json=INITIALIZE, headers={
+                **MCP_HEADERS, "Authorization": f"Basic {TOKEN}"})
+            good = await http.post(token_server.url, json=INITIALIZE, headers={
+                **MCP_HEADERS, "Authorization": f"Bearer {TOKEN}"})
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == 'Bearer realm="gex-mcp"'
+    assert wrong.status_code == 401
+    assert wrong.headers["www-authenticate"] == 'Bearer realm="gex-mcp", error="invalid_token"'
+    assert basic.status_code == 401
+    assert TOKEN not in missing.text + wrong.text + basic.text
+    assert good.status_code == 200
+
+
+async def test_client_with_the_bearer_token_is_served(token_server: HttpServer):
+    with anyio.fail_after(WAIT):
+        async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {TOKEN}"},
+                                      timeout=WAIT) as http:
+            async with Client(streamable_http_client(token_server.url, http_client=http)) as client:
+                levels = await client.call_tool("levels", {"symbol": "QQQ"})
+                chart = await client.call_tool("gex_chart", {"symbol": "QQQ", "window_pct": 5})
+    assert levels.structured_content["symbol"] == "QQQ"
+    assert chart.content[0].mime_type == "image/png"
+    assert chart.structured_content["call_wall"] == levels.structured_content["call_wall"]
+
+
+async def test_host_check_also_applies_with_a_valid_token(token_server: HttpServer):
+    with anyio.fail_after(WAIT):
+        async with httpx.AsyncClient() as http:
+            foreign = await http.post(token_server.url, json=INITIALIZE, headers={
+                **MCP_HEADERS, "Authorization": f"Bearer {TOKEN}", "Host": "evil.com:80"})
+    assert foreign.status_code == 421

@@ -1,0 +1,429 @@
+"""The MCP server in process: every tool, resource and prompt, in both client modes.
+
+"auto" dispatches straight to the handlers; "legacy" runs the real JSON-RPC exchange over
+in-memory streams. Numbers are checked against the service's own answers and against
+independent sums over the strikes the tool returned.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
+from gex_mcp.engine.calendar import NEW_YORK
+from gex_mcp.engine.chain import OptionChain
+from gex_mcp.server import build_server
+from gex_mcp.service import GexService, build_service
+from gex_mcp.settings import Settings
+from gex_mcp.sources.demo import DemoSource
+from gex_mcp.store.cache import ChainCache
+
+pytestmark = pytest.mark.anyio
+
+# A Wednesday, mid-session in New York: the demo market lists 0DTE expiries.
+FIXED_NOW = datetime(2025, 6, 11, 10, 30, tzinfo=NEW_YORK)
+WAIT = 10  # seconds; a call on a demo chain takes tens of milliseconds
+
+TOOL_NAMES = [
+    "gex", "dex", "vex", "chex", "levels", "summary", "scan", "regime", "flip_distance",
+    "expiry_breakdown", "oi_changes", "gex_chart",
+]
+DEMO_SYMBOLS_TEXT = "AAPL, AMD, AMZN, IWM, META, MSFT, NDX, NVDA, QQQ, RUT, SPX, SPY, TSLA"
+
+
+class BrokenSource:
+    """A source with a bug: anything but a GexError must be masked, never leaked."""
+
+    name = "cboe"
+
+    async def fetch_chain(self, symbol: str) -> OptionChain:
+        raise RuntimeError("secret internal detail")
+
+
+@pytest.fixture
+def service() -> GexService:
+    return GexService(
+        sources={"demo": DemoSource(clock=lambda: FIXED_NOW), "cboe": BrokenSource()},
+        default_source="demo", cache=ChainCache(None))
+
+
+@pytest.fixture(params=["auto", "legacy"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@asynccontextmanager
+async def connect(service: GexService, mode: str) -> AsyncIterator[Client]:
+    async with Client(build_server(service), mode=mode, raise_exceptions=True) as client:
+        yield client
+
+
+async def call(client: Client, tool: str, **arguments):
+    with anyio.fail_after(WAIT):
+        return await client.call_tool(tool, arguments)
+
+
+async def call_ok(client: Client, tool: str, **arguments) -> dict:
+    result = await call(client, tool, **arguments)
+    assert not result.is_error, result.content
+    assert result.structured_content is not None
+    return result.structured_content
+
+
+def error_text(result) -> str:
+    assert result.is_error
+    assert result.structured_content is None
+    return result.content[0].text
+
+
+# ---- listing --------------------------------------------------------------------------
+
+
+async def test_tools_list_names_every_tool_with_title_description_schema_and_read_only_hint(
+        service, mode):
+    """tools/list: the snapshot of names, and each tool fully described for a model."""
+    async with connect(service, mode) as client:
+        with anyio.fail_after(WAIT):
+            tools = (await client.list_tools()).tools
+    assert [t.name for t in tools] == TOOL_NAMES
+    for t in tools:
+        assert t.title, t.name
+        # Three sentences: what comes back (with units), when to use it, a fact about the data.
+        lines = t.description.split("\n")
+        assert len(lines) == 3 and all(x.endswith(".") and x == x.strip() for x in lines), t.name
+        assert t.annotations.read_only_hint is True, t.name
+        assert t.annotations.open_world_hint is True, t.name
+        assert t.output_schema is not None and t.output_schema["type"] == "object", t.name
+        props = t.input_schema["properties"]
+        assert props["source" if "source" in props else "symbols"]["description"], t.name
+        for name, prop in props.items():
+            assert prop.get("description"), (t.name, name)
+
+
+async def test_tool_input_schemas_carry_the_bounds(service, mode):
+    """Bounds live in the schema, so a host can show them and bad values never reach us."""
+    async with connect(service, mode) as client:
+        with anyio.fail_after(WAIT):
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+    gex = tools["gex"].input_schema["properties"]
+    assert gex["min_oi"]["minimum"] == 0
+    assert gex["symbol"]["maxLength"] == 32
+    assert gex["window_pct"]["default"] == 20.0
+    sources = [s for s in gex["source"]["anyOf"] if "enum" in s][0]["enum"]
+    assert sources == ["cboe", "flashalpha", "file", "demo"]
+    symbols = tools["scan"].input_schema["properties"]["symbols"]
+    assert (symbols["minItems"], symbols["maxItems"]) == (1, 25)
+    assert tools["scan"].input_schema["required"] == ["symbols"]
+    assert tools["gex_chart"].output_schema["title"] == "GexChartInfo"
+
+
+async def test_instructions_state_sign_units_delay_and_advice_once(service, mode):
+    async with connect(service, mode) as client:
+        text = client.instructions
+    for phrase in ("dealers long calls, short puts", "USD of dealer delta per 1% move",
+                   "USD of delta per vol point", "USD of delta per calendar day",
+                   "delayed about 15 minutes", "is_demo", "stale", "not investment advice",
+                   "default source is demo"):
+        assert phrase in text
+
+
+# ---- per-strike exposures -------------------------------------------------------------
+
+
+async def test_gex_with_window_zero_lists_every_strike_and_totals_equal_their_sum(service, mode):
+    """net, call and put GEX equal sums over the strikes; the answer is the service's own."""
+    async with connect(service, mode) as client:
+        data = await call_ok(client, "gex", symbol="SPY", window_pct=0)
+    own = (await service.gex("SPY")).model_dump(mode="json")
+    assert {k: v for k, v in data.items() if k in own} == own
+    assert data["window_pct"] is None and data["strikes_omitted"] == 0
+    assert data["strikes_total"] == len(data["strikes"]) > 100
+    for key in ("net_gex", "call_gex", "put_gex"):
+        assert math.isclose(data[key], sum(s[key] for s in data["strikes"]), rel_tol=1e-9)
+    assert data["call_gex"] > 0 > data["put_gex"]  # dealers long calls, short puts
+    assert data["is_demo"] is True and data["source"] == "demo"
+
+
+async def test_gex_default_window_keeps_strikes_within_20pct_and_whole_chain_totals(
+        service, mode):
+    async with connect(service, mode) as client:
+        near = await call_ok(client, "gex", symbol="SPY")
+        everything = await call_ok(client, "gex", symbol="SPY", window_pct=0)
+    spot = near["underlying_price"]
+    kept = [s["strike"] for s in near["strikes"]]
+    expected = [s["strike"] for s in everything["strikes"]
+                if spot * 0.8 <= s["strike"] <= spot * 1.2]
+    assert kept == expected
+    assert near["window_pct"] == 20.0
+    assert near["strikes_omitted"] == everything["strikes_total"] - len(kept) > 0
+    assert near["net_gex"] == everything["net_gex"]
+
+
+async def test_gex_expiration_and_min_oi_filter_the_chain(service, mode):
+    async with connect(service, mode) as client:
+        day = await call_ok(client, "gex", symbol="SPY", expiration="2025-06-11", window_pct=0)
+        big = await call_ok(client, "gex", symbol="SPY", min_oi=5000, window_pct=0)
+    assert day["expiration"] == "2025-06-11"
+    assert day == (await service.gex("SPY", expiration="2025-06-11")).model_dump(mode="json") | {
+        "window_pct": None, "strikes_total": len(day["strikes"]), "strikes_omitted": 0}
+    assert big["min_oi"] == 5000
+    assert all(s["call_oi"] + s["put_oi"] >= 5000 for s in big["strikes"])
+
+
+@pytest.mark.parametrize(("tool", "key"), [("dex", "net_dex"), ("vex", "net_vex"),
+                                           ("chex", "net_chex")])
+async def test_dex_vex_chex_totals_equal_the_sum_over_strikes(service, mode, tool, key):
+    async with connect(service, mode) as client:
+        everything = await call_ok(client, tool, symbol="QQQ", window_pct=0)
+        near = await call_ok(client, tool, symbol="QQQ", window_pct=5)
+    own = (await getattr(service, tool)("QQQ")).model_dump(mode="json")
+    assert {k: v for k, v in everything.items() if k in own} == own
+    assert math.isclose(everything[key], sum(s[key] for s in everything["strikes"]),
+                        rel_tol=1e-9, abs_tol=1e-6)
+    spot = near["underlying_price"]
+    assert all(spot * 0.95 <= s["strike"] <= spot * 1.05 for s in near["strikes"])
+    assert near[key] == everything[key]
+
+
+# ---- levels, summary and derived answers ----------------------------------------------
+
+
+async def test_levels_walls_are_the_extreme_strikes_of_the_gex_profile(service, mode):
+    async with connect(service, mode) as client:
+        levels = await call_ok(client, "levels", symbol="SPX")
+        gex = await call_ok(client, "gex", symbol="SPX", window_pct=0)
+    assert levels == (await service.levels("SPX")).model_dump(mode="json")
+    strikes = gex["strikes"]
+    assert levels["call_wall"] == max(strikes, key=lambda s: s["call_gex"])["strike"]
+    assert levels["put_wall"] == min(strikes, key=lambda s: s["put_gex"])["strike"]
+    assert levels["max_positive_gamma"] == max(strikes, key=lambda s: s["net_gex"])["strike"]
+    assert levels["highest_oi_strike"] == max(
+        strikes, key=lambda s: s["call_oi"] + s["put_oi"])["strike"]
+    assert levels["gamma_flip_status"] == "ok"
+    assert levels["gamma_flip"] < levels["underlying_price"]  # SPX: positive gamma in the demo
+    assert levels["zero_dte_magnet"] is not None  # a Wednesday session lists 0DTE
+
+
+async def test_summary_agrees_with_gex_levels_and_its_own_breakdown(service, mode):
+    async with connect(service, mode) as client:
+        summary = await call_ok(client, "summary", symbol="SPY")
+        gex = await call_ok(client, "gex", symbol="SPY")
+        levels = await call_ok(client, "levels", symbol="SPY")
+    assert summary == (await service.summary("SPY")).model_dump(mode="json")
+    assert summary["net_gex"] == gex["net_gex"]
+    assert (summary["call_wall"], summary["put_wall"]) == (levels["call_wall"], levels["put_wall"])
+    assert summary["gamma_regime"] == "positive_gamma"
+    assert math.isclose(sum(e["net_gex"] for e in summary["expiry_breakdown"]),
+                        summary["net_gex"], rel_tol=1e-9)
+
+
+async def test_regime_and_flip_distance_follow_from_spot_and_flip(service, mode):
+    async with connect(service, mode) as client:
+        up = await call_ok(client, "regime", symbol="SPY")
+        down = await call_ok(client, "regime", symbol="IWM")
+        dist = await call_ok(client, "flip_distance", symbol="IWM")
+    assert up == (await service.regime("SPY")).model_dump(mode="json")
+    assert up["gamma_regime"] == "positive_gamma" and up["gamma_flip"] < up["underlying_price"]
+    assert down["gamma_regime"] == "negative_gamma" and down["gamma_flip"] > down["underlying_price"]
+    spot, flip = dist["underlying_price"], dist["gamma_flip"]
+    assert math.isclose(dist["distance_to_flip_pct"], (spot - flip) / spot * 100, rel_tol=1e-9)
+    assert math.isclose(dist["distance_to_call_wall_pct"],
+                        (dist["call_wall"] - spot) / spot * 100, rel_tol=1e-9)
+
+
+async def test_expiry_breakdown_shares_add_up_to_100_percent(service, mode):
+    async with connect(service, mode) as client:
+        data = await call_ok(client, "expiry_breakdown", symbol="SPX")
+    assert data == (await service.expiry_breakdown("SPX")).model_dump(mode="json")
+    assert math.isclose(data["zero_dte_pct"] + data["weekly_pct"] + data["monthly_pct"], 100,
+                        abs_tol=1e-6)
+    assert math.isclose(sum(e["share_of_total_pct"] for e in data["expiries"]), 100, abs_tol=1e-6)
+    assert data["expiries"][0]["kind"] == "0dte"
+
+
+async def test_oi_changes_come_from_the_sources_previous_open_interest(service, mode):
+    async with connect(service, mode) as client:
+        data = await call_ok(client, "oi_changes", symbol="SPY")
+    assert data == (await service.oi_changes("SPY")).model_dump(mode="json")
+    assert data["oi_change_known"] is True and data["movers"]
+    for m in data["movers"]:
+        assert m["total_abs_change"] == abs(m["call_oi_change"]) + abs(m["put_oi_change"])
+
+
+async def test_scan_returns_rows_in_order_and_flags_negative_gamma(service, mode):
+    async with connect(service, mode) as client:
+        data = await call_ok(client, "scan", symbols=["SPY", "iwm", "QQQ", "TSLA"])
+        iwm = await call_ok(client, "regime", symbol="IWM")
+    assert [r["symbol"] for r in data["rows"]] == ["SPY", "IWM", "QQQ", "TSLA"]
+    assert data["negative_gamma"] == ["IWM", "TSLA"] and data["failed"] == []
+    row = data["rows"][1]
+    assert (row["gamma_flip"], row["net_gex"]) == (iwm["gamma_flip"], iwm["net_gex"])
+    assert row["below_flip"] is True and data["near_wall_pct"] == 1.0
+
+
+async def test_scan_keeps_going_when_one_symbol_fails(service, mode):
+    async with connect(service, mode) as client:
+        data = await call_ok(client, "scan", symbols=["SPY", "NOPE"], near_wall_pct=2.5)
+    assert data["failed"] == ["NOPE"]
+    assert data["rows"][1]["error"] == (
+        f"UnknownSymbolError: No demo data for 'NOPE'. The demo source knows: "
+        f"{DEMO_SYMBOLS_TEXT}. Use --source cboe for live delayed quotes.")
+    assert data["rows"][0]["error"] is None and data["near_wall_pct"] == 2.5
+
+
+# ---- chart ----------------------------------------------------------------------------
+
+
+async def test_gex_chart_returns_a_png_and_the_numbers_it_draws(service, mode):
+    async with connect(service, mode) as client:
+        result = await call(client, "gex_chart", symbol="SPY", window_pct=5)
+        levels = await call_ok(client, "levels", symbol="SPY")
+        gex = await call_ok(client, "gex", symbol="SPY", window_pct=5)
+    assert not result.is_error
+    image, text = result.content
+    assert image.type == "image" and image.mime_type == "image/png"
+    assert base64.b64decode(image.data).startswith(b"\x89PNG\r\n\x1a\n")
+    info = result.structured_content
+    assert json.loads(text.text) == info
+    assert (info["call_wall"], info["put_wall"]) == (levels["call_wall"], levels["put_wall"])
+    assert (info["gamma_flip"], info["net_gex"]) == (gex["gamma_flip"], gex["net_gex"])
+    assert info["strikes_shown"] == len(gex["strikes"])  # same ±5% window as the gex tool
+    assert info["strikes_shown"] + info["strikes_hidden"] == gex["strikes_total"]
+    assert info["is_demo"] is True and info["window_pct"] == 5
+
+
+# ---- resources and prompts ------------------------------------------------------------
+
+
+async def test_resources_serve_levels_summary_and_conventions(service, mode):
+    async with connect(service, mode) as client:
+        with anyio.fail_after(WAIT):
+            templates = (await client.list_resource_templates()).resource_templates
+            static = (await client.list_resources()).resources
+            levels = (await client.read_resource("gex://SPY/levels")).contents[0]
+            summary = (await client.read_resource("gex://qqq/summary")).contents[0]
+            conventions = (await client.read_resource("gex://conventions")).contents[0]
+    assert [t.uri_template for t in templates] == ["gex://{symbol}/levels", "gex://{symbol}/summary"]
+    assert [str(r.uri) for r in static] == ["gex://conventions"]
+    assert levels.mime_type == "application/json"
+    assert json.loads(levels.text) == (await service.levels("SPY")).model_dump(mode="json")
+    assert json.loads(summary.text) == (await service.summary("QQQ")).model_dump(mode="json")
+    assert conventions.mime_type == "text/markdown"
+    assert "USD of dealer delta per 1% move in spot" in conventions.text
+    assert "long_calls_short_puts" in conventions.text
+
+
+async def test_resource_for_an_unknown_symbol_is_a_not_found_error(service, mode):
+    async with connect(service, mode) as client:
+        with anyio.fail_after(WAIT), pytest.raises(MCPError) as info:
+            await client.read_resource("gex://XYZ/levels")
+        assert (await call_ok(client, "levels", symbol="SPY"))["symbol"] == "SPY"
+    assert info.value.error.code == -32602
+    assert info.value.error.message == (
+        f"UnknownSymbolError: No demo data for 'XYZ'. The demo source knows: "
+        f"{DEMO_SYMBOLS_TEXT}. Use --source cboe for live delayed quotes.")
+
+
+async def test_prompts_ask_for_the_right_tools(service, mode):
+    async with connect(service, mode) as client:
+        with anyio.fail_after(WAIT):
+            prompts = {p.name: p for p in (await client.list_prompts()).prompts}
+            brief = await client.get_prompt("dashboard_brief", {"symbol": "spx"})
+            scan = await client.get_prompt("watchlist_scan", {"symbols": "spy, QQQ,,iwm"})
+    assert sorted(prompts) == ["dashboard_brief", "watchlist_scan"]
+    assert prompts["dashboard_brief"].arguments[0].required is True
+    assert prompts["watchlist_scan"].arguments[0].description
+    text = brief.messages[0].content.text
+    for tool in ("summary", "levels", "gex_chart"):
+        assert f"the {tool} tool for SPX" in text
+    assert "Call the scan tool with symbols ['SPY', 'QQQ', 'IWM']." in scan.messages[0].content.text
+
+
+async def test_watchlist_prompt_refuses_more_than_25_symbols(service, mode):
+    symbols = ",".join(f"S{i}" for i in range(26))
+    async with connect(service, mode) as client:
+        with anyio.fail_after(WAIT), pytest.raises(MCPError) as info:
+            await client.get_prompt("watchlist_scan", {"symbols": symbols})
+    assert info.value.error.code == -32602
+    assert info.value.error.message == "26 tickers given; the limit is 25. Split the watchlist."
+
+
+# ---- errors ---------------------------------------------------------------------------
+
+
+async def test_bad_arguments_are_tool_errors_and_the_server_keeps_answering(service, mode):
+    """Each bad input comes back as is_error with text the model can act on."""
+    async with connect(service, mode) as client:
+        assert error_text(await call(client, "levels", symbol="XYZ")) == (
+            "Error executing tool levels: UnknownSymbolError: No demo data for 'XYZ'. The demo "
+            f"source knows: {DEMO_SYMBOLS_TEXT}. Use --source cboe for live delayed quotes.")
+        assert error_text(await call(client, "gex", symbol="SPY", expiration="2025-13-45")) == (
+            "Error executing tool gex: InvalidExpiryError: '2025-13-45' is not an expiration "
+            "date. Use YYYY-MM-DD, e.g. '2026-12-18', or leave it out for all expirations.")
+        assert error_text(await call(client, "gex", symbol="SPY", expiration="2025-06-06")) == (
+            "Error executing tool gex: InvalidExpiryError: Expiration 2025-06-06 is in the past "
+            "for the SPY snapshot of 2025-06-11. Listed expirations start at 2025-06-11.")
+        assert error_text(await call(client, "gex", symbol="SPY", expiration="2025-06-14")) == (
+            "Error executing tool gex: InvalidExpiryError: SPY has no options expiring "
+            "2025-06-14. Nearest listed: 2025-06-12, 2025-06-13, 2025-06-16, 2025-06-17, "
+            "2025-06-18.")
+        assert error_text(await call(client, "gex", symbol="../../etc/passwd")) == (
+            "Error executing tool gex: UnknownSymbolError: '../../etc/passwd' is not a ticker "
+            "symbol. Use letters only, e.g. 'SPY' or 'SPX'.")
+        assert error_text(await call(client, "summary", symbol="SPY", source="flashalpha")) == (
+            "Error executing tool summary: ConfigError: Source flashalpha needs an API key: set "
+            "FLASHALPHA_API_KEY, or use source cboe (free, no key).")
+        assert error_text(await call(client, "levels", symbol="SPY", source="file")) == (
+            "Error executing tool levels: ConfigError: Source file is not configured. Set "
+            "GEX_CHAINS_DIR to a folder of chain files.")
+
+        negative = error_text(await call(client, "gex", symbol="SPY", min_oi=-1))
+        assert negative.startswith("Error executing tool gex: 1 validation error")
+        assert "min_oi" in negative and "greater than or equal to 0" in negative
+        too_many = error_text(await call(client, "scan", symbols=[f"S{i}" for i in range(26)]))
+        assert "symbols" in too_many and "at most 25 items" in too_many
+        unknown_source = error_text(await call(client, "levels", symbol="SPY", source="yahoo"))
+        assert "source" in unknown_source and "'cboe', 'flashalpha', 'file' or 'demo'" in unknown_source
+        assert "less than or equal to 50" in error_text(
+            await call(client, "gex_chart", symbol="SPY", window_pct=80))
+        assert "Field required" in error_text(await call(client, "regime"))
+
+        assert (await call_ok(client, "levels", symbol="SPY"))["symbol"] == "SPY"
+
+
+async def test_a_bug_is_masked_for_the_model_and_logged_with_its_traceback(
+        service, mode, caplog: pytest.LogCaptureFixture):
+    """A non-GexError never leaks its text to the client and never stops the server."""
+    caplog.set_level(logging.ERROR, logger="gex_mcp.server")
+    async with connect(service, mode) as client:
+        assert error_text(await call(client, "levels", symbol="SPY", source="cboe")) == (
+            "Error executing tool levels")
+        assert (await call_ok(client, "regime", symbol="SPY"))["symbol"] == "SPY"
+    ours = [r for r in caplog.records if r.name == "gex_mcp.server"]
+    assert [r.getMessage() for r in ours] == ["tool levels failed unexpectedly"]
+    assert ours[0].exc_info[0] is RuntimeError
+
+
+async def test_server_built_from_settings_answers_on_the_demo_source(tmp_path: Path, mode):
+    """The production wiring (SQLite cache and history in a temp data dir) behind the tools."""
+    service = build_service(Settings(source="demo", data_dir=tmp_path))
+    try:
+        async with connect(service, mode) as client:
+            levels = await call_ok(client, "levels", symbol="SPY")
+            scan = await call_ok(client, "scan", symbols=["SPY", "QQQ"])
+    finally:
+        await service.aclose()
+    assert levels["is_demo"] is True and levels["stale"] is False
+    assert [r["symbol"] for r in scan["rows"]] == ["SPY", "QQQ"]
+    assert (tmp_path / "gex.db").exists()

@@ -1,0 +1,47 @@
+"""One end-to-end test over stdio: `python -m gex_mcp serve --source demo` as a host runs it."""
+
+from __future__ import annotations
+
+import base64
+import os
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+
+pytestmark = pytest.mark.anyio
+
+# Starting a fresh interpreter that imports numpy, scipy, matplotlib and the MCP SDK takes
+# 2-5 s on a cold machine, and the first chart renders fonts; 30 s leaves room on slow CI
+# while still failing fast if the server never answers (e.g. something printed to stdout).
+STDIO_TIMEOUT = 30
+
+
+async def test_stdio_server_lists_tools_and_answers_levels_and_a_chart(tmp_path: Path):
+    """The real entry point speaks MCP on stdin/stdout and keeps logs off stdout."""
+    params = StdioServerParameters(
+        command=sys.executable, args=["-m", "gex_mcp", "serve", "--source", "demo"],
+        # The client passes only a small safe set of variables; add what the server needs.
+        env={"GEX_DATA_DIR": str(tmp_path), "PATH": os.environ.get("PATH", ""),
+             "MPLCONFIGDIR": str(tmp_path / "mpl")},
+        cwd=tmp_path)
+    with anyio.fail_after(STDIO_TIMEOUT):
+        async with Client(params) as client:
+            tools = (await client.list_tools()).tools
+            levels = await client.call_tool("levels", {"symbol": "SPY"})
+            chart = await client.call_tool("gex_chart", {"symbol": "SPY"})
+            bad = await client.call_tool("levels", {"symbol": "NOPE"})
+            again = await client.call_tool("regime", {"symbol": "spy"})
+    assert "gex" in {t.name for t in tools} and len(tools) == 12
+    assert not levels.is_error
+    assert levels.structured_content["symbol"] == "SPY"
+    assert levels.structured_content["is_demo"] is True
+    assert levels.structured_content["call_wall"] is not None
+    assert not chart.is_error
+    assert base64.b64decode(chart.content[0].data).startswith(b"\x89PNG")
+    assert chart.structured_content["call_wall"] == levels.structured_content["call_wall"]
+    assert bad.is_error and "UnknownSymbolError: No demo data for 'NOPE'" in bad.content[0].text
+    assert again.structured_content["symbol"] == "SPY"
+    assert (tmp_path / "gex.db").exists()
