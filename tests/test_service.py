@@ -1,0 +1,204 @@
+"""GexService end to end: real sources on loopback, SQLite cache, budgets, history, stale data."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import anyio
+import numpy as np
+import pytest
+
+from gex_mcp.engine.prepare import live_strike_oi
+from gex_mcp.errors import InvalidExpiryError, RateLimitedError, SourceUnavailableError
+from gex_mcp.parsing import load_chain_file
+from gex_mcp.service import GexService, build_service
+from gex_mcp.settings import Settings
+from gex_mcp.sources.demo import DemoSource
+from gex_mcp.store.cache import ChainCache
+from gex_mcp.store.history import HistoryStore
+from gex_mcp.store.migrations import open_database
+from tests.sources.loopback import DEFAULT_API_KEY, Fault
+
+pytestmark = pytest.mark.anyio
+
+
+class Clock:
+    def __init__(self, now: float = 1_750_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def settings_for(loopback, tmp_path, **extra) -> Settings:
+    values = {"source": "cboe", "data_dir": tmp_path, "cboe_base_url": loopback.url,
+              "flashalpha_base_url": loopback.url, "http_retries": 0, **extra}
+    return Settings(_env_file=None, **values)
+
+
+async def test_hundred_concurrent_requests_make_one_upstream_call(loopback, tmp_path):
+    """Single-flight through the whole stack: 100 gex calls for AAPL, one CBOE request."""
+    loopback.faults["AAPL"] = Fault.slow(0.3)  # keep the fetch in flight while callers pile up
+    async with build_service(settings_for(loopback, tmp_path)) as svc:
+        results = []
+
+        async def one():
+            results.append(await svc.gex("AAPL"))
+        with anyio.fail_after(10):
+            async with anyio.create_task_group() as tg:
+                for _ in range(100):
+                    tg.start_soon(one)
+    assert loopback.requests[loopback.cboe_path("AAPL")] == 1
+    assert len(results) == 100 and len({r.net_gex for r in results}) == 1
+
+
+async def test_a_restart_reads_the_sqlite_cache_instead_of_refetching(loopback, tmp_path):
+    """A second service on the same data dir answers from SQLite with no upstream request."""
+    async with build_service(settings_for(loopback, tmp_path)) as first:
+        before = await first.levels("AAPL")
+    async with build_service(settings_for(loopback, tmp_path)) as second:
+        after = await second.levels("AAPL")
+    assert loopback.requests[loopback.cboe_path("AAPL")] == 1
+    assert after.call_wall == before.call_wall and after.gamma_flip == before.gamma_flip
+
+
+async def test_a_failing_upstream_serves_the_last_answer_flagged_stale(loopback, tmp_path):
+    """After the TTL, a 503 from CBOE yields the cached answer with stale=True, age and reason."""
+    clock = Clock()
+    svc = build_service(settings_for(loopback, tmp_path, cache_ttl=60), clock=clock)
+    async with svc:
+        fresh = await svc.summary("AAPL")
+        clock.now += 600
+        loopback.faults["AAPL"] = Fault.http_status(503)
+        stale = await svc.summary("AAPL")
+    assert not fresh.stale
+    assert stale.stale and stale.stale_age_seconds == pytest.approx(600, abs=1)
+    assert "503" in stale.stale_reason
+    assert stale.net_gex == fresh.net_gex
+
+
+async def test_failing_upstream_with_nothing_cached_is_a_clear_error(loopback, tmp_path):
+    """No cache and a 503: SourceUnavailableError naming the status, no stale data invented."""
+    loopback.faults["AAPL"] = Fault.http_status(503)
+    async with build_service(settings_for(loopback, tmp_path)) as svc:
+        with pytest.raises(SourceUnavailableError) as info:
+            await svc.gex("AAPL")
+    assert "503" in str(info.value)
+
+
+async def test_budget_refuses_the_sixth_flashalpha_call_before_upstream(loopback, tmp_path):
+    """Five distinct FlashAlpha calls pass; the sixth is refused locally, upstream sees five."""
+    s = settings_for(loopback, tmp_path, source="flashalpha", flashalpha_api_key=DEFAULT_API_KEY,
+                     flashalpha_daily_budget=5)
+    async with build_service(s) as svc:
+        for endpoint in ("gex", "dex", "vex", "chex", "levels"):
+            await getattr(svc, endpoint)("AAPL")
+        with pytest.raises(RateLimitedError) as info:
+            await svc.summary("AAPL")
+    assert str(info.value).startswith("Daily request budget for flashalpha is spent (5 of 5 used today, UTC).")
+    assert sum(n for path, n in loopback.requests.items() if path.startswith("/v1/")) == 5
+    assert DEFAULT_API_KEY not in str(info.value)
+
+
+async def test_budget_survives_a_restart(loopback, tmp_path):
+    """Budget counts live in SQLite: a new process still sees today's spending."""
+    s = settings_for(loopback, tmp_path, source="flashalpha", flashalpha_api_key=DEFAULT_API_KEY,
+                     flashalpha_daily_budget=1)
+    async with build_service(s) as svc:
+        await svc.levels("AAPL")
+    async with build_service(s) as svc:
+        with pytest.raises(RateLimitedError):
+            await svc.gex("AAPL")
+
+
+async def test_flashalpha_answers_keep_our_shape_and_never_contain_the_key(loopback, tmp_path, caplog):
+    """A FlashAlpha-backed levels call is our LevelsResponse; the key is nowhere in it or the logs."""
+    caplog.set_level("DEBUG")
+    s = settings_for(loopback, tmp_path, source="flashalpha", flashalpha_api_key=DEFAULT_API_KEY)
+    async with build_service(s) as svc:
+        levels = await svc.levels("AAPL")
+        loopback.faults["/v1/exposure/gex/AAPL"] = Fault.http_status(401)
+        with pytest.raises(Exception) as info:
+            await svc.gex("AAPL")
+    assert levels.source == "flashalpha" and levels.symbol == "AAPL"
+    for text in (levels.model_dump_json(), str(info.value), repr(info.value), caplog.text):
+        assert DEFAULT_API_KEY not in text
+
+
+class SequenceSource:
+    """Serves the given chains one per fetch, counting calls (a stand-in for daily snapshots)."""
+
+    name = "file"
+
+    def __init__(self, chains):
+        self.chains = list(chains)
+        self.calls = 0
+
+    async def fetch_chain(self, symbol):
+        chain = self.chains[min(self.calls, len(self.chains) - 1)]
+        self.calls += 1
+        return chain
+
+
+async def test_oi_change_comes_from_the_previous_days_snapshot(chains_dir, tmp_path):
+    """SPY 2020-06-28 minus the stored 2020-06-22 snapshot gives each strike's OI change."""
+    day1 = load_chain_file(chains_dir / "cboe_legacy_SPY_2020-06-22.dat")
+    day2 = load_chain_file(chains_dir / "cboe_legacy_SPY_2020-06-28.dat")
+    conn = open_database(tmp_path / "gex.db")
+    try:
+        svc = GexService(sources={"file": SequenceSource([day1, day2])}, default_source="file",
+                         cache=ChainCache(conn), history=HistoryStore(conn), ttl_seconds=0)
+        first = await svc.gex("SPY")
+        second = await svc.gex("SPY")
+        movers = await svc.oi_changes("SPY")
+    finally:
+        conn.close()
+    assert all(row.call_oi_change is None for row in first.strikes)
+    k1, c1, p1 = live_strike_oi(day1)
+    k2, c2, p2 = live_strike_oi(day2)
+    before_call = dict(zip(k1, c1))
+    before_put = dict(zip(k1, p1))
+    for row in second.strikes:
+        i = int(np.searchsorted(k2, row.strike))
+        assert row.call_oi_change == round(c2[i] - before_call.get(row.strike, 0.0))
+        assert row.put_oi_change == round(p2[i] - before_put.get(row.strike, 0.0))
+    assert movers.oi_change_known and movers.movers
+    assert movers.oi_change_basis.startswith("today's open interest minus the previous stored snapshot")
+
+
+async def test_warm_answers_are_the_same_object_until_the_ttl_expires():
+    """Within the TTL the second call is served from memory without refetching."""
+    clock = Clock()
+    fixed = datetime(2025, 6, 10, 14, 30, tzinfo=UTC)
+    source = DemoSource(clock=lambda: fixed)
+    calls = []
+
+    class Counting:
+        name = "demo"
+
+        async def fetch_chain(self, symbol):
+            calls.append(symbol)
+            return await source.fetch_chain(symbol)
+
+    svc = GexService(sources={"demo": Counting()}, default_source="demo",
+                     cache=ChainCache(None, clock=clock), ttl_seconds=60)
+    a = await svc.levels("SPY")
+    b = await svc.levels("spy")
+    clock.now += 61
+    c = await svc.levels("SPY")
+    assert a is b and len(calls) == 2 and c.call_wall == a.call_wall
+    assert json.loads(a.model_dump_json())["is_demo"] is True
+
+
+async def test_expiration_checks_name_the_nearest_listed_dates():
+    """An unlisted future expiration is an InvalidExpiryError listing nearby dates."""
+    fixed = datetime(2025, 6, 10, 14, 30, tzinfo=UTC)  # Tuesday 10:30 New York
+    svc = GexService(sources={"demo": DemoSource(clock=lambda: fixed)}, default_source="demo",
+                     cache=ChainCache(None))
+    with pytest.raises(InvalidExpiryError) as info:
+        await svc.gex("TSLA", expiration="2025-06-11")
+    assert str(info.value) == ("TSLA has no options expiring 2025-06-11. Nearest listed: "
+                               "2025-06-13, 2025-06-20, 2025-06-27.")
+    today = await svc.gex("SPY", expiration="2025-06-10")
+    assert today.expiration == "2025-06-10" and today.strikes
