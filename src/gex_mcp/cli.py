@@ -212,7 +212,7 @@ def chart(symbol: SymbolArg = None,
         typer.echo(f"InputError: cannot write {output}: {exc.strerror}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"wrote {output} ({len(png):,} bytes): {gex.symbol} net GEX {gex.net_gex_label}, "
-               f"flip {gex.gamma_flip if gex.gamma_flip is not None else 'n/a'}")
+               f"flip {'n/a' if gex.gamma_flip is None else f'{gex.gamma_flip:.2f}'}")
 
 
 @app.command("serve")

@@ -22,7 +22,8 @@ from gex_mcp.errors import (
     UnknownSymbolError,
 )
 from gex_mcp.sources._http import RetryPolicy
-from gex_mcp.sources.flashalpha import FlashAlphaClient, RateLimitInfo, _format_usd_label
+from gex_mcp.engine.labels import format_amount
+from gex_mcp.sources.flashalpha import FlashAlphaClient, RateLimitInfo
 from tests.sources.loopback import RATE_LIMIT_RESET_EPOCH, Fault, LoopbackServer
 
 pytestmark = pytest.mark.anyio
@@ -105,7 +106,7 @@ async def test_dex_vex_chex_fields_equal_the_served_json(loopback: LoopbackServe
     assert [s.model_dump() for s in answer.strikes] == raw["strikes"]
     net = getattr(answer, f"net_{greek}")
     assert net == raw[f"net_{greek}"]
-    assert getattr(answer, f"net_{greek}_label") == _format_usd_label(net)
+    assert getattr(answer, f"net_{greek}_label") == format_amount(net)
     assert (answer.underlying_price, answer.as_of, answer.source) == (239.23, AS_OF, "flashalpha")
     if greek != "dex":
         assert getattr(answer, f"{greek}_interpretation") == raw[f"{greek}_interpretation"]
@@ -132,7 +133,7 @@ async def test_summary_is_flattened_into_our_contract(loopback: LoopbackServer) 
     assert summary.distance_to_flip_pct == pytest.approx((239.23 - 235.0) / 239.23 * 100)
     for key in ("net_gex", "net_dex", "net_vex", "net_chex"):
         assert getattr(summary, key) == raw["exposures"][key]
-        assert getattr(summary, f"{key}_label") == _format_usd_label(raw["exposures"][key])
+        assert getattr(summary, f"{key}_label") == format_amount(raw["exposures"][key])
     assert summary.interpretation == "Dealers long gamma (test double)"
     assert summary.interpretation_detail == raw["interpretation"]
     up, down = summary.dealer_hedge_up_1pct, summary.dealer_hedge_down_1pct
@@ -209,7 +210,7 @@ def test_usd_labels_are_short_and_signed() -> None:
     """The guide's '1.85B' style, with K/M/B/T and a sign; small values as integers."""
     cases = {1847293000: "1.85B", -2.5e6: "-2.50M", 12345: "12.35K", 1.2e12: "1.20T",
              950: "950", 0: "0", -0.4: "0", float("nan"): "n/a"}
-    assert {x: _format_usd_label(x) for x in cases} == cases
+    assert {x: format_amount(x) for x in cases} == cases
 
 
 # -- rate-limit headers -------------------------------------------------------------------

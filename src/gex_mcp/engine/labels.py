@@ -8,10 +8,11 @@ _UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 
 def format_amount(value: float | None) -> str:
-    """Short form with two decimals and a K/M/B/T suffix; "n/a" for None or non-finite.
+    """Short form with two decimals and a K/M/B/T suffix; whole units below 1,000;
+    "n/a" for None or non-finite.
 
-    >>> format_amount(1_847_293_000), format_amount(-144_449_000), format_amount(512.0)
-    ('1.85B', '-144.45M', '512.00')
+    >>> format_amount(1_847_293_000), format_amount(-144_449_000), format_amount(512.4)
+    ('1.85B', '-144.45M', '512')
     """
     if value is None or not math.isfinite(value):
         return "n/a"
@@ -20,4 +21,5 @@ def format_amount(value: float | None) -> str:
     for size, suffix in _UNITS:
         if magnitude >= size * 0.9995:
             return f"{sign}{magnitude / size:.2f}{suffix}"
-    return f"{sign}{magnitude:.2f}"
+    text = f"{sign}{magnitude:.0f}"
+    return "0" if text == "-0" else text

@@ -6,7 +6,7 @@ answers `GET /v1/exposure/{gex,dex,vex,chex,levels,summary}/{symbol}` with heade
 nested under "exposures", "interpretation", "hedging_estimate", "zero_dte"; its
 `net_gex_label` can be a word such as "positive"), so each method here maps one answer
 into our flat response model (`gex_mcp.models`). Labels are always recomputed with
-`_format_usd_label` so they look the same whatever the source.
+`gex_mcp.engine.labels.format_amount` so they look the same whatever the source.
 
 Errors (upstream message from body `message`, else `detail`, else the text):
 
@@ -39,6 +39,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from gex_mcp.engine.labels import format_amount
 from gex_mcp.errors import (
     AuthError,
     ConfigError,
@@ -107,18 +108,6 @@ class RateLimitInfo(NamedTuple):
     limit: int | None
     remaining: int | None
     reset_epoch: float | None
-
-
-def _format_usd_label(value: float) -> str:
-    """Short form of a USD amount: 1847293000 -> "1.85B", -2.5e6 -> "-2.50M", 950 -> "950"."""
-    if not math.isfinite(value):
-        return "n/a"
-    magnitude = abs(value)
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if magnitude >= scale:
-            return f"{value / scale:.2f}{suffix}"
-    text = f"{value:.0f}"
-    return "0" if text == "-0" else text
 
 
 def _parse_int_header(value: str | None) -> int | None:
@@ -370,7 +359,7 @@ class FlashAlphaClient:
             net_gex = sum(s.net_gex for s in strikes)
         return tr.model(
             GexResponse, **tr.provenance(expiration), **tr.flip(tr.body),
-            net_gex=net_gex, net_gex_label=_format_usd_label(net_gex),
+            net_gex=net_gex, net_gex_label=format_amount(net_gex),
             call_gex=sum(s.call_gex for s in strikes), put_gex=sum(s.put_gex for s in strikes),
             min_oi=int(min_oi or 0), strikes=strikes, data_quality=tr.quality())
 
@@ -383,7 +372,7 @@ class FlashAlphaClient:
         net = tr.number(tr.body, "net_dex")
         net = sum(s.net_dex for s in strikes) if net is None else net
         return tr.model(DexResponse, **tr.provenance(expiration), net_dex=net,
-                        net_dex_label=_format_usd_label(net), strikes=strikes,
+                        net_dex_label=format_amount(net), strikes=strikes,
                         data_quality=tr.quality())
 
     async def vex(self, symbol: str, expiration: str | None = None) -> VexResponse:
@@ -395,7 +384,7 @@ class FlashAlphaClient:
         net = tr.number(tr.body, "net_vex")
         net = sum(s.net_vex for s in strikes) if net is None else net
         return tr.model(VexResponse, **tr.provenance(expiration), net_vex=net,
-                        net_vex_label=_format_usd_label(net),
+                        net_vex_label=format_amount(net),
                         vex_interpretation=self._text(tr.body, "vex_interpretation"),
                         strikes=strikes, data_quality=tr.quality())
 
@@ -408,7 +397,7 @@ class FlashAlphaClient:
         net = tr.number(tr.body, "net_chex")
         net = sum(s.net_chex for s in strikes) if net is None else net
         return tr.model(ChexResponse, **tr.provenance(expiration), net_chex=net,
-                        net_chex_label=_format_usd_label(net),
+                        net_chex_label=format_amount(net),
                         chex_interpretation=self._text(tr.body, "chex_interpretation"),
                         strikes=strikes, data_quality=tr.quality())
 
@@ -459,7 +448,7 @@ class FlashAlphaClient:
             SummaryResponse, **prov, **flip,
             gamma_regime=regime, regime_reason=regime_reason,
             distance_to_flip_pct=distance_pct, distance_to_flip_points=distance_points,
-            **nets, **{f"{k}_label": _format_usd_label(v) for k, v in nets.items()},
+            **nets, **{f"{k}_label": format_amount(v) for k, v in nets.items()},
             interpretation=detail.get("gamma") or next(iter(detail.values()), ""),
             interpretation_detail=detail,
             dealer_hedge_up_1pct=up, dealer_hedge_down_1pct=down,

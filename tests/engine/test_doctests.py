@@ -1,0 +1,16 @@
+"""The textbook examples in engine docstrings are run, so they stay true."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from gex_mcp.engine import greeks, labels
+
+
+@pytest.mark.parametrize("module", [greeks, labels])
+def test_docstring_examples_hold(module):
+    """doctest finds examples in the module and they all pass."""
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0
