@@ -7,7 +7,6 @@ required when set and never logged, and DNS rebinding is refused (foreign Host o
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,9 @@ import httpx2
 import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
+
+from gex_mcp._serve import transport_security
+from gex_mcp.server import run_server
 
 pytestmark = pytest.mark.anyio
 
@@ -90,9 +92,10 @@ def _start(tmp_path: Path, token: str | None) -> Iterator[HttpServer]:
         reader.join(WAIT)
         process.stdout.close()
     log = "".join(server.log)
-    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to exit with it.
-    assert process.returncode in (0, -signal.SIGTERM), log
+    # SIGTERM: uvicorn drains, then run_server closes the service and the process exits 0.
+    assert process.returncode == 0, log
     assert "Application shutdown complete" in log
+    assert "gex-mcp stopped; data source and cache closed" in log
     assert "Traceback" not in log, log
     assert TOKEN not in log
 
@@ -169,3 +172,22 @@ async def test_host_check_also_applies_with_a_valid_token(token_server: HttpServ
             foreign = await http.post(token_server.url, json=INITIALIZE, headers={
                 **MCP_HEADERS, "Authorization": f"Bearer {TOKEN}", "Host": "evil.com:80"})
     assert foreign.status_code == 421
+
+
+def test_rebinding_protection_stays_on_for_other_bind_addresses():
+    """The SDK would switch it off for 0.0.0.0; we keep it and accept only listed names."""
+    wildcard = transport_security("0.0.0.0", ["gex.example.com"])
+    assert wildcard.enable_dns_rebinding_protection is True
+    assert wildcard.allowed_hosts == [
+        "127.0.0.1", "127.0.0.1:*", "localhost", "localhost:*", "[::1]", "[::1]:*",
+        "gex.example.com", "gex.example.com:*"]
+    assert "https://gex.example.com" in wildcard.allowed_origins
+    assert "0.0.0.0:*" not in wildcard.allowed_hosts
+    lan = transport_security("192.168.1.5")
+    assert "192.168.1.5:*" in lan.allowed_hosts and "http://192.168.1.5:*" in lan.allowed_origins
+    assert "[fd00::5]:*" in transport_security("fd00::5").allowed_hosts
+
+
+def test_run_server_rejects_an_unknown_transport_before_serving():
+    with pytest.raises(ValueError, match="^Unknown transport 'sse'; use 'stdio' or 'http'.$"):
+        run_server(None, transport="sse")  # type: ignore[arg-type]

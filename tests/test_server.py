@@ -235,7 +235,8 @@ async def test_regime_and_flip_distance_follow_from_spot_and_flip(service, mode)
         dist = await call_ok(client, "flip_distance", symbol="IWM")
     assert up == (await service.regime("SPY")).model_dump(mode="json")
     assert up["gamma_regime"] == "positive_gamma" and up["gamma_flip"] < up["underlying_price"]
-    assert down["gamma_regime"] == "negative_gamma" and down["gamma_flip"] > down["underlying_price"]
+    assert down["gamma_regime"] == "negative_gamma"
+    assert down["gamma_flip"] > down["underlying_price"]
     spot, flip = dist["underlying_price"], dist["gamma_flip"]
     assert math.isclose(dist["distance_to_flip_pct"], (spot - flip) / spot * 100, rel_tol=1e-9)
     assert math.isclose(dist["distance_to_call_wall_pct"],
@@ -314,7 +315,8 @@ async def test_resources_serve_levels_summary_and_conventions(service, mode):
             levels = (await client.read_resource("gex://SPY/levels")).contents[0]
             summary = (await client.read_resource("gex://qqq/summary")).contents[0]
             conventions = (await client.read_resource("gex://conventions")).contents[0]
-    assert [t.uri_template for t in templates] == ["gex://{symbol}/levels", "gex://{symbol}/summary"]
+    assert [t.uri_template for t in templates] == [
+        "gex://{symbol}/levels", "gex://{symbol}/summary"]
     assert [str(r.uri) for r in static] == ["gex://conventions"]
     assert levels.mime_type == "application/json"
     assert json.loads(levels.text) == (await service.levels("SPY")).model_dump(mode="json")
@@ -394,7 +396,8 @@ async def test_bad_arguments_are_tool_errors_and_the_server_keeps_answering(serv
         too_many = error_text(await call(client, "scan", symbols=[f"S{i}" for i in range(26)]))
         assert "symbols" in too_many and "at most 25 items" in too_many
         unknown_source = error_text(await call(client, "levels", symbol="SPY", source="yahoo"))
-        assert "source" in unknown_source and "'cboe', 'flashalpha', 'file' or 'demo'" in unknown_source
+        assert "source" in unknown_source
+        assert "'cboe', 'flashalpha', 'file' or 'demo'" in unknown_source
         assert "less than or equal to 50" in error_text(
             await call(client, "gex_chart", symbol="SPY", window_pct=80))
         assert "Field required" in error_text(await call(client, "regime"))
