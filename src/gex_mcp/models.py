@@ -9,8 +9,9 @@ of delta per vol point; CHEX in USD of delta per calendar day; prices in USD.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel as _PydanticModel
 from pydantic import ConfigDict, Field
@@ -287,3 +288,76 @@ class ScanResponse(BaseModel):
     near_wall_pct: float = Field(description="Threshold for near_call_wall / near_put_wall, percent of spot.")
     negative_gamma: list[str] = Field(description="Symbols in negative gamma (below their flip).")
     failed: list[str] = Field(description="Symbols that returned an error.")
+
+
+# ---- MCP-side shapes: strike windows and chart numbers -----------------------------------
+
+W = TypeVar("W", bound=BaseModel)
+
+
+class StrikeWindow(BaseModel):
+    """Which strikes a per-strike answer lists; totals always cover the whole chain."""
+
+    window_pct: float | None = Field(
+        description="Strikes listed lie within ±window_pct percent of spot; null = every strike.")
+    strikes_total: int = Field(description="Strikes in the whole answer, before the window.")
+    strikes_omitted: int = Field(
+        description="Strikes outside the window, not listed. Call again with a larger window_pct "
+                    "(or 0) to see them.")
+
+
+class WindowedGexResponse(GexResponse, StrikeWindow):
+    """Per-strike GEX (USD per 1% move) near spot, with whole-chain totals and the flip."""
+
+
+class WindowedDexResponse(DexResponse, StrikeWindow):
+    """Per-strike DEX (USD of delta) near spot, with the whole-chain net DEX."""
+
+
+class WindowedVexResponse(VexResponse, StrikeWindow):
+    """Per-strike VEX (USD of delta per vol point) near spot, with the whole-chain net VEX."""
+
+
+class WindowedChexResponse(ChexResponse, StrikeWindow):
+    """Per-strike CHEX (USD of delta per day) near spot, with the whole-chain net CHEX."""
+
+
+class GexChartInfo(BaseModel):
+    """The numbers behind a gex_chart image."""
+
+    symbol: str = Field(description="Underlying symbol.")
+    underlying_price: float = Field(description="Spot price used, USD.")
+    as_of: datetime = Field(description="Snapshot time of the chain, ISO-8601 with offset.")
+    source: str = Field(description="Data source: cboe, flashalpha, file:<name> or demo.")
+    is_demo: bool = Field(description="True when the chart shows the synthetic demo market.")
+    stale: bool = Field(description="True when upstream failed and a cached answer is drawn.")
+    expiration: str | None = Field(description="Expiration filter (YYYY-MM-DD); null = all.")
+    dealer_model: DealerModel = Field(description="Dealer positioning assumed.")
+    gamma_flip: float | None = Field(description="Gamma flip, USD; null when not determined.")
+    gamma_flip_status: FlipStatus = Field(description="ok, no_crossing, ill_determined or no_data.")
+    call_wall: float | None = Field(description="Strike of largest call GEX, USD.")
+    put_wall: float | None = Field(description="Strike of most negative put GEX, USD.")
+    net_gex: float = Field(description="Whole-chain net GEX, USD per 1% move.")
+    net_gex_label: str = Field(description="net_gex in short form, e.g. '1.85B'.")
+    window_pct: float = Field(description="Strikes drawn lie within ±window_pct percent of spot.")
+    strikes_shown: int = Field(description="Strikes drawn as bars.")
+    strikes_hidden: int = Field(description="Strikes outside the window, not drawn.")
+
+
+def in_window(strike: float, spot: float, window_pct: float) -> bool:
+    # Same bounds as charts.render_gex_chart, so a chart and a gex answer list the same strikes.
+    return spot * (1 - window_pct / 100) <= strike <= spot * (1 + window_pct / 100)
+
+
+def window_strikes(answer: Any, window_pct: float | None, model: type[W]) -> W:
+    """`answer` as `model`, its strikes cut to ±window_pct % of spot (None or 0 keeps all)."""
+    strikes = answer.strikes
+    spot = answer.underlying_price
+    if window_pct and math.isfinite(spot) and spot > 0:
+        kept = [s for s in strikes if in_window(s.strike, spot, window_pct)]
+    else:
+        window_pct, kept = None, list(strikes)
+    # The answer is already validated; construct skips re-validating hundreds of rows.
+    return model.model_construct(**{
+        **dict(answer), "strikes": kept, "window_pct": window_pct,
+        "strikes_total": len(strikes), "strikes_omitted": len(strikes) - len(kept)})

@@ -14,9 +14,7 @@ never writes to stdout: under stdio, stdout is the protocol channel.
 import functools
 import inspect
 import logging
-import math
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import Image, MCPServer
@@ -25,26 +23,27 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
+from gex_mcp.conventions import CONVENTIONS
 from gex_mcp.errors import GexError, UnknownSymbolError
 from gex_mcp.models import (
-    BaseModel,
-    ChexResponse,
-    DealerModel,
-    DexResponse,
     ExpiryBreakdownResponse,
     FlipDistanceResponse,
-    FlipStatus,
-    GexResponse,
+    GexChartInfo,
     LevelsResponse,
     OIChangesResponse,
     RegimeResponse,
     ScanResponse,
     SummaryResponse,
-    VexResponse,
+    WindowedChexResponse,
+    WindowedDexResponse,
+    WindowedGexResponse,
+    WindowedVexResponse,
+    in_window,
+    window_strikes,
 )
 from gex_mcp.service import MAX_SCAN_SYMBOLS, GexService
 
-__all__ = ["GexChartInfo", "build_server", "run_server"]
+__all__ = ["build_server", "run_server"]
 
 logger = logging.getLogger(__name__)
 
@@ -61,45 +60,6 @@ SourceName = Literal["cboe", "flashalpha", "file", "demo"]
 P = ParamSpec("P")
 R = TypeVar("R")
 
-CONVENTIONS = """\
-# gex-mcp conventions
-
-## Units (per strike; totals are sums over strikes)
-| Exposure | Formula | Unit |
-|---|---|---|
-| GEX  | s * gamma * OI * m * S^2 * 0.01 | USD of dealer delta per 1% move in spot |
-| DEX  | s * delta * OI * m * S          | USD of dealer delta |
-| VEX  | s * vanna * OI * m * S * 0.01   | USD of dealer delta per 1 vol point |
-| CHEX | s * charm * OI * m * S / 365    | USD of dealer delta per calendar day |
-
-OI in contracts, m = contract multiplier (100 unless the chain says otherwise), S = spot in USD.
-Greeks: Black-Scholes-Merton with each option's IV (re-implied from the mid when missing);
-time to expiry from the snapshot's as_of to the 16:00 New York settlement (09:30 for
-AM-settled index monthlies), in years of 365 days.
-
-## Dealer sign s
-Default model long_calls_short_puts: dealers are long the calls and short the puts, so
-call GEX >= 0, put GEX <= 0 and net GEX = call GEX + put GEX. The alternative short_all
-(dealers short every option) is a server setting; every answer names it in dealer_model.
-Positive net GEX: dealers hedge against the move (buy dips, sell rallies) and dampen it.
-Negative net GEX: they hedge with the move and amplify it.
-
-## Levels
-- gamma_flip: spot at which total dealer GEX, re-priced over the whole chain with each IV held
-  fixed, crosses zero (the crossing nearest spot); null with a reason when there is none.
-- call_wall: strike of the largest call GEX. put_wall: strike of the most negative put GEX.
-- max_positive_gamma / max_negative_gamma: strikes of the largest / most negative net GEX.
-- highest_oi_strike: strike with the largest call + put OI.
-- zero_dte_magnet: strike of the largest |net GEX| among options expiring today.
-- Regime: positive_gamma above the flip, negative_gamma below, neutral within a small band.
-
-## Data
-cboe: CBOE's free delayed quotes, about 15 minutes behind. flashalpha: FlashAlpha's API (key
-needed). file: saved snapshots. demo: a synthetic market (is_demo=true), not real quotes.
-Every answer carries as_of, source, is_demo and stale; stale=true means the source failed and
-a cached answer is served (see stale_age_seconds, stale_reason). Open interest is published
-once a day. This is analytics, not investment advice.
-"""
 
 
 def _instructions(service: GexService) -> str:
@@ -169,77 +129,6 @@ def _resource_boundary(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R
     return read
 
 
-# ---- tool-side response shapes ------------------------------------------------------------
-
-
-class StrikeWindow(BaseModel):
-    """Which strikes a per-strike answer lists; totals always cover the whole chain."""
-
-    window_pct: float | None = Field(
-        description="Strikes listed lie within ±window_pct percent of spot; null = every strike.")
-    strikes_total: int = Field(description="Strikes in the whole answer, before the window.")
-    strikes_omitted: int = Field(
-        description="Strikes outside the window, not listed. Call again with a larger window_pct "
-                    "(or 0) to see them.")
-
-
-class WindowedGexResponse(GexResponse, StrikeWindow):
-    """Per-strike GEX (USD per 1% move) near spot, with whole-chain totals and the flip."""
-
-
-class WindowedDexResponse(DexResponse, StrikeWindow):
-    """Per-strike DEX (USD of delta) near spot, with the whole-chain net DEX."""
-
-
-class WindowedVexResponse(VexResponse, StrikeWindow):
-    """Per-strike VEX (USD of delta per vol point) near spot, with the whole-chain net VEX."""
-
-
-class WindowedChexResponse(ChexResponse, StrikeWindow):
-    """Per-strike CHEX (USD of delta per day) near spot, with the whole-chain net CHEX."""
-
-
-class GexChartInfo(BaseModel):
-    """The numbers behind a gex_chart image."""
-
-    symbol: str = Field(description="Underlying symbol.")
-    underlying_price: float = Field(description="Spot price used, USD.")
-    as_of: datetime = Field(description="Snapshot time of the chain, ISO-8601 with offset.")
-    source: str = Field(description="Data source: cboe, flashalpha, file:<name> or demo.")
-    is_demo: bool = Field(description="True when the chart shows the synthetic demo market.")
-    stale: bool = Field(description="True when upstream failed and a cached answer is drawn.")
-    expiration: str | None = Field(description="Expiration filter (YYYY-MM-DD); null = all.")
-    dealer_model: DealerModel = Field(description="Dealer positioning assumed.")
-    gamma_flip: float | None = Field(description="Gamma flip, USD; null when not determined.")
-    gamma_flip_status: FlipStatus = Field(description="ok, no_crossing, ill_determined or no_data.")
-    call_wall: float | None = Field(description="Strike of largest call GEX, USD.")
-    put_wall: float | None = Field(description="Strike of most negative put GEX, USD.")
-    net_gex: float = Field(description="Whole-chain net GEX, USD per 1% move.")
-    net_gex_label: str = Field(description="net_gex in short form, e.g. '1.85B'.")
-    window_pct: float = Field(description="Strikes drawn lie within ±window_pct percent of spot.")
-    strikes_shown: int = Field(description="Strikes drawn as bars.")
-    strikes_hidden: int = Field(description="Strikes outside the window, not drawn.")
-
-
-def _in_window(strike: float, spot: float, window_pct: float) -> bool:
-    # Same bounds as charts.render_gex_chart, so a chart and a gex answer list the same strikes.
-    return spot * (1 - window_pct / 100) <= strike <= spot * (1 + window_pct / 100)
-
-
-def _windowed(answer: Any, window_pct: float | None, model: type[R]) -> R:
-    """`answer` as `model`, its strikes cut to ±window_pct % of spot (None or 0 keeps all)."""
-    strikes = answer.strikes
-    spot = answer.underlying_price
-    if window_pct and math.isfinite(spot) and spot > 0:
-        kept = [s for s in strikes if _in_window(s.strike, spot, window_pct)]
-    else:
-        window_pct, kept = None, list(strikes)
-    # The answer is already validated; construct skips re-validating hundreds of rows.
-    return model.model_construct(**{
-        **dict(answer), "strikes": kept, "window_pct": window_pct,
-        "strikes_total": len(strikes), "strikes_omitted": len(strikes) - len(kept)})
-
-
 # ---- the server ---------------------------------------------------------------------------
 
 
@@ -297,7 +186,7 @@ def build_server(service: GexService) -> MCPServer:
         or 0 for all; net_gex, call_gex and put_gex always cover the whole chain.
         """
         answer = await service.gex(symbol, expiration=expiration, min_oi=min_oi, source=source)
-        return _windowed(answer, window_pct, WindowedGexResponse)
+        return window_strikes(answer, window_pct, WindowedGexResponse)
 
     @tool("Delta exposure by strike")
     async def dex(symbol: Symbol, expiration: Expiration = None, min_oi: MinOI = 0,
@@ -313,7 +202,7 @@ def build_server(service: GexService) -> MCPServer:
         or 0 for all; net_dex always covers the whole chain.
         """
         answer = await service.dex(symbol, expiration=expiration, min_oi=min_oi, source=source)
-        return _windowed(answer, window_pct, WindowedDexResponse)
+        return window_strikes(answer, window_pct, WindowedDexResponse)
 
     @tool("Vanna exposure by strike")
     async def vex(symbol: Symbol, expiration: Expiration = None, min_oi: MinOI = 0,
@@ -329,7 +218,7 @@ def build_server(service: GexService) -> MCPServer:
         or 0 for all; net_vex always covers the whole chain.
         """
         answer = await service.vex(symbol, expiration=expiration, min_oi=min_oi, source=source)
-        return _windowed(answer, window_pct, WindowedVexResponse)
+        return window_strikes(answer, window_pct, WindowedVexResponse)
 
     @tool("Charm exposure by strike")
     async def chex(symbol: Symbol, expiration: Expiration = None, min_oi: MinOI = 0,
@@ -345,7 +234,7 @@ def build_server(service: GexService) -> MCPServer:
         or 0 for all; net_chex always covers the whole chain.
         """
         answer = await service.chex(symbol, expiration=expiration, min_oi=min_oi, source=source)
-        return _windowed(answer, window_pct, WindowedChexResponse)
+        return window_strikes(answer, window_pct, WindowedChexResponse)
 
     # ---- levels and summaries ---------------------------------------------------------
 
@@ -469,7 +358,7 @@ def build_server(service: GexService) -> MCPServer:
         png, gex_answer, levels_answer = await service.chart(
             symbol, expiration=expiration, min_oi=min_oi, source=source, window_pct=window_pct)
         spot = gex_answer.underlying_price
-        shown = sum(_in_window(s.strike, spot, window_pct) for s in gex_answer.strikes)
+        shown = sum(in_window(s.strike, spot, window_pct) for s in gex_answer.strikes)
         info = GexChartInfo(
             symbol=gex_answer.symbol, underlying_price=spot, as_of=gex_answer.as_of,
             source=gex_answer.source, is_demo=gex_answer.is_demo, stale=gex_answer.stale,
