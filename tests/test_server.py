@@ -279,7 +279,7 @@ async def test_scan_keeps_going_when_one_symbol_fails(service, mode):
     assert data["failed"] == ["NOPE"]
     assert data["rows"][1]["error"] == (
         f"UnknownSymbolError: No demo data for 'NOPE'. The demo source knows: "
-        f"{DEMO_SYMBOLS_TEXT}. Use --source cboe for live delayed quotes.")
+        f"{DEMO_SYMBOLS_TEXT}. Use source cboe for live delayed quotes.")
     assert data["rows"][0]["error"] is None and data["near_wall_pct"] == 2.5
 
 
@@ -334,7 +334,7 @@ async def test_resource_for_an_unknown_symbol_is_a_not_found_error(service, mode
     assert info.value.error.code == -32602
     assert info.value.error.message == (
         f"UnknownSymbolError: No demo data for 'XYZ'. The demo source knows: "
-        f"{DEMO_SYMBOLS_TEXT}. Use --source cboe for live delayed quotes.")
+        f"{DEMO_SYMBOLS_TEXT}. Use source cboe for live delayed quotes.")
 
 
 async def test_prompts_ask_for_the_right_tools(service, mode):
@@ -369,7 +369,7 @@ async def test_bad_arguments_are_tool_errors_and_the_server_keeps_answering(serv
     async with connect(service, mode) as client:
         assert error_text(await call(client, "levels", symbol="XYZ")) == (
             "Error executing tool levels: UnknownSymbolError: No demo data for 'XYZ'. The demo "
-            f"source knows: {DEMO_SYMBOLS_TEXT}. Use --source cboe for live delayed quotes.")
+            f"source knows: {DEMO_SYMBOLS_TEXT}. Use source cboe for live delayed quotes.")
         assert error_text(await call(client, "gex", symbol="SPY", expiration="2025-13-45")) == (
             "Error executing tool gex: InvalidExpiryError: '2025-13-45' is not an expiration "
             "date. Use YYYY-MM-DD, e.g. '2026-12-18', or leave it out for all expirations.")

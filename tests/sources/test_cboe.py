@@ -162,7 +162,7 @@ async def test_a_persistent_503_is_source_unavailable_naming_the_status(
     with pytest.raises(SourceUnavailableError) as info:
         await fetch(loopback, "AAPL")
     assert str(info.value) == ("cboe answered HTTP 503 for AAPL after 3 attempts. "
-                               "Try again shortly, or use --source file/demo.")
+                               "Try again shortly, or use source file/demo.")
     assert info.value.exit_code == 3
     assert loopback.requests[path_of("AAPL")] == 3
 
@@ -173,7 +173,7 @@ async def test_a_429_is_rate_limited_at_once_with_the_wait(loopback: LoopbackSer
     with pytest.raises(RateLimitedError) as info:
         await fetch(loopback, "AAPL")
     assert str(info.value) == ("cboe rate-limited the request for AAPL (HTTP 429). "
-                               "Try again in 30 s, or use --source file/demo.")
+                               "Try again in 30 s, or use source file/demo.")
     assert info.value.retry_after_seconds == 30.0
     assert loopback.requests[path_of("AAPL")] == 1
 
@@ -185,7 +185,7 @@ async def test_a_slow_cdn_times_out_for_real(loopback: LoopbackServer) -> None:
         await fetch(loopback, "AAPL", timeout_seconds=0.2,
                     retry_policy=RetryPolicy(retries=1, wait_initial_seconds=0))
     assert str(info.value) == ("cboe timed out after 0.2 s fetching AAPL. "
-                               "Try again shortly, or use --source file/demo.")
+                               "Try again shortly, or use source file/demo.")
     assert loopback.requests[path_of("AAPL")] == 2
 
 
@@ -196,7 +196,7 @@ async def test_a_connection_closed_mid_body_is_source_unavailable(
     with pytest.raises(SourceUnavailableError) as info:
         await fetch(loopback, "AAPL")
     assert str(info.value) == ("cboe closed the connection before sending the whole response "
-                               "for AAPL. Try again shortly, or use --source file/demo.")
+                               "for AAPL. Try again shortly, or use source file/demo.")
     assert isinstance(info.value.__cause__, httpx.RemoteProtocolError)
 
 
@@ -208,7 +208,7 @@ async def test_a_cut_json_body_is_source_data_error(loopback: LoopbackServer) ->
         await fetch(loopback, "AAPL")
     message = str(info.value)
     assert message.startswith("cboe sent an unreadable chain for AAPL (cboe:AAPL: ")
-    assert message.endswith("). Try again shortly, or use --source file/demo.")
+    assert message.endswith("). Try again shortly, or use source file/demo.")
     assert loopback.requests[path_of("AAPL")] == 1
 
 
@@ -226,7 +226,7 @@ async def test_an_html_page_instead_of_json_is_source_data_error(
     with pytest.raises(SourceDataError) as info:
         await fetch(loopback, "AAPL")
     assert str(info.value) == ("cboe sent an HTML page instead of the JSON chain for AAPL. "
-                               "Try again shortly, or use --source file/demo.")
+                               "Try again shortly, or use source file/demo.")
 
 
 async def test_a_chain_without_options_is_no_data(loopback: LoopbackServer) -> None:
@@ -235,7 +235,7 @@ async def test_a_chain_without_options_is_no_data(loopback: LoopbackServer) -> N
     with pytest.raises(NoDataError) as info:
         await fetch(loopback, "AAPL")
     assert str(info.value) == ("cboe lists no options for AAPL right now. "
-                               "Try again later, or use --source file/demo.")
+                               "Try again later, or use source file/demo.")
     assert info.value.exit_code == 4
 
 

@@ -98,7 +98,7 @@ async def test_unknown_symbol_error_lists_the_demo_symbols_and_the_live_source()
     assert info.value.exit_code == 2
     assert str(info.value) == (
         "No demo data for 'XYZ'. The demo source knows: AAPL, AMD, AMZN, IWM, META, MSFT, NDX, "
-        "NVDA, QQQ, RUT, SPX, SPY, TSLA. Use --source cboe for live delayed quotes."
+        "NVDA, QQQ, RUT, SPX, SPY, TSLA. Use source cboe for live delayed quotes."
     )
 
 

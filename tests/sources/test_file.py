@@ -150,7 +150,7 @@ def test_a_missing_folder_is_a_config_error(tmp_path: Path) -> None:
         FileSource(missing)
     assert str(info.value) == (
         f"GEX_CHAINS_DIR {missing} does not exist. Point it at a folder of CBOE chain files "
-        "(.csv, .dat, .json), or use --source demo.")
+        "(.csv, .dat, .json), or use source demo.")
     assert info.value.exit_code == 5
 
 

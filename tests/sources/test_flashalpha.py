@@ -258,7 +258,7 @@ async def test_a_plan_restriction_names_both_plans(loopback: LoopbackServer) -> 
     with pytest.raises(AuthError) as info:
         await call(loopback, "summary", "AAPL")
     assert str(info.value) == ("FlashAlpha refused summary for AAPL (403): it needs the Growth "
-                               "plan; your key is on Free. Upgrade the plan, or use --source cboe.")
+                               "plan; your key is on Free. Upgrade the plan, or use source cboe.")
     assert loopback.requests[fa_path("summary")] == 1
 
 
@@ -270,7 +270,7 @@ async def test_a_403_without_plans_quotes_flashalpha(loopback: LoopbackServer) -
         await call(loopback, "levels", "SPX")
     assert str(info.value) == (
         "FlashAlpha refused levels for SPX (403): Index symbols require the Basic plan or "
-        "higher. Check the plan of FLASHALPHA_API_KEY, or use --source cboe.")
+        "higher. Check the plan of FLASHALPHA_API_KEY, or use source cboe.")
 
 
 async def test_an_unknown_symbol_is_an_input_error(loopback: LoopbackServer) -> None:
@@ -291,7 +291,7 @@ async def test_a_429_is_rate_limited_with_reset_and_wait(loopback: LoopbackServe
         await call(loopback, "gex", "AAPL")
     assert str(info.value) == (
         "FlashAlpha quota exceeded (HTTP 429): limit 5 requests per day, resets at "
-        "2025-09-07T00:00:00+00:00, retry after 30 s. Wait for the reset, or use --source cboe.")
+        "2025-09-07T00:00:00+00:00, retry after 30 s. Wait for the reset, or use source cboe.")
     assert info.value.retry_after_seconds == 30.0
     assert loopback.requests[fa_path("gex")] == 1
 
@@ -341,7 +341,7 @@ async def test_a_persistent_503_is_source_unavailable(loopback: LoopbackServer) 
         await call(loopback, "gex", "AAPL")
     assert str(info.value) == (
         "FlashAlpha answered HTTP 503 for gex AAPL after 3 attempts: Data is still loading. "
-        "Try again shortly, or use --source cboe.")
+        "Try again shortly, or use source cboe.")
     assert loopback.requests[fa_path("gex")] == 3
 
 
@@ -352,7 +352,7 @@ async def test_a_slow_api_times_out_for_real(loopback: LoopbackServer) -> None:
         await call(loopback, "levels", "AAPL", timeout_seconds=0.2,
                    retry_policy=RetryPolicy(retries=0))
     assert str(info.value) == ("flashalpha timed out after 0.2 s fetching AAPL. "
-                               "Try again shortly, or use --source cboe.")
+                               "Try again shortly, or use source cboe.")
 
 
 async def test_a_cut_off_answer_is_source_unavailable(loopback: LoopbackServer) -> None:
@@ -372,7 +372,7 @@ async def test_a_body_that_is_not_json_is_source_data_error(loopback: LoopbackSe
     with pytest.raises(SourceDataError) as info:
         await call(loopback, "vex", "AAPL")
     assert str(info.value) == (f"FlashAlpha's vex answer for AAPL is not JSON ({kind}). "
-                               "Try again shortly, or use --source cboe.")
+                               "Try again shortly, or use source cboe.")
 
 
 @pytest.mark.parametrize(("mutate", "what"), [
@@ -391,7 +391,7 @@ async def test_a_wrongly_shaped_answer_is_source_data_error(loopback: LoopbackSe
     with pytest.raises(SourceDataError) as info:
         await call(loopback, "gex", "AAPL")
     assert str(info.value) == (f"FlashAlpha's gex answer for AAPL {what}. "
-                               "Try again shortly, or use --source cboe.")
+                               "Try again shortly, or use source cboe.")
 
 
 async def test_path_segments_are_the_normalised_symbol(loopback: LoopbackServer) -> None:

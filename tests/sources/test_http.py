@@ -121,7 +121,7 @@ async def test_a_timeout_becomes_source_unavailable_naming_the_wait(
                   map_http_errors("cboe", "SPY", timeout_seconds=0.2)):
                 await send_with_retries(client, "GET", AAPL, policy=policy, timeout_seconds=0.2)
     assert str(info.value) == ("cboe timed out after 0.2 s fetching SPY. "
-                               "Try again shortly, or use --source file/demo.")
+                               "Try again shortly, or use source file/demo.")
     assert isinstance(info.value.__cause__, httpx.TimeoutException)
     assert info.value.exit_code == 3
     assert loopback.requests[AAPL] == 2
@@ -148,7 +148,7 @@ async def test_a_refused_connection_is_reported_as_unreachable(closed_port: int)
                 await send_with_retries(client, "GET", AAPL, policy=NO_WAIT)
     assert str(info.value) == (
         f"cboe is unreachable: could not connect to 127.0.0.1:{closed_port} fetching SPY. "
-        "Check the network connection and the base URL, or use --source file/demo.")
+        "Check the network connection and the base URL, or use source file/demo.")
     assert isinstance(info.value.__cause__, httpx.ConnectError)
 
 
@@ -163,7 +163,7 @@ async def test_a_body_cut_short_is_a_source_error_not_a_raw_exception(
                 await send_with_retries(client, "GET", AAPL, policy=NO_WAIT)
     assert str(info.value) == (
         "cboe closed the connection before sending the whole response for AAPL. "
-        "Try again shortly, or use --source file/demo.")
+        "Try again shortly, or use source file/demo.")
     assert isinstance(info.value.__cause__, httpx.RemoteProtocolError)
     assert loopback.requests[AAPL] == NO_WAIT.attempts
 
@@ -171,10 +171,10 @@ async def test_a_body_cut_short_is_a_source_error_not_a_raw_exception(
 def test_other_transport_errors_name_their_kind() -> None:
     """Any other httpx.TransportError is mapped too, with the exception's class name."""
     with (pytest.raises(SourceUnavailableError) as info,
-          map_http_errors("flashalpha", "QQQ", fallback="use --source cboe")):
+          map_http_errors("flashalpha", "QQQ", fallback="use source cboe")):
         raise httpx.ReadError("connection reset")
     assert str(info.value) == ("flashalpha connection failed fetching QQQ (ReadError). "
-                               "Try again shortly, or use --source cboe.")
+                               "Try again shortly, or use source cboe.")
 
 
 def test_non_httpx_exceptions_pass_through_untouched() -> None:

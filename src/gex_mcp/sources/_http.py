@@ -43,7 +43,7 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_RETRIES = 2  # retries after the first attempt: 3 attempts in all
 DEFAULT_BACKOFF_INITIAL_SECONDS = 0.2
 DEFAULT_BACKOFF_MAX_SECONDS = 2.0
-FALLBACK_HINT = "use --source file/demo"
+FALLBACK_HINT = "use source file/demo"
 
 # Transient transport failures worth another attempt. RemoteProtocolError covers a
 # server that closes the connection before the promised Content-Length arrived.

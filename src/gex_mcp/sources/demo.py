@@ -136,7 +136,7 @@ class DemoSource:
         if key not in _PROFILES:
             raise UnknownSymbolError(
                 f"No demo data for {key!r}. The demo source knows: {', '.join(DEMO_SYMBOLS)}. "
-                "Use --source cboe for live delayed quotes."
+                "Use source cboe for live delayed quotes."
             )
         as_of = self._clock()
         if as_of.tzinfo is None:

@@ -192,11 +192,11 @@ class FileSource:
         if not self.directory.exists():
             raise ConfigError(
                 f"GEX_CHAINS_DIR {self.directory} does not exist. Point it at a folder of "
-                "CBOE chain files (.csv, .dat, .json), or use --source demo.")
+                "CBOE chain files (.csv, .dat, .json), or use source demo.")
         if not self.directory.is_dir():
             raise ConfigError(
                 f"GEX_CHAINS_DIR {self.directory} is not a folder. Point it at a folder of "
-                "CBOE chain files (.csv, .dat, .json), or use --source demo.")
+                "CBOE chain files (.csv, .dat, .json), or use source demo.")
 
     def _scan(self) -> list[SnapshotInfo]:
         self._check_directory()

@@ -79,7 +79,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_FLASHALPHA_BASE_URL = "https://lab.flashalpha.com"
 SOURCE_NAME = "flashalpha"
-FALLBACK = "use --source cboe"
+FALLBACK = "use source cboe"
 DATA_QUALITY_NOTE = "computed by FlashAlpha"
 _MAX_UPSTREAM_TEXT = 200
 _EXPIRY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -309,7 +309,7 @@ class FlashAlphaClient:
         secret = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
         if not secret.get_secret_value().strip():
             raise ConfigError("FLASHALPHA_API_KEY is empty. Set it to your FlashAlpha key, "
-                              "or use --source cboe.")
+                              "or use source cboe.")
         self._api_key = secret
         self.base_url = base_url.rstrip("/")
         self.timeout_seconds = timeout_seconds
