@@ -48,12 +48,17 @@ def data_quality(q: Quality) -> DataQuality:
         filtered_min_oi=q.filtered_min_oi, notes=list(q.notes))
 
 
+def _cents(value: float | None) -> float | None:
+    """Prices are reported to the cent; the engine keeps full precision."""
+    return None if value is None else round(value, 2)
+
+
 def flip_fields(a: ChainAnalysis) -> dict:
     f = a.flip
     return {
-        "gamma_flip": f.price, "gamma_flip_status": f.status, "gamma_flip_reason": f.reason,
-        "gamma_flip_crossings": [round(x, 4) for x in f.crossings],
-        "flip_search_range": f.search_range,
+        "gamma_flip": _cents(f.price), "gamma_flip_status": f.status, "gamma_flip_reason": f.reason,
+        "gamma_flip_crossings": [_cents(x) for x in f.crossings],
+        "flip_search_range": None if f.search_range is None else tuple(_cents(x) for x in f.search_range),
     }
 
 
@@ -151,9 +156,9 @@ def interpret_charm(net_chex: float) -> str:
 
 
 def _hedge(h) -> HedgeEstimate:
-    return HedgeEstimate(spot_move_pct=h.move_pct, new_spot=h.new_spot,
-                         dealer_shares_to_trade=round(h.shares, 1), direction=h.direction,
-                         notional_usd=h.notional_usd)
+    return HedgeEstimate(spot_move_pct=h.move_pct, new_spot=round(h.new_spot, 2),
+                         dealer_shares_to_trade=round(h.shares), direction=h.direction,
+                         notional_usd=round(h.notional_usd))
 
 
 def expiry_rows(a: ChainAnalysis) -> list[ExpiryExposure]:
@@ -179,7 +184,7 @@ def summary_response(a: ChainAnalysis, prov: Provenance) -> SummaryResponse:
     return SummaryResponse(
         **prov.model_dump(), **flip_fields(a),
         gamma_regime=a.regime.regime, regime_reason=a.regime.reason,
-        distance_to_flip_pct=a.regime.distance_pct, distance_to_flip_points=a.regime.distance_points,
+        distance_to_flip_pct=_round(a.regime.distance_pct, 3), distance_to_flip_points=_cents(a.regime.distance_points),
         net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
         net_dex=t["net_dex"], net_dex_label=format_amount(t["net_dex"]),
         net_vex=t["net_vex"], net_vex_label=format_amount(t["net_vex"]),
@@ -199,12 +204,16 @@ def regime_response(a: ChainAnalysis, prov: Provenance, neutral_band_pct: float)
     return RegimeResponse(
         **prov.model_dump(), **flip_fields(a), gamma_regime=a.regime.regime,
         regime_reason=a.regime.reason, net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
-        distance_to_flip_pct=a.regime.distance_pct, distance_to_flip_points=a.regime.distance_points,
+        distance_to_flip_pct=_round(a.regime.distance_pct, 3), distance_to_flip_points=_cents(a.regime.distance_points),
         neutral_band_pct=neutral_band_pct)
 
 
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
 def _pct_from_spot(level: float | None, spot: float) -> float | None:
-    return None if level is None else (level - spot) / spot * 100.0
+    return None if level is None else round((level - spot) / spot * 100.0, 3)
 
 
 def flip_distance_response(a: ChainAnalysis, prov: Provenance) -> FlipDistanceResponse:
@@ -214,9 +223,9 @@ def flip_distance_response(a: ChainAnalysis, prov: Provenance) -> FlipDistanceRe
     lv = a.levels
     return FlipDistanceResponse(
         **prov.model_dump(), **flip_fields(a),
-        distance_to_flip_pct=a.regime.distance_pct, distance_to_flip_points=a.regime.distance_points,
-        nearest_crossing_above=min(above) if above else None,
-        nearest_crossing_below=max(below) if below else None,
+        distance_to_flip_pct=_round(a.regime.distance_pct, 3), distance_to_flip_points=_cents(a.regime.distance_points),
+        nearest_crossing_above=_cents(min(above)) if above else None,
+        nearest_crossing_below=_cents(max(below)) if below else None,
         call_wall=lv.call_wall, put_wall=lv.put_wall,
         distance_to_call_wall_pct=_pct_from_spot(lv.call_wall, spot),
         distance_to_put_wall_pct=_pct_from_spot(lv.put_wall, spot))

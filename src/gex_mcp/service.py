@@ -425,9 +425,11 @@ class GexService:
                 dist = None if flip is None else (spot - flip) / spot * 100
             else:
                 a, prov = await self.analyse(symbol, source=source)
-                flip, spot, net = a.flip.price, a.prepared.spot, a.totals["net_gex"]
+                flip = None if a.flip.price is None else round(a.flip.price, 2)
+                spot, net = a.prepared.spot, a.totals["net_gex"]
                 regime, status = a.regime.regime, a.flip.status
-                walls, dist = (a.levels.call_wall, a.levels.put_wall), a.regime.distance_pct
+                walls = (a.levels.call_wall, a.levels.put_wall)
+                dist = None if flip is None else round((spot - flip) / spot * 100, 3)
         except GexError as exc:
             return ScanRow(symbol=symbol.strip().upper()[:12], error=f"{type(exc).__name__}: {exc}")
         except Exception:
