@@ -5,7 +5,8 @@ Run: .venv/bin/python benchmarks/bench_engine.py [--repeat N] [--chains DIR]
 Prints, per SPX snapshot in ../shared/chains: contracts, parse time (median), analysis
 time (median of N runs of analyze_chain: preparation incl. IV re-implication, greeks,
 per-strike exposures, levels, regime, hedging, expiry breakdown and the gamma flip), and
-nanoseconds per option evaluation in the flip scan (contracts scanned x spot points).
+nanoseconds per option evaluation in the flip's float32 lattice scan (contracts scanned x
+spot points).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def main() -> None:
         profile = GammaProfile(prepared, lo, hi)
         n_points = int(np.log(hi / lo) / LATTICE_STEP) + 2
         grid = np.exp(np.linspace(np.log(lo), np.log(hi), n_points))
-        scan_s, _ = timed(lambda: profile(grid), args.repeat)
+        scan_s, _ = timed(lambda: profile.scan(grid), args.repeat)
         from gex_mcp.engine.flip import find_gamma_flip
         flip_s, _ = timed(lambda: find_gamma_flip(prepared), args.repeat)
         ns_per_eval = scan_s / (profile.contracts_scanned * n_points) * 1e9

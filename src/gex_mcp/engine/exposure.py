@@ -94,19 +94,15 @@ def contract_exposures(prepared: PreparedChain, greeks: Greeks) -> ContractExpos
     )
 
 
-def _by_strike(index: np.ndarray, n: int, values: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return np.bincount(index, weights=np.where(mask, values, 0.0), minlength=n)
-
-
 def strike_exposures(prepared: PreparedChain, per_contract: ContractExposures) -> StrikeExposures:
     """Sum contract exposures, OI, volume and OI change per strike."""
     strikes, inverse = np.unique(prepared.strike, return_inverse=True)
     n = len(strikes)
-    calls = prepared.is_call
-    puts = ~calls
+    slot = inverse * 2 + prepared.is_call  # (strike, side): put at 2i, call at 2i + 1
 
     def split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return _by_strike(inverse, n, values, calls), _by_strike(inverse, n, values, puts)
+        sums = np.bincount(slot, weights=values, minlength=2 * n).reshape(n, 2)
+        return sums[:, 1], sums[:, 0]
 
     call_gex, put_gex = split(per_contract.gex)
     call_dex, put_dex = split(per_contract.dex)

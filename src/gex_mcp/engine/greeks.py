@@ -60,11 +60,14 @@ def delta(spot, strike, t_years, iv, is_call, rate=0.0, dividend_yield=0.0) -> n
 def price(spot, strike, t_years, iv, is_call, rate=0.0, dividend_yield=0.0) -> np.ndarray:
     """BSM premium per share, USD."""
     d1, d2, _ = _d1_d2(spot, strike, t_years, iv, rate, dividend_yield)
+    return _price_from_d(spot, strike, t_years, d1, d2, is_call, rate, dividend_yield)
+
+
+def _price_from_d(spot, strike, t_years, d1, d2, is_call, rate, dividend_yield):
     fwd_s = spot * np.exp(-dividend_yield * t_years)
     disc_k = strike * np.exp(-rate * t_years)
-    call = fwd_s * ndtr(d1) - disc_k * ndtr(d2)
-    put = disc_k * ndtr(-d2) - fwd_s * ndtr(-d1)
-    return np.where(is_call, call, put)
+    sign = np.where(is_call, 1.0, -1.0)  # put: K e^{-rT} N(-d2) - S e^{-qT} N(-d1)
+    return sign * (fwd_s * ndtr(sign * d1) - disc_k * ndtr(sign * d2))
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def all_greeks(spot, strike, t_years, iv, is_call, rate=0.0, dividend_yield=0.0)
 
 
 def implied_vol(premium, spot, strike, t_years, is_call, rate=0.0, dividend_yield=0.0,
-                *, tolerance: float = 1e-10, max_iterations: int = 100) -> np.ndarray:
+                *, tolerance: float = 1e-10, max_iterations: int = 60) -> np.ndarray:
     """IV that reprices `premium` (USD per share), by safeguarded Newton on [IV_FLOOR, IV_CAP].
 
     Stops when the next step would move σ by less than `tolerance` (absolute).
@@ -115,12 +118,14 @@ def implied_vol(premium, spot, strike, t_years, is_call, rate=0.0, dividend_yiel
     sigma = np.full(premium.shape, 0.3)
     sqrt_t = np.sqrt(t_years)
     disc_q = np.exp(-dividend_yield * t_years)
+    price_floor = 1e-13 * spot  # below this, price differences are float noise
     for _ in range(max_iterations):
-        d1, _, _ = _d1_d2(spot, strike, t_years, sigma, rate, dividend_yield)
-        diff = price(spot, strike, t_years, sigma, is_call, rate, dividend_yield) - premium
+        d1, d2, _ = _d1_d2(spot, strike, t_years, sigma, rate, dividend_yield)
+        diff = _price_from_d(spot, strike, t_years, d1, d2, is_call, rate, dividend_yield) - premium
         vega = spot * disc_q * _pdf(d1) * sqrt_t
-        # converged when the next Newton step would move σ by less than `tolerance`
-        done = (np.abs(diff) <= tolerance * vega) | (hi - lo <= tolerance)
+        # converged when the next Newton step would move σ by less than `tolerance`, or the
+        # price already matches to float precision
+        done = (np.abs(diff) <= np.maximum(tolerance * vega, price_floor)) | (hi - lo <= tolerance)
         if np.all(done | ~solvable):
             break
         hi = np.where(diff > 0, sigma, hi)

@@ -215,10 +215,13 @@ def live_strike_oi(chain: OptionChain) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def _pair_iv(chain: OptionChain, iv: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """IV of the opposite side at the same (root, expiry, strike) for `rows`; NaN if none."""
-    roots, root_id = np.unique(chain.root, return_inverse=True)
-    key = ((root_id.astype(np.int64) * 200_000 + chain.expiry.astype("int64")) * 10**9
-           + np.rint(chain.strike * 1000).astype(np.int64))
+    """IV of the opposite side at the same settlement and strike for `rows`; NaN if none.
+
+    The settlement instant stands for (root, expiry): SPX and SPXW on one date settle at
+    09:30 and 16:00, so they never lend each other an IV.
+    """
+    minutes = np.rint(chain.settle_time / 60.0).astype(np.int64)
+    key = minutes * 10**9 + np.rint(chain.strike * 1000).astype(np.int64)
     valid = np.isfinite(iv) & (iv > 0)
     out = np.full(len(rows), np.nan)
     for side in (True, False):
