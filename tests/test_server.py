@@ -119,7 +119,7 @@ async def test_tool_input_schemas_carry_the_bounds(service, mode):
     gex = tools["gex"].input_schema["properties"]
     assert gex["min_oi"]["minimum"] == 0
     assert gex["symbol"]["maxLength"] == 32
-    assert gex["window_pct"]["default"] == 20.0
+    assert gex["window_pct"]["default"] == 10.0
     sources = [s for s in gex["source"]["anyOf"] if "enum" in s][0]["enum"]
     assert sources == ["cboe", "flashalpha", "file", "demo"]
     symbols = tools["scan"].input_schema["properties"]["symbols"]
@@ -155,7 +155,7 @@ async def test_gex_with_window_zero_lists_every_strike_and_totals_equal_their_su
     assert data["is_demo"] is True and data["source"] == "demo"
 
 
-async def test_gex_default_window_keeps_strikes_within_20pct_and_whole_chain_totals(
+async def test_gex_default_window_keeps_strikes_within_10pct_and_whole_chain_totals(
         service, mode):
     async with connect(service, mode) as client:
         near = await call_ok(client, "gex", symbol="SPY")
@@ -163,9 +163,9 @@ async def test_gex_default_window_keeps_strikes_within_20pct_and_whole_chain_tot
     spot = near["underlying_price"]
     kept = [s["strike"] for s in near["strikes"]]
     expected = [s["strike"] for s in everything["strikes"]
-                if spot * 0.8 <= s["strike"] <= spot * 1.2]
+                if spot * 0.9 <= s["strike"] <= spot * 1.1]
     assert kept == expected
-    assert near["window_pct"] == 20.0
+    assert near["window_pct"] == 10.0
     assert near["strikes_omitted"] == everything["strikes_total"] - len(kept) > 0
     assert near["net_gex"] == everything["net_gex"]
 

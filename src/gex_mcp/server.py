@@ -48,7 +48,7 @@ __all__ = ["build_server", "run_server"]
 logger = logging.getLogger(__name__)
 
 SERVER_NAME = "gex-mcp"
-DEFAULT_STRIKE_WINDOW_PCT = 20.0
+DEFAULT_STRIKE_WINDOW_PCT = 10.0
 DEFAULT_CHART_WINDOW_PCT = 10.0
 DEFAULT_NEAR_WALL_PCT = 1.0
 MAX_SYMBOL_LENGTH = 32  # generous: the service gives the precise "not a ticker" message
@@ -182,7 +182,7 @@ def build_server(service: GexService) -> MCPServer:
         Use it for the strike-by-strike gamma profile; for just the key price levels use levels, for
         the regime and interpretation use summary, for a picture use gex_chart.
 
-        Only strikes within ±window_pct% of spot (default 20) are listed: set window_pct to widen,
+        Only strikes within ±window_pct% of spot (default 10) are listed: set window_pct to widen,
         or 0 for all; net_gex, call_gex and put_gex always cover the whole chain.
         """
         answer = await service.gex(symbol, expiration=expiration, min_oi=min_oi, source=source)
@@ -198,7 +198,7 @@ def build_server(service: GexService) -> MCPServer:
         Use it to see how much directional delta dealers carry and at which strikes; for gamma use
         gex, for all four exposures in one answer use summary.
 
-        Only strikes within ±window_pct% of spot (default 20) are listed: set window_pct to widen,
+        Only strikes within ±window_pct% of spot (default 10) are listed: set window_pct to widen,
         or 0 for all; net_dex always covers the whole chain.
         """
         answer = await service.dex(symbol, expiration=expiration, min_oi=min_oi, source=source)
@@ -214,7 +214,7 @@ def build_server(service: GexService) -> MCPServer:
         Use it to judge how dealer hedging flows react to a change in implied volatility; for time
         decay use chex, for gamma use gex.
 
-        Only strikes within ±window_pct% of spot (default 20) are listed: set window_pct to widen,
+        Only strikes within ±window_pct% of spot (default 10) are listed: set window_pct to widen,
         or 0 for all; net_vex always covers the whole chain.
         """
         answer = await service.vex(symbol, expiration=expiration, min_oi=min_oi, source=source)
@@ -230,7 +230,7 @@ def build_server(service: GexService) -> MCPServer:
         Use it to see how dealer delta drifts with the passage of time, e.g. into an expiration; for
         implied-volatility sensitivity use vex, for gamma use gex.
 
-        Only strikes within ±window_pct% of spot (default 20) are listed: set window_pct to widen,
+        Only strikes within ±window_pct% of spot (default 10) are listed: set window_pct to widen,
         or 0 for all; net_chex always covers the whole chain.
         """
         answer = await service.chex(symbol, expiration=expiration, min_oi=min_oi, source=source)
