@@ -20,7 +20,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 import httpx
 from tenacity import (
@@ -223,3 +224,25 @@ def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -
         return None
     current = time.time() if now is None else now
     return max(0.0, when.timestamp() - current)
+
+
+class OwnedClient:
+    """Closing for a source that may own its `httpx.AsyncClient` (`_client`, `_owns_client`).
+
+    An injected client belongs to the caller and is left open; one the source made is closed.
+    """
+
+    _client: httpx.AsyncClient
+    _owns_client: bool
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        await self.aclose()

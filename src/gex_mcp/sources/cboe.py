@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from types import TracebackType
-from typing import Self
 from urllib.parse import quote
 
 import httpx
@@ -36,6 +34,7 @@ from gex_mcp.errors import (
 )
 from gex_mcp.parsing import parse_cboe_delayed_json
 from gex_mcp.sources._http import (
+    OwnedClient,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_SECONDS,
     FALLBACK_HINT,
@@ -70,7 +69,7 @@ def _has_empty_options(body: bytes) -> bool:
     return isinstance(data, dict) and data.get("options") == []
 
 
-class CboeSource:
+class CboeSource(OwnedClient):
     """Fetches CBOE's delayed (about 15 minutes) option chains over HTTPS.
 
     Args:
@@ -170,14 +169,3 @@ class CboeSource:
             f"cboe answered HTTP {status} for {sym}, expected 200. "
             f"Try again later, or {FALLBACK_HINT}.")
 
-    async def aclose(self) -> None:
-        """Close the HTTP client if this source created it."""
-        if self._owns_client:
-            await self._client.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        await self.aclose()

@@ -31,13 +31,12 @@ import math
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, NamedTuple, Self, TypeVar
+from datetime import datetime
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr
 
 from gex_mcp.engine.labels import format_amount
 from gex_mcp.errors import (
@@ -53,18 +52,17 @@ from gex_mcp.errors import (
 from gex_mcp.models import (
     ChexResponse,
     ChexStrike,
-    DataQuality,
     DexResponse,
     DexStrike,
     GexResponse,
     GexStrike,
-    HedgeEstimate,
     LevelsResponse,
     SummaryResponse,
     VexResponse,
     VexStrike,
 )
 from gex_mcp.sources._http import (
+    OwnedClient,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_SECONDS,
     RetryPolicy,
@@ -73,33 +71,24 @@ from gex_mcp.sources._http import (
     retry_after_seconds,
     send_with_retries,
 )
+from gex_mcp.sources._flashalpha_translate import (
+    FALLBACK,
+    SOURCE_NAME,
+    ModelT,
+    _REGIMES,
+    _hedge,
+    _parse_time,
+    _Translator,
+)
 from gex_mcp.sources.base import normalize_symbol
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_FLASHALPHA_BASE_URL = "https://lab.flashalpha.com"
-SOURCE_NAME = "flashalpha"
-FALLBACK = "use source cboe"
-DATA_QUALITY_NOTE = "computed by FlashAlpha"
 _MAX_UPSTREAM_TEXT = 200
 _EXPIRY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-# FlashAlpha flip status codes (null flip) -> our FlipStatus.
-_FLIP_STATUS = {
-    "ok": "ok",
-    "no_boundary": "no_crossing",
-    "no_crossing": "no_crossing",
-    "no_data": "no_data",
-    "insufficient_data": "no_data",
-}
-_REGIMES = {
-    "positive_gamma": "positive_gamma",
-    "negative_gamma": "negative_gamma",
-    "neutral": "neutral",
-}
-
 RateLimitCallback = Callable[[int | None, int | None, float | None], None]
-ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class RateLimitInfo(NamedTuple):
@@ -129,157 +118,7 @@ def _parse_float_header(value: str | None) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _parse_time(value: Any) -> datetime | None:
-    """ISO-8601 text (naive means UTC) or a Unix epoch number -> aware datetime."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)) and math.isfinite(value):
-        return datetime.fromtimestamp(value, tz=UTC)
-    if isinstance(value, str) and value.strip():
-        try:
-            parsed = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-    return None
-
-
-class _Translator:
-    """Reads one FlashAlpha answer; every shape error becomes a SourceDataError."""
-
-    def __init__(self, endpoint: str, symbol: str, body: dict[str, Any]) -> None:
-        self.endpoint = endpoint
-        self.symbol = symbol
-        self.body = body
-        self.notes: list[str] = [DATA_QUALITY_NOTE]
-
-    def bad(self, what: str) -> SourceDataError:
-        return SourceDataError(
-            f"FlashAlpha's {self.endpoint} answer for {self.symbol} {what}. "
-            f"Try again shortly, or {FALLBACK}.")
-
-    def number(self, obj: dict[str, Any], key: str, *, where: str = "") -> float | None:
-        value = obj.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self.bad(f"has a non-numeric {where}{key!r}")
-        number = float(value)
-        if not math.isfinite(number):
-            raise self.bad(f"has a non-finite {where}{key!r}")
-        return number
-
-    def required(self, obj: dict[str, Any], key: str, *, where: str = "") -> float:
-        number = self.number(obj, key, where=where)
-        if number is None:
-            raise self.bad(f"lacks {where}{key!r}")
-        return number
-
-    def or_zero(self, obj: dict[str, Any], key: str, *, where: str = "") -> float:
-        """A total FlashAlpha left null: 0 here, with a note so the zero is not silent."""
-        number = self.number(obj, key, where=where)
-        if number is None:
-            self.notes.append(f"FlashAlpha gave no {where}{key}; shown as 0")
-            return 0.0
-        return number
-
-    def count(self, obj: dict[str, Any], key: str) -> int:
-        number = self.number(obj, key, where="strike ")
-        return 0 if number is None else round(number)
-
-    def change(self, obj: dict[str, Any], key: str) -> int | None:
-        number = self.number(obj, key, where="strike ")
-        return None if number is None else round(number)
-
-    def section(self, key: str) -> dict[str, Any]:
-        value = self.body.get(key)
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            raise self.bad(f"has {key!r} that is not an object")
-        return value
-
-    def strikes(self) -> list[dict[str, Any]]:
-        rows = self.body.get("strikes")
-        if rows is None:
-            return []
-        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
-            raise self.bad("has 'strikes' that is not a list of objects")
-        for row in rows:
-            self.required(row, "strike", where="strike ")
-        return sorted(rows, key=lambda r: float(r["strike"]))
-
-    def provenance(self, expiration: str | None = None) -> dict[str, Any]:
-        as_of = _parse_time(self.body.get("as_of")) or _parse_time(self.body.get("data_as_of"))
-        if as_of is None:
-            raise self.bad("lacks a readable 'as_of' time")
-        return {
-            "symbol": self.symbol,
-            "underlying_price": self.required(self.body, "underlying_price"),
-            "as_of": as_of,
-            "source": SOURCE_NAME,
-            "is_demo": False,
-            "expiration": expiration,
-        }
-
-    def flip(self, obj: dict[str, Any]) -> dict[str, Any]:
-        flip = self.number(obj, "gamma_flip")
-        code = obj.get("gamma_flip_status")
-        code = code.strip() if isinstance(code, str) and code.strip() else None
-        if flip is not None:
-            reason = (f"FlashAlpha flags the flip as {code!r}"
-                      if code not in (None, "ok") else None)
-            return {"gamma_flip": flip, "gamma_flip_status": "ok", "gamma_flip_reason": reason}
-        status = _FLIP_STATUS.get(code or "", "ill_determined")
-        if status == "ok":  # "ok" with a null flip says nothing usable
-            status = "ill_determined"
-        reason = (f"FlashAlpha could not determine the flip ({code})" if code
-                  else "FlashAlpha gave no gamma flip")
-        return {"gamma_flip": None, "gamma_flip_status": status, "gamma_flip_reason": reason}
-
-    def quality(self) -> DataQuality:
-        return DataQuality(contracts_total=0, contracts_used=0, notes=self.notes)
-
-    def model(self, cls: type[ModelT], **fields: Any) -> ModelT:
-        try:
-            return cls(**fields)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ()))
-            raise self.bad(f"does not fit {cls.__name__} ({where}: {first.get('msg')})") from exc
-
-
-def _hedge(tr: _Translator, hedging: dict[str, Any], key: str, *, spot: float,
-           move_pct: float) -> HedgeEstimate:
-    block = hedging.get(key)
-    new_spot = spot * (1.0 + move_pct / 100.0)
-    if not isinstance(block, dict):
-        tr.notes.append(f"FlashAlpha gave no hedging estimate for {move_pct:+g}%; shown as 0")
-        return HedgeEstimate(spot_move_pct=move_pct, new_spot=new_spot,
-                             dealer_shares_to_trade=0.0, direction="none", notional_usd=0.0)
-    where = f"hedging_estimate.{key}."
-    shares = tr.number(block, "dealer_shares_to_trade", where=where)
-    if shares is None:
-        shares = tr.or_zero(block, "dealer_shares", where=where)
-    notional = tr.number(block, "notional_usd", where=where)
-    raw_direction = block.get("direction")
-    direction = raw_direction.strip().lower() if isinstance(raw_direction, str) else ""
-    # FlashAlpha's docs show both signed shares and unsigned shares with a direction;
-    # our contract is signed: + buy, - sell.
-    if direction == "buy":
-        shares = abs(shares)
-    elif direction == "sell":
-        shares = -abs(shares)
-    else:
-        direction = "buy" if shares > 0 else "sell" if shares < 0 else "none"
-    if notional is None:
-        notional = abs(shares) * new_spot
-    return HedgeEstimate(spot_move_pct=move_pct, new_spot=new_spot,
-                         dealer_shares_to_trade=shares, direction=direction,
-                         notional_usd=abs(notional))
-
-
-class FlashAlphaClient:
+class FlashAlphaClient(OwnedClient):
     """Async client of FlashAlpha's exposure endpoints, answering in our response models.
 
     Args:
@@ -365,41 +204,30 @@ class FlashAlphaClient:
 
     async def dex(self, symbol: str, expiration: str | None = None) -> DexResponse:
         """Per-strike dealer delta exposure, USD of delta (GET /v1/exposure/dex/{symbol})."""
-        sym = normalize_symbol(symbol)
-        tr = await self._get("dex", sym, self._expiry_params(sym, expiration), expiration)
-        strikes = [DexStrike(strike=float(r["strike"]), **self._legs(tr, r, "dex"))
-                   for r in tr.strikes()]
-        net = tr.number(tr.body, "net_dex")
-        net = sum(s.net_dex for s in strikes) if net is None else net
-        return tr.model(DexResponse, **tr.provenance(expiration), net_dex=net,
-                        net_dex_label=format_amount(net), strikes=strikes,
-                        data_quality=tr.quality())
+        return await self._greek("dex", DexResponse, DexStrike, symbol, expiration)
 
     async def vex(self, symbol: str, expiration: str | None = None) -> VexResponse:
         """Per-strike dealer vanna exposure, USD of delta per vol point (/v1/exposure/vex)."""
-        sym = normalize_symbol(symbol)
-        tr = await self._get("vex", sym, self._expiry_params(sym, expiration), expiration)
-        strikes = [VexStrike(strike=float(r["strike"]), **self._legs(tr, r, "vex"))
-                   for r in tr.strikes()]
-        net = tr.number(tr.body, "net_vex")
-        net = sum(s.net_vex for s in strikes) if net is None else net
-        return tr.model(VexResponse, **tr.provenance(expiration), net_vex=net,
-                        net_vex_label=format_amount(net),
-                        vex_interpretation=self._text(tr.body, "vex_interpretation"),
-                        strikes=strikes, data_quality=tr.quality())
+        return await self._greek("vex", VexResponse, VexStrike, symbol, expiration)
 
     async def chex(self, symbol: str, expiration: str | None = None) -> ChexResponse:
         """Per-strike dealer charm exposure, USD of delta per day (/v1/exposure/chex)."""
+        return await self._greek("chex", ChexResponse, ChexStrike, symbol, expiration)
+
+    async def _greek(self, greek: str, model: type[ModelT], row_model: type[BaseModel],
+                     symbol: str, expiration: str | None) -> ModelT:
+        """dex/vex/chex: strikes, net (summed when upstream omits it), label, interpretation."""
         sym = normalize_symbol(symbol)
-        tr = await self._get("chex", sym, self._expiry_params(sym, expiration), expiration)
-        strikes = [ChexStrike(strike=float(r["strike"]), **self._legs(tr, r, "chex"))
+        tr = await self._get(greek, sym, self._expiry_params(sym, expiration), expiration)
+        strikes = [row_model(strike=float(r["strike"]), **self._legs(tr, r, greek))
                    for r in tr.strikes()]
-        net = tr.number(tr.body, "net_chex")
-        net = sum(s.net_chex for s in strikes) if net is None else net
-        return tr.model(ChexResponse, **tr.provenance(expiration), net_chex=net,
-                        net_chex_label=format_amount(net),
-                        chex_interpretation=self._text(tr.body, "chex_interpretation"),
-                        strikes=strikes, data_quality=tr.quality())
+        net = tr.number(tr.body, f"net_{greek}")
+        net = sum(getattr(s, f"net_{greek}") for s in strikes) if net is None else net
+        extra = ({} if greek == "dex" else
+                 {f"{greek}_interpretation": self._text(tr.body, f"{greek}_interpretation")})
+        return tr.model(model, **tr.provenance(expiration), **{f"net_{greek}": net},
+                        **{f"net_{greek}_label": format_amount(net)}, **extra, strikes=strikes,
+                        data_quality=tr.quality())
 
     async def levels(self, symbol: str) -> LevelsResponse:
         """Gamma flip, walls and other key strikes, USD (GET /v1/exposure/levels/{symbol})."""
@@ -612,14 +440,3 @@ class FlashAlphaClient:
             f"FlashAlpha quota exceeded (HTTP 429){detail}. Wait for the reset, or {FALLBACK}.",
             retry_after_seconds=wait)
 
-    async def aclose(self) -> None:
-        """Close the HTTP client if this object created it."""
-        if self._owns_client:
-            await self._client.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None,
-                        exc: BaseException | None, tb: TracebackType | None) -> None:
-        await self.aclose()
