@@ -80,37 +80,31 @@ def gex_response(a: ChainAnalysis, prov: Provenance, min_oi: int = 0) -> GexResp
                        data_quality=data_quality(a.prepared.quality))
 
 
-def dex_response(a: ChainAnalysis, prov: Provenance) -> DexResponse:
+def _greek_response(a: ChainAnalysis, prov: Provenance, greek: str, model, row_model,
+                    interpret=None):
+    """DEX/VEX/CHEX: per-strike call/put/net rows, the net total, its label and reading."""
     s = a.strikes
-    total = a.totals["net_dex"]
-    return DexResponse(
-        **prov.model_dump(), net_dex=total, net_dex_label=format_amount(total),
-        strikes=[DexStrike(strike=float(k), call_dex=float(c), put_dex=float(p), net_dex=float(c + p))
-                 for k, c, p in zip(s.strike, s.call_dex, s.put_dex)],
-        data_quality=data_quality(a.prepared.quality))
+    total = a.totals[f"net_{greek}"]
+    calls, puts = getattr(s, f"call_{greek}"), getattr(s, f"put_{greek}")
+    rows = [row_model(**{"strike": float(k), f"call_{greek}": float(c), f"put_{greek}": float(p),
+                         f"net_{greek}": float(c + p)})
+            for k, c, p in zip(s.strike, calls, puts)]
+    extra = {} if interpret is None else {f"{greek}_interpretation": interpret(total)}
+    return model(**prov.model_dump(), **{f"net_{greek}": total,
+                                         f"net_{greek}_label": format_amount(total)},
+                 **extra, strikes=rows, data_quality=data_quality(a.prepared.quality))
+
+
+def dex_response(a: ChainAnalysis, prov: Provenance) -> DexResponse:
+    return _greek_response(a, prov, "dex", DexResponse, DexStrike)
 
 
 def vex_response(a: ChainAnalysis, prov: Provenance) -> VexResponse:
-    s = a.strikes
-    total = a.totals["net_vex"]
-    return VexResponse(
-        **prov.model_dump(), net_vex=total, net_vex_label=format_amount(total),
-        vex_interpretation=interpret_vanna(total),
-        strikes=[VexStrike(strike=float(k), call_vex=float(c), put_vex=float(p), net_vex=float(c + p))
-                 for k, c, p in zip(s.strike, s.call_vex, s.put_vex)],
-        data_quality=data_quality(a.prepared.quality))
+    return _greek_response(a, prov, "vex", VexResponse, VexStrike, interpret_vanna)
 
 
 def chex_response(a: ChainAnalysis, prov: Provenance) -> ChexResponse:
-    s = a.strikes
-    total = a.totals["net_chex"]
-    return ChexResponse(
-        **prov.model_dump(), net_chex=total, net_chex_label=format_amount(total),
-        chex_interpretation=interpret_charm(total),
-        strikes=[ChexStrike(strike=float(k), call_chex=float(c), put_chex=float(p),
-                            net_chex=float(c + p))
-                 for k, c, p in zip(s.strike, s.call_chex, s.put_chex)],
-        data_quality=data_quality(a.prepared.quality))
+    return _greek_response(a, prov, "chex", ChexResponse, ChexStrike, interpret_charm)
 
 
 def levels_response(a: ChainAnalysis, prov: Provenance) -> LevelsResponse:
