@@ -164,8 +164,7 @@ def _symbol_command(endpoint: str, view_name: str, doc: str):
             return await getattr(service, endpoint)(_symbol(symbol, chain),
                                                     source=None if chain else source)
         result = _run(work, source=source, chain=chain)
-        view = getattr(dashboard, view_name, None)
-        _emit(result, as_json, view or (lambda m: m.model_dump_json(indent=2)))
+        _emit(result, as_json, getattr(dashboard, view_name))
     command.__doc__ = doc
     return command
 
@@ -175,11 +174,11 @@ app.command("levels")(_symbol_command(
 app.command("summary")(_symbol_command(
     "summary", "summary_view", "Regime, net GEX/DEX/VEX/CHEX, interpretation, hedging, expiries."))
 app.command("regime")(_symbol_command(
-    "regime", "", "Dealer gamma regime with the numbers behind it."))
+    "regime", "regime_view", "Dealer gamma regime with the numbers behind it."))
 app.command("expiries")(_symbol_command(
-    "expiry_breakdown", "", "GEX per expiration: 0DTE / weekly / monthly concentration."))
+    "expiry_breakdown", "expiries_view", "GEX per expiration: 0DTE / weekly / monthly concentration."))
 app.command("oi-changes")(_symbol_command(
-    "oi_changes", "", "Strikes whose open interest changed most since the previous day."))
+    "oi_changes", "oi_changes_view", "Strikes whose open interest changed most since the previous day."))
 
 
 @app.command("scan")

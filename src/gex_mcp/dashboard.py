@@ -13,6 +13,9 @@ from gex_mcp.engine.labels import format_amount
 from gex_mcp.models import (
     ChexResponse,
     DexResponse,
+    ExpiryBreakdownResponse,
+    OIChangesResponse,
+    RegimeResponse,
     GexResponse,
     LevelsResponse,
     Provenance,
@@ -176,3 +179,38 @@ def scan_view(scan: ScanResponse) -> RenderableType:
                       "" if r.distance_to_flip_pct is None else f"{r.distance_to_flip_pct:+.2f}%",
                       ", ".join(flags))
     return table
+
+
+def regime_view(r: RegimeResponse) -> RenderableType:
+    badge = Text(f" {r.gamma_regime.replace('_', ' ').upper()} ",
+                 style=f"reverse {REGIME_STYLE[r.gamma_regime]}")
+    return Group(_flags(r), Text.assemble(badge, "  ", r.regime_reason),
+                 Text(f"Net GEX {r.net_gex_label}; flip "
+                      f"{_flip_text(r.gamma_flip, r.gamma_flip_status, r.gamma_flip_reason)}; "
+                      f"neutral band ±{r.neutral_band_pct}%"))
+
+
+def expiries_view(e: ExpiryBreakdownResponse) -> RenderableType:
+    table = Table(title="GEX by expiration (share of |GEX|)")
+    for col in ("expiration", "kind", "days", "net GEX", "share", "top strike", "OI"):
+        table.add_column(col, justify="right")
+    for x in e.expiries:
+        table.add_row(x.expiration, x.kind, f"{x.days_to_expiry:.1f}", x.net_gex_label,
+                      f"{x.share_of_total_pct:.1f}%", _price(x.top_strike), f"{x.open_interest:,}")
+    head = Text(f"Net GEX {e.net_gex_label}: 0DTE {e.zero_dte_pct:.1f}%, weekly {e.weekly_pct:.1f}%, "
+                f"monthly and longer {e.monthly_pct:.1f}%")
+    return Group(_flags(e), head, table)
+
+
+def oi_changes_view(o: OIChangesResponse) -> RenderableType:
+    if not o.oi_change_known:
+        return Group(_flags(o), Text(
+            "No previous open interest yet: OI change appears once a snapshot from an earlier "
+            "day is in the history (GEX_DATA_DIR), or when the source reports it.", style="yellow"))
+    table = Table(title=f"Top OI movers ({o.oi_change_basis})")
+    for col in ("strike", "Δ call OI", "Δ put OI", "|Δ| total"):
+        table.add_column(col, justify="right")
+    for m in o.movers:
+        table.add_row(_price(m.strike), f"{m.call_oi_change:+,}", f"{m.put_oi_change:+,}",
+                      f"{m.total_abs_change:,}")
+    return Group(_flags(o), table)
