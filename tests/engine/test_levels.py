@@ -76,12 +76,13 @@ def test_expiry_shares_add_to_100_and_nets_add_to_total():
 
 
 def test_expiry_kinds_follow_the_calendar():
-    """Third Fridays are monthly (quarterly in Mar/Jun/Sep/Dec); >365 days is LEAPS."""
+    """Third Fridays (or the day before a holiday) are monthly, quarterly in Mar/Jun/Sep/Dec."""
     today = np.datetime64("2025-03-10")
     assert expiry_kind(np.datetime64("2025-03-10"), today, 0.2) == "0dte"
     assert expiry_kind(np.datetime64("2025-03-14"), today, 4) == "weekly"
     assert expiry_kind(np.datetime64("2025-03-21"), today, 11) == "quarterly"
-    assert expiry_kind(np.datetime64("2025-04-17"), today, 38) == "weekly"  # Thursday before Good Friday
+    assert expiry_kind(np.datetime64("2025-04-17"), today, 38) == "monthly"  # Good Friday moves it
+    assert expiry_kind(np.datetime64("2025-04-11"), today, 32) == "weekly"
     assert expiry_kind(np.datetime64("2025-05-16"), today, 67) == "monthly"
     assert expiry_kind(np.datetime64("2026-12-18"), today, 648) == "leaps"
 

@@ -134,11 +134,13 @@ async def test_after_the_close_the_earliest_expiry_is_the_next_weekday() -> None
 
 
 @pytest.mark.anyio
-async def test_stocks_expire_on_fridays_only() -> None:
-    """Single stocks list weekly Fridays, so on a Tuesday their first expiry is that Friday."""
+async def test_stocks_expire_on_fridays_or_the_day_before_a_holiday() -> None:
+    """Single stocks list weekly Fridays (Thursday when the Friday is a holiday)."""
     chain = await fetch("TSLA")
     assert chain.expirations[0] == "2025-06-13"
-    assert {np.datetime64(e, "D").astype(object).weekday() for e in chain.expirations} == {4}
+    days = [np.datetime64(e, "D").astype(object) for e in chain.expirations]
+    assert "2025-07-03" in chain.expirations and "2025-07-04" not in chain.expirations
+    assert {d.weekday() for d in days if d.isoformat() != "2025-07-03"} == {4}
 
 
 @pytest.mark.anyio

@@ -1,18 +1,20 @@
 """GEX per expiration, and the strikes whose open interest moved most.
 
 Expiry kinds: "0dte" expires on as_of's New York date; "leaps" more than 365 days out;
-"quarterly" the third Friday of Mar/Jun/Sep/Dec; "monthly" any other third Friday;
-"weekly" everything else. share_of_total = |net GEX of the expiry| / Σ |net GEX of each
+"quarterly" the standard monthly expiration of Mar/Jun/Sep/Dec; "monthly" that of any other
+month (the third Friday, or the trading day before it when it is a holiday); "weekly"
+everything else. share_of_total = |net GEX of the expiry| / Σ |net GEX of each
 expiry| x 100, so shares add up to 100 even when expiries offset each other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 
-from gex_mcp.engine.calendar import SECONDS_PER_YEAR
+from gex_mcp.engine.calendar import SECONDS_PER_YEAR, expiry_on_or_before
 from gex_mcp.engine.exposure import ContractExposures
 from gex_mcp.engine.prepare import PreparedChain
 
@@ -46,8 +48,9 @@ def expiry_kind(expiry: np.datetime64, today: np.datetime64, days: float) -> str
     if days > 365:
         return "leaps"
     d = expiry.astype(object)
-    third_friday = d.weekday() == 4 and 15 <= d.day <= 21
-    if third_friday:
+    first = d.replace(day=1)
+    third_friday = first + timedelta(days=(4 - first.weekday()) % 7 + 14)
+    if d == expiry_on_or_before(third_friday):
         return "quarterly" if d.month in (3, 6, 9, 12) else "monthly"
     return "weekly"
 

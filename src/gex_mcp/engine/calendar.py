@@ -8,7 +8,8 @@ roots (SPX, NDX, RUT, VIX monthlies and their kin), whose value is fixed at the
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -46,3 +47,79 @@ def settlement_times(expiry: np.ndarray, root: np.ndarray) -> np.ndarray:
 def years_to_expiry(settle_time: np.ndarray, as_of: datetime) -> np.ndarray:
     """Years of 365 days from `as_of` to each settlement; negative when already settled."""
     return (settle_time - as_of.timestamp()) / SECONDS_PER_YEAR
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """n-th `weekday` (0 = Monday) of a month; n = -1 for the last."""
+    if n > 0:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+    last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _easter(year: int) -> date:
+    """Gregorian Easter Sunday (anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = b // 4, b % 4
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = c // 4, c % 4
+    l = (32 + 2 * e + 2 * i - h - k) % 7  # noqa: E741 (the algorithm's own name)
+    m = (a + 11 * h + 22 * l) // 451
+    month = (h + l - 7 * m + 114) // 31
+    return date(year, month, (h + l - 7 * m + 114) % 31 + 1)
+
+
+def _observed(day: date) -> date:
+    """Saturday holidays are observed on Friday, Sunday ones on Monday."""
+    if day.weekday() == 5:
+        return day - timedelta(days=1)
+    if day.weekday() == 6:
+        return day + timedelta(days=1)
+    return day
+
+
+@lru_cache(maxsize=64)
+def nyse_holidays(year: int) -> frozenset[date]:
+    """Full-day NYSE closures of `year` under the current rules (Juneteenth from 2022).
+
+    New Year's Day falling on a Saturday is not observed on the Friday before.
+    """
+    days = {
+        _nth_weekday(year, 1, 0, 3),  # Martin Luther King Jr. Day
+        _nth_weekday(year, 2, 0, 3),  # Washington's Birthday
+        _easter(year) - timedelta(days=2),  # Good Friday
+        _nth_weekday(year, 5, 0, -1),  # Memorial Day
+        _observed(date(year, 7, 4)),
+        _nth_weekday(year, 9, 0, 1),  # Labor Day
+        _nth_weekday(year, 11, 3, 4),  # Thanksgiving
+        _observed(date(year, 12, 25)),
+    }
+    if date(year, 1, 1).weekday() != 5:
+        days.add(_observed(date(year, 1, 1)))
+    if year >= 2022:
+        days.add(_observed(date(year, 6, 19)))
+    return frozenset(days)
+
+
+def is_trading_day(day: date) -> bool:
+    """Weekday and not an NYSE holiday."""
+    return day.weekday() < 5 and day not in nyse_holidays(day.year)
+
+
+def next_trading_day(day: date) -> date:
+    """The first trading day strictly after `day`."""
+    day += timedelta(days=1)
+    while not is_trading_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def expiry_on_or_before(day: date) -> date:
+    """Where an expiration scheduled for `day` lands: the trading day on or before it
+    (a Good Friday monthly expires on the Thursday)."""
+    while not is_trading_day(day):
+        day -= timedelta(days=1)
+    return day

@@ -33,7 +33,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 
-from gex_mcp.engine.calendar import MIN_T_YEARS, NEW_YORK, SECONDS_PER_YEAR, settlement_times
+from gex_mcp.engine.calendar import (
+    MIN_T_YEARS,
+    NEW_YORK,
+    SECONDS_PER_YEAR,
+    expiry_on_or_before,
+    is_trading_day,
+    next_trading_day,
+    settlement_times,
+)
 from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import UnknownSymbolError
 from gex_mcp.sources.base import normalize_symbol
@@ -227,18 +235,18 @@ def _listed_expiries(symbol: str, profile: _Profile,
                      ny_now: datetime) -> list[tuple[date, str, float]]:
     """(expiry, root, OI weight) listed at `ny_now`, settled ones included (the caller drops)."""
     today = ny_now.date()
-    session_open = today.weekday() < 5 and ny_now.time() < SESSION_CLOSE
-    first = today if session_open else _next_weekday(today)
+    session_open = is_trading_day(today) and ny_now.time() < SESSION_CLOSE
+    first = today if session_open else next_trading_day(today)
 
     kinds: dict[date, str] = {}
     if profile.daily:
         day = first
         for _ in range(DAILY_EXPIRY_COUNT):
             kinds[day] = "daily"
-            day = _next_weekday(day)
+            day = next_trading_day(day)
     friday = first + timedelta(days=(4 - first.weekday()) % 7)
     for week in range(WEEKLY_EXPIRY_COUNT):
-        kinds[friday + timedelta(weeks=week)] = "weekly"
+        kinds[expiry_on_or_before(friday + timedelta(weeks=week))] = "weekly"
     year, month = first.year, first.month
     monthlies: list[date] = []
     while len(monthlies) < MONTHLY_EXPIRY_COUNT:
@@ -269,16 +277,10 @@ def _listed_expiries(symbol: str, profile: _Profile,
     return listed
 
 
-def _next_weekday(day: date) -> date:
-    day += timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
-
-
 def _third_friday(year: int, month: int) -> date:
+    """The standard monthly expiration: third Friday, moved earlier over a holiday."""
     first = date(year, month, 1)
-    return first + timedelta(days=(4 - first.weekday()) % 7 + 14)
+    return expiry_on_or_before(first + timedelta(days=(4 - first.weekday()) % 7 + 14))
 
 
 def _atm_vol(profile: _Profile, t_years: np.ndarray | float) -> np.ndarray | float:

@@ -1,0 +1,56 @@
+"""Settlement times and the NYSE holiday calendar, against published exchange calendars."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import numpy as np
+import pytest
+
+from gex_mcp.engine.calendar import (
+    NEW_YORK,
+    expiry_on_or_before,
+    is_trading_day,
+    next_trading_day,
+    nyse_holidays,
+    settlement_times,
+)
+
+# NYSE's published full-day closures (nyse.com holiday calendar).
+PUBLISHED = {
+    2025: ["2025-01-01", "2025-01-20", "2025-02-17", "2025-04-18", "2025-05-26", "2025-06-19",
+           "2025-07-04", "2025-09-01", "2025-11-27", "2025-12-25"],
+    2026: ["2026-01-01", "2026-01-19", "2026-02-16", "2026-04-03", "2026-05-25", "2026-06-19",
+           "2026-07-03", "2026-09-07", "2026-11-26", "2026-12-25"],
+    2027: ["2027-01-01", "2027-01-18", "2027-02-15", "2027-03-26", "2027-05-31", "2027-06-18",
+           "2027-07-05", "2027-09-06", "2027-11-25", "2027-12-24"],
+}
+
+
+@pytest.mark.parametrize("year", sorted(PUBLISHED))
+def test_holidays_match_the_published_nyse_calendar(year):
+    """Every rule (Easter, observed weekends, nth Mondays) lands on the published dates."""
+    assert sorted(d.isoformat() for d in nyse_holidays(year)) == PUBLISHED[year]
+
+
+def test_thanksgiving_week_trading_days():
+    """Thanksgiving is closed; Black Friday trades; weekends never do."""
+    assert not is_trading_day(date(2026, 11, 26))
+    assert is_trading_day(date(2026, 11, 27))
+    assert next_trading_day(date(2026, 11, 25)) == date(2026, 11, 27)
+    assert next_trading_day(date(2026, 11, 27)) == date(2026, 11, 30)
+
+
+def test_good_friday_monthly_expires_on_thursday():
+    """An expiration scheduled on a holiday moves to the trading day before."""
+    assert expiry_on_or_before(date(2025, 4, 18)) == date(2025, 4, 17)
+    assert expiry_on_or_before(date(2025, 4, 11)) == date(2025, 4, 11)
+
+
+def test_settlement_is_4pm_new_york_or_0930_for_am_roots_across_dst():
+    """SPXW settles 16:00 and SPX 09:30 New York time, in summer and winter alike."""
+    expiry = np.array(["2025-01-17", "2025-01-17", "2025-07-18", "2025-07-18"], dtype="datetime64[D]")
+    roots = np.array(["SPXW", "SPX", "SPXW", "SPX"])
+    got = [datetime.fromtimestamp(t, NEW_YORK) for t in settlement_times(expiry, roots)]
+    assert [(g.hour, g.minute) for g in got] == [(16, 0), (9, 30), (16, 0), (9, 30)]
+    assert [g.utcoffset().total_seconds() / 3600 for g in got] == [-5, -5, -4, -4]
