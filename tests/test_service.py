@@ -164,7 +164,8 @@ async def test_oi_change_comes_from_the_previous_days_snapshot(chains_dir, tmp_p
         assert row.call_oi_change == round(c2[i] - before_call.get(row.strike, 0.0))
         assert row.put_oi_change == round(p2[i] - before_put.get(row.strike, 0.0))
     assert movers.oi_change_known and movers.movers
-    assert movers.oi_change_basis.startswith("today's open interest minus the previous stored snapshot")
+    assert movers.oi_change_basis == ("open interest minus the stored snapshot of "
+                                      f"{day1.as_of.isoformat()} (GEX_DATA_DIR history)")
 
 
 async def test_warm_answers_are_the_same_object_until_the_ttl_expires():
@@ -202,3 +203,15 @@ async def test_expiration_checks_name_the_nearest_listed_dates():
                                "2025-06-13, 2025-06-20, 2025-06-27.")
     today = await svc.gex("SPY", expiration="2025-06-10")
     assert today.expiration == "2025-06-10" and today.strikes
+
+
+async def test_replay_times_do_not_share_cached_chains(chains_dir, tmp_path):
+    """Two replay times of the file source on one data dir get their own snapshots."""
+    answers = []
+    for when in ("2020-06-23T00:00", "2020-07-05T00:00"):
+        s = Settings(_env_file=None, source="file", data_dir=tmp_path, chains_dir=chains_dir,
+                     file_as_of=when)
+        async with build_service(s) as svc:
+            answers.append(await svc.levels("SPY"))
+    assert [a.as_of.date().isoformat() for a in answers] == ["2020-06-22", "2020-07-04"]
+    assert answers[0].source == "file:cboe_legacy_SPY_2020-06-22.dat"

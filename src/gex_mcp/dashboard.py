@@ -207,10 +207,10 @@ def oi_changes_view(o: OIChangesResponse) -> RenderableType:
         return Group(_flags(o), Text(
             "No previous open interest yet: OI change appears once a snapshot from an earlier "
             "day is in the history (GEX_DATA_DIR), or when the source reports it.", style="yellow"))
-    table = Table(title=f"Top OI movers ({o.oi_change_basis})")
+    table = Table(title="Top OI movers")
     for col in ("strike", "Δ call OI", "Δ put OI", "|Δ| total"):
         table.add_column(col, justify="right")
     for m in o.movers:
         table.add_row(_price(m.strike), f"{m.call_oi_change:+,}", f"{m.put_oi_change:+,}",
                       f"{m.total_abs_change:,}")
-    return Group(_flags(o), table)
+    return Group(_flags(o), Text(f"Basis: {o.oi_change_basis}", style="dim"), table)

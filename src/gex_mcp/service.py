@@ -152,6 +152,7 @@ class GexService:
         self.ttl_seconds = ttl_seconds
         self.params = params
         self._analyses: _LRU = _LRU(_ANALYSIS_MEMO_SIZE)
+        self._previous_as_of: _LRU = _LRU(_ANALYSIS_MEMO_SIZE)  # (source, symbol, as_of) -> datetime
         self._answers: _LRU = _LRU(_RESPONSE_MEMO_SIZE)
         self._on_close = list(on_close)
 
@@ -205,8 +206,10 @@ class GexService:
             raise InputError("This question needs a raw option chain; FlashAlpha returns ready "
                              "exposures only. Use source cboe, file or demo.")
         sym = normalize_symbol(symbol)
+        # A source whose answers depend on its setup (folder, replay time) says so in its tag.
+        tag = getattr(self.sources[name], "cache_tag", name)
         cached = await self.cache.get_or_fetch(
-            chain_key(name, sym), lambda: self._fetch_chain(name, sym),
+            chain_key(tag, sym), lambda: self._fetch_chain(name, sym),
             ttl_seconds=self.ttl_seconds, codec=CHAIN_CODEC)
         return cached.value, cached, name
 
@@ -240,6 +243,7 @@ class GexService:
             snap = self.history.previous_oi(chain.symbol, source, before=chain.as_of)
             if snap is not None:
                 previous = (snap.strikes, snap.call_oi, snap.put_oi)
+                self._previous_as_of.put((source, chain.symbol, chain.as_of), snap.as_of)
         p = self.params
         try:
             analysis = analyze_chain(
@@ -373,9 +377,12 @@ class GexService:
 
     async def oi_changes(self, symbol: str, source: str | None = None) -> OIChangesResponse:
         def build(a: ChainAnalysis, p: Provenance) -> OIChangesResponse:
-            own = bool(np.isfinite(a.prepared.oi_change).any())
-            basis = ("open interest change reported by the source" if own else
-                     "today's open interest minus the previous stored snapshot (GEX_DATA_DIR history)")
+            if np.isfinite(a.prepared.oi_change).any():
+                basis = "open interest change reported by the source"
+            else:
+                before = self._previous_as_of.get((p.source.split(":")[0], p.symbol, p.as_of))
+                basis = ("open interest minus the stored snapshot of "
+                         f"{before.isoformat() if before else 'an earlier day'} (GEX_DATA_DIR history)")
             return responses.oi_changes_response(a, p, basis)
         return await self._answer("oi_changes", symbol, build, source=source)
 
@@ -508,7 +515,7 @@ def build_service(settings, *, clock: Callable[[], float] = time.time) -> GexSer
     sources: dict[str, ChainSource] = {"cboe": cboe, "demo": DemoSource()}
     if settings.chains_dir is not None:
         from gex_mcp.sources.file import FileSource
-        sources["file"] = FileSource(settings.chains_dir)
+        sources["file"] = FileSource(settings.chains_dir, as_of=settings.file_as_of)
     budgets = {"cboe": RequestBudget(conn, "cboe", settings.cboe_daily_budget, clock=clock)}
     closers: list[Callable[[], Any]] = [cboe.aclose]
     flashalpha = None

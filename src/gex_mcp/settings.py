@@ -6,10 +6,12 @@ working directory; front ends build `Settings()` once and pass values down expli
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SourceName = Literal["cboe", "flashalpha", "file", "demo"]
@@ -30,6 +32,9 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="Cache and history folder [GEX_DATA_DIR].")
     chains_dir: Path | None = Field(None, description="Folder of snapshot files for source file [GEX_CHAINS_DIR].")
+    file_as_of: datetime | None = Field(
+        None, description="Replay: the file source serves the newest snapshot at or before this "
+                          "time (ISO-8601; no offset means New York time) [GEX_FILE_AS_OF].")
     cboe_base_url: str = Field("https://cdn.cboe.com", description="CBOE base URL [GEX_CBOE_BASE_URL].")
     flashalpha_base_url: str = Field(
         "https://lab.flashalpha.com", description="FlashAlpha base URL [GEX_FLASHALPHA_BASE_URL].")
@@ -49,3 +54,10 @@ class Settings(BaseSettings):
     debug: bool = Field(False, description="Show tracebacks of internal errors in the CLI [GEX_DEBUG].")
     cboe_daily_budget: int = Field(
         5000, ge=0, description="CBOE requests allowed per UTC day [GEX_CBOE_DAILY_BUDGET].")
+
+    @field_validator("file_as_of")
+    @classmethod
+    def _new_york_when_naive(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=ZoneInfo("America/New_York"))
+        return value

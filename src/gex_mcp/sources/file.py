@@ -99,6 +99,12 @@ class FileSource:
     def __repr__(self) -> str:
         return f"FileSource(directory={str(self.directory)!r}, as_of={self.as_of!r})"
 
+    @property
+    def cache_tag(self) -> str:
+        """Cache identity: another folder or replay time must not share cached chains."""
+        when = self.as_of.isoformat() if self.as_of else "latest"
+        return f"file:{self.directory.resolve()}@{when}"
+
     # -- public ---------------------------------------------------------------------------
 
     def list_snapshots(self, symbol: str | None = None) -> list[SnapshotInfo]:
