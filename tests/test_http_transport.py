@@ -24,6 +24,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from gex_mcp._serve import transport_security
 from gex_mcp.server import run_server
+from tests.tool_calls import call_everything
 
 pytestmark = pytest.mark.anyio
 
@@ -110,15 +111,18 @@ def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HttpServe
     yield from _start(tmp_path_factory.mktemp("token"), token=TOKEN)
 
 
-async def test_http_server_lists_tools_and_answers_levels(open_server: HttpServer):
+async def test_http_server_answers_every_tool_resource_and_prompt(open_server: HttpServer):
+    """Streamable HTTP on loopback serves the whole surface and rejects bad input as is_error."""
     with anyio.fail_after(WAIT):
         async with Client(open_server.url) as client:
             tools = (await client.list_tools()).tools
             levels = await client.call_tool("levels", {"symbol": "SPY"})
             bad = await client.call_tool("levels", {"symbol": "../../etc/passwd"})
+            everything = await call_everything(client)
     assert len(tools) == 12
     assert not levels.is_error and levels.structured_content["symbol"] == "SPY"
     assert bad.is_error and "is not a ticker symbol" in bad.content[0].text
+    assert everything["gex_chart"].structured_content["symbol"] == "SPY"
 
 
 async def test_foreign_host_header_is_refused_as_dns_rebinding(open_server: HttpServer):

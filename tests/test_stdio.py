@@ -11,6 +11,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from tests.tool_calls import call_everything
+
 pytestmark = pytest.mark.anyio
 
 # Starting a fresh interpreter that imports numpy, scipy, matplotlib and the MCP SDK takes
@@ -20,7 +22,7 @@ STDIO_TIMEOUT = 30
 
 
 async def test_stdio_server_lists_tools_and_answers_levels_and_a_chart(tmp_path: Path):
-    """The real entry point speaks MCP on stdin/stdout and keeps logs off stdout."""
+    """The real entry point answers every tool, resource and prompt on stdin/stdout."""
     params = StdioServerParameters(
         command=sys.executable, args=["-m", "gex_mcp", "serve", "--source", "demo"],
         # The client passes only a small safe set of variables; add what the server needs.
@@ -34,6 +36,7 @@ async def test_stdio_server_lists_tools_and_answers_levels_and_a_chart(tmp_path:
             chart = await client.call_tool("gex_chart", {"symbol": "SPY"})
             bad = await client.call_tool("levels", {"symbol": "NOPE"})
             again = await client.call_tool("regime", {"symbol": "spy"})
+            everything = await call_everything(client)
     assert "gex" in {t.name for t in tools} and len(tools) == 12
     assert not levels.is_error
     assert levels.structured_content["symbol"] == "SPY"
@@ -45,3 +48,4 @@ async def test_stdio_server_lists_tools_and_answers_levels_and_a_chart(tmp_path:
     assert bad.is_error and "UnknownSymbolError: No demo data for 'NOPE'" in bad.content[0].text
     assert again.structured_content["symbol"] == "SPY"
     assert (tmp_path / "gex.db").exists()
+    assert everything["scan"].structured_content["negative_gamma"] == ["IWM"]
