@@ -51,3 +51,12 @@ def test_run_command_uses_the_offline_demo_source():
     """The README's run command asks for the demo source explicitly."""
     run_section = README.split("## Run", 1)[1].split("##", 1)[0]
     assert re.search(r"gex-mcp \w+ \w+ --source demo", run_section)
+
+
+def test_every_tool_has_a_row_in_the_readme_tools_table():
+    """The README's Tools table names exactly the tools the server lists."""
+    from tests.tool_calls import EVERY_TOOL_CALL
+
+    tools_section = README.split("## Tools", 1)[1].split("\n## ", 1)[0]
+    documented = set(re.findall(r"^\| `([a-z_]+)` \|", tools_section, flags=re.M))
+    assert documented == set(EVERY_TOOL_CALL)
