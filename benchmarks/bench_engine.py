@@ -47,16 +47,16 @@ def main() -> None:
     print(f"{'file':<48} {'contracts':>9} {'parse ms':>9} {'analyse ms':>10} {'flip ms':>8} "
           f"{'ns/eval':>8}")
     for path in sorted(args.chains.glob("*SPX*")):
-        parse_s, chain = timed(lambda: load_chain_file(path), max(3, args.repeat // 5))
-        analyse_s, analysis = timed(lambda: analyze_chain(chain, rate=0.04), args.repeat)
+        parse_s, chain = timed(lambda p=path: load_chain_file(p), max(3, args.repeat // 5))
+        analyse_s, analysis = timed(lambda c=chain: analyze_chain(c, rate=0.04), args.repeat)
         prepared = prepare_chain(chain, rate=0.04)
         lo, hi = chain.spot * 0.8, chain.spot * 1.2
         profile = GammaProfile(prepared, lo, hi)
         n_points = int(np.log(hi / lo) / LATTICE_STEP) + 2
         grid = np.exp(np.linspace(np.log(lo), np.log(hi), n_points))
-        scan_s, _ = timed(lambda: profile.scan(grid), args.repeat)
+        scan_s, _ = timed(lambda f=profile, g=grid: f.scan(g), args.repeat)
         from gex_mcp.engine.flip import find_gamma_flip
-        flip_s, _ = timed(lambda: find_gamma_flip(prepared), args.repeat)
+        flip_s, _ = timed(lambda p=prepared: find_gamma_flip(p), args.repeat)
         ns_per_eval = scan_s / (profile.contracts_scanned * n_points) * 1e9
         print(f"{path.name:<48} {len(chain):>9} {parse_s * 1e3:>9.1f} {analyse_s * 1e3:>10.2f} "
               f"{flip_s * 1e3:>8.2f} {ns_per_eval:>8.2f}")

@@ -17,7 +17,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import anyio
 import typer
@@ -30,13 +30,13 @@ app = typer.Typer(
     name="gex-mcp", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
     help="Gamma-exposure (GEX) analytics for US options: terminal dashboard and MCP server.")
 
-SymbolArg = Annotated[Optional[str], typer.Argument(
+SymbolArg = Annotated[str | None, typer.Argument(
     help="Ticker or index, e.g. SPY or SPX. Optional with --chain (taken from the file).")]
-ChainOpt = Annotated[Optional[Path], typer.Option(
+ChainOpt = Annotated[Path | None, typer.Option(
     "--chain", help="Analyse this CBOE chain file (.csv, .dat or .json) instead of a source.")]
-SourceOpt = Annotated[Optional[str], typer.Option(
+SourceOpt = Annotated[str | None, typer.Option(
     "--source", help="cboe, flashalpha, file or demo (default: GEX_SOURCE, else cboe).")]
-ExpirationOpt = Annotated[Optional[str], typer.Option(
+ExpirationOpt = Annotated[str | None, typer.Option(
     "--expiration", help="Only this expiration, YYYY-MM-DD.")]
 MinOiOpt = Annotated[int, typer.Option("--min-oi", help="Drop strikes with call+put OI below N.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON response instead of tables.")]

@@ -14,11 +14,11 @@ from gex_mcp.models import (
     ChexResponse,
     DexResponse,
     ExpiryBreakdownResponse,
-    OIChangesResponse,
-    RegimeResponse,
     GexResponse,
     LevelsResponse,
+    OIChangesResponse,
     Provenance,
+    RegimeResponse,
     ScanResponse,
     SummaryResponse,
     VexResponse,
@@ -127,7 +127,7 @@ def levels_view(lv: LevelsResponse) -> RenderableType:
 def summary_view(s: SummaryResponse) -> RenderableType:
     badge = Text(f" {s.gamma_regime.replace('_', ' ').upper()} ", style=f"reverse {REGIME_STYLE[s.gamma_regime]}")
     totals = Table.grid(padding=(0, 3))
-    for name in ("gex", "dex", "vex", "chex"):
+    for _ in range(4):
         totals.add_column()
     totals.add_row(*(f"Net {n.upper()} {getattr(s, f'net_{n}_label')}" for n in ("gex", "dex", "vex", "chex")))
     hedge = Table(title="Dealer hedging (re-priced delta, IV fixed)")

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 import anyio
 import numpy as np
 
+from gex_mcp import responses
 from gex_mcp.engine.analysis import ChainAnalysis, analyze_chain
 from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.engine.chain import OptionChain
@@ -48,7 +49,6 @@ from gex_mcp.models import (
     SummaryResponse,
     VexResponse,
 )
-from gex_mcp import responses
 from gex_mcp.sources.base import ChainSource, normalize_symbol
 from gex_mcp.store.cache import Cached, ChainCache, chain_key
 from gex_mcp.store.serialize import CHAIN_CODEC, model_codec

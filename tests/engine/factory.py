@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from gex_mcp.engine.chain import OptionChain, build_chain
 
-AS_OF = datetime(2025, 3, 10, 14, 0, tzinfo=timezone.utc)  # a Monday, 10:00 New York
+AS_OF = datetime(2025, 3, 10, 14, 0, tzinfo=UTC)  # a Monday, 10:00 New York
 
 
 def make_chain(

@@ -269,5 +269,5 @@ async def test_an_injected_client_is_left_open(loopback: LoopbackServer) -> None
 
 def test_the_fixture_folder_is_the_shared_one() -> None:
     """The server reads ../shared/chains; the project keeps no copy of the snapshots."""
-    assert CHAINS_DIR == Path(__file__).resolve().parents[2].parent / "shared" / "chains"
+    assert Path(__file__).resolve().parents[2].parent / "shared" / "chains" == CHAINS_DIR
     assert json.loads(fixture_path("AAPL").read_bytes())["symbol"] == "AAPL"

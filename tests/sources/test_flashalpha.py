@@ -11,6 +11,7 @@ import anyio
 import httpx
 import pytest
 
+from gex_mcp.engine.labels import format_amount
 from gex_mcp.errors import (
     AuthError,
     ConfigError,
@@ -22,7 +23,6 @@ from gex_mcp.errors import (
     UnknownSymbolError,
 )
 from gex_mcp.sources._http import RetryPolicy
-from gex_mcp.engine.labels import format_amount
 from gex_mcp.sources.flashalpha import FlashAlphaClient, RateLimitInfo
 from tests.sources.loopback import RATE_LIMIT_RESET_EPOCH, Fault, LoopbackServer
 

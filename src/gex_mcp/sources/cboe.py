@@ -34,10 +34,10 @@ from gex_mcp.errors import (
 )
 from gex_mcp.parsing import parse_cboe_delayed_json
 from gex_mcp.sources._http import (
-    OwnedClient,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_SECONDS,
     FALLBACK_HINT,
+    OwnedClient,
     RetryPolicy,
     make_client,
     map_http_errors,

@@ -61,24 +61,24 @@ from gex_mcp.models import (
     VexResponse,
     VexStrike,
 )
+from gex_mcp.sources._flashalpha_translate import (
+    _REGIMES,
+    FALLBACK,
+    SOURCE_NAME,
+    ModelT,
+    _hedge,
+    _parse_time,
+    _Translator,
+)
 from gex_mcp.sources._http import (
-    OwnedClient,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_SECONDS,
+    OwnedClient,
     RetryPolicy,
     make_client,
     map_http_errors,
     retry_after_seconds,
     send_with_retries,
-)
-from gex_mcp.sources._flashalpha_translate import (
-    FALLBACK,
-    SOURCE_NAME,
-    ModelT,
-    _REGIMES,
-    _hedge,
-    _parse_time,
-    _Translator,
 )
 from gex_mcp.sources.base import normalize_symbol
 
