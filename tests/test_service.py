@@ -215,3 +215,23 @@ async def test_replay_times_do_not_share_cached_chains(chains_dir, tmp_path):
             answers.append(await svc.levels("SPY"))
     assert [a.as_of.date().isoformat() for a in answers] == ["2020-06-22", "2020-07-04"]
     assert answers[0].source == "file:cboe_legacy_SPY_2020-06-22.dat"
+
+
+async def test_history_keeps_one_snapshot_per_fifteen_minutes(tmp_path):
+    """Refetching every minute does not grow the history faster than every 15 minutes."""
+    start = datetime(2025, 6, 10, 14, 0, tzinfo=UTC)
+    moments = [start.replace(minute=m) for m in (0, 1, 5, 14, 16, 31)]
+    demo = DemoSource(clock=lambda: moments[0])
+    base = await demo.fetch_chain("SPY")
+    from dataclasses import replace
+    conn = open_database(tmp_path / "gex.db")
+    try:
+        history = HistoryStore(conn)
+        svc = GexService(sources={"demo": SequenceSource([replace(base, as_of=m) for m in moments])},
+                         default_source="demo", cache=ChainCache(conn), history=history, ttl_seconds=0)
+        for _ in moments:
+            await svc.levels("SPY")
+        stored = [h["as_of"] for h in history.levels_history("SPY", "demo")]
+    finally:
+        conn.close()
+    assert sorted(stored) == [moments[0], moments[4], moments[5]]

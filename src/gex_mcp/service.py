@@ -60,7 +60,8 @@ SOURCE_NAMES = ("cboe", "flashalpha", "file", "demo")
 MAX_SCAN_SYMBOLS = 25
 DEFAULT_SCAN_CONCURRENCY = 4
 DEFAULT_NEAR_WALL_PCT = 1.0
-_ANALYSIS_MEMO_SIZE = 64
+_ANALYSIS_MEMO_SIZE = 32  # an SPX analysis holds ~3 MB of arrays
+HISTORY_MIN_INTERVAL_SECONDS = 900.0  # at most one stored snapshot per symbol per 15 minutes
 _RESPONSE_MEMO_SIZE = 256
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -264,6 +265,10 @@ class GexService:
         return analysis
 
     def _record_history(self, chain: OptionChain, source: str, a: ChainAnalysis) -> None:
+        """Store per-strike OI and the levels, unless a snapshot under 15 minutes old exists."""
+        latest = self.history.levels_history(chain.symbol, source, limit=1)
+        if latest and abs((chain.as_of - latest[0]["as_of"]).total_seconds()) < HISTORY_MIN_INTERVAL_SECONDS:
+            return
         strikes, call_oi, put_oi = live_strike_oi(chain)
         levels = {"spot": chain.spot, "gamma_flip": a.flip.price, "gamma_flip_status": a.flip.status,
                   "call_wall": a.levels.call_wall, "put_wall": a.levels.put_wall,
