@@ -74,6 +74,11 @@ class RetryPolicy:
     def attempts(self) -> int:
         return self.retries + 1
 
+    @property
+    def after_attempts(self) -> str:
+        """Error-message suffix: ' after N attempts', or '' for a single attempt."""
+        return f" after {self.attempts} attempts" if self.attempts > 1 else ""
+
 
 def make_client(base_url: str, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
                 headers: dict[str, str] | None = None, *,

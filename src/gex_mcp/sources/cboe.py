@@ -160,8 +160,7 @@ class CboeSource(OwnedClient):
                 f"cboe rate-limited the request for {sym} (HTTP 429). "
                 f"Try again {when}, or {FALLBACK_HINT}.", retry_after_seconds=wait)
         if status >= 500:
-            attempts = self.retry_policy.attempts
-            tries = f" after {attempts} attempts" if attempts > 1 else ""
+            tries = self.retry_policy.after_attempts
             raise SourceUnavailableError(
                 f"cboe answered HTTP {status} for {sym}{tries}. "
                 f"Try again shortly, or {FALLBACK_HINT}.")

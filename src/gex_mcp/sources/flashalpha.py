@@ -411,8 +411,7 @@ class FlashAlphaClient(OwnedClient):
                               f"(400){why}. Check the arguments.")
         why = f": {message}" if message else ""
         if status >= 500:
-            attempts = self.retry_policy.attempts
-            tries = f" after {attempts} attempts" if attempts > 1 else ""
+            tries = self.retry_policy.after_attempts
             return SourceUnavailableError(
                 f"FlashAlpha answered HTTP {status} for {endpoint} {sym}{tries}{why}. "
                 f"Try again shortly, or {FALLBACK}.")
