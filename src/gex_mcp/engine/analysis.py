@@ -16,7 +16,7 @@ from gex_mcp.engine.exposure import (
     strike_exposures,
 )
 from gex_mcp.engine.flip import DEFAULT_RANGE_PCT, GammaFlip, find_gamma_flip
-from gex_mcp.engine.hedging import Hedge, dealer_delta_shares, estimate_hedge
+from gex_mcp.engine.hedging import Hedge, estimate_hedge
 from gex_mcp.engine.levels import Levels, find_levels
 from gex_mcp.engine.prepare import PreparedChain, prepare_chain
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT, RegimeCall, classify_regime
@@ -92,4 +92,4 @@ def analyze_chain(
     )
 
 
-__all__ = ["ChainAnalysis", "analyze_chain", "dealer_delta_shares"]
+__all__ = ["ChainAnalysis", "analyze_chain"]

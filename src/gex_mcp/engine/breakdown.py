@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import numpy as np
 
+from gex_mcp.engine.aggregate import oi_change_by_strike
 from gex_mcp.engine.calendar import SECONDS_PER_YEAR, expiry_on_or_before
 from gex_mcp.engine.exposure import ContractExposures
 from gex_mcp.engine.prepare import PreparedChain
@@ -83,10 +84,8 @@ def top_oi_movers(prepared: PreparedChain, limit: int = 10) -> list[OIMove]:
     """Strikes with the largest |call OI change| + |put OI change|; empty when unknown."""
     if len(prepared.change_strike) == 0:
         return []
-    strikes, idx = np.unique(prepared.change_strike, return_inverse=True)
-    calls = prepared.change_is_call
-    call = np.bincount(idx, weights=np.where(calls, prepared.change_value, 0.0), minlength=len(strikes))
-    put = np.bincount(idx, weights=np.where(calls, 0.0, prepared.change_value), minlength=len(strikes))
+    strikes, call, put, _, _ = oi_change_by_strike(
+        prepared.change_strike, prepared.change_is_call, prepared.change_value)
     total = np.abs(call) + np.abs(put)
     order = np.argsort(-total, kind="stable")[:limit]
     return [OIMove(float(strikes[i]), float(call[i]), float(put[i])) for i in order if total[i] > 0]

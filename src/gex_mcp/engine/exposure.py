@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gex_mcp.engine.aggregate import oi_change_by_strike, sum_by_strike
 from gex_mcp.engine.greeks import Greeks, all_greeks
 from gex_mcp.engine.prepare import PreparedChain
 
@@ -98,11 +99,9 @@ def strike_exposures(prepared: PreparedChain, per_contract: ContractExposures) -
     """Sum contract exposures, OI, volume and OI change per strike."""
     strikes, inverse = np.unique(prepared.strike, return_inverse=True)
     n = len(strikes)
-    slot = inverse * 2 + prepared.is_call  # (strike, side): put at 2i, call at 2i + 1
 
     def split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        sums = np.bincount(slot, weights=values, minlength=2 * n).reshape(n, 2)
-        return sums[:, 1], sums[:, 0]
+        return sum_by_strike(inverse, n, prepared.is_call, values)
 
     call_gex, put_gex = split(per_contract.gex)
     call_dex, put_dex = split(per_contract.dex)
@@ -121,16 +120,13 @@ def strike_exposures(prepared: PreparedChain, per_contract: ContractExposures) -
 
 def _oi_change_on(strikes: np.ndarray, prepared: PreparedChain) -> tuple[np.ndarray, np.ndarray]:
     """OI change per strike of `strikes`, calls and puts; NaN where no previous OI is known."""
-    n = len(strikes)
-    out = []
-    for side in (True, False):
-        rows = prepared.change_is_call == side
-        k = prepared.change_strike[rows]
-        pos = np.searchsorted(strikes, k)
-        pos_clipped = np.minimum(pos, max(n - 1, 0))
-        on_grid = (pos < n) & (strikes[pos_clipped] == k) if n else np.zeros(len(k), bool)
-        total = np.bincount(pos_clipped[on_grid], weights=prepared.change_value[rows][on_grid], minlength=n)
-        seen = np.bincount(pos_clipped[on_grid], minlength=n) > 0
-        out.append(np.where(seen, total, np.nan)[:n])
-    return out[0], out[1]
+    known, call, put, call_seen, put_seen = oi_change_by_strike(
+        prepared.change_strike, prepared.change_is_call, prepared.change_value)
+    call_out, put_out = np.full(len(strikes), np.nan), np.full(len(strikes), np.nan)
+    if len(known):
+        pos = np.minimum(np.searchsorted(known, strikes), len(known) - 1)
+        match = known[pos] == strikes
+        call_out[match] = np.where(call_seen, call, np.nan)[pos[match]]
+        put_out[match] = np.where(put_seen, put, np.nan)[pos[match]]
+    return call_out, put_out
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gex_mcp.engine.aggregate import sum_by_strike
 from gex_mcp.engine.calendar import MIN_T_YEARS, NEW_YORK, years_to_expiry
 from gex_mcp.engine.chain import OptionChain
 from gex_mcp.engine.greeks import implied_vol
@@ -191,10 +192,8 @@ def _strike_oi_change(strike, is_call, oi, previous):
     """Per-strike (strike, is_call, change) rows: today's OI minus a stored snapshot's."""
     prev_strikes, prev_call, prev_put = (np.asarray(a, dtype=np.float64) for a in previous)
     strikes = np.unique(np.concatenate([strike, prev_strikes]))
-    idx = np.searchsorted(strikes, strike)
     n = len(strikes)
-    now_call = np.bincount(idx, weights=np.where(is_call, oi, 0.0), minlength=n)
-    now_put = np.bincount(idx, weights=np.where(is_call, 0.0, oi), minlength=n)
+    now_call, now_put = sum_by_strike(np.searchsorted(strikes, strike), n, is_call, oi)
     pidx = np.searchsorted(strikes, prev_strikes)
     before_call = np.bincount(pidx, weights=prev_call, minlength=n)
     before_put = np.bincount(pidx, weights=prev_put, minlength=n)
@@ -208,10 +207,7 @@ def live_strike_oi(chain: OptionChain) -> tuple[np.ndarray, np.ndarray, np.ndarr
     alive = years_to_expiry(chain.settle_time, chain.as_of) > 0
     strikes, idx = np.unique(chain.strike[alive], return_inverse=True)
     oi = np.nan_to_num(chain.open_interest[alive], nan=0.0)
-    calls = chain.is_call[alive]
-    n = len(strikes)
-    return (strikes, np.bincount(idx, weights=np.where(calls, oi, 0.0), minlength=n),
-            np.bincount(idx, weights=np.where(calls, 0.0, oi), minlength=n))
+    return (strikes, *sum_by_strike(idx, len(strikes), chain.is_call[alive], oi))
 
 
 def _pair_iv(chain: OptionChain, iv: np.ndarray, rows: np.ndarray) -> np.ndarray:
