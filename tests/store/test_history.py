@@ -8,10 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from gex_mcp.store.history import HistoryStore, OISnapshot, oi_change
+from gex_mcp.store.history import HistoryStore
 from gex_mcp.store.migrations import open_database
 
 STRIKES = np.array([590.0, 595.0, 600.0])
@@ -136,61 +134,3 @@ def test_history_survives_a_restart(db_path: Path) -> None:
     with closing(open_database(db_path)) as conn:
         previous = HistoryStore(conn).previous_oi("SPY", "cboe", before=at(25, 11))
     np.testing.assert_array_equal(previous.call_oi, [7.0, 7.0, 7.0])
-
-
-def dict_oi_change(current: dict[float, tuple[float, float]],
-                   previous: dict[float, tuple[float, float]]) -> dict[float, tuple[float, float]]:
-    """The definition, by dictionary: a strike missing yesterday had zero OI yesterday."""
-    return {strike: (call - previous.get(strike, (0.0, 0.0))[0],
-                     put - previous.get(strike, (0.0, 0.0))[1])
-            for strike, (call, put) in current.items()}
-
-
-oi_books = st.dictionaries(
-    st.integers(700, 1300).map(lambda k: k * 0.5),
-    st.tuples(st.integers(0, 50_000).map(float), st.integers(0, 50_000).map(float)),
-    max_size=25)
-
-
-@given(current=oi_books, previous=oi_books, seed=st.integers(0, 2**32 - 1))
-def test_oi_change_matches_a_dictionary_computation(current, previous, seed) -> None:
-    """oi_change aligns by strike exactly as a per-strike dictionary lookup does."""
-    rng = np.random.default_rng(seed)
-    strikes = np.array(list(current), dtype=np.float64)
-    rng.shuffle(strikes)  # current strikes need not be sorted
-    prev_strikes = np.array(sorted(previous), dtype=np.float64)
-    snapshot = OISnapshot(prev_strikes, np.array([previous[k][0] for k in prev_strikes]),
-                          np.array([previous[k][1] for k in prev_strikes]), at(24, 16))
-    call_change, put_change = oi_change(
-        strikes, np.array([current[k][0] for k in strikes]),
-        np.array([current[k][1] for k in strikes]), snapshot)
-    expected = dict_oi_change(current, previous)
-    assert {k: (c, p) for k, c, p in zip(strikes.tolist(), call_change.tolist(),
-                                         put_change.tolist(), strict=True)} == expected
-
-
-def test_oi_change_treats_new_strikes_as_zero_yesterday_and_drops_delisted() -> None:
-    """A new strike's change is its whole OI; a strike gone today has no row."""
-    previous = OISnapshot(np.array([590.0, 595.0]), np.array([10.0, 20.0]),
-                          np.array([1.0, 2.0]), at(24, 16))
-    calls, puts = oi_change(np.array([600.0, 595.0]), np.array([7.0, 25.0]),
-                            np.array([3.0, 2.0]), previous)
-    np.testing.assert_array_equal(calls, [7.0, 5.0])
-    np.testing.assert_array_equal(puts, [3.0, 0.0])
-
-
-def test_oi_change_matches_strikes_despite_float_noise() -> None:
-    """Strikes parsed as 12.35 and 12.350000000001 are the same strike."""
-    previous = OISnapshot(np.array([12.35]), np.array([10.0]), np.array([4.0]), at(24, 16))
-    calls, puts = oi_change(np.array([12.35 + 1e-12]), np.array([15.0]), np.array([1.0]),
-                            previous)
-    np.testing.assert_array_equal(calls, [5.0])
-    np.testing.assert_array_equal(puts, [-3.0])
-
-
-def test_oi_change_against_an_empty_snapshot_is_the_current_oi() -> None:
-    """With no strikes yesterday every change is the whole current OI."""
-    empty = OISnapshot(np.array([]), np.array([]), np.array([]), at(24, 16))
-    calls, puts = oi_change(np.array([600.0]), np.array([7.0]), np.array([3.0]), empty)
-    np.testing.assert_array_equal(calls, [7.0])
-    np.testing.assert_array_equal(puts, [3.0])

@@ -6,7 +6,7 @@ Open it once with `open_database(path)` (":memory:" for tests), pass the connect
 
 from gex_mcp.store.budget import BudgetStatus, RequestBudget
 from gex_mcp.store.cache import Cached, CacheKey, ChainCache, chain_key
-from gex_mcp.store.history import HistoryStore, OISnapshot, oi_change
+from gex_mcp.store.history import HistoryStore, OISnapshot
 from gex_mcp.store.migrations import MIGRATIONS, SCHEMA_VERSION, StoreConnection, open_database
 from gex_mcp.store.serialize import CHAIN_CODEC, Codec, json_codec, model_codec
 
@@ -26,6 +26,5 @@ __all__ = [
     "chain_key",
     "json_codec",
     "model_codec",
-    "oi_change",
     "open_database",
 ]

@@ -8,8 +8,7 @@ and a small JSON dict of levels and regime (for level history and regime-change 
                    {"gamma_flip": 5890.0, "call_wall": 6000.0, "put_wall": 5800.0,
                     "net_gex": 1.8e9, "regime": "positive_gamma", "spot": 5931.2})
     previous = history.previous_oi("SPX", "cboe", before=chain.as_of)
-    if previous is not None:
-        call_change, put_change = oi_change(strikes, call_oi, put_oi, previous)
+    # the engine turns `previous` into OI change: analyze_chain(previous_strike_oi=...)
 
 Symbols and sources are compared exactly: normalise them ("SPX", "cboe") before calling.
 Snapshot instants are compared as instants, whatever their UTC offset.
@@ -27,7 +26,6 @@ import numpy as np
 from gex_mcp.store.migrations import connection_lock, transaction
 
 DEFAULT_MIN_AGE_HOURS = 12.0
-STRIKE_MATCH_USD = 1e-6
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ARRAY_DTYPE = np.dtype("<f8")
 
@@ -153,39 +151,6 @@ class HistoryStore:
         with transaction(self._conn) as conn:
             return conn.execute("DELETE FROM history_snapshots WHERE as_of_us < ?",
                                 (_epoch_us(before),)).rowcount
-
-
-def oi_change(
-    current_strikes: np.ndarray,
-    current_call_oi: np.ndarray,
-    current_put_oi: np.ndarray,
-    previous: OISnapshot,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Day-over-day OI change per current strike: current OI minus `previous` OI.
-
-    Strikes are matched within `STRIKE_MATCH_USD`. A current strike absent from
-    `previous` (newly listed) counts its previous OI as 0, so its change is its whole OI.
-    Strikes only in `previous` (delisted or expired) have no row in the result.
-
-    Returns:
-        (call_change, put_change), float64 arrays aligned with `current_strikes`, contracts.
-    """
-    strikes = np.asarray(current_strikes, dtype=np.float64)
-    prev_strikes = np.asarray(previous.strikes, dtype=np.float64)
-    prev_call = np.zeros(len(strikes))
-    prev_put = np.zeros(len(strikes))
-    if len(prev_strikes):
-        # previous.strikes is ascending: the nearest stored strike is at i-1 or i.
-        right = np.clip(np.searchsorted(prev_strikes, strikes), 0, len(prev_strikes) - 1)
-        left = np.clip(right - 1, 0, len(prev_strikes) - 1)
-        nearest = np.where(np.abs(prev_strikes[left] - strikes)
-                           < np.abs(prev_strikes[right] - strikes), left, right)
-        matched = np.abs(prev_strikes[nearest] - strikes) <= STRIKE_MATCH_USD
-        prev_call[matched] = np.asarray(previous.call_oi, dtype=np.float64)[nearest[matched]]
-        prev_put[matched] = np.asarray(previous.put_oi, dtype=np.float64)[nearest[matched]]
-    call = np.asarray(current_call_oi, dtype=np.float64) - prev_call
-    put = np.asarray(current_put_oi, dtype=np.float64) - prev_put
-    return call, put
 
 
 def _epoch_us(moment: datetime) -> int:
