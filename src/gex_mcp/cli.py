@@ -67,29 +67,22 @@ def _settings(source: str | None):
 def _service(source: str | None, chain: Path | None):
     """A service on the configured sources, or on one chain file when --chain is given."""
     if chain is not None:
-        from gex_mcp.service import GexService
+        from gex_mcp.service import EngineParams, GexService
         from gex_mcp.sources.chain_file import ChainFileSource
         from gex_mcp.store.cache import ChainCache
 
-        params = _engine_params(_settings(None))
         return GexService(sources={"file": ChainFileSource(chain)}, default_source="file",
-                          cache=ChainCache(None), params=params)
+                          cache=ChainCache(None), params=EngineParams.from_settings(_settings(None)))
     from gex_mcp.service import build_service
     return build_service(_settings(source))
 
 
-def _engine_params(settings):
-    from gex_mcp.service import EngineParams
-    return EngineParams(rate=settings.rate, dividend_yield=settings.dividend_yield,
-                        dealer_model=settings.dealer_model)
-
-
-def _symbol(symbol: str | None, chain: Path | None) -> str:
+def _symbol(symbol: str | None, chain: Path | None, service) -> str:
+    """The SYMBOL argument, or with --chain the file's own symbol (parsed once, then cached)."""
     if symbol:
         return symbol
     if chain is not None:
-        from gex_mcp.sources.chain_file import ChainFileSource
-        return ChainFileSource(chain).load().symbol
+        return service.sources["file"].load().symbol
     raise InputError("Give a SYMBOL (e.g. SPY), or --chain FILE to analyse a snapshot file.")
 
 
@@ -136,7 +129,7 @@ def _analysis_command(endpoint: str):
         from gex_mcp import dashboard
 
         async def work(service):
-            sym = _symbol(symbol, chain)
+            sym = _symbol(symbol, chain, service)
             return await getattr(service, endpoint)(sym, expiration=expiration, min_oi=min_oi,
                                                     source=None if chain else source)
         result = _run(work, source=source, chain=chain)
@@ -161,7 +154,7 @@ def _symbol_command(endpoint: str, view_name: str, doc: str):
         from gex_mcp import dashboard
 
         async def work(service):
-            return await getattr(service, endpoint)(_symbol(symbol, chain),
+            return await getattr(service, endpoint)(_symbol(symbol, chain, service),
                                                     source=None if chain else source)
         result = _run(work, source=source, chain=chain)
         _emit(result, as_json, getattr(dashboard, view_name))
@@ -202,7 +195,7 @@ def chart(symbol: SymbolArg = None,
           ) -> None:
     """Render net GEX by strike with spot, flip and walls to a PNG file."""
     async def work(service):
-        return await service.chart(_symbol(symbol, chain), expiration=expiration, min_oi=min_oi,
+        return await service.chart(_symbol(symbol, chain, service), expiration=expiration, min_oi=min_oi,
                                    source=None if chain else source, window_pct=window)
     png, gex, _ = _run(work, source=source, chain=chain)
     try:

@@ -26,6 +26,7 @@ from gex_mcp import responses
 from gex_mcp.engine.analysis import ChainAnalysis, analyze_chain
 from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.engine.chain import OptionChain
+from gex_mcp.engine.labels import format_amount
 from gex_mcp.engine.prepare import live_strike_oi
 from gex_mcp.errors import (
     ConfigError,
@@ -75,6 +76,11 @@ class EngineParams:
     dealer_model: str = "long_calls_short_puts"
     neutral_band_pct: float = 0.25
     flip_range_pct: float = 20.0
+
+    @classmethod
+    def from_settings(cls, settings) -> EngineParams:
+        return cls(rate=settings.rate, dividend_yield=settings.dividend_yield,
+                   dealer_model=settings.dealer_model)
 
 
 def parse_expiration(expiration: str | None) -> str | None:
@@ -453,7 +459,6 @@ class GexService:
         def near(level: float | None) -> bool | None:
             return None if level is None else abs(level - spot) / spot * 100 <= near_pct
 
-        from gex_mcp.engine.labels import format_amount
         return ScanRow(
             symbol=prov.symbol, underlying_price=spot, gamma_flip=flip, gamma_flip_status=status,
             gamma_regime=regime, net_gex=net, net_gex_label=format_amount(net), call_wall=call_wall,
@@ -539,6 +544,4 @@ def build_service(settings, *, clock: Callable[[], float] = time.time) -> GexSer
         sources=sources, default_source=settings.source, cache=ChainCache(conn, clock=clock),
         flashalpha=flashalpha, history=HistoryStore(conn), budgets=budgets,
         ttl_seconds=settings.cache_ttl,
-        params=EngineParams(rate=settings.rate, dividend_yield=settings.dividend_yield,
-                            dealer_model=settings.dealer_model),
-        on_close=closers)
+        params=EngineParams.from_settings(settings), on_close=closers)
