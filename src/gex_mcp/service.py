@@ -246,7 +246,9 @@ class GexService:
     def _compute(self, chain: OptionChain, source: str, exp: str | None, min_oi: int,
                  *, record: bool) -> ChainAnalysis:
         previous = None
-        if self.history is not None and not np.isfinite(chain.prev_open_interest).any():
+        # stored snapshots are all-expiry, so they only serve an unfiltered analysis
+        if (self.history is not None and exp is None
+                and not np.isfinite(chain.prev_open_interest).any()):
             snap = self.history.previous_oi(chain.symbol, source, before=chain.as_of)
             if snap is not None:
                 previous = (snap.strikes, snap.call_oi, snap.put_oi)
