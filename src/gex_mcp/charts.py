@@ -20,9 +20,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from gex_mcp.models import GexResponse, LevelsResponse
+from gex_mcp.models import GexResponse, LevelsResponse, window_bounds
 
-__all__ = ["render_gex_chart"]
+__all__ = ["build_gex_figure", "render_gex_chart"]
 
 DEFAULT_STRIKES_WINDOW_PCT = 10.0
 DEFAULT_WIDTH_PX = 1400
@@ -63,7 +63,7 @@ def render_gex_chart(
     """Net dealer GEX per strike as a PNG, with spot, gamma flip and the walls marked.
 
     Bars are net GEX (USD per 1% spot move) of each strike within
-    ±``strikes_window_pct`` of spot, green above zero and red below, over light
+    ``±strikes_window_pct`` of spot, green above zero and red below, over light
     bars of the call and put components. Vertical lines mark spot (blue dashed),
     the gamma flip (amber) and, when ``levels`` is given, the call and put walls;
     a level outside the window is drawn as an arrow at the plot edge. The title
@@ -83,6 +83,25 @@ def render_gex_chart(
     Raises:
         ValueError: If ``strikes_window_pct`` is not a positive finite number, or a
             size is below MIN_WIDTH_PX x MIN_HEIGHT_PX or above MAX_SIZE_PX.
+    """
+    fig = build_gex_figure(gex, levels, strikes_window_pct=strikes_window_pct,
+                           width_px=width_px, height_px=height_px)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi, facecolor="white")
+    return buf.getvalue()
+
+
+def build_gex_figure(
+    gex: GexResponse,
+    levels: LevelsResponse | None = None,
+    *,
+    strikes_window_pct: float = DEFAULT_STRIKES_WINDOW_PCT,
+    width_px: int = DEFAULT_WIDTH_PX,
+    height_px: int = DEFAULT_HEIGHT_PX,
+) -> Figure:
+    """The drawn (unsaved) Figure behind `render_gex_chart`; same arguments and errors.
+
+    Its texts, bars and annotations are what the PNG shows, so tests can read them.
     """
     if not (math.isfinite(strikes_window_pct) and strikes_window_pct > 0):
         raise ValueError(
@@ -108,10 +127,7 @@ def render_gex_chart(
     )
     ax = fig.add_subplot()
     _draw(fig, ax, gex, levels, strikes_window_pct)
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    return buf.getvalue()
+    return fig
 
 
 def _draw(
@@ -121,8 +137,7 @@ def _draw(
     has_spot = math.isfinite(spot) and spot > 0
     rows = [s for s in gex.strikes if math.isfinite(s.strike)]
     if has_spot:
-        lo_bound = spot * (1 - window_pct / 100)
-        hi_bound = spot * (1 + window_pct / 100)
+        lo_bound, hi_bound = window_bounds(spot, window_pct)
         rows = [s for s in rows if lo_bound <= s.strike <= hi_bound]
     else:
         lo_bound, hi_bound = -math.inf, math.inf

@@ -1,9 +1,12 @@
 """`gex-mcp`: the terminal dashboard and the MCP server launcher.
 
-    gex-mcp {gex|dex|vex|chex|levels|summary|regime|expiries|oi-changes} [SYMBOL]
-            [--chain FILE] [--source NAME] [--expiration YYYY-MM-DD] [--min-oi N] [--json]
-    gex-mcp scan SYMBOL... [--source NAME] [--json]
-    gex-mcp chart SYMBOL -o FILE.png
+One command per row of the endpoint table (`gex_mcp.endpoints`), its arguments and help
+taken from the row:
+
+    gex-mcp {gex|dex|vex|chex|levels|summary|regime|flip-distance|expiries|oi-changes|...}
+            [SYMBOL] [--chain FILE] [--source NAME] [--expiration YYYY-MM-DD] [--min-oi N] [--json]
+    gex-mcp scan SYMBOL... [--source NAME] [--near-wall PCT] [--json]
+    gex-mcp chart [SYMBOL] -o FILE.png [--chain FILE] [--window PCT]
     gex-mcp serve [--transport stdio|http] [--host H] [--port P]
 
 Errors are caught once, in `_run`: a `GexError` prints `ClassName: message` to stderr and
@@ -13,6 +16,7 @@ bug and exits 1 (traceback only with GEX_DEBUG=1).
 
 from __future__ import annotations
 
+import inspect
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -25,23 +29,19 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
 from gex_mcp.errors import ConfigError, GexError, InputError
+from gex_mcp.models import SOURCE_NAMES
+from gex_mcp.service import ENDPOINTS, Endpoint, GexService, build_service
 
 app = typer.Typer(
     name="gex-mcp", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
     help="Gamma-exposure (GEX) analytics for US options: terminal dashboard and MCP server.")
 
-SymbolArg = Annotated[str | None, typer.Argument(
-    help="Ticker or index, e.g. SPY or SPX. Optional with --chain (taken from the file).")]
 ChainOpt = Annotated[Path | None, typer.Option(
     "--chain", help="Analyse this CBOE chain file (.csv, .dat or .json) instead of a source.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON response instead of tables.")]
+OutputOpt = Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")]
 SourceOpt = Annotated[str | None, typer.Option(
     "--source", help="cboe, flashalpha, file or demo (default: GEX_SOURCE, else cboe).")]
-ExpirationOpt = Annotated[str | None, typer.Option(
-    "--expiration", help="Only this expiration, YYYY-MM-DD.")]
-MinOiOpt = Annotated[int, typer.Option("--min-oi", help="Drop strikes with call+put OI below N.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON response instead of tables.")]
-WindowOpt = Annotated[float, typer.Option(
-    "--window", help="Table shows strikes within this % of spot (0 = all). JSON is never windowed.")]
 
 
 def _console() -> Console:
@@ -53,9 +53,10 @@ def _settings(source: str | None):
     try:
         settings = Settings()
         if source is not None:
-            settings = settings.model_copy(update={"source": source.strip().lower()})
-            if settings.source not in ("cboe", "flashalpha", "file", "demo"):
-                raise InputError(f"Unknown source {source!r}. Use one of: cboe, flashalpha, file, demo.")
+            name = source.strip().lower()
+            if name not in SOURCE_NAMES:
+                raise InputError(f"Unknown source {source!r}. Use one of: {', '.join(SOURCE_NAMES)}.")
+            settings = settings.model_copy(update={"source": name})
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
@@ -64,33 +65,19 @@ def _settings(source: str | None):
     return settings
 
 
-def _service(source: str | None, chain: Path | None):
-    """A service on the configured sources, or on one chain file when --chain is given."""
-    if chain is not None:
-        from gex_mcp.service import EngineParams, GexService
-        from gex_mcp.sources.chain_file import ChainFileSource
-        from gex_mcp.store.cache import ChainCache
-
-        return GexService(sources={"file": ChainFileSource(chain)}, default_source="file",
-                          cache=ChainCache(None), params=EngineParams.from_settings(_settings(None)))
-    from gex_mcp.service import build_service
-    return build_service(_settings(source))
-
-
-def _symbol(symbol: str | None, chain: Path | None, service) -> str:
+def _symbol(symbol: str | None, service: GexService) -> str:
     """The SYMBOL argument, or with --chain the file's own symbol (parsed once, then cached)."""
-    if symbol:
-        return symbol
-    if chain is not None:
-        return service.sources["file"].load().symbol
+    chosen = symbol or service.default_symbol()
+    if chosen:
+        return chosen
     raise InputError("Give a SYMBOL (e.g. SPY), or --chain FILE to analyse a snapshot file.")
 
 
-def _run(work: Callable[[Any], Awaitable[Any]], *, source: str | None = None,
+def _run(work: Callable[[GexService], Awaitable[Any]], *, source: str | None = None,
          chain: Path | None = None) -> Any:
     """Build the service, run `work(service)`, close it; map errors to exit codes."""
     async def main():
-        service = _service(source, chain)
+        service = build_service(_settings(None if chain else source), chain_file=chain)
         async with service:
             return await work(service)
     try:
@@ -115,96 +102,80 @@ def _debug_requested() -> bool:
         return False
 
 
-def _emit(model: BaseModel, as_json: bool, view: Callable[[Any], Any]) -> None:
+def _emit(model: BaseModel, as_json: bool, view: Callable[[BaseModel], Any]) -> None:
     if as_json:
         sys.stdout.write(model.model_dump_json(indent=2) + "\n")
     else:
         _console().print(view(model))
 
 
-def _analysis_command(endpoint: str):
-    def command(symbol: SymbolArg = None, chain: ChainOpt = None, source: SourceOpt = None,
-                expiration: ExpirationOpt = None, min_oi: MinOiOpt = 0, as_json: JsonOpt = False,
-                window: WindowOpt = 5.0) -> None:
-        from gex_mcp import dashboard
-
-        async def work(service):
-            sym = _symbol(symbol, chain, service)
-            return await getattr(service, endpoint)(sym, expiration=expiration, min_oi=min_oi,
-                                                    source=None if chain else source)
-        result = _run(work, source=source, chain=chain)
-        view = dashboard.gex_view if endpoint == "gex" else dashboard.greek_view
-        _emit(result, as_json, lambda m: view(m, window or None))
-    command.__doc__ = {
-        "gex": "Per-strike gamma exposure (USD per 1% move), gamma flip and totals.",
-        "dex": "Per-strike dealer delta exposure (USD of delta).",
-        "vex": "Per-strike dealer vanna exposure (USD of delta per vol point).",
-        "chex": "Per-strike dealer charm exposure (USD of delta per day).",
-    }[endpoint]
-    return command
-
-
-for _name in ("gex", "dex", "vex", "chex"):
-    app.command(_name)(_analysis_command(_name))
-
-
-def _symbol_command(endpoint: str, view_name: str, doc: str):
-    def command(symbol: SymbolArg = None, chain: ChainOpt = None, source: SourceOpt = None,
-                as_json: JsonOpt = False) -> None:
-        from gex_mcp import dashboard
-
-        async def work(service):
-            return await getattr(service, endpoint)(_symbol(symbol, chain, service),
-                                                    source=None if chain else source)
-        result = _run(work, source=source, chain=chain)
-        _emit(result, as_json, getattr(dashboard, view_name))
-    command.__doc__ = doc
-    return command
-
-
-app.command("levels")(_symbol_command(
-    "levels", "levels_view", "Gamma flip, call/put walls, max gamma strikes, highest OI, 0DTE magnet."))
-app.command("summary")(_symbol_command(
-    "summary", "summary_view", "Regime, net GEX/DEX/VEX/CHEX, interpretation, hedging, expiries."))
-app.command("regime")(_symbol_command(
-    "regime", "regime_view", "Dealer gamma regime with the numbers behind it."))
-app.command("expiries")(_symbol_command(
-    "expiry_breakdown", "expiries_view", "GEX per expiration: 0DTE / weekly / monthly concentration."))
-app.command("oi-changes")(_symbol_command(
-    "oi_changes", "oi_changes_view", "Strikes whose open interest changed most since the previous day."))
-
-
-@app.command("scan")
-def scan(symbols: Annotated[list[str], typer.Argument(help="Symbols, e.g. SPY QQQ IWM TSLA.")],
-         source: SourceOpt = None, as_json: JsonOpt = False,
-         near_wall: Annotated[float, typer.Option("--near-wall", help="Near-wall threshold, % of spot.")] = 1.0,
-         ) -> None:
-    """Flip, regime, net GEX and walls for a watchlist; flags names below flip or near a wall."""
-    from gex_mcp import dashboard
-
-    result = _run(lambda s: s.scan(symbols, source=source, near_wall_pct=near_wall), source=source)
-    _emit(result, as_json, dashboard.scan_view)
-
-
-@app.command("chart")
-def chart(symbol: SymbolArg = None,
-          output: Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")] = Path("gex.png"),
-          chain: ChainOpt = None, source: SourceOpt = None, expiration: ExpirationOpt = None,
-          min_oi: MinOiOpt = 0,
-          window: Annotated[float, typer.Option("--window", help="Strikes within this % of spot.")] = 10.0,
-          ) -> None:
-    """Render net GEX by strike with spot, flip and walls to a PNG file."""
-    async def work(service):
-        return await service.chart(_symbol(symbol, chain, service), expiration=expiration, min_oi=min_oi,
-                                   source=None if chain else source, window_pct=window)
-    png, gex, _ = _run(work, source=source, chain=chain)
+def _write_chart(image: Any, output: Path) -> None:
     try:
-        output.write_bytes(png)
+        output.write_bytes(image.png)
     except OSError as exc:
         typer.echo(f"InputError: cannot write {output}: {exc.strerror}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"wrote {output} ({len(png):,} bytes): {gex.symbol} net GEX {gex.net_gex_label}, "
-               f"flip {'n/a' if gex.gamma_flip is None else f'{gex.gamma_flip:.2f}'}")
+    info = image.info
+    typer.echo(f"wrote {output} ({len(image.png):,} bytes): {info.symbol} net GEX {info.net_gex_label}, "
+               f"flip {'n/a' if info.gamma_flip is None else f'{info.gamma_flip:.2f}'}")
+
+
+def _parameters(ep: Endpoint) -> list[inspect.Parameter]:
+    """The command's parameters: the row's arguments, plus --chain, --json or -o."""
+    params: list[tuple[str, Any, Any]] = []
+    for arg in ep.args:
+        kind = arg.cli_type or arg.type
+        if arg.cli_flag is None:
+            info = typer.Argument(help=arg.cli_help)
+        else:
+            info = typer.Option(arg.cli_flag, help=arg.cli_help)
+        default = arg.cli_value_default
+        params.append((arg.name, Annotated[kind, info], inspect.Parameter.empty if default is ... else default))
+    if any(a.name == "symbol" for a in ep.args):
+        params.append(("chain", ChainOpt, None))
+    if ep.kind == "chart":
+        params.append(("output", OutputOpt, Path("gex.png")))
+    else:
+        params.append(("as_json", JsonOpt, False))
+    return [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
+            for name, annotation, default in params]
+
+
+def _command(ep: Endpoint) -> Callable[..., None]:
+    """The CLI command of one endpoint row."""
+    def command(**kwargs: Any) -> None:
+        from gex_mcp import dashboard
+
+        chain: Path | None = kwargs.pop("chain", None)
+        as_json: bool = kwargs.pop("as_json", False)
+        output: Path | None = kwargs.pop("output", None)
+        window = kwargs.pop("window_pct") if ep.per_strike else None
+        source = kwargs.get("source")
+
+        async def work(service: GexService) -> Any:
+            if "symbol" in kwargs:
+                kwargs["symbol"] = _symbol(kwargs["symbol"], service)
+            if chain is not None:
+                kwargs["source"] = None
+            return await service.call(ep.name, **kwargs)
+
+        result = _run(work, source=source, chain=chain)
+        if output is not None:
+            _write_chart(result, output)
+            return
+        view = dashboard.view_for(ep.name)
+        _emit(result, as_json, (lambda m: view(m, window or None)) if ep.per_strike else view)
+
+    params = _parameters(ep)
+    command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in params}
+    command.__name__ = ep.name
+    command.__doc__ = ep.summary[0].upper() + ep.summary[1:] + "."
+    return command
+
+
+for _ep in ENDPOINTS:
+    app.command(_ep.command)(_command(_ep))
 
 
 @app.command("serve")
@@ -218,7 +189,6 @@ def serve(transport: Annotated[str, typer.Option("--transport", help="stdio or h
         raise typer.Exit(2)
     try:
         from gex_mcp.server import run_server
-        from gex_mcp.service import build_service
 
         settings = _settings(source)
         logging.basicConfig(level=settings.log_level, stream=sys.stderr,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from pydantic import BaseModel
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from gex_mcp.engine.labels import format_amount
+from gex_mcp.labels import format_amount
 from gex_mcp.models import (
     ChexResponse,
     DexResponse,
@@ -22,6 +23,7 @@ from gex_mcp.models import (
     ScanResponse,
     SummaryResponse,
     VexResponse,
+    in_window,
 )
 
 REGIME_STYLE = {"positive_gamma": "bold green", "negative_gamma": "bold red",
@@ -56,8 +58,7 @@ def _bar(value: float, scale: float) -> Text:
 def _window(strikes: list, spot: float, window_pct: float | None) -> list:
     if not window_pct:
         return strikes
-    lo, hi = spot * (1 - window_pct / 100), spot * (1 + window_pct / 100)
-    return [s for s in strikes if lo <= s.strike <= hi]
+    return [s for s in strikes if in_window(s.strike, spot, window_pct)]
 
 
 def gex_view(g: GexResponse, window_pct: float | None = 5.0) -> RenderableType:
@@ -214,3 +215,51 @@ def oi_changes_view(o: OIChangesResponse) -> RenderableType:
         table.add_row(_price(m.strike), f"{m.call_oi_change:+,}", f"{m.put_oi_change:+,}",
                       f"{m.total_abs_change:,}")
     return Group(_flags(o), Text(f"Basis: {o.oi_change_basis}", style="dim"), table)
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return format_amount(value) if abs(value) >= 1e4 else f"{value:,.4g}"
+    if isinstance(value, BaseModel):
+        return ", ".join(f"{k}={_cell(v)}" for k, v in value)
+    return str(value)
+
+
+def model_view(model: BaseModel) -> RenderableType:
+    """Any answer without a dedicated view: provenance line, its facts, then each list as a table."""
+    skip = set(Provenance.model_fields) if isinstance(model, Provenance) else set()
+    skip.add("data_quality")
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    tables: list[RenderableType] = []
+    for name, value in model:
+        if name in skip:
+            continue
+        if isinstance(value, list) and value and all(isinstance(v, BaseModel) for v in value):
+            table = Table(title=name.replace("_", " "))
+            columns = list(type(value[0]).model_fields)
+            for col in columns:
+                table.add_column(col.replace("_", " "), justify="right")
+            for row in value:
+                table.add_row(*(_cell(getattr(row, col)) for col in columns))
+            tables.append(table)
+        else:
+            facts.add_row(name.replace("_", " "), _cell(value))
+    head = [_flags(model)] if isinstance(model, Provenance) else []
+    return Group(*head, facts, *tables)
+
+
+#: Dedicated views by endpoint name; per-strike views also take the strike window (percent).
+VIEWS: dict[str, Callable[..., RenderableType]] = {
+    "gex": gex_view, "dex": greek_view, "vex": greek_view, "chex": greek_view,
+    "levels": levels_view, "summary": summary_view, "scan": scan_view, "regime": regime_view,
+    "expiry_breakdown": expiries_view, "oi_changes": oi_changes_view,
+}
+
+
+def view_for(endpoint: str) -> Callable[..., RenderableType]:
+    """The terminal view of an endpoint's answer: its own, or the generic `model_view`."""
+    return VIEWS.get(endpoint, model_view)

@@ -16,9 +16,14 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel as _PydanticModel
 from pydantic import ConfigDict, Field
 
+from gex_mcp.engine.prepare import DEALER_MODELS, DEFAULT_DEALER_MODEL
+
+#: Every data source a call may name; the one definition (settings, service, MCP, CLI).
+SOURCE_NAMES = ("cboe", "flashalpha", "file", "demo")
+SourceName = Literal[SOURCE_NAMES]  # type: ignore[valid-type]
+DealerModel = Literal[DEALER_MODELS]  # type: ignore[valid-type]
 FlipStatus = Literal["ok", "no_crossing", "ill_determined", "no_data"]
 Regime = Literal["positive_gamma", "negative_gamma", "neutral", "unknown"]
-DealerModel = Literal["long_calls_short_puts", "short_all"]
 
 
 class BaseModel(_PydanticModel):
@@ -53,7 +58,7 @@ class Provenance(BaseModel):
     stale_age_seconds: float | None = Field(None, description="Age of the stale answer, seconds.")
     stale_reason: str | None = Field(None, description="Why the answer is stale.")
     expiration: str | None = Field(None, description="Expiration filter (YYYY-MM-DD), null = all.")
-    dealer_model: DealerModel = Field("long_calls_short_puts", description="Dealer positioning assumed.")
+    dealer_model: DealerModel = Field(DEFAULT_DEALER_MODEL, description="Dealer positioning assumed.")
 
 
 class FlipInfo(BaseModel):
@@ -322,17 +327,9 @@ class WindowedChexResponse(ChexResponse, StrikeWindow):
     """Per-strike CHEX (USD of delta per day) near spot, with the whole-chain net CHEX."""
 
 
-class GexChartInfo(BaseModel):
+class GexChartInfo(Provenance):
     """The numbers behind a gex_chart image."""
 
-    symbol: str = Field(description="Underlying symbol.")
-    underlying_price: float = Field(description="Spot price used, USD.")
-    as_of: datetime = Field(description="Snapshot time of the chain, ISO-8601 with offset.")
-    source: str = Field(description="Data source: cboe, flashalpha, file:<name> or demo.")
-    is_demo: bool = Field(description="True when the chart shows the synthetic demo market.")
-    stale: bool = Field(description="True when upstream failed and a cached answer is drawn.")
-    expiration: str | None = Field(description="Expiration filter (YYYY-MM-DD); null = all.")
-    dealer_model: DealerModel = Field(description="Dealer positioning assumed.")
     gamma_flip: float | None = Field(description="Gamma flip, USD; null when not determined.")
     gamma_flip_status: FlipStatus = Field(description="ok, no_crossing, ill_determined or no_data.")
     call_wall: float | None = Field(description="Strike of largest call GEX, USD.")
@@ -344,9 +341,15 @@ class GexChartInfo(BaseModel):
     strikes_hidden: int = Field(description="Strikes outside the window, not drawn.")
 
 
+def window_bounds(spot: float, window_pct: float) -> tuple[float, float]:
+    """Strikes in [spot·(1 − w/100), spot·(1 + w/100)] are "within ±w% of spot" (USD)."""
+    return spot * (1 - window_pct / 100), spot * (1 + window_pct / 100)
+
+
 def in_window(strike: float, spot: float, window_pct: float) -> bool:
-    # Same bounds as charts.render_gex_chart, so a chart and a gex answer list the same strikes.
-    return spot * (1 - window_pct / 100) <= strike <= spot * (1 + window_pct / 100)
+    """The one strike-window test: MCP answers, terminal tables and charts list the same strikes."""
+    lo, hi = window_bounds(spot, window_pct)
+    return lo <= strike <= hi
 
 
 def window_strikes(answer: Any, window_pct: float | None, model: type[W]) -> W:

@@ -1,18 +1,22 @@
-"""Shape a `ChainAnalysis` into the response models (one function per contract shape).
+"""Shape a `ChainAnalysis` into the response models (one builder per contract shape).
 
-Numbers here are only re-labelled, rounded to contract units (OI as integers), or put
-into words; every quantity is computed by the engine.
+Every builder is `build(analysis, provenance, context) -> Model` and is named in the
+endpoint table (`endpoints/table.py`). Numbers here are only re-labelled, rounded to
+contract units (OI as integers), or put into words; every quantity is computed by the engine.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
 from gex_mcp.engine.analysis import ChainAnalysis
-from gex_mcp.engine.labels import format_amount
 from gex_mcp.engine.prepare import Quality
+from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
+from gex_mcp.labels import format_amount
 from gex_mcp.models import (
     ChexResponse,
     ChexStrike,
@@ -22,6 +26,7 @@ from gex_mcp.models import (
     ExpiryBreakdownResponse,
     ExpiryExposure,
     FlipDistanceResponse,
+    GexChartInfo,
     GexResponse,
     GexStrike,
     HedgeEstimate,
@@ -30,10 +35,30 @@ from gex_mcp.models import (
     OIMover,
     Provenance,
     RegimeResponse,
+    ScanRow,
     SummaryResponse,
     VexResponse,
     VexStrike,
+    in_window,
 )
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a builder needs besides the analysis and its provenance.
+
+    Attributes:
+        min_oi: the min_oi filter the analysis applied (contracts).
+        neutral_band_pct: half-width of the neutral regime band, percent of spot.
+        previous_oi_as_of: when OI change came from a stored snapshot, that snapshot's time.
+    """
+
+    min_oi: int = 0
+    neutral_band_pct: float = NEUTRAL_BAND_PCT
+    previous_oi_as_of: datetime | None = None
+
+
+DEFAULT_CONTEXT = BuildContext()
 
 
 def _int_or_none(value: float) -> int | None:
@@ -62,7 +87,7 @@ def flip_fields(a: ChainAnalysis) -> dict:
     }
 
 
-def gex_response(a: ChainAnalysis, prov: Provenance, min_oi: int = 0) -> GexResponse:
+def gex_response(a: ChainAnalysis, prov: Provenance, ctx: BuildContext = DEFAULT_CONTEXT) -> GexResponse:
     s = a.strikes
     rows = [
         GexStrike(strike=float(k), call_gex=float(cg), put_gex=float(pg), net_gex=float(cg + pg),
@@ -76,7 +101,7 @@ def gex_response(a: ChainAnalysis, prov: Provenance, min_oi: int = 0) -> GexResp
     t = a.totals
     return GexResponse(**prov.model_dump(), **flip_fields(a), net_gex=t["net_gex"],
                        net_gex_label=format_amount(t["net_gex"]), call_gex=t["call_gex"],
-                       put_gex=t["put_gex"], min_oi=min_oi, strikes=rows,
+                       put_gex=t["put_gex"], min_oi=ctx.min_oi, strikes=rows,
                        data_quality=data_quality(a.prepared.quality))
 
 
@@ -95,19 +120,23 @@ def _greek_response(a: ChainAnalysis, prov: Provenance, greek: str, model, row_m
                  **extra, strikes=rows, data_quality=data_quality(a.prepared.quality))
 
 
-def dex_response(a: ChainAnalysis, prov: Provenance) -> DexResponse:
+def dex_response(a: ChainAnalysis, prov: Provenance,
+                 ctx: BuildContext = DEFAULT_CONTEXT) -> DexResponse:
     return _greek_response(a, prov, "dex", DexResponse, DexStrike)
 
 
-def vex_response(a: ChainAnalysis, prov: Provenance) -> VexResponse:
+def vex_response(a: ChainAnalysis, prov: Provenance,
+                 ctx: BuildContext = DEFAULT_CONTEXT) -> VexResponse:
     return _greek_response(a, prov, "vex", VexResponse, VexStrike, interpret_vanna)
 
 
-def chex_response(a: ChainAnalysis, prov: Provenance) -> ChexResponse:
+def chex_response(a: ChainAnalysis, prov: Provenance,
+                  ctx: BuildContext = DEFAULT_CONTEXT) -> ChexResponse:
     return _greek_response(a, prov, "chex", ChexResponse, ChexStrike, interpret_charm)
 
 
-def levels_response(a: ChainAnalysis, prov: Provenance) -> LevelsResponse:
+def levels_response(a: ChainAnalysis, prov: Provenance,
+                    ctx: BuildContext = DEFAULT_CONTEXT) -> LevelsResponse:
     lv = a.levels
     return LevelsResponse(
         **prov.model_dump(), **flip_fields(a), call_wall=lv.call_wall, put_wall=lv.put_wall,
@@ -169,7 +198,8 @@ def oi_mover_rows(a: ChainAnalysis) -> list[OIMover]:
             for m in a.oi_movers]
 
 
-def summary_response(a: ChainAnalysis, prov: Provenance) -> SummaryResponse:
+def summary_response(a: ChainAnalysis, prov: Provenance,
+                     ctx: BuildContext = DEFAULT_CONTEXT) -> SummaryResponse:
     t = a.totals
     zero = a.zero_dte_net_gex
     gross = sum(abs(e.net_gex) for e in a.expiries)
@@ -193,24 +223,27 @@ def summary_response(a: ChainAnalysis, prov: Provenance) -> SummaryResponse:
         data_quality=data_quality(a.prepared.quality))
 
 
-def regime_response(a: ChainAnalysis, prov: Provenance, neutral_band_pct: float) -> RegimeResponse:
+def regime_response(a: ChainAnalysis, prov: Provenance,
+                    ctx: BuildContext = DEFAULT_CONTEXT) -> RegimeResponse:
     t = a.totals
     return RegimeResponse(
         **prov.model_dump(), **flip_fields(a), gamma_regime=a.regime.regime,
         regime_reason=a.regime.reason, net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
         distance_to_flip_pct=_round(a.regime.distance_pct, 3), distance_to_flip_points=_cents(a.regime.distance_points),
-        neutral_band_pct=neutral_band_pct)
+        neutral_band_pct=ctx.neutral_band_pct)
 
 
 def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _pct_from_spot(level: float | None, spot: float) -> float | None:
-    return None if level is None else round((level - spot) / spot * 100.0, 3)
+def _pct_from_spot(level: float | None, spot: float, *, sign: int = 1) -> float | None:
+    """sign · (level − spot) / spot · 100, to 0.001%; sign −1 gives spot's distance above it."""
+    return None if level is None else round(sign * (level - spot) / spot * 100.0, 3)
 
 
-def flip_distance_response(a: ChainAnalysis, prov: Provenance) -> FlipDistanceResponse:
+def flip_distance_response(a: ChainAnalysis, prov: Provenance,
+                           ctx: BuildContext = DEFAULT_CONTEXT) -> FlipDistanceResponse:
     spot = a.prepared.spot
     above = [x for x in a.flip.crossings if x > spot]
     below = [x for x in a.flip.crossings if x <= spot]
@@ -225,7 +258,8 @@ def flip_distance_response(a: ChainAnalysis, prov: Provenance) -> FlipDistanceRe
         distance_to_put_wall_pct=_pct_from_spot(lv.put_wall, spot))
 
 
-def expiry_breakdown_response(a: ChainAnalysis, prov: Provenance) -> ExpiryBreakdownResponse:
+def expiry_breakdown_response(a: ChainAnalysis, prov: Provenance,
+                              ctx: BuildContext = DEFAULT_CONTEXT) -> ExpiryBreakdownResponse:
     rows = expiry_rows(a)
 
     def share(kinds: tuple[str, ...]) -> float:
@@ -238,8 +272,44 @@ def expiry_breakdown_response(a: ChainAnalysis, prov: Provenance) -> ExpiryBreak
         monthly_pct=share(("monthly", "quarterly", "leaps")), expiries=rows)
 
 
-def oi_changes_response(a: ChainAnalysis, prov: Provenance, basis: str) -> OIChangesResponse:
+def oi_changes_response(a: ChainAnalysis, prov: Provenance,
+                        ctx: BuildContext = DEFAULT_CONTEXT) -> OIChangesResponse:
     known = len(a.prepared.change_value) > 0 and bool(np.isfinite(a.prepared.change_value).any())
+    if np.isfinite(a.prepared.oi_change).any():
+        basis = "open interest change reported by the source"
+    else:
+        before = ctx.previous_oi_as_of
+        basis = ("open interest minus the stored snapshot of "
+                 f"{before.isoformat() if before else 'an earlier day'} (GEX_DATA_DIR history)")
     return OIChangesResponse(**prov.model_dump(), oi_change_known=known,
                              oi_change_basis=basis if known else "no previous open interest yet",
                              movers=oi_mover_rows(a))
+
+
+def chart_info(gex: GexResponse, levels: LevelsResponse, window_pct: float) -> GexChartInfo:
+    """The numbers a gex_chart image draws: provenance, flip, walls and the strike window."""
+    shown = sum(in_window(s.strike, gex.underlying_price, window_pct) for s in gex.strikes)
+    return GexChartInfo(
+        **{name: getattr(gex, name) for name in Provenance.model_fields},
+        gamma_flip=gex.gamma_flip, gamma_flip_status=gex.gamma_flip_status,
+        call_wall=levels.call_wall, put_wall=levels.put_wall, net_gex=gex.net_gex,
+        net_gex_label=gex.net_gex_label, window_pct=window_pct, strikes_shown=shown,
+        strikes_hidden=len(gex.strikes) - shown)
+
+
+def scan_row(levels: LevelsResponse, regime: RegimeResponse, near_wall_pct: float) -> ScanRow:
+    """One watchlist row from a symbol's levels and regime answers (any backend)."""
+    spot, flip = levels.underlying_price, levels.gamma_flip
+
+    def near(level: float | None) -> bool | None:
+        return None if level is None else abs(level - spot) / spot * 100 <= near_wall_pct
+
+    return ScanRow(
+        symbol=levels.symbol, underlying_price=spot, gamma_flip=flip,
+        gamma_flip_status=levels.gamma_flip_status, gamma_regime=regime.gamma_regime,
+        net_gex=regime.net_gex, net_gex_label=regime.net_gex_label, call_wall=levels.call_wall,
+        put_wall=levels.put_wall, distance_to_flip_pct=_pct_from_spot(flip, spot, sign=-1),
+        below_flip=None if flip is None else spot < flip,
+        near_call_wall=near(levels.call_wall), near_put_wall=near(levels.put_wall),
+        as_of=levels.as_of, source=levels.source, is_demo=levels.is_demo,
+        stale=levels.stale or regime.stale)

@@ -9,6 +9,9 @@ Errors cross one boundary, `_tool_boundary`, around every tool: a `GexError` bec
 else is a bug, logged to stderr with its traceback and re-raised for the SDK to mask as
 "Error executing tool NAME". Resources do the same through `_resource_boundary`. This module
 never writes to stdout: under stdio, stdout is the protocol channel.
+
+The tools are generated from the endpoint table (`gex_mcp.endpoints`): one tool per row, its
+description, title and argument schema taken from the row.
 """
 
 import functools
@@ -25,37 +28,15 @@ from pydantic import Field
 
 from gex_mcp.conventions import CONVENTIONS
 from gex_mcp.errors import GexError, UnknownSymbolError
-from gex_mcp.models import (
-    ExpiryBreakdownResponse,
-    FlipDistanceResponse,
-    GexChartInfo,
-    LevelsResponse,
-    OIChangesResponse,
-    RegimeResponse,
-    ScanResponse,
-    SummaryResponse,
-    WindowedChexResponse,
-    WindowedDexResponse,
-    WindowedGexResponse,
-    WindowedVexResponse,
-    in_window,
-    window_strikes,
-)
-from gex_mcp.service import MAX_SCAN_SYMBOLS, GexService
+from gex_mcp.models import window_strikes
+from gex_mcp.service import ENDPOINTS, MAX_SCAN_SYMBOLS, Endpoint, GexService
 
 __all__ = ["build_server", "run_server"]
 
 logger = logging.getLogger(__name__)
 
 SERVER_NAME = "gex-mcp"
-DEFAULT_STRIKE_WINDOW_PCT = 10.0
-DEFAULT_CHART_WINDOW_PCT = 10.0
-DEFAULT_NEAR_WALL_PCT = 1.0
-MAX_SYMBOL_LENGTH = 32  # generous: the service gives the precise "not a ticker" message
-MAX_EXPIRATION_LENGTH = 32  # likewise for "not an expiration date"
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=True)
-
-SourceName = Literal["cboe", "flashalpha", "file", "demo"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -87,12 +68,6 @@ def _instructions(service: GexService) -> str:
 
 
 # ---- error boundaries ---------------------------------------------------------------------
-
-
-def _description(fn: Callable[..., Any]) -> str:
-    """The docstring as the model sees it: each paragraph (one sentence) on one line."""
-    paragraphs = inspect.cleandoc(fn.__doc__ or "").split("\n\n")
-    return "\n".join(" ".join(p.split()) for p in paragraphs if p.strip())
 
 
 def _tool_boundary(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
@@ -132,246 +107,48 @@ def _resource_boundary(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R
 # ---- the server ---------------------------------------------------------------------------
 
 
+def _tool_function(ep: Endpoint, service: GexService) -> Callable[..., Awaitable[Any]]:
+    """The MCP tool of endpoint `ep`: its signature (the input schema) comes from the table."""
+    if ep.kind == "chart":
+        async def run(**arguments: Any) -> Any:
+            image = await service.call(ep.name, **arguments)
+            return CallToolResult(
+                content=[Image(data=image.png, format="png").to_image_content(),
+                         TextContent(type="text", text=image.info.model_dump_json())],
+                structured_content=image.info.model_dump(mode="json"))
+        returns: Any = Annotated[CallToolResult, ep.response]
+    elif ep.per_strike:
+        async def run(**arguments: Any) -> Any:
+            window_pct = arguments.pop("window_pct")
+            answer = await service.call(ep.name, **arguments)
+            return window_strikes(answer, window_pct, ep.mcp_response)
+        returns = ep.mcp_response
+    else:
+        async def run(**arguments: Any) -> Any:
+            return await service.call(ep.name, **arguments)
+        returns = ep.response
+
+    context = {"default_source": service.default_source}
+    run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY, annotation=a.annotation(**context),
+                           default=inspect.Parameter.empty if a.required else a.default)
+         for a in ep.args],
+        return_annotation=returns)
+    run.__name__ = run.__qualname__ = ep.name
+    run.__annotations__ = {}
+    return run
+
+
 def build_server(service: GexService) -> MCPServer:
     """An MCPServer whose tools, resources and prompts answer from `service`.
 
-    The caller owns `service` (and closes it); the server only calls it.
+    One tool per row of the endpoint table, in table order. The caller owns `service`
+    (and closes it); the server only calls it.
     """
     mcp = MCPServer(SERVER_NAME, instructions=_instructions(service))
-
-    def tool(title: str) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
-        def register(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-            mcp.add_tool(_tool_boundary(fn), title=title, annotations=READ_ONLY,
-                         description=_description(fn))
-            return fn
-        return register
-
-    Symbol = Annotated[str, Field(
-        min_length=1, max_length=MAX_SYMBOL_LENGTH,
-        description="US ticker or index, e.g. 'SPY', 'QQQ', 'AAPL', 'SPX' (no '^' or '_' needed).",
-        examples=["SPY", "SPX"])]
-    Source = Annotated[SourceName | None, Field(
-        description=f"Data source: cboe (free, delayed ~15 min), flashalpha (API key), file "
-                    f"(saved snapshots) or demo (synthetic). Leave out for the server default "
-                    f"({service.default_source}).",
-        examples=["cboe"])]
-    Expiration = Annotated[str | None, Field(
-        max_length=MAX_EXPIRATION_LENGTH,
-        description="Only options expiring on this date, YYYY-MM-DD, e.g. '2026-12-18'. "
-                    "Leave out for all expirations.",
-        examples=["2026-12-18"])]
-    MinOI = Annotated[int, Field(
-        ge=0, description="Leave out strikes whose call+put open interest is below this many "
-                          "contracts. 0 keeps every strike.", examples=[0, 100])]
-    Window = Annotated[float | None, Field(
-        ge=0, le=100,
-        description=f"List only strikes within ±window_pct percent of spot (default "
-                    f"{DEFAULT_STRIKE_WINDOW_PCT:g}). Set a larger value to widen, or 0 for every "
-                    f"strike. Totals always cover the whole chain.",
-        examples=[20, 5, 0])]
-
-    # ---- per-strike exposures ---------------------------------------------------------
-
-    @tool("Gamma exposure by strike")
-    async def gex(symbol: Symbol, expiration: Expiration = None, min_oi: MinOI = 0,
-                  source: Source = None,
-                  window_pct: Window = DEFAULT_STRIKE_WINDOW_PCT) -> WindowedGexResponse:
-        """Dealer gamma exposure per strike (call, put and net GEX in USD per 1% move, with OI,
-        volume and OI change), plus whole-chain totals and the gamma flip.
-
-        Use it for the strike-by-strike gamma profile; for just the key price levels use levels, for
-        the regime and interpretation use summary, for a picture use gex_chart.
-
-        Only strikes within ±window_pct% of spot (default 10) are listed: set window_pct to widen,
-        or 0 for all; net_gex, call_gex and put_gex always cover the whole chain.
-        """
-        answer = await service.gex(symbol, expiration=expiration, min_oi=min_oi, source=source)
-        return window_strikes(answer, window_pct, WindowedGexResponse)
-
-    @tool("Delta exposure by strike")
-    async def dex(symbol: Symbol, expiration: Expiration = None, min_oi: MinOI = 0,
-                  source: Source = None,
-                  window_pct: Window = DEFAULT_STRIKE_WINDOW_PCT) -> WindowedDexResponse:
-        """Dealer delta exposure per strike (call, put and net DEX in USD of delta), plus the
-        whole-chain net DEX.
-
-        Use it to see how much directional delta dealers carry and at which strikes; for gamma use
-        gex, for all four exposures in one answer use summary.
-
-        Only strikes within ±window_pct% of spot (default 10) are listed: set window_pct to widen,
-        or 0 for all; net_dex always covers the whole chain.
-        """
-        answer = await service.dex(symbol, expiration=expiration, min_oi=min_oi, source=source)
-        return window_strikes(answer, window_pct, WindowedDexResponse)
-
-    @tool("Vanna exposure by strike")
-    async def vex(symbol: Symbol, expiration: Expiration = None, min_oi: MinOI = 0,
-                  source: Source = None,
-                  window_pct: Window = DEFAULT_STRIKE_WINDOW_PCT) -> WindowedVexResponse:
-        """Dealer vanna exposure per strike (call, put and net VEX in USD of delta per vol point),
-        plus the whole-chain net VEX and a one-line interpretation.
-
-        Use it to judge how dealer hedging flows react to a change in implied volatility; for time
-        decay use chex, for gamma use gex.
-
-        Only strikes within ±window_pct% of spot (default 10) are listed: set window_pct to widen,
-        or 0 for all; net_vex always covers the whole chain.
-        """
-        answer = await service.vex(symbol, expiration=expiration, min_oi=min_oi, source=source)
-        return window_strikes(answer, window_pct, WindowedVexResponse)
-
-    @tool("Charm exposure by strike")
-    async def chex(symbol: Symbol, expiration: Expiration = None, min_oi: MinOI = 0,
-                   source: Source = None,
-                   window_pct: Window = DEFAULT_STRIKE_WINDOW_PCT) -> WindowedChexResponse:
-        """Dealer charm exposure per strike (call, put and net CHEX in USD of delta per calendar
-        day), plus the whole-chain net CHEX and a one-line interpretation.
-
-        Use it to see how dealer delta drifts with the passage of time, e.g. into an expiration; for
-        implied-volatility sensitivity use vex, for gamma use gex.
-
-        Only strikes within ±window_pct% of spot (default 10) are listed: set window_pct to widen,
-        or 0 for all; net_chex always covers the whole chain.
-        """
-        answer = await service.chex(symbol, expiration=expiration, min_oi=min_oi, source=source)
-        return window_strikes(answer, window_pct, WindowedChexResponse)
-
-    # ---- levels and summaries ---------------------------------------------------------
-
-    @tool("Key gamma levels")
-    async def levels(symbol: Symbol, source: Source = None) -> LevelsResponse:
-        """Key price levels for one symbol, in USD: gamma flip (with status and every zero
-        crossing), call wall, put wall, largest positive and negative net-gamma strikes, highest
-        open-interest strike and the 0DTE magnet.
-
-        Use it for support and resistance levels; for regime, exposures and hedging in one answer
-        use summary, for several symbols at once use scan.
-
-        Walls come from open interest, which exchanges publish once a day; a level is null when it
-        cannot be determined.
-        """
-        return await service.levels(symbol, source=source)
-
-    @tool("Gamma summary")
-    async def summary(symbol: Symbol, source: Source = None) -> SummaryResponse:
-        """Overview of one symbol: gamma regime and why, net GEX, DEX, VEX and CHEX (units as in the
-        server instructions), distance to the gamma flip, walls, dealer shares to trade for a ±1%
-        move, GEX by expiration, top open-interest changes and an interpretation in words.
-
-        Use it first for a single symbol; use scan for a watchlist, and levels, regime or
-        flip_distance when you need only that part.
-
-        Check is_demo and stale before quoting the numbers as market data.
-        """
-        return await service.summary(symbol, source=source)
-
-    @tool("Watchlist scan")
-    async def scan(
-        symbols: Annotated[list[Annotated[str, Field(min_length=1, max_length=MAX_SYMBOL_LENGTH)]],
-                           Field(min_length=1, max_length=MAX_SCAN_SYMBOLS,
-                                 description=f"Watchlist as a JSON list of 1 to {MAX_SCAN_SYMBOLS} "
-                                             "tickers, e.g. ['SPY', 'QQQ', 'IWM'].",
-                                 examples=[["SPY", "QQQ", "IWM"]])],
-        source: Source = None,
-        near_wall_pct: Annotated[float, Field(
-            gt=0, le=20, description="Flag spot as near a wall when within this percent of it.",
-            examples=[1.0])] = DEFAULT_NEAR_WALL_PCT,
-    ) -> ScanResponse:
-        """One row per watchlist symbol: spot, gamma flip, regime, net GEX (USD per 1% move), call
-        and put walls, distance to the flip in percent, and flags for spot below the flip or near a
-        wall.
-
-        Use it to compare or screen several symbols at once (e.g. which are in negative gamma); for
-        one symbol use summary or levels.
-
-        Symbols are fetched concurrently; one that fails carries its reason in its row's error field
-        and the others still answer.
-        """
-        return await service.scan(symbols, source=source, near_wall_pct=near_wall_pct)
-
-    @tool("Gamma regime")
-    async def regime(symbol: Symbol, source: Source = None) -> RegimeResponse:
-        """Dealer gamma regime of one symbol (positive_gamma, negative_gamma, neutral or unknown)
-        with the reason, net GEX in USD per 1% move and the distance from spot to the gamma flip.
-
-        Use it for a quick answer to whether dealer hedging dampens or amplifies moves; summary
-        gives the same plus exposures and hedging, scan does it for a watchlist.
-
-        neutral means spot lies within neutral_band_pct percent of the flip.
-        """
-        return await service.regime(symbol, source=source)
-
-    @tool("Distance to gamma flip")
-    async def flip_distance(symbol: Symbol, source: Source = None) -> FlipDistanceResponse:
-        """Distance from spot to the gamma flip in percent and USD points (positive = spot above the
-        flip), the nearest zero crossings above and below spot, and the distances to the call and
-        put walls in percent.
-
-        Use it to tell how close a symbol is to changing gamma regime; levels gives the levels
-        themselves, regime the classification.
-
-        The flip is null, with a reason, when total dealer gamma does not cross zero in the searched
-        range.
-        """
-        return await service.flip_distance(symbol, source=source)
-
-    @tool("GEX by expiration")
-    async def expiry_breakdown(symbol: Symbol, source: Source = None) -> ExpiryBreakdownResponse:
-        """Net GEX (USD per 1% move) of each expiration with its kind (0dte, weekly, monthly, ...)
-        and share of total |GEX|, plus the 0DTE, weekly and monthly shares in percent.
-
-        Use it to see whether gamma sits in short-dated options (which roll off fast) or in
-        monthlies; for per-strike detail of one expiry use gex with expiration.
-
-        0DTE options are listed only while today's session is open.
-        """
-        return await service.expiry_breakdown(symbol, source=source)
-
-    @tool("Open interest changes")
-    async def oi_changes(symbol: Symbol, source: Source = None) -> OIChangesResponse:
-        """Strikes whose open interest changed most since the previous trading day, in contracts
-        (call, put and total absolute change).
-
-        Use it to spot new positioning; for current open interest by strike use gex.
-
-        When the source reports no previous OI, changes come from this server's stored snapshots,
-        and oi_change_known is false until one exists.
-        """
-        return await service.oi_changes(symbol, source=source)
-
-    @tool("GEX chart")
-    async def gex_chart(
-        symbol: Symbol, expiration: Expiration = None, min_oi: MinOI = 0, source: Source = None,
-        window_pct: Annotated[float, Field(
-            gt=0, le=50, description="Draw strikes within ±window_pct percent of spot.",
-            examples=[10])] = DEFAULT_CHART_WINDOW_PCT,
-    ) -> Annotated[CallToolResult, GexChartInfo]:
-        """PNG bar chart of net GEX by strike (USD per 1% move) with spot, gamma flip, call wall and
-        put wall marked, plus the plotted numbers as structured data.
-
-        Use it when the user wants to see the gamma profile; for the numbers alone use gex or
-        levels.
-
-        Demo data is watermarked on the image; levels outside the window are drawn as arrows at the
-        edge.
-        """
-        png, gex_answer, levels_answer = await service.chart(
-            symbol, expiration=expiration, min_oi=min_oi, source=source, window_pct=window_pct)
-        spot = gex_answer.underlying_price
-        shown = sum(in_window(s.strike, spot, window_pct) for s in gex_answer.strikes)
-        info = GexChartInfo(
-            symbol=gex_answer.symbol, underlying_price=spot, as_of=gex_answer.as_of,
-            source=gex_answer.source, is_demo=gex_answer.is_demo, stale=gex_answer.stale,
-            expiration=gex_answer.expiration, dealer_model=gex_answer.dealer_model,
-            gamma_flip=gex_answer.gamma_flip, gamma_flip_status=gex_answer.gamma_flip_status,
-            call_wall=levels_answer.call_wall, put_wall=levels_answer.put_wall,
-            net_gex=gex_answer.net_gex, net_gex_label=gex_answer.net_gex_label,
-            window_pct=window_pct, strikes_shown=shown,
-            strikes_hidden=len(gex_answer.strikes) - shown)
-        return CallToolResult(
-            content=[Image(data=png, format="png").to_image_content(),
-                     TextContent(type="text", text=info.model_dump_json())],
-            structured_content=info.model_dump(mode="json"))
+    for ep in ENDPOINTS:
+        mcp.add_tool(_tool_boundary(_tool_function(ep, service)), name=ep.name, title=ep.title,
+                     annotations=READ_ONLY, description="\n".join(ep.description))
 
     # ---- resources --------------------------------------------------------------------
 

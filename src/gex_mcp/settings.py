@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SourceName = Literal["cboe", "flashalpha", "file", "demo"]
+from gex_mcp.engine.prepare import DEFAULT_DEALER_MODEL, DEFAULT_DIVIDEND_YIELD, DEFAULT_RATE
+from gex_mcp.models import DealerModel, SourceName
 
 DEFAULT_DATA_DIR = Path.home() / ".gex-mcp"
 
@@ -39,10 +40,10 @@ class Settings(BaseSettings):
     flashalpha_base_url: str = Field(
         "https://lab.flashalpha.com", description="FlashAlpha base URL [GEX_FLASHALPHA_BASE_URL].")
     cache_ttl: float = Field(60.0, ge=0, description="Seconds a fetched chain stays fresh [GEX_CACHE_TTL].")
-    rate: float = Field(0.04, ge=-0.05, le=0.5, description="Risk-free rate, decimal [GEX_RATE].")
-    dividend_yield: float = Field(0.0, ge=0, le=0.5, description="Dividend yield, decimal [GEX_DIVIDEND_YIELD].")
-    dealer_model: Literal["long_calls_short_puts", "short_all"] = Field(
-        "long_calls_short_puts", description="Dealer positioning model [GEX_DEALER_MODEL].")
+    rate: float = Field(DEFAULT_RATE, ge=-0.05, le=0.5, description="Risk-free rate, decimal [GEX_RATE].")
+    dividend_yield: float = Field(DEFAULT_DIVIDEND_YIELD, ge=0, le=0.5, description="Dividend yield, decimal [GEX_DIVIDEND_YIELD].")
+    dealer_model: DealerModel = Field(
+        DEFAULT_DEALER_MODEL, description="Dealer positioning model [GEX_DEALER_MODEL].")
     http_timeout: float = Field(10.0, gt=0, description="Upstream timeout, seconds [GEX_HTTP_TIMEOUT].")
     http_retries: int = Field(2, ge=0, le=10, description="Retries on timeouts and 5xx [GEX_HTTP_RETRIES].")
     flashalpha_daily_budget: int = Field(

@@ -6,7 +6,8 @@ import doctest
 
 import pytest
 
-from gex_mcp.engine import greeks, labels
+from gex_mcp import labels
+from gex_mcp.engine import greeks
 
 
 @pytest.mark.parametrize("module", [greeks, labels])

@@ -11,7 +11,7 @@ import anyio
 import httpx
 import pytest
 
-from gex_mcp.engine.labels import format_amount
+from gex_mcp.labels import format_amount
 from gex_mcp.errors import (
     AuthError,
     ConfigError,

@@ -18,7 +18,13 @@ from gex_mcp.engine.exposure import (
 from gex_mcp.engine.flip import DEFAULT_RANGE_PCT, GammaFlip, find_gamma_flip
 from gex_mcp.engine.hedging import Hedge, estimate_hedge
 from gex_mcp.engine.levels import Levels, find_levels
-from gex_mcp.engine.prepare import PreparedChain, prepare_chain
+from gex_mcp.engine.prepare import (
+    DEFAULT_DEALER_MODEL,
+    DEFAULT_DIVIDEND_YIELD,
+    DEFAULT_RATE,
+    PreparedChain,
+    prepare_chain,
+)
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT, RegimeCall, classify_regime
 
 
@@ -26,6 +32,7 @@ from gex_mcp.engine.regime import NEUTRAL_BAND_PCT, RegimeCall, classify_regime
 class ChainAnalysis:
     """Every computed quantity for one chain, spot and parameter set."""
 
+    chain: OptionChain  # the input, as listed (settled and zero-OI rows included)
     prepared: PreparedChain
     contracts: ContractExposures
     strikes: StrikeExposures
@@ -56,9 +63,9 @@ class ChainAnalysis:
 def analyze_chain(
     chain: OptionChain,
     *,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    dealer_model: str = "long_calls_short_puts",
+    rate: float = DEFAULT_RATE,
+    dividend_yield: float = DEFAULT_DIVIDEND_YIELD,
+    dealer_model: str = DEFAULT_DEALER_MODEL,
     expiration: str | np.datetime64 | None = None,
     min_oi: float = 0.0,
     flip_range_pct: float = DEFAULT_RANGE_PCT,
@@ -79,6 +86,7 @@ def analyze_chain(
     flip = find_gamma_flip(prepared, range_pct=flip_range_pct)
     shares_now = float(np.sum(prepared.sign * greeks.delta * prepared.open_interest * prepared.multiplier))
     return ChainAnalysis(
+        chain=chain,
         prepared=prepared,
         contracts=contracts,
         strikes=by_strike,

@@ -22,6 +22,9 @@ from gex_mcp.engine.chain import OptionChain
 from gex_mcp.engine.greeks import implied_vol
 
 DEALER_MODELS = ("long_calls_short_puts", "short_all")
+DEFAULT_DEALER_MODEL = DEALER_MODELS[0]
+DEFAULT_RATE = 0.04  # decimal; the fallback where a chain gives no forward
+DEFAULT_DIVIDEND_YIELD = 0.0  # decimal
 
 
 @dataclass
@@ -81,9 +84,9 @@ def dealer_sign(is_call: np.ndarray, dealer_model: str) -> np.ndarray:
 def prepare_chain(
     chain: OptionChain,
     *,
-    rate: float = 0.0,
-    dividend_yield: float = 0.0,
-    dealer_model: str = "long_calls_short_puts",
+    rate: float = DEFAULT_RATE,
+    dividend_yield: float = DEFAULT_DIVIDEND_YIELD,
+    dealer_model: str = DEFAULT_DEALER_MODEL,
     expiration: np.datetime64 | str | None = None,
     min_oi: float = 0.0,
     previous_strike_oi: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,

@@ -1,6 +1,6 @@
 """Translate FlashAlpha's JSON answers into our flat response models (no I/O here).
 
-`_Translator` reads one answer defensively: a missing required field is a
+`Translator` reads one answer defensively: a missing required field is a
 `SourceDataError` naming the endpoint, symbol and field; optional numbers that are
 absent or non-finite become null (or 0 with a note in `data_quality.notes`).
 """
@@ -29,13 +29,13 @@ _FLIP_STATUS = {
     "no_data": "no_data",
     "insufficient_data": "no_data",
 }
-_REGIMES = {
+REGIMES = {
     "positive_gamma": "positive_gamma",
     "negative_gamma": "negative_gamma",
     "neutral": "neutral",
 }
 
-def _parse_time(value: Any) -> datetime | None:
+def parse_time(value: Any) -> datetime | None:
     """ISO-8601 text (naive means UTC) or a Unix epoch number -> aware datetime."""
     if isinstance(value, bool):
         return None
@@ -50,7 +50,7 @@ def _parse_time(value: Any) -> datetime | None:
     return None
 
 
-class _Translator:
+class Translator:
     """Reads one FlashAlpha answer; every shape error becomes a SourceDataError."""
 
     def __init__(self, endpoint: str, symbol: str, body: dict[str, Any]) -> None:
@@ -116,7 +116,7 @@ class _Translator:
         return sorted(rows, key=lambda r: float(r["strike"]))
 
     def provenance(self, expiration: str | None = None) -> dict[str, Any]:
-        as_of = _parse_time(self.body.get("as_of")) or _parse_time(self.body.get("data_as_of"))
+        as_of = parse_time(self.body.get("as_of")) or parse_time(self.body.get("data_as_of"))
         if as_of is None:
             raise self.bad("lacks a readable 'as_of' time")
         return {
@@ -155,7 +155,7 @@ class _Translator:
             raise self.bad(f"does not fit {cls.__name__} ({where}: {first.get('msg')})") from exc
 
 
-def _hedge(tr: _Translator, hedging: dict[str, Any], key: str, *, spot: float,
+def hedge_estimate(tr: Translator, hedging: dict[str, Any], key: str, *, spot: float,
            move_pct: float) -> HedgeEstimate:
     block = hedging.get(key)
     new_spot = spot * (1.0 + move_pct / 100.0)

@@ -25,6 +25,10 @@ class ChainFileSource:
             self._chain = load_chain_file(self.path)
         return self._chain
 
+    def sole_symbol(self) -> str:
+        """The symbol the file holds (what `gex-mcp gex --chain FILE` analyses)."""
+        return self.load().symbol
+
     async def fetch_chain(self, symbol: str) -> OptionChain:
         chain = self.load()
         if normalize_symbol(symbol) != chain.symbol:

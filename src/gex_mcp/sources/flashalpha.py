@@ -6,7 +6,7 @@ answers `GET /v1/exposure/{gex,dex,vex,chex,levels,summary}/{symbol}` with heade
 nested under "exposures", "interpretation", "hedging_estimate", "zero_dte"; its
 `net_gex_label` can be a word such as "positive"), so each method here maps one answer
 into our flat response model (`gex_mcp.models`). Labels are always recomputed with
-`gex_mcp.engine.labels.format_amount` so they look the same whatever the source.
+`gex_mcp.labels.format_amount` so they look the same whatever the source.
 
 Errors (upstream message from body `message`, else `detail`, else the text):
 
@@ -38,7 +38,6 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, SecretStr
 
-from gex_mcp.engine.labels import format_amount
 from gex_mcp.errors import (
     AuthError,
     ConfigError,
@@ -49,6 +48,7 @@ from gex_mcp.errors import (
     SourceUnavailableError,
     UnknownSymbolError,
 )
+from gex_mcp.labels import format_amount
 from gex_mcp.models import (
     ChexResponse,
     ChexStrike,
@@ -62,13 +62,13 @@ from gex_mcp.models import (
     VexStrike,
 )
 from gex_mcp.sources._flashalpha_translate import (
-    _REGIMES,
     FALLBACK,
+    REGIMES,
     SOURCE_NAME,
     ModelT,
-    _hedge,
-    _parse_time,
-    _Translator,
+    Translator,
+    hedge_estimate,
+    parse_time,
 )
 from gex_mcp.sources._http import (
     DEFAULT_RETRIES,
@@ -252,7 +252,7 @@ class FlashAlphaClient(OwnedClient):
                 for k in ("net_gex", "net_dex", "net_vex", "net_chex")}
         raw_regime = tr.body.get("regime")
         raw_regime = raw_regime.strip().lower() if isinstance(raw_regime, str) else ""
-        regime = _REGIMES.get(raw_regime, "unknown")
+        regime = REGIMES.get(raw_regime, "unknown")
         flip_value = flip["gamma_flip"]
         if flip_value is not None and spot:
             distance_points = spot - flip_value
@@ -270,8 +270,8 @@ class FlashAlphaClient(OwnedClient):
         zero_pct = tr.number(zero_dte, "pct_of_total_gex", where="zero_dte.")
         if zero_pct is None:
             zero_pct = tr.number(zero_dte, "pct_of_total", where="zero_dte.")
-        up = _hedge(tr, hedging, "spot_up_1pct", spot=spot, move_pct=1.0)
-        down = _hedge(tr, hedging, "spot_down_1pct", spot=spot, move_pct=-1.0)
+        up = hedge_estimate(tr, hedging, "spot_up_1pct", spot=spot, move_pct=1.0)
+        down = hedge_estimate(tr, hedging, "spot_down_1pct", spot=spot, move_pct=-1.0)
         return tr.model(
             SummaryResponse, **prov, **flip,
             gamma_regime=regime, regime_reason=regime_reason,
@@ -293,7 +293,7 @@ class FlashAlphaClient(OwnedClient):
         return value.strip() if isinstance(value, str) else ""
 
     @staticmethod
-    def _legs(tr: _Translator, row: dict[str, Any], greek: str) -> dict[str, float]:
+    def _legs(tr: Translator, row: dict[str, Any], greek: str) -> dict[str, float]:
         call = tr.number(row, f"call_{greek}", where="strike ") or 0.0
         put = tr.number(row, f"put_{greek}", where="strike ") or 0.0
         net = tr.number(row, f"net_{greek}", where="strike ")
@@ -339,7 +339,7 @@ class FlashAlphaClient(OwnedClient):
             self.on_rate_limit_headers(*info)
 
     async def _get(self, endpoint: str, sym: str, params: dict[str, Any],
-                   expiration: str | None) -> _Translator:
+                   expiration: str | None) -> Translator:
         path = f"/v1/exposure/{quote(endpoint, safe='')}/{quote(sym, safe='')}"
         headers = {"X-Api-Key": self._api_key.get_secret_value()}
         with map_http_errors(self.name, sym, timeout_seconds=self.timeout_seconds,
@@ -361,7 +361,7 @@ class FlashAlphaClient(OwnedClient):
             raise SourceDataError(
                 f"FlashAlpha's {endpoint} answer for {sym} is not a JSON object. "
                 f"Try again shortly, or {FALLBACK}.")
-        return _Translator(endpoint, sym, body)
+        return Translator(endpoint, sym, body)
 
     def _status_error(self, response: httpx.Response, endpoint: str, sym: str,
                       expiration: str | None) -> Exception:
@@ -421,9 +421,9 @@ class FlashAlphaClient(OwnedClient):
 
     def _rate_limited(self, response: httpx.Response, body: dict[str, Any]) -> RateLimitedError:
         wait = retry_after_seconds(response, now=self._clock())
-        reset = _parse_time(body.get("reset_at"))
+        reset = parse_time(body.get("reset_at"))
         if reset is None and self.last_rate_limit and self.last_rate_limit.reset_epoch:
-            reset = _parse_time(self.last_rate_limit.reset_epoch)
+            reset = parse_time(self.last_rate_limit.reset_epoch)
         if wait is None and reset is not None:
             wait = max(0.0, reset.timestamp() - self._clock())
         limit = body.get("limit")

@@ -1,0 +1,225 @@
+"""`ChainBackend`: raw option chains (cboe, file, demo) -> cache -> engine -> builder.
+
+One memo: analyses, keyed by (source, symbol, fetch time, expiration, min_oi), each holding
+the answers built from it. An answer is rebuilt only when its analysis is (a new fetch, or
+the analysis fell out of the memo), and never memoised while the chain is served stale.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from cachetools import LRUCache
+from pydantic import BaseModel
+
+from gex_mcp.backends.base import Query
+from gex_mcp.endpoints import Endpoint
+from gex_mcp.engine.analysis import ChainAnalysis, analyze_chain
+from gex_mcp.engine.calendar import NEW_YORK
+from gex_mcp.engine.chain import OptionChain
+from gex_mcp.engine.flip import DEFAULT_RANGE_PCT
+from gex_mcp.engine.prepare import (
+    DEFAULT_DEALER_MODEL,
+    DEFAULT_DIVIDEND_YIELD,
+    DEFAULT_RATE,
+    live_strike_oi,
+)
+from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
+from gex_mcp.errors import InvalidExpiryError, NoDataError
+from gex_mcp.models import Provenance
+from gex_mcp.responses import BuildContext
+from gex_mcp.sources.base import ChainSource
+from gex_mcp.store.budget import RequestBudget
+from gex_mcp.store.cache import Cached, ChainCache, chain_key
+from gex_mcp.store.history import HistoryStore
+from gex_mcp.store.serialize import CHAIN_CODEC
+
+logger = logging.getLogger(__name__)
+
+ANALYSIS_MEMO_SIZE = 32  # an SPX analysis holds ~3 MB of arrays
+HISTORY_MIN_INTERVAL_SECONDS = 900.0  # at most one stored snapshot per symbol per 15 minutes
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    """Model inputs applied to every chain (rates as decimals, bands in percent of spot)."""
+
+    rate: float = DEFAULT_RATE
+    dividend_yield: float = DEFAULT_DIVIDEND_YIELD
+    dealer_model: str = DEFAULT_DEALER_MODEL
+    neutral_band_pct: float = NEUTRAL_BAND_PCT
+    flip_range_pct: float = DEFAULT_RANGE_PCT
+
+
+@dataclass
+class _Analysed:
+    """One analysis with what its answers need, and the answers already built from it."""
+
+    analysis: ChainAnalysis
+    context: BuildContext
+    answers: dict[str, BaseModel] = field(default_factory=dict)
+
+
+def cache_tag(source: ChainSource) -> str:
+    """A source's cache identity: its `cache_tag` when its answers depend on its setup
+    (a folder, a replay time), else its name."""
+    return getattr(source, "cache_tag", source.name)
+
+
+class ChainBackend:
+    """Answers every "chains" endpoint from raw option chains.
+
+    Args:
+        sources: chain sources by name ("cboe", "file", "demo").
+        cache: the chain cache (memory + SQLite).
+        history: stored snapshots, for OI change when the source has no previous OI.
+        budgets: per-source daily request budgets, checked before each upstream fetch.
+        ttl_seconds: how long a fetched chain counts as fresh.
+        params: engine parameters.
+    """
+
+    kind = "chains"
+
+    def __init__(self, sources: Mapping[str, ChainSource], cache: ChainCache, *,
+                 history: HistoryStore | None = None,
+                 budgets: Mapping[str, RequestBudget] | None = None,
+                 ttl_seconds: float = 60.0, params: EngineParams | None = None) -> None:
+        self.sources = dict(sources)
+        self.cache = cache
+        self.history = history
+        self.budgets = dict(budgets or {})
+        self.ttl_seconds = ttl_seconds
+        self.params = params or EngineParams()
+        self._memo: LRUCache[tuple, _Analysed] = LRUCache(ANALYSIS_MEMO_SIZE)
+
+    async def aclose(self) -> None:
+        for source in self.sources.values():
+            close = getattr(source, "aclose", None)
+            if close is not None:
+                await close()
+
+    def sole_symbol(self, source: str) -> str | None:
+        """The one symbol a single-file source holds (parsed once), else None."""
+        only = getattr(self.sources.get(source), "sole_symbol", None)
+        return None if only is None else only()
+
+    # ---- chains and analyses --------------------------------------------------------------
+
+    async def _fetch(self, source: str, symbol: str) -> OptionChain:
+        budget = self.budgets.get(source)
+        if budget is not None:
+            budget.check_and_spend()
+        chain = await self.sources[source].fetch_chain(symbol)
+        if len(chain) == 0:
+            raise NoDataError(f"{source} returned an empty option chain for {symbol}. "
+                              "The market may be closed for this symbol; try another source.")
+        return chain
+
+    async def chain(self, symbol: str, source: str) -> tuple[OptionChain, Cached]:
+        """The (possibly cached, possibly stale) chain of a normalised symbol."""
+        cached = await self.cache.get_or_fetch(
+            chain_key(cache_tag(self.sources[source]), symbol), lambda: self._fetch(source, symbol),
+            ttl_seconds=self.ttl_seconds, codec=CHAIN_CODEC)
+        return cached.value, cached
+
+    async def analyse(self, query: Query) -> tuple[_Analysed, Provenance]:
+        """The memoised analysis for a query, and the provenance of this call's answer.
+
+        Raises:
+            InvalidExpiryError: the expiration is not listed. NoDataError: nothing to analyse.
+            SourceError: the source failed and nothing is cached.
+        """
+        chain, cached = await self.chain(query.symbol, query.source)
+        if query.expiration is not None:
+            _check_listed(chain, query.expiration)
+        key = (query.source, chain.symbol, cached.fetched_at, query.expiration, query.min_oi)
+        entry = self._memo.get(key)
+        if entry is None:
+            entry = self._compute(chain, query, record=not cached.stale)
+            self._memo[key] = entry
+        return entry, _provenance(chain, cached, query, self.params.dealer_model)
+
+    async def answer(self, endpoint: Endpoint, query: Query) -> BaseModel:
+        entry, prov = await self.analyse(query)
+        if prov.stale:
+            return endpoint.build(entry.analysis, prov, entry.context)
+        answer = entry.answers.get(endpoint.name)
+        if answer is None:
+            answer = entry.answers[endpoint.name] = endpoint.build(entry.analysis, prov, entry.context)
+        return answer
+
+    def _compute(self, chain: OptionChain, query: Query, *, record: bool) -> _Analysed:
+        exp, min_oi, source = query.expiration, query.min_oi, query.source
+        previous = previous_as_of = None
+        # stored snapshots are all-expiry, so they only serve an unfiltered analysis
+        if (self.history is not None and exp is None
+                and not np.isfinite(chain.prev_open_interest).any()):
+            snap = self.history.previous_oi(chain.symbol, source, before=chain.as_of)
+            if snap is not None:
+                previous = (snap.strikes, snap.call_oi, snap.put_oi)
+                previous_as_of = snap.as_of
+        p = self.params
+        try:
+            analysis = analyze_chain(
+                chain, rate=p.rate, dividend_yield=p.dividend_yield, dealer_model=p.dealer_model,
+                expiration=exp, min_oi=min_oi, flip_range_pct=p.flip_range_pct,
+                neutral_band_pct=p.neutral_band_pct, previous_strike_oi=previous)
+        except ValueError as exc:  # engine refuses impossible inputs (e.g. spot <= 0)
+            raise NoDataError(f"Cannot analyse {chain.symbol} from {source}: {exc}.") from exc
+        if analysis.prepared.quality.contracts_used == 0:
+            scope = f" expiring {exp}" if exp else ""
+            raise NoDataError(
+                f"No {chain.symbol} options{scope} with open interest and a usable IV in the "
+                f"{source} snapshot of {chain.as_of.isoformat()}"
+                + (f" after min_oi={min_oi}" if min_oi else "") + ". Try a lower min_oi or "
+                "another expiration.")
+        if record and self.history is not None and exp is None and min_oi == 0:
+            self._record_history(chain, source, analysis)
+        return _Analysed(analysis, BuildContext(min_oi=min_oi, neutral_band_pct=p.neutral_band_pct,
+                                                previous_oi_as_of=previous_as_of))
+
+    def _record_history(self, chain: OptionChain, source: str, a: ChainAnalysis) -> None:
+        """Store per-strike OI and the levels, unless a snapshot under 15 minutes old exists."""
+        assert self.history is not None
+        latest = self.history.levels_history(chain.symbol, source, limit=1)
+        if latest and abs((chain.as_of - latest[0]["as_of"]).total_seconds()) < HISTORY_MIN_INTERVAL_SECONDS:
+            return
+        strikes, call_oi, put_oi = live_strike_oi(chain)
+        levels = {"spot": chain.spot, "gamma_flip": a.flip.price, "gamma_flip_status": a.flip.status,
+                  "call_wall": a.levels.call_wall, "put_wall": a.levels.put_wall,
+                  "net_gex": a.totals["net_gex"], "regime": a.regime.regime}
+        try:
+            self.history.record(chain.symbol, source, chain.as_of, strikes, call_oi, put_oi, levels)
+        except Exception:  # history is a convenience: never fail an answer over it
+            logger.exception("could not record history for %s/%s", source, chain.symbol)
+
+
+def _provenance(chain: OptionChain, cached: Cached, query: Query, dealer_model: str) -> Provenance:
+    return Provenance(
+        symbol=chain.symbol, underlying_price=chain.spot, as_of=chain.as_of,
+        source=chain.source if query.source == "file" else query.source,
+        is_demo=query.source == "demo", stale=cached.stale,
+        stale_age_seconds=round(cached.age_seconds, 1) if cached.stale else None,
+        stale_reason=cached.stale_reason, expiration=query.expiration, dealer_model=dealer_model)
+
+
+def _check_listed(chain: OptionChain, exp: str) -> None:
+    listed = chain.expirations
+    if exp in listed:
+        return
+    today = chain.as_of.astimezone(NEW_YORK).date().isoformat()
+    if exp < today:
+        raise InvalidExpiryError(
+            f"Expiration {exp} is in the past for the {chain.symbol} snapshot of {today}. "
+            f"Listed expirations start at {listed[0] if listed else 'n/a'}.")
+    later = [d for d in listed if d > exp][:3]
+    earlier = [d for d in listed if d < exp][-2:]
+    nearby = ", ".join(earlier + later) or "none"
+    raise InvalidExpiryError(
+        f"{chain.symbol} has no options expiring {exp}. Nearest listed: {nearby}.")
+
+
+__all__ = ["ChainBackend", "EngineParams", "cache_tag"]

@@ -1,0 +1,135 @@
+"""The arguments endpoints take, each defined once with its bounds and the text a model reads.
+
+An `Arg` becomes an MCP tool parameter (`annotation()`: a pydantic `Annotated` type whose
+`Field` carries the description, bounds and examples, so the SDK rejects bad values before
+the tool runs) and a CLI option or argument (`cli_flag`, `cli_help`). Bounds are module
+constants, so the service's own checks and the schemas quote the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from gex_mcp.models import SourceName
+
+MAX_SYMBOL_LENGTH = 32  # generous: the service gives the precise "not a ticker" message
+MAX_EXPIRATION_LENGTH = 32  # likewise for "not an expiration date"
+MAX_SCAN_SYMBOLS = 25
+DEFAULT_NEAR_WALL_PCT = 1.0
+MAX_NEAR_WALL_PCT = 20.0
+DEFAULT_STRIKE_WINDOW_PCT = 10.0
+MAX_STRIKE_WINDOW_PCT = 100.0
+DEFAULT_CLI_WINDOW_PCT = 5.0  # a terminal shows fewer rows than a model reads
+DEFAULT_CHART_WINDOW_PCT = 10.0
+MAX_CHART_WINDOW_PCT = 50.0
+
+REQUIRED: Any = ...  # marks an argument without a default
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of an endpoint.
+
+    Attributes:
+        name: the parameter name in MCP, the service and JSON.
+        type: the Python type (without Annotated).
+        description: what the model reads; `{default_source}` is filled in per server.
+        default: the default, or REQUIRED.
+        constraints: further pydantic `Field` keywords (bounds, examples).
+        cli_flag: the CLI option ("--min-oi"); None makes it a positional argument.
+        cli_help: the CLI help line.
+        cli_type: the CLI's type, when it differs (e.g. a plain str for a Literal).
+        cli_default: the CLI's default, when it differs from `default`.
+    """
+
+    name: str
+    type: Any
+    description: str
+    default: Any = REQUIRED
+    constraints: dict[str, Any] = field(default_factory=dict)
+    cli_flag: str | None = None
+    cli_help: str = ""
+    cli_type: Any = None
+    cli_default: Any = REQUIRED
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def annotation(self, **context: str) -> Any:
+        """The MCP parameter type: `Annotated[type, Field(description=..., bounds...)]`."""
+        return Annotated[self.type, Field(description=self.description.format(**context),
+                                          **self.constraints)]
+
+    @property
+    def cli_value_default(self) -> Any:
+        return self.default if self.cli_default is REQUIRED else self.cli_default
+
+
+SYMBOL = Arg(
+    "symbol", str,
+    "US ticker or index, e.g. 'SPY', 'QQQ', 'AAPL', 'SPX' (no '^' or '_' needed).",
+    constraints={"min_length": 1, "max_length": MAX_SYMBOL_LENGTH, "examples": ["SPY", "SPX"]},
+    cli_type=str | None, cli_default=None,
+    cli_help="Ticker or index, e.g. SPY or SPX. Optional with --chain (taken from the file).")
+
+SOURCE = Arg(
+    "source", SourceName | None,
+    "Data source: cboe (free, delayed ~15 min), flashalpha (API key), file (saved snapshots) "
+    "or demo (synthetic). Leave out for the server default ({default_source}).",
+    default=None, constraints={"examples": ["cboe"]},
+    cli_flag="--source", cli_type=str | None,
+    cli_help="cboe, flashalpha, file or demo (default: GEX_SOURCE, else cboe).")
+
+EXPIRATION = Arg(
+    "expiration", str | None,
+    "Only options expiring on this date, YYYY-MM-DD, e.g. '2026-12-18'. "
+    "Leave out for all expirations.",
+    default=None,
+    constraints={"max_length": MAX_EXPIRATION_LENGTH, "examples": ["2026-12-18"]},
+    cli_flag="--expiration", cli_help="Only this expiration, YYYY-MM-DD.")
+
+MIN_OI = Arg(
+    "min_oi", int,
+    "Leave out strikes whose call+put open interest is below this many contracts. "
+    "0 keeps every strike.",
+    default=0, constraints={"ge": 0, "examples": [0, 100]},
+    cli_flag="--min-oi", cli_help="Drop strikes with call+put OI below N.")
+
+STRIKE_WINDOW = Arg(
+    "window_pct", float | None,
+    f"List only strikes within ±window_pct percent of spot (default "
+    f"{DEFAULT_STRIKE_WINDOW_PCT:g}). Set a larger value to widen, or 0 for every strike. "
+    "Totals always cover the whole chain.",
+    default=DEFAULT_STRIKE_WINDOW_PCT,
+    constraints={"ge": 0, "le": MAX_STRIKE_WINDOW_PCT, "examples": [20, 5, 0]},
+    cli_flag="--window", cli_type=float, cli_default=DEFAULT_CLI_WINDOW_PCT,
+    cli_help="Table shows strikes within this % of spot (0 = all). JSON is never windowed.")
+
+CHART_WINDOW = Arg(
+    "window_pct", float, "Draw strikes within ±window_pct percent of spot.",
+    default=DEFAULT_CHART_WINDOW_PCT,
+    constraints={"gt": 0, "le": MAX_CHART_WINDOW_PCT, "examples": [10]},
+    cli_flag="--window", cli_help="Strikes within this % of spot.")
+
+SYMBOLS = Arg(
+    "symbols",
+    list[Annotated[str, Field(min_length=1, max_length=MAX_SYMBOL_LENGTH)]],
+    f"Watchlist as a JSON list of 1 to {MAX_SCAN_SYMBOLS} tickers, e.g. ['SPY', 'QQQ', 'IWM'].",
+    constraints={"min_length": 1, "max_length": MAX_SCAN_SYMBOLS,
+                 "examples": [["SPY", "QQQ", "IWM"]]},
+    cli_type=list[str], cli_help="Symbols, e.g. SPY QQQ IWM TSLA.")
+
+NEAR_WALL = Arg(
+    "near_wall_pct", float, "Flag spot as near a wall when within this percent of it.",
+    default=DEFAULT_NEAR_WALL_PCT,
+    constraints={"gt": 0, "le": MAX_NEAR_WALL_PCT, "examples": [1.0]},
+    cli_flag="--near-wall", cli_help="Near-wall threshold, % of spot.")
+
+#: The arguments of a question about one symbol's whole chain.
+ONE_SYMBOL = (SYMBOL, SOURCE)
+#: ... and of a per-strike question, which can be filtered.
+PER_STRIKE = (SYMBOL, EXPIRATION, MIN_OI, SOURCE, STRIKE_WINDOW)

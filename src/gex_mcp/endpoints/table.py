@@ -1,0 +1,245 @@
+"""The endpoint table: every question gex-mcp answers, defined once.
+
+The MCP tools (`server.py`), the CLI commands (`cli.py`), the service's per-endpoint methods,
+the README's tools table and the tests' call lists are all generated from `ENDPOINTS` (or
+checked against it). Adding an endpoint means: a row here, its response model in
+`models.py`, its builder in `responses.py`, and its test.
+
+Kinds:
+- "analysis": one symbol's chain analysed once; `build(analysis, context)` shapes the answer.
+  `backends` says who can answer: "chains" (cboe/file/demo through our engine) and/or
+  "flashalpha" (answers translated from FlashAlpha, see `backends/flashalpha.py`).
+- "scan": a watchlist, one row per symbol (from the levels and regime answers).
+- "chart": a PNG plus the numbers drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from gex_mcp import models, responses
+from gex_mcp.endpoints.args import (
+    CHART_WINDOW,
+    EXPIRATION,
+    MIN_OI,
+    NEAR_WALL,
+    ONE_SYMBOL,
+    PER_STRIKE,
+    SOURCE,
+    SYMBOL,
+    SYMBOLS,
+    Arg,
+)
+
+Backend = Literal["chains", "flashalpha"]
+CHAINS: frozenset[Backend] = frozenset({"chains"})
+BOTH: frozenset[Backend] = frozenset({"chains", "flashalpha"})
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One question: its name, arguments, answer shape and how the answer is made.
+
+    Attributes:
+        name: tool name, service method and JSON name (snake_case).
+        title: the tool's human title.
+        description: three sentences for a model: what comes back (units), when to use
+            it rather than a sibling, one fact about the data.
+        summary: one line for the README table and the CLI help.
+        args: the arguments, in order.
+        response: the answer's model (CLI JSON, REST, service).
+        build: chain analysis + context -> response (kind "analysis", "chains" backend).
+        backends: which backends can answer.
+        per_strike: the answer lists strikes; MCP cuts them to a window around spot.
+        windowed: the MCP answer model of a per-strike endpoint (response + window facts).
+        kind: "analysis", "scan" or "chart".
+        cli_name: the CLI command, when it differs from `name`.
+        example: one good call's arguments (tests, docs).
+    """
+
+    name: str
+    title: str
+    description: tuple[str, str, str]
+    summary: str
+    args: tuple[Arg, ...]
+    response: type[BaseModel]
+    example: dict[str, Any]
+    build: Callable[..., BaseModel] | None = None
+    backends: frozenset[Backend] = CHAINS
+    per_strike: bool = False
+    windowed: type[BaseModel] | None = None
+    kind: Literal["analysis", "scan", "chart"] = "analysis"
+    cli_name: str | None = None
+
+    @property
+    def command(self) -> str:
+        """The CLI command name."""
+        return self.cli_name or self.name.replace("_", "-")
+
+    @property
+    def mcp_response(self) -> type[BaseModel]:
+        return self.windowed or self.response
+
+    @property
+    def service_args(self) -> tuple[Arg, ...]:
+        """The arguments the service takes (the strike window is presentation, not a query)."""
+        return tuple(a for a in self.args if not (self.per_strike and a.name == "window_pct"))
+
+
+def _greek(name: str, title: str, what: str, when: str, net: str, summary: str) -> Endpoint:
+    return Endpoint(
+        name=name, title=title,
+        description=(what, when,
+                     f"Only strikes within ±window_pct% of spot (default 10) are listed: set "
+                     f"window_pct to widen, or 0 for all; {net} the whole chain."),
+        summary=summary, args=PER_STRIKE, response=getattr(models, f"{name.capitalize()}Response"),
+        windowed=getattr(models, f"Windowed{name.capitalize()}Response"),
+        build=getattr(responses, f"{name}_response"), backends=BOTH, per_strike=True,
+        example={"symbol": "SPY"})
+
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    _greek(
+        "gex", "Gamma exposure by strike",
+        "Dealer gamma exposure per strike (call, put and net GEX in USD per 1% move, with OI, "
+        "volume and OI change), plus whole-chain totals and the gamma flip.",
+        "Use it for the strike-by-strike gamma profile; for just the key price levels use levels, "
+        "for the regime and interpretation use summary, for a picture use gex_chart.",
+        "net_gex, call_gex and put_gex always cover",
+        "per-strike call/put/net GEX (USD per 1% move), OI, volume, OI change; flip, totals"),
+    _greek(
+        "dex", "Delta exposure by strike",
+        "Dealer delta exposure per strike (call, put and net DEX in USD of delta), plus the "
+        "whole-chain net DEX.",
+        "Use it to see how much directional delta dealers carry and at which strikes; for gamma "
+        "use gex, for all four exposures in one answer use summary.",
+        "net_dex always covers", "per-strike dealer delta exposure (USD of delta)"),
+    _greek(
+        "vex", "Vanna exposure by strike",
+        "Dealer vanna exposure per strike (call, put and net VEX in USD of delta per vol point), "
+        "plus the whole-chain net VEX and a one-line interpretation.",
+        "Use it to judge how dealer hedging flows react to a change in implied volatility; for "
+        "time decay use chex, for gamma use gex.",
+        "net_vex always covers", "per-strike dealer vanna exposure (USD of delta per vol point) and its reading"),
+    _greek(
+        "chex", "Charm exposure by strike",
+        "Dealer charm exposure per strike (call, put and net CHEX in USD of delta per calendar "
+        "day), plus the whole-chain net CHEX and a one-line interpretation.",
+        "Use it to see how dealer delta drifts with the passage of time, e.g. into an expiration; "
+        "for implied-volatility sensitivity use vex, for gamma use gex.",
+        "net_chex always covers", "per-strike dealer charm exposure (USD of delta per day) and its reading"),
+    Endpoint(
+        name="levels", title="Key gamma levels",
+        description=(
+            "Key price levels for one symbol, in USD: gamma flip (with status and every zero "
+            "crossing), call wall, put wall, largest positive and negative net-gamma strikes, "
+            "highest open-interest strike and the 0DTE magnet.",
+            "Use it for support and resistance levels; for regime, exposures and hedging in one "
+            "answer use summary, for several symbols at once use scan.",
+            "Walls come from open interest, which exchanges publish once a day; a level is null "
+            "when it cannot be determined."),
+        summary="gamma flip, call wall, put wall, max ± gamma strikes, highest OI, 0DTE magnet",
+        args=ONE_SYMBOL, response=models.LevelsResponse, build=responses.levels_response,
+        backends=BOTH, example={"symbol": "SPX"}),
+    Endpoint(
+        name="summary", title="Gamma summary",
+        description=(
+            "Overview of one symbol: gamma regime and why, net GEX, DEX, VEX and CHEX (units as "
+            "in the server instructions), distance to the gamma flip, walls, dealer shares to "
+            "trade for a ±1% move, GEX by expiration, top open-interest changes and an "
+            "interpretation in words.",
+            "Use it first for a single symbol; use scan for a watchlist, and levels, regime or "
+            "flip_distance when you need only that part.",
+            "Check is_demo and stale before quoting the numbers as market data."),
+        summary="regime, net GEX/DEX/VEX/CHEX, interpretation, dealer hedging for ±1%, expiries, "
+                "OI movers",
+        args=ONE_SYMBOL, response=models.SummaryResponse, build=responses.summary_response,
+        backends=BOTH, example={"symbol": "TSLA"}),
+    Endpoint(
+        name="scan", title="Watchlist scan", kind="scan",
+        description=(
+            "One row per watchlist symbol: spot, gamma flip, regime, net GEX (USD per 1% move), "
+            "call and put walls, distance to the flip in percent, and flags for spot below the "
+            "flip or near a wall.",
+            "Use it to compare or screen several symbols at once (e.g. which are in negative "
+            "gamma); for one symbol use summary or levels.",
+            "Symbols are fetched concurrently; one that fails carries its reason in its row's "
+            "error field and the others still answer."),
+        summary="per symbol: price, flip, regime, net GEX, walls, distance to flip, flags; "
+                "errors per row",
+        args=(SYMBOLS, SOURCE, NEAR_WALL), response=models.ScanResponse, backends=BOTH,
+        example={"symbols": ["SPY", "IWM"]}),
+    Endpoint(
+        name="regime", title="Gamma regime",
+        description=(
+            "Dealer gamma regime of one symbol (positive_gamma, negative_gamma, neutral or "
+            "unknown) with the reason, net GEX in USD per 1% move and the distance from spot to "
+            "the gamma flip.",
+            "Use it for a quick answer to whether dealer hedging dampens or amplifies moves; "
+            "summary gives the same plus exposures and hedging, scan does it for a watchlist.",
+            "neutral means spot lies within neutral_band_pct percent of the flip."),
+        summary="positive / negative / neutral gamma with the numbers behind it",
+        args=ONE_SYMBOL, response=models.RegimeResponse, build=responses.regime_response,
+        backends=BOTH, example={"symbol": "IWM"}),
+    Endpoint(
+        name="flip_distance", title="Distance to gamma flip",
+        description=(
+            "Distance from spot to the gamma flip in percent and USD points (positive = spot "
+            "above the flip), the nearest zero crossings above and below spot, and the distances "
+            "to the call and put walls in percent.",
+            "Use it to tell how close a symbol is to changing gamma regime; levels gives the "
+            "levels themselves, regime the classification.",
+            "The flip is null, with a reason, when total dealer gamma does not cross zero in the "
+            "searched range."),
+        summary="distance from spot to the flip (% and points), nearest crossings, walls",
+        args=ONE_SYMBOL, response=models.FlipDistanceResponse,
+        build=responses.flip_distance_response, example={"symbol": "AAPL"}),
+    Endpoint(
+        name="expiry_breakdown", title="GEX by expiration", cli_name="expiries",
+        description=(
+            "Net GEX (USD per 1% move) of each expiration with its kind (0dte, weekly, monthly, "
+            "...) and share of total |GEX|, plus the 0DTE, weekly and monthly shares in percent.",
+            "Use it to see whether gamma sits in short-dated options (which roll off fast) or in "
+            "monthlies; for per-strike detail of one expiry use gex with expiration.",
+            "0DTE options are listed only while today's session is open."),
+        summary="net GEX per expiration and 0DTE / weekly / monthly shares",
+        args=ONE_SYMBOL, response=models.ExpiryBreakdownResponse,
+        build=responses.expiry_breakdown_response, example={"symbol": "SPX"}),
+    Endpoint(
+        name="oi_changes", title="Open interest changes",
+        description=(
+            "Strikes whose open interest changed most since the previous trading day, in "
+            "contracts (call, put and total absolute change).",
+            "Use it to spot new positioning; for current open interest by strike use gex.",
+            "When the source reports no previous OI, changes come from this server's stored "
+            "snapshots, and oi_change_known is false until one exists."),
+        summary="strikes whose open interest moved most since the previous day",
+        args=ONE_SYMBOL, response=models.OIChangesResponse, build=responses.oi_changes_response,
+        example={"symbol": "NVDA"}),
+    Endpoint(
+        name="gex_chart", title="GEX chart", kind="chart", cli_name="chart",
+        description=(
+            "PNG bar chart of net GEX by strike (USD per 1% move) with spot, gamma flip, call "
+            "wall and put wall marked, plus the plotted numbers as structured data.",
+            "Use it when the user wants to see the gamma profile; for the numbers alone use gex "
+            "or levels.",
+            "Demo data is watermarked on the image; levels outside the window are drawn as "
+            "arrows at the edge."),
+        summary="PNG of net GEX by strike with spot, flip and walls, plus the numbers",
+        args=(SYMBOL, EXPIRATION, MIN_OI, SOURCE, CHART_WINDOW), response=models.GexChartInfo,
+        backends=BOTH, example={"symbol": "SPY"}),
+)
+
+BY_NAME: dict[str, Endpoint] = {e.name: e for e in ENDPOINTS}
+
+
+def endpoint(name: str) -> Endpoint:
+    """The endpoint called `name` (KeyError when there is none: a bug, not user input)."""
+    return BY_NAME[name]
+
+
+__all__ = ["BOTH", "BY_NAME", "CHAINS", "ENDPOINTS", "Endpoint", "endpoint"]
