@@ -10,8 +10,15 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 import pytest
 from matplotlib.image import imread
+from matplotlib.text import Annotation
 
-from gex_mcp.charts import _human, render_gex_chart
+from gex_mcp.charts import (
+    NO_STRIKES_MESSAGE,
+    ZERO_GEX_MESSAGE,
+    _human,
+    build_gex_figure,
+    render_gex_chart,
+)
 from gex_mcp.models import DataQuality, GexResponse, GexStrike, LevelsResponse
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -63,6 +70,17 @@ def make_levels(call_wall: float | None = 105.0, put_wall: float | None = 95.0) 
     )
 
 
+def texts(fig) -> list[str]:
+    """Every text the figure draws: titles, badges, in-plot messages, edge labels, legend."""
+    ax = fig.axes[0]
+    found = [t.get_text() for t in (*fig.texts, *ax.texts)]
+    return found + [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def bar_heights(fig) -> list[float]:
+    return [bar.get_height() for container in fig.axes[0].containers for bar in container]
+
+
 def decode(png: bytes) -> np.ndarray:
     return imread(io.BytesIO(png), format="png")
 
@@ -103,30 +121,48 @@ def test_stale_chart_differs_from_the_same_chart_when_fresh():
 
 
 def test_empty_strike_list_renders_the_no_strikes_message():
-    """No strikes at all still gives a valid, non-blank PNG."""
+    """No strikes at all: no bars, the no-strikes message in the plot, a valid PNG."""
+    fig = build_gex_figure(make_gex([]), make_levels())
+    assert NO_STRIKES_MESSAGE in texts(fig)
+    assert bar_heights(fig) == []
     assert_valid_png(render_gex_chart(make_gex([]), make_levels()))
 
 
 def test_window_that_hides_every_strike_still_renders():
-    """Strikes all far from spot leave the window empty without an error."""
+    """Strikes all far from spot leave the window empty: the title counts them as hidden."""
     far = [make_strike(k, 1e8, -5e7) for k in (200.0, 210.0)]
+    fig = build_gex_figure(make_gex(far), make_levels(), strikes_window_pct=5)
+    drawn = texts(fig)
+    assert NO_STRIKES_MESSAGE in drawn
+    assert any("view ±5% of spot: 0 strikes shown, 2 hidden" in t for t in drawn)
     assert_valid_png(render_gex_chart(make_gex(far), make_levels(), strikes_window_pct=5))
 
 
 def test_all_zero_gex_renders():
-    """A flat profile (all GEX zero) has a degenerate y range but still renders."""
+    """A flat profile (all GEX zero) says so in the plot and still renders."""
     zeros = [make_strike(k, 0.0, 0.0) for k in range(95, 106)]
+    fig = build_gex_figure(make_gex(zeros, flip=None, flip_status="no_data"))
+    assert ZERO_GEX_MESSAGE in texts(fig)
     assert_valid_png(render_gex_chart(make_gex(zeros, flip=None, flip_status="no_data")))
 
 
 def test_single_strike_renders():
-    """One strike has no spacing to measure; the bar width falls back to a fraction of spot."""
+    """One strike: its call, put and net bars are drawn with their values."""
+    fig = build_gex_figure(make_gex([make_strike(100.0, 3e8, -1e8)]), make_levels())
+    assert sorted(bar_heights(fig)) == [-1e8, 2e8, 3e8]
     assert_valid_png(render_gex_chart(make_gex([make_strike(100.0, 3e8, -1e8)]), make_levels()))
 
 
 def test_null_flip_renders_with_its_status():
-    """A null gamma flip is reported as n/a instead of drawn."""
+    """A null gamma flip is reported as n/a with its status in the title and legend, not drawn."""
     gex = make_gex(flip=None, flip_status="no_crossing")
+    fig = build_gex_figure(gex, make_levels())
+    drawn = texts(fig)
+    assert "flip: n/a (no_crossing)" in drawn
+    assert any(t.endswith("spot 100.00, flip n/a (no_crossing)") for t in drawn)
+    vertical = {round(line.get_xdata()[0], 2) for line in fig.axes[0].lines
+                if line.get_xdata()[0] == line.get_xdata()[1]}
+    assert vertical == {100.0, 105.0, 95.0}  # spot and the walls; no flip line
     assert_valid_png(render_gex_chart(gex, make_levels()))
 
 
@@ -138,10 +174,17 @@ def test_huge_values_render(magnitude):
 
 
 def test_walls_and_flip_outside_the_window_are_drawn_at_the_edge():
-    """Levels beyond the window become edge arrows instead of stretching the axis."""
-    png = render_gex_chart(make_gex(flip=80.0), make_levels(call_wall=150.0, put_wall=60.0),
-                           strikes_window_pct=5)
-    assert_valid_png(png)
+    """Levels beyond the window become labelled edge arrows; the axis stays on the window."""
+    gex, levels = make_gex(flip=80.0), make_levels(call_wall=150.0, put_wall=60.0)
+    fig = build_gex_figure(gex, levels, strikes_window_pct=5)
+    ax = fig.axes[0]
+    arrows = {a.get_text(): a.xy[0] for a in ax.texts
+              if isinstance(a, Annotation) and a.arrow_patch is not None}
+    assert arrows == {"gamma flip 80.00": 0.0, "call wall 150.00": 1.0, "put wall 60.00": 0.0}
+    low, high = ax.get_xlim()
+    assert low > 93 and high < 107  # the window is 95..105, padded by one strike
+    assert "call wall 150.00 (off view)" in texts(fig)
+    assert_valid_png(render_gex_chart(gex, levels, strikes_window_pct=5))
 
 
 def test_dollar_signs_in_symbol_and_source_do_not_trigger_mathtext():
@@ -168,15 +211,19 @@ def test_concurrent_renders_match_a_serial_render():
 @pytest.mark.parametrize("pct", [0.0, -5.0, math.nan, math.inf])
 def test_non_positive_or_non_finite_window_is_a_value_error(pct):
     """The window half-width must be a positive finite percent."""
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError) as info:
         render_gex_chart(make_gex(), strikes_window_pct=pct)
+    assert str(info.value) == f"strikes_window_pct must be a positive number of percent, got {pct!r}."
 
 
 @pytest.mark.parametrize(("width_px", "height_px"), [(100, 700), (1400, 50), (10_000, 700)])
 def test_out_of_range_image_size_is_a_value_error(width_px, height_px):
-    """Sizes too small to lay out, or absurdly large, are rejected."""
-    with pytest.raises(ValueError):
+    """Sizes too small to lay out, or absurdly large, are rejected, naming the bad side."""
+    with pytest.raises(ValueError) as info:
         render_gex_chart(make_gex(), width_px=width_px, height_px=height_px)
+    bad, value, low = (("width_px", width_px, 600) if not 600 <= width_px <= 6000
+                       else ("height_px", height_px, 300))
+    assert str(info.value) == f"{bad} must be between {low} and 6000 pixels, got {value!r}."
 
 
 @pytest.mark.parametrize(

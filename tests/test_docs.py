@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gex_mcp.endpoints.docs import readme_block
 from gex_mcp.settings import Settings
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -51,6 +52,11 @@ def test_run_command_uses_the_offline_demo_source():
     """The README's run command asks for the demo source explicitly."""
     run_section = README.split("## Run", 1)[1].split("##", 1)[0]
     assert re.search(r"gex-mcp \w+ \w+ --source demo", run_section)
+
+
+def test_readme_tools_table_is_the_one_generated_from_the_endpoint_table():
+    """The README's Tools block equals `tools_table()`; regenerate with the command it names."""
+    assert readme_block() in README
 
 
 def test_every_tool_has_a_row_in_the_readme_tools_table():

@@ -21,6 +21,7 @@ import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
+from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.engine.chain import OptionChain
 from gex_mcp.server import build_server
@@ -35,10 +36,7 @@ pytestmark = pytest.mark.anyio
 FIXED_NOW = datetime(2025, 6, 11, 10, 30, tzinfo=NEW_YORK)
 WAIT = 10  # seconds; a call on a demo chain takes tens of milliseconds
 
-TOOL_NAMES = [
-    "gex", "dex", "vex", "chex", "levels", "summary", "scan", "regime", "flip_distance",
-    "expiry_breakdown", "oi_changes", "gex_chart",
-]
+TOOL_NAMES = [ep.name for ep in ENDPOINTS]
 DEMO_SYMBOLS_TEXT = "AAPL, AMD, AMZN, IWM, META, MSFT, NDX, NVDA, QQQ, RUT, SPX, SPY, TSLA"
 
 

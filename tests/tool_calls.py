@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from mcp import Client
 
-EVERY_TOOL_CALL: dict[str, dict] = {
-    "gex": {"symbol": "SPY"},
-    "dex": {"symbol": "SPY"},
-    "vex": {"symbol": "QQQ"},
-    "chex": {"symbol": "QQQ"},
-    "levels": {"symbol": "SPX"},
-    "summary": {"symbol": "TSLA"},
-    "scan": {"symbols": ["SPY", "IWM"]},
-    "regime": {"symbol": "IWM"},
-    "flip_distance": {"symbol": "AAPL"},
-    "expiry_breakdown": {"symbol": "SPX"},
-    "oi_changes": {"symbol": "NVDA"},
-    "gex_chart": {"symbol": "SPY"},
-}
+from gex_mcp.endpoints import ENDPOINTS
+
+#: One good call per tool: the endpoint table's example arguments, in table order.
+EVERY_TOOL_CALL: dict[str, dict] = {ep.name: dict(ep.example) for ep in ENDPOINTS}
 
 
 async def call_everything(client: Client) -> dict[str, object]:

@@ -54,6 +54,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_SCAN_CONCURRENCY = 4
+_NOT_CONFIGURED = {
+    "flashalpha": "Source flashalpha needs an API key: set FLASHALPHA_API_KEY, "
+                  "or use source cboe (free, no key).",
+    "file": "Source file is not configured. Set GEX_CHAINS_DIR to a folder of chain files.",
+}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 __all__ = ["ENDPOINTS", "MAX_SCAN_SYMBOLS", "ChartImage", "Endpoint", "EngineParams", "GexService",
@@ -165,11 +170,7 @@ class GexService:
         if name not in SOURCE_NAMES:
             raise InputError(f"Unknown source {source!r}. Use one of: {', '.join(SOURCE_NAMES)}.")
         if name not in self._backends:
-            if name == "flashalpha":
-                raise ConfigError("Source flashalpha needs an API key: set FLASHALPHA_API_KEY, "
-                                  "or use source cboe (free, no key).")
-            hint = " Set GEX_CHAINS_DIR to a folder of chain files." if name == "file" else ""
-            raise ConfigError(f"Source {name} is not configured.{hint}")
+            raise ConfigError(_NOT_CONFIGURED.get(name, f"Source {name} is not configured."))
         return name
 
     def default_symbol(self) -> str | None:

@@ -11,7 +11,6 @@ import anyio
 import httpx
 import pytest
 
-from gex_mcp.labels import format_amount
 from gex_mcp.errors import (
     AuthError,
     ConfigError,
@@ -22,6 +21,7 @@ from gex_mcp.errors import (
     SourceUnavailableError,
     UnknownSymbolError,
 )
+from gex_mcp.labels import format_amount
 from gex_mcp.sources._http import RetryPolicy
 from gex_mcp.sources.flashalpha import FlashAlphaClient, RateLimitInfo
 from tests.sources.loopback import RATE_LIMIT_RESET_EPOCH, Fault, LoopbackServer

@@ -15,6 +15,18 @@ from gex_mcp.store.migrations import open_database
 MIDNIGHT = datetime(2026, 11, 26, tzinfo=UTC).timestamp()  # the fake clock starts 14 h before
 
 
+def spent_message(source: str, used: int, limit: int, setting: str | None = None) -> str:
+    """The budget's refusal, word for word (its reset is the fake clock's next UTC midnight)."""
+    setting = setting or f"GEX_{source.upper()}_DAILY_BUDGET"
+    return (f"Daily request budget for {source} is spent ({used} of {limit} used today, UTC). "
+            "It resets at 2026-11-26T00:00:00+00:00; cached answers are still served. "
+            f"Raise {setting} if your plan allows more.")
+
+
+UPSTREAM_SPENT = ("The flashalpha rate limit is used up (upstream reports 0 requests remaining). "
+                  "It resets at 2026-11-26T00:00:00+00:00; cached answers are still served.")
+
+
 def spend(budget: RequestBudget, times: int) -> None:
     for _ in range(times):
         budget.check_and_spend()
@@ -63,8 +75,9 @@ def test_count_survives_a_restart(db_path: Path, clock) -> None:
     with closing(open_database(db_path)) as conn:
         budget = RequestBudget(conn, "flashalpha", 5, clock=clock)
         budget.check_and_spend()
-        with pytest.raises(RateLimitedError, match=r"\(5 of 5 used today, UTC\)"):
+        with pytest.raises(RateLimitedError) as raised:
             budget.check_and_spend()
+        assert str(raised.value) == spent_message("flashalpha", 5, 5)
 
 
 def test_sources_have_separate_budgets(memory_db, clock) -> None:
@@ -75,8 +88,9 @@ def test_sources_have_separate_budgets(memory_db, clock) -> None:
 
 def test_zero_budget_refuses_every_request(memory_db, clock) -> None:
     """daily_limit=0 means never call upstream."""
-    with pytest.raises(RateLimitedError, match=r"\(0 of 0 used today, UTC\)"):
+    with pytest.raises(RateLimitedError) as raised:
         RequestBudget(memory_db, "flashalpha", 0, clock=clock).check_and_spend()
+    assert str(raised.value) == spent_message("flashalpha", 0, 0)
 
 
 def test_negative_budget_is_a_value_error(memory_db) -> None:
@@ -104,8 +118,9 @@ def test_upstream_remaining_counts_down_with_each_spend(memory_db, clock) -> Non
     budget = RequestBudget(memory_db, "flashalpha", 100, clock=clock)
     budget.record_upstream_limits(remaining=2, reset_epoch=MIDNIGHT)
     spend(budget, 2)
-    with pytest.raises(RateLimitedError, match="upstream reports 0 requests remaining"):
+    with pytest.raises(RateLimitedError) as raised:
         budget.check_and_spend()
+    assert str(raised.value) == UPSTREAM_SPENT
 
 
 def test_upstream_limit_without_reset_time_lapses_at_utc_midnight(memory_db, clock) -> None:
@@ -123,9 +138,9 @@ def test_upstream_limits_survive_a_restart(db_path: Path, clock) -> None:
     """A 429 recorded before a restart still blocks requests after it."""
     with closing(open_database(db_path)) as conn:
         RequestBudget(conn, "flashalpha", 5, clock=clock).record_upstream_limits(0, MIDNIGHT)
-    with closing(open_database(db_path)) as conn, \
-            pytest.raises(RateLimitedError, match="upstream reports 0"):
-            RequestBudget(conn, "flashalpha", 5, clock=clock).check_and_spend()
+    with closing(open_database(db_path)) as conn, pytest.raises(RateLimitedError) as raised:
+        RequestBudget(conn, "flashalpha", 5, clock=clock).check_and_spend()
+    assert str(raised.value) == UPSTREAM_SPENT
 
 
 def test_recording_no_information_changes_nothing(memory_db, clock) -> None:
@@ -152,5 +167,6 @@ def test_status_reports_today_and_upstream(memory_db, clock) -> None:
 def test_setting_name_can_be_overridden(memory_db, clock) -> None:
     """Sources whose limit comes from another variable name it in the message."""
     budget = RequestBudget(memory_db, "cboe", 0, clock=clock, setting_name="GEX_CBOE_LIMIT")
-    with pytest.raises(RateLimitedError, match="Raise GEX_CBOE_LIMIT if"):
+    with pytest.raises(RateLimitedError) as raised:
         budget.check_and_spend()
+    assert str(raised.value) == spent_message("cboe", 0, 0, "GEX_CBOE_LIMIT")

@@ -35,7 +35,7 @@ from tenacity import (
 )
 
 from gex_mcp import __version__
-from gex_mcp.errors import SourceUnavailableError
+from gex_mcp.errors import RateLimitedError, SourceError, SourceUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +229,38 @@ def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -
         return None
     current = time.time() if now is None else now
     return max(0.0, when.timestamp() - current)
+
+
+def status_error(response: httpx.Response, *, source: str, subject: str, policy: RetryPolicy,
+                 fallback: str = FALLBACK_HINT, detail: str = "") -> SourceError:
+    """The error for an upstream status that means the same from every source.
+
+    429 -> RateLimitedError (with Retry-After, never retried); 5xx -> SourceUnavailableError
+    naming the attempts made; any other non-200 -> SourceUnavailableError. Statuses that
+    mean something particular to one API (CBOE's 403/404 for an unlisted symbol,
+    FlashAlpha's 401/403 plans) are mapped by that source before it falls back to this.
+
+    Args:
+        response: the final answer (after retries).
+        source: the upstream's name as the message shows it ("cboe", "FlashAlpha").
+        subject: what was asked for ("AAPL", "gex AAPL").
+        policy: the retry policy used, for "after N attempts".
+        fallback: what to do instead, ending the message.
+        detail: upstream text to quote, starting with ": " (already scrubbed of secrets).
+    """
+    status = response.status_code
+    if status == 429:
+        wait = retry_after_seconds(response)
+        when = f"in {wait:g} s" if wait is not None else "shortly"
+        return RateLimitedError(
+            f"{source} rate-limited the request for {subject} (HTTP 429){detail}. "
+            f"Try again {when}, or {fallback}.", retry_after_seconds=wait)
+    if status >= 500:
+        return SourceUnavailableError(
+            f"{source} answered HTTP {status} for {subject}{policy.after_attempts}{detail}. "
+            f"Try again shortly, or {fallback}.")
+    return SourceUnavailableError(
+        f"{source} answered HTTP {status} for {subject}{detail}. Try again later, or {fallback}.")
 
 
 class OwnedClient:

@@ -27,9 +27,7 @@ from gex_mcp.engine.chain import OptionChain
 from gex_mcp.errors import (
     GexError,
     NoDataError,
-    RateLimitedError,
     SourceDataError,
-    SourceUnavailableError,
     UnknownSymbolError,
 )
 from gex_mcp.parsing import parse_cboe_delayed_json
@@ -41,8 +39,8 @@ from gex_mcp.sources._http import (
     RetryPolicy,
     make_client,
     map_http_errors,
-    retry_after_seconds,
     send_with_retries,
+    status_error,
 )
 from gex_mcp.sources.base import is_index, normalize_symbol
 
@@ -153,18 +151,4 @@ class CboeSource(OwnedClient):
             raise UnknownSymbolError(
                 f"No option chain for {sym!r} from cboe. "
                 "Use a US ticker such as 'SPY' or an index such as 'SPX'.")
-        if status == 429:
-            wait = retry_after_seconds(response)
-            when = f"in {wait:g} s" if wait is not None else "shortly"
-            raise RateLimitedError(
-                f"cboe rate-limited the request for {sym} (HTTP 429). "
-                f"Try again {when}, or {FALLBACK_HINT}.", retry_after_seconds=wait)
-        if status >= 500:
-            tries = self.retry_policy.after_attempts
-            raise SourceUnavailableError(
-                f"cboe answered HTTP {status} for {sym}{tries}. "
-                f"Try again shortly, or {FALLBACK_HINT}.")
-        raise SourceUnavailableError(
-            f"cboe answered HTTP {status} for {sym}, expected 200. "
-            f"Try again later, or {FALLBACK_HINT}.")
-
+        raise status_error(response, source=self.name, subject=sym, policy=self.retry_policy)

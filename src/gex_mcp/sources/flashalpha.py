@@ -45,7 +45,6 @@ from gex_mcp.errors import (
     InvalidExpiryError,
     RateLimitedError,
     SourceDataError,
-    SourceUnavailableError,
     UnknownSymbolError,
 )
 from gex_mcp.labels import format_amount
@@ -79,6 +78,7 @@ from gex_mcp.sources._http import (
     map_http_errors,
     retry_after_seconds,
     send_with_retries,
+    status_error,
 )
 from gex_mcp.sources.base import normalize_symbol
 
@@ -409,15 +409,9 @@ class FlashAlphaClient(OwnedClient):
             why = f": {message}" if message else ""
             return InputError(f"FlashAlpha rejected the {endpoint} request for {sym} "
                               f"(400){why}. Check the arguments.")
-        why = f": {message}" if message else ""
-        if status >= 500:
-            tries = self.retry_policy.after_attempts
-            return SourceUnavailableError(
-                f"FlashAlpha answered HTTP {status} for {endpoint} {sym}{tries}{why}. "
-                f"Try again shortly, or {FALLBACK}.")
-        return SourceUnavailableError(
-            f"FlashAlpha answered HTTP {status} for {endpoint} {sym}{why}. "
-            f"Try again later, or {FALLBACK}.")
+        return status_error(response, source="FlashAlpha", subject=f"{endpoint} {sym}",
+                            policy=self.retry_policy, fallback=FALLBACK,
+                            detail=f": {message}" if message else "")
 
     def _rate_limited(self, response: httpx.Response, body: dict[str, Any]) -> RateLimitedError:
         wait = retry_after_seconds(response, now=self._clock())
