@@ -11,6 +11,7 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from gex_mcp.endpoints import ENDPOINTS
 from tests.tool_calls import call_everything
 
 pytestmark = pytest.mark.anyio
@@ -37,7 +38,7 @@ async def test_stdio_server_lists_tools_and_answers_levels_and_a_chart(tmp_path:
             bad = await client.call_tool("levels", {"symbol": "NOPE"})
             again = await client.call_tool("regime", {"symbol": "spy"})
             everything = await call_everything(client)
-    assert "gex" in {t.name for t in tools} and len(tools) == 12
+    assert [t.name for t in tools] == [ep.name for ep in ENDPOINTS]
     assert not levels.is_error
     assert levels.structured_content["symbol"] == "SPY"
     assert levels.structured_content["is_demo"] is True
