@@ -24,6 +24,7 @@ SourceName = Literal[SOURCE_NAMES]  # type: ignore[valid-type]
 DealerModel = Literal[DEALER_MODELS]  # type: ignore[valid-type]
 FlipStatus = Literal["ok", "no_crossing", "ill_determined", "no_data"]
 Regime = Literal["positive_gamma", "negative_gamma", "neutral", "unknown"]
+ExpiryKind = Literal["0dte", "weekly", "monthly", "quarterly", "leaps", "other"]
 
 
 class BaseModel(_PydanticModel):
@@ -175,7 +176,7 @@ class ExpiryExposure(BaseModel):
 
     expiration: str
     days_to_expiry: float = Field(description="Calendar days from as_of to settlement.")
-    kind: Literal["0dte", "weekly", "monthly", "quarterly", "leaps", "other"]
+    kind: ExpiryKind
     net_gex: float
     net_gex_label: str
     share_of_total_pct: float = Field(
@@ -253,6 +254,30 @@ class ExpiryBreakdownResponse(Provenance):
     weekly_pct: float = Field(description="Share of |GEX| in weekly (non-monthly, non-0DTE) expiries, percent.")
     monthly_pct: float = Field(description="Share of |GEX| in monthly, quarterly and LEAPS expiries, percent.")
     expiries: list[ExpiryExposure]
+
+
+class ExpirationListing(BaseModel):
+    """One listed (not yet settled) expiration date."""
+
+    expiration: str = Field(description="Expiration date, YYYY-MM-DD.")
+    kind: ExpiryKind = Field(description="0dte, weekly, monthly, quarterly or leaps.")
+    settlement: Literal["AM", "PM", "AM+PM"] = Field(
+        description="AM: settles 09:30 New York (index monthlies); PM: 16:00; AM+PM: both "
+                    "settle that day (e.g. SPX and SPXW).")
+    days_to_expiry: float = Field(description="Calendar days from as_of to the date's last settlement.")
+    contracts: int = Field(description="Option contracts listed for the date (calls and puts).")
+    open_interest: int = Field(description="Call + put open interest, contracts.")
+    net_gex: float = Field(description="Net dealer GEX of the date, USD per 1% move.")
+    share_of_gross_gex_pct: float = Field(
+        description="Sum of |GEX| over the date's contracts / the same sum over every contract "
+                    "x 100, percent; shares add up to 100.")
+
+
+class ExpirationsResponse(Provenance):
+    """Every listed expiration with its kind, settlement, days, open interest and GEX share."""
+
+    count: int = Field(description="Number of listed expirations.")
+    expirations: list[ExpirationListing] = Field(description="Ascending dates.")
 
 
 class OIChangesResponse(Provenance):

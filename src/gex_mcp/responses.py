@@ -14,6 +14,8 @@ from datetime import datetime
 import numpy as np
 
 from gex_mcp.engine.analysis import ChainAnalysis
+from gex_mcp.engine.breakdown import expiry_kind
+from gex_mcp.engine.calendar import AM_SETTLEMENT, NEW_YORK
 from gex_mcp.engine.prepare import Quality
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
 from gex_mcp.labels import format_amount
@@ -23,6 +25,8 @@ from gex_mcp.models import (
     DataQuality,
     DexResponse,
     DexStrike,
+    ExpirationListing,
+    ExpirationsResponse,
     ExpiryBreakdownResponse,
     ExpiryExposure,
     FlipDistanceResponse,
@@ -313,3 +317,42 @@ def scan_row(levels: LevelsResponse, regime: RegimeResponse, near_wall_pct: floa
         near_call_wall=near(levels.call_wall), near_put_wall=near(levels.put_wall),
         as_of=levels.as_of, source=levels.source, is_demo=levels.is_demo,
         stale=levels.stale or regime.stale)
+
+
+def expirations_response(a: ChainAnalysis, prov: Provenance,
+                         ctx: BuildContext = DEFAULT_CONTEXT) -> ExpirationsResponse:
+    """Every unsettled expiration of the chain: kind, settlement, days, OI, share of gross GEX.
+
+    share_of_gross_gex_pct = Σ_{contracts of the date} |GEX| / Σ_{all contracts} |GEX| x 100.
+    """
+    chain = a.chain
+    now = chain.as_of.timestamp()
+    live = chain.settle_time > now
+    dates, row_date = np.unique(chain.expiry[live], return_inverse=True)
+    n = len(dates)
+    settle = chain.settle_time[live]
+    contracts = np.bincount(row_date, minlength=n)
+    oi = np.bincount(row_date, weights=np.nan_to_num(chain.open_interest[live]), minlength=n)
+    last_settle = np.full(n, -np.inf)
+    np.maximum.at(last_settle, row_date, settle)
+    used_date = np.searchsorted(dates, a.prepared.expiry)
+    gex = a.contracts.gex
+    gross = np.bincount(used_date, weights=np.abs(gex), minlength=n)
+    net = np.bincount(used_date, weights=gex, minlength=n)
+    total_gross = float(gross.sum())
+    instants, which = np.unique(settle, return_inverse=True)
+    am_row = np.array([datetime.fromtimestamp(s, NEW_YORK).time() == AM_SETTLEMENT
+                       for s in instants.tolist()], dtype=bool)[which]
+    has_am = np.bincount(row_date, weights=am_row, minlength=n) > 0
+    has_pm = np.bincount(row_date, weights=~am_row, minlength=n) > 0
+    rows = []
+    for i, day in enumerate(dates):
+        days = float((last_settle[i] - now) / 86400.0)
+        am, pm = bool(has_am[i]), bool(has_pm[i])
+        rows.append(ExpirationListing(
+            expiration=str(day), kind=expiry_kind(day, a.prepared.today, days),
+            settlement="AM+PM" if am and pm else "AM" if am else "PM",
+            days_to_expiry=round(days, 4), contracts=int(contracts[i]),
+            open_interest=int(round(oi[i])), net_gex=float(net[i]),
+            share_of_gross_gex_pct=float(gross[i] / total_gross * 100.0) if total_gross > 0 else 0.0))
+    return ExpirationsResponse(**prov.model_dump(), count=len(rows), expirations=rows)

@@ -221,6 +221,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=ONE_SYMBOL, response=models.OIChangesResponse, build=responses.oi_changes_response,
         example={"symbol": "NVDA"}),
     Endpoint(
+        name="expirations", title="Listed expirations",
+        description=(
+            "Every listed expiration of one symbol with its kind (0dte, weekly, monthly, "
+            "quarterly, leaps), settlement (AM or PM), days to expiry, open interest and share "
+            "of gross GEX in percent.",
+            "Use it to pick an expiration before calling gex, levels or gex_chart with "
+            "expiration; expiry_breakdown gives net GEX per expiration instead.",
+            "Expirations already settled at as_of are not listed; SPX lists about 50 dates."),
+        summary="every listed expiration: kind, AM/PM settlement, days, OI, share of gross GEX",
+        args=ONE_SYMBOL, response=models.ExpirationsResponse,
+        build=responses.expirations_response, example={"symbol": "SPX"}),
+    Endpoint(
         name="gex_chart", title="GEX chart", kind="chart", cli_name="chart",
         description=(
             "PNG bar chart of net GEX by strike (USD per 1% move) with spot, gamma flip, call "
