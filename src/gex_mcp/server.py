@@ -70,38 +70,36 @@ def _instructions(service: GexService) -> str:
 # ---- error boundaries ---------------------------------------------------------------------
 
 
-def _tool_boundary(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Turn a GexError into a ToolError; log anything else and let the SDK mask it."""
+def _boundary(kind: str, translate: Callable[[GexError], Exception]):
+    """Wrap a tool or resource: a GexError becomes `translate(exc)` (the reason the client
+    reads); anything else is a bug, logged to stderr and re-raised for the SDK to mask."""
 
-    @functools.wraps(fn)
-    async def call(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await fn(*args, **kwargs)
-        except GexError as exc:
-            raise ToolError(f"{type(exc).__name__}: {exc}") from exc
-        except Exception:
-            logger.exception("tool %s failed unexpectedly", fn.__name__)
-            raise
+    def wrap(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(fn)
+        async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return await fn(*args, **kwargs)
+            except GexError as exc:
+                raise translate(exc) from exc
+            except Exception:
+                logger.exception("%s %s failed unexpectedly", kind, fn.__name__)
+                raise
 
-    return call
+        return guarded
+
+    return wrap
 
 
-def _resource_boundary(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    """Resource reads: unknown symbol -> not found (-32602), other GexError -> ResourceError."""
+def _said(exc: GexError) -> str:
+    return f"{type(exc).__name__}: {exc}"
 
-    @functools.wraps(fn)
-    async def read(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return await fn(*args, **kwargs)
-        except UnknownSymbolError as exc:
-            raise ResourceNotFoundError(f"{type(exc).__name__}: {exc}") from exc
-        except GexError as exc:
-            raise ResourceError(f"{type(exc).__name__}: {exc}") from exc
-        except Exception:
-            logger.exception("resource %s failed unexpectedly", fn.__name__)
-            raise
 
-    return read
+#: Tools: every GexError is an is_error result whose text the model reads and acts on.
+_tool_boundary = _boundary("tool", lambda exc: ToolError(_said(exc)))
+#: Resources: an unknown symbol is "not found" (-32602); any other GexError a ResourceError.
+_resource_boundary = _boundary("resource", lambda exc: (
+    ResourceNotFoundError(_said(exc)) if isinstance(exc, UnknownSymbolError)
+    else ResourceError(_said(exc))))
 
 
 # ---- the server ---------------------------------------------------------------------------
@@ -139,6 +137,15 @@ def _tool_function(ep: Endpoint, service: GexService) -> Callable[..., Awaitable
     return run
 
 
+def _resource_function(ep: Endpoint, service: GexService) -> Callable[[str], Awaitable[str]]:
+    """`gex://{symbol}/<name>`: the endpoint's answer on the default source, as JSON text."""
+    async def read(symbol: str) -> str:
+        return (await service.call(ep.name, symbol=symbol)).model_dump_json(indent=2)
+
+    read.__name__ = f"{ep.name}_resource"
+    return read
+
+
 def build_server(service: GexService) -> MCPServer:
     """An MCPServer whose tools, resources and prompts answer from `service`.
 
@@ -152,21 +159,11 @@ def build_server(service: GexService) -> MCPServer:
 
     # ---- resources --------------------------------------------------------------------
 
-    @mcp.resource("gex://{symbol}/levels", name="levels", title="Key gamma levels",
-                  description="Gamma flip, walls and other key levels of one symbol as JSON "
-                              "(the levels tool's answer, default source).",
-                  mime_type="application/json")
-    @_resource_boundary
-    async def levels_resource(symbol: str) -> str:
-        return (await service.levels(symbol)).model_dump_json(indent=2)
-
-    @mcp.resource("gex://{symbol}/summary", name="summary", title="Gamma summary",
-                  description="Regime, exposures, hedging and levels of one symbol as JSON "
-                              "(the summary tool's answer, default source).",
-                  mime_type="application/json")
-    @_resource_boundary
-    async def summary_resource(symbol: str) -> str:
-        return (await service.summary(symbol)).model_dump_json(indent=2)
+    for ep in ENDPOINTS:
+        if ep.resource is not None:
+            mcp.resource(f"gex://{{symbol}}/{ep.name}", name=ep.name, title=ep.title,
+                         description=ep.resource, mime_type="application/json",
+                         )(_resource_boundary(_resource_function(ep, service)))
 
     @mcp.resource("gex://conventions", name="conventions", title="Units and conventions",
                   description="Formulas, units, dealer sign model, level definitions and data "

@@ -58,6 +58,8 @@ class Endpoint:
         windowed: the MCP answer model of a per-strike endpoint (response + window facts).
         kind: "analysis", "scan" or "chart".
         cli_name: the CLI command, when it differs from `name`.
+        resource: when set, the answer is also the MCP resource `gex://{symbol}/<name>`
+            (default source), and this is the resource's description.
         example: one good call's arguments (tests, docs).
     """
 
@@ -74,6 +76,7 @@ class Endpoint:
     windowed: type[BaseModel] | None = None
     kind: Literal["analysis", "scan", "chart"] = "analysis"
     cli_name: str | None = None
+    resource: str | None = None
 
     @property
     def command(self) -> str:
@@ -144,7 +147,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "when it cannot be determined."),
         summary="gamma flip, call wall, put wall, max ± gamma strikes, highest OI, 0DTE magnet",
         args=ONE_SYMBOL, response=models.LevelsResponse, build=responses.levels_response,
-        backends=BOTH, example={"symbol": "SPX"}),
+        backends=BOTH, example={"symbol": "SPX"},
+        resource="Gamma flip, walls and other key levels of one symbol as JSON (the levels "
+                 "tool's answer, default source)."),
     Endpoint(
         name="summary", title="Gamma summary",
         description=(
@@ -158,7 +163,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="regime, net GEX/DEX/VEX/CHEX, interpretation, dealer hedging for ±1%, expiries, "
                 "OI movers",
         args=ONE_SYMBOL, response=models.SummaryResponse, build=responses.summary_response,
-        backends=BOTH, example={"symbol": "TSLA"}),
+        backends=BOTH, example={"symbol": "TSLA"},
+        resource="Regime, exposures, hedging and levels of one symbol as JSON (the summary "
+                 "tool's answer, default source)."),
     Endpoint(
         name="scan", title="Watchlist scan", kind="scan",
         description=(
