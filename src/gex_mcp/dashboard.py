@@ -221,7 +221,9 @@ def _cell(value: object) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, float):
-        return format_amount(value) if abs(value) >= 1e4 else f"{value:,.4g}"
+        if abs(value) >= 1e4:
+            return format_amount(value)
+        return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"
     if isinstance(value, BaseModel):
         return ", ".join(f"{k}={_cell(v)}" for k, v in value)
     return str(value)
