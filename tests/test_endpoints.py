@@ -20,8 +20,8 @@ from mcp import Client
 
 from gex_mcp.backends.flashalpha import FlashAlphaBackend
 from gex_mcp.cli import app
+from gex_mcp.compact import StrikeSelection, agent_model
 from gex_mcp.endpoints import ENDPOINTS
-from gex_mcp.models import StrikeWindow
 from gex_mcp.server import build_server
 from gex_mcp.service import GexService, build_service
 from gex_mcp.settings import Settings
@@ -74,8 +74,8 @@ def test_every_row_is_a_cli_command_with_the_rows_options():
         command = group.commands[ep.command]
         options = {opt for p in command.params for opt in p.opts if opt.startswith("-")}
         positional = [p.name for p in command.params if not p.opts[0].startswith("-")]
-        assert {a.cli_flag for a in ep.args if a.cli_flag} <= options, ep.name
-        assert positional == [a.name for a in ep.args if a.cli_flag is None], ep.name
+        assert {a.cli_flag for a in ep.cli_args if a.cli_flag} <= options, ep.name
+        assert positional == [a.name for a in ep.cli_args if a.cli_flag is None], ep.name
         assert ("--json" in options) == (ep.kind != "chart"), ep.name
     assert set(group.commands) == {ep.command for ep in ENDPOINTS} | {"serve"}
 
@@ -94,9 +94,8 @@ def test_chain_rows_have_a_builder_and_per_strike_rows_a_windowed_model():
             assert ep.build is not None, ep.name
             assert list(inspect.signature(ep.build).parameters) == ["a", "prov", "ctx"], ep.name
         if ep.per_strike:
-            assert issubclass(ep.mcp_response, ep.response), ep.name
-            assert issubclass(ep.mcp_response, StrikeWindow), ep.name
-            assert "strikes" in ep.response.model_fields, ep.name
+            assert issubclass(agent_model(ep.response, True), StrikeSelection), ep.name
+            assert f"net_{ep.name}" in ep.response.model_fields["strikes"].annotation.__args__[0].model_fields
 
 
 def test_service_has_a_method_per_analysis_row_with_the_rows_arguments():

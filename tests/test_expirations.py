@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from mcp import Client
 
+from gex_mcp.compact import records
 from gex_mcp.parsing import load_chain_file
 from gex_mcp.server import build_server
 from gex_mcp.service import build_service
@@ -99,6 +100,6 @@ async def test_the_tool_answers_over_mcp_within_a_small_budget(spx_path):
             result = await client.call_tool("expirations", {"symbol": "SPX"})
     assert not result.is_error, result.content
     direct = await answer(spx_path)
-    assert [e["expiration"] for e in result.structured_content["expirations"]] == [
-        e.expiration for e in direct.expirations]
-    assert len(result.content[0].text) < 20_000
+    listed = records(result.structured_content["expirations"])
+    assert [e["expiration"] for e in listed] == [e.expiration for e in direct.expirations]
+    assert len(result.content[0].text) < 8_000  # 2,000 tokens at 4 characters a token

@@ -21,6 +21,7 @@ import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
+from gex_mcp.compact import records
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.engine.chain import OptionChain
@@ -29,6 +30,7 @@ from gex_mcp.service import GexService, build_service
 from gex_mcp.settings import Settings
 from gex_mcp.sources.demo import DemoSource
 from gex_mcp.store.cache import ChainCache
+from tests.tool_calls import EVERY_TOOL_CALL  # noqa: E402
 
 pytestmark = pytest.mark.anyio
 
@@ -136,62 +138,118 @@ async def test_instructions_state_sign_units_delay_and_advice_once(service, mode
         assert phrase in text
 
 
-# ---- per-strike exposures -------------------------------------------------------------
+# ---- per-strike exposures ----------------------------------------------------------------
+#
+# Tools return the service's answers reshaped for an agent (gex_mcp.compact): record lists as
+# {"columns", "rows"} tables, amounts to 4 significant figures (relative error <= 5e-4).
+
+SIG4 = 5e-4
 
 
-async def test_gex_with_window_zero_lists_every_strike_and_totals_equal_their_sum(service, mode):
-    """net, call and put GEX equal sums over the strikes; the answer is the service's own."""
+def same(value, expected, key="") -> None:
+    """`value` is `expected` as the agent sees it: floats to 4 significant figures."""
+    if isinstance(expected, float) and isinstance(value, (int, float)):
+        assert math.isclose(value, expected, rel_tol=SIG4, abs_tol=1e-9), (key, value, expected)
+    elif isinstance(expected, dict):
+        assert set(value) >= set(expected), key
+        for k in expected:
+            same(value[k], expected[k], f"{key}.{k}")
+    elif isinstance(expected, list) and expected and isinstance(expected[0], dict):
+        got = records(value) if isinstance(value, dict) else value
+        assert len(got) == len(expected), key
+        for i, (g, x) in enumerate(zip(got, expected)):
+            same(g, {k: v for k, v in x.items() if not k.endswith("_label")}, f"{key}[{i}]")
+    else:
+        assert value == expected, (key, value, expected)
+
+
+def same_answer(data: dict, answer) -> None:
+    """Every field of the service's `answer` is in the tool's `data` (strike lists aside)."""
+    full = answer.model_dump(mode="json")
+    same({k: v for k, v in data.items() if k != "strikes"},
+         {k: v for k, v in full.items() if k != "strikes"})
+    if "strikes" in full:
+        by_strike = {s["strike"]: s for s in full["strikes"]}
+        same(data["strikes"], [by_strike[s["strike"]] for s in records(data["strikes"])], "strikes")
+
+
+async def test_gex_with_all_strikes_lists_every_strike_and_totals_equal_their_sum(service, mode):
+    """strikes='all': every strike; net, call and put GEX equal sums over them (to 4 figures)."""
     async with connect(service, mode) as client:
-        data = await call_ok(client, "gex", symbol="SPY", window_pct=0)
-    own = (await service.gex("SPY")).model_dump(mode="json")
-    assert {k: v for k, v in data.items() if k in own} == own
-    assert data["window_pct"] is None and data["strikes_omitted"] == 0
-    assert data["strikes_total"] == len(data["strikes"]) > 100
+        data = await call_ok(client, "gex", symbol="SPY", strikes="all")
+    same_answer(data, await service.gex("SPY"))
+    rows = records(data["strikes"])
+    assert data["strikes_listed"] == "all" and data["strikes_omitted"] == 0
+    assert data["window_pct"] is None and data["strikes_total"] == len(rows) > 100
+    gross = sum(abs(s["call_gex"]) + abs(s["put_gex"]) for s in rows)
     for key in ("net_gex", "call_gex", "put_gex"):
-        assert math.isclose(data[key], sum(s[key] for s in data["strikes"]), rel_tol=1e-9)
+        assert math.isclose(data[key], sum(s[key] for s in rows), abs_tol=SIG4 * gross)
     assert data["call_gex"] > 0 > data["put_gex"]  # dealers long calls, short puts
     assert data["is_demo"] is True and data["source"] == "demo"
 
 
-async def test_gex_default_window_keeps_strikes_within_10pct_and_whole_chain_totals(
-        service, mode):
+async def test_gex_default_lists_the_key_strikes_largest_and_nearest_spot(service, mode):
+    """Default: the 10 largest |net GEX| strikes and the 10 nearest spot, in strike order."""
     async with connect(service, mode) as client:
-        near = await call_ok(client, "gex", symbol="SPY")
-        everything = await call_ok(client, "gex", symbol="SPY", window_pct=0)
+        key = await call_ok(client, "gex", symbol="SPY")
+    full = (await service.gex("SPY")).strikes
+    spot = key["underlying_price"]
+    largest = {s.strike for s in sorted(full, key=lambda s: -abs(s.net_gex))[:10]}
+    nearest = {s.strike for s in sorted(full, key=lambda s: abs(s.strike - spot))[:10]}
+    listed = [s["strike"] for s in records(key["strikes"])]
+    assert listed == sorted(largest | nearest)
+    assert key["strikes_listed"] == "key"
+    assert key["strikes_omitted"] == len(full) - len(listed) > 0
+    same_answer(key, await service.gex("SPY"))
+
+
+async def test_gex_window_keeps_strikes_within_the_window_and_whole_chain_totals(service, mode):
+    async with connect(service, mode) as client:
+        near = await call_ok(client, "gex", symbol="SPY", strikes="window")
+        narrow = await call_ok(client, "gex", symbol="SPY", strikes="window", window_pct=2)
+    full = (await service.gex("SPY")).strikes
     spot = near["underlying_price"]
-    kept = [s["strike"] for s in near["strikes"]]
-    expected = [s["strike"] for s in everything["strikes"]
-                if spot * 0.9 <= s["strike"] <= spot * 1.1]
-    assert kept == expected
-    assert near["window_pct"] == 10.0
-    assert near["strikes_omitted"] == everything["strikes_total"] - len(kept) > 0
-    assert near["net_gex"] == everything["net_gex"]
+    for data, pct in ((near, 10.0), (narrow, 2)):
+        expected = [s.strike for s in full if spot * (1 - pct / 100) <= s.strike <= spot * (1 + pct / 100)]
+        assert [s["strike"] for s in records(data["strikes"])] == expected
+        assert data["window_pct"] == pct and data["strikes_omitted"] == len(full) - len(expected) > 0
+    assert near["net_gex"] == narrow["net_gex"]
 
 
 async def test_gex_expiration_and_min_oi_filter_the_chain(service, mode):
     async with connect(service, mode) as client:
-        day = await call_ok(client, "gex", symbol="SPY", expiration="2025-06-11", window_pct=0)
-        big = await call_ok(client, "gex", symbol="SPY", min_oi=5000, window_pct=0)
+        day = await call_ok(client, "gex", symbol="SPY", expiration="2025-06-11", strikes="all")
+        big = await call_ok(client, "gex", symbol="SPY", min_oi=5000, strikes="all")
     assert day["expiration"] == "2025-06-11"
-    assert day == (await service.gex("SPY", expiration="2025-06-11")).model_dump(mode="json") | {
-        "window_pct": None, "strikes_total": len(day["strikes"]), "strikes_omitted": 0}
+    same_answer(day, await service.gex("SPY", expiration="2025-06-11"))
     assert big["min_oi"] == 5000
-    assert all(s["call_oi"] + s["put_oi"] >= 5000 for s in big["strikes"])
+    assert all(s["call_oi"] + s["put_oi"] >= 5000 for s in records(big["strikes"]))
 
 
 @pytest.mark.parametrize(("tool", "key"), [("dex", "net_dex"), ("vex", "net_vex"),
                                            ("chex", "net_chex")])
 async def test_dex_vex_chex_totals_equal_the_sum_over_strikes(service, mode, tool, key):
     async with connect(service, mode) as client:
-        everything = await call_ok(client, tool, symbol="QQQ", window_pct=0)
-        near = await call_ok(client, tool, symbol="QQQ", window_pct=5)
-    own = (await getattr(service, tool)("QQQ")).model_dump(mode="json")
-    assert {k: v for k, v in everything.items() if k in own} == own
-    assert math.isclose(everything[key], sum(s[key] for s in everything["strikes"]),
-                        rel_tol=1e-9, abs_tol=1e-6)
+        everything = await call_ok(client, tool, symbol="QQQ", strikes="all")
+        near = await call_ok(client, tool, symbol="QQQ", strikes="window", window_pct=5)
+    same_answer(everything, await getattr(service, tool)("QQQ"))
+    rows = records(everything["strikes"])
+    gross = sum(abs(s[f"call_{tool}"]) + abs(s[f"put_{tool}"]) for s in rows)
+    assert math.isclose(everything[key], sum(s[key] for s in rows), abs_tol=SIG4 * gross + 1e-6)
     spot = near["underlying_price"]
-    assert all(spot * 0.95 <= s["strike"] <= spot * 1.05 for s in near["strikes"])
+    assert all(spot * 0.95 <= s["strike"] <= spot * 1.05 for s in records(near["strikes"]))
     assert near[key] == everything[key]
+
+
+async def test_answers_are_compact_json_text_equal_to_the_structured_content(service, mode):
+    """The text content is the structured content without indentation: nothing lost, little paid."""
+    async with connect(service, mode) as client:
+        for tool, args in EVERY_TOOL_CALL.items():
+            result = await call(client, tool, **args)
+            text = result.content[-1].text
+            assert json.loads(text) == result.structured_content, tool
+            minimal = json.dumps(json.loads(text), separators=(",", ":"), ensure_ascii=False)
+            assert len(text) == len(minimal), tool  # no indentation, no spaces between tokens
 
 
 # ---- levels, summary and derived answers ----------------------------------------------
@@ -200,14 +258,14 @@ async def test_dex_vex_chex_totals_equal_the_sum_over_strikes(service, mode, too
 async def test_levels_walls_are_the_extreme_strikes_of_the_gex_profile(service, mode):
     async with connect(service, mode) as client:
         levels = await call_ok(client, "levels", symbol="SPX")
-        gex = await call_ok(client, "gex", symbol="SPX", window_pct=0)
+        gex = await call_ok(client, "gex", symbol="SPX", strikes="all")
     assert levels == (await service.levels("SPX")).model_dump(mode="json")
-    strikes = gex["strikes"]
-    assert levels["call_wall"] == max(strikes, key=lambda s: s["call_gex"])["strike"]
-    assert levels["put_wall"] == min(strikes, key=lambda s: s["put_gex"])["strike"]
-    assert levels["max_positive_gamma"] == max(strikes, key=lambda s: s["net_gex"])["strike"]
-    assert levels["highest_oi_strike"] == max(
-        strikes, key=lambda s: s["call_oi"] + s["put_oi"])["strike"]
+    strikes = (await service.gex("SPX")).strikes  # full precision: ties must not be rounded away
+    assert len(strikes) == gex["strikes_total"]
+    assert levels["call_wall"] == max(strikes, key=lambda s: s.call_gex).strike
+    assert levels["put_wall"] == min(strikes, key=lambda s: s.put_gex).strike
+    assert levels["max_positive_gamma"] == max(strikes, key=lambda s: s.net_gex).strike
+    assert levels["highest_oi_strike"] == max(strikes, key=lambda s: s.call_oi + s.put_oi).strike
     assert levels["gamma_flip_status"] == "ok"
     assert levels["gamma_flip"] < levels["underlying_price"]  # SPX: positive gamma in the demo
     assert levels["zero_dte_magnet"] is not None  # a Wednesday session lists 0DTE
@@ -218,12 +276,14 @@ async def test_summary_agrees_with_gex_levels_and_its_own_breakdown(service, mod
         summary = await call_ok(client, "summary", symbol="SPY")
         gex = await call_ok(client, "gex", symbol="SPY")
         levels = await call_ok(client, "levels", symbol="SPY")
-    assert summary == (await service.summary("SPY")).model_dump(mode="json")
+    same_answer(summary, await service.summary("SPY"))
     assert summary["net_gex"] == gex["net_gex"]
     assert (summary["call_wall"], summary["put_wall"]) == (levels["call_wall"], levels["put_wall"])
     assert summary["gamma_regime"] == "positive_gamma"
-    assert math.isclose(sum(e["net_gex"] for e in summary["expiry_breakdown"]),
-                        summary["net_gex"], rel_tol=1e-9)
+    breakdown = records(summary["expiry_breakdown"])
+    gross = sum(abs(e["net_gex"]) for e in breakdown)
+    assert math.isclose(sum(e["net_gex"] for e in breakdown), summary["net_gex"],
+                        abs_tol=SIG4 * gross)
 
 
 async def test_regime_and_flip_distance_follow_from_spot_and_flip(service, mode):
@@ -231,7 +291,7 @@ async def test_regime_and_flip_distance_follow_from_spot_and_flip(service, mode)
         up = await call_ok(client, "regime", symbol="SPY")
         down = await call_ok(client, "regime", symbol="IWM")
         dist = await call_ok(client, "flip_distance", symbol="IWM")
-    assert up == (await service.regime("SPY")).model_dump(mode="json")
+    same_answer(up, await service.regime("SPY"))
     assert up["gamma_regime"] == "positive_gamma" and up["gamma_flip"] < up["underlying_price"]
     assert down["gamma_regime"] == "negative_gamma"
     assert down["gamma_flip"] > down["underlying_price"]
@@ -245,19 +305,21 @@ async def test_regime_and_flip_distance_follow_from_spot_and_flip(service, mode)
 async def test_expiry_breakdown_shares_add_up_to_100_percent(service, mode):
     async with connect(service, mode) as client:
         data = await call_ok(client, "expiry_breakdown", symbol="SPX")
-    assert data == (await service.expiry_breakdown("SPX")).model_dump(mode="json")
+    same_answer(data, await service.expiry_breakdown("SPX"))
     assert math.isclose(data["zero_dte_pct"] + data["weekly_pct"] + data["monthly_pct"], 100,
                         abs_tol=1e-6)
-    assert math.isclose(sum(e["share_of_total_pct"] for e in data["expiries"]), 100, abs_tol=1e-6)
-    assert data["expiries"][0]["kind"] == "0dte"
+    expiries = records(data["expiries"])
+    assert math.isclose(sum(e["share_of_total_pct"] for e in expiries), 100, abs_tol=1e-6)
+    assert expiries[0]["kind"] == "0dte"
 
 
 async def test_oi_changes_come_from_the_sources_previous_open_interest(service, mode):
     async with connect(service, mode) as client:
         data = await call_ok(client, "oi_changes", symbol="SPY")
-    assert data == (await service.oi_changes("SPY")).model_dump(mode="json")
-    assert data["oi_change_known"] is True and data["movers"]
-    for m in data["movers"]:
+    same_answer(data, await service.oi_changes("SPY"))
+    movers = records(data["movers"])
+    assert data["oi_change_known"] is True and movers
+    for m in movers:
         assert m["total_abs_change"] == abs(m["call_oi_change"]) + abs(m["put_oi_change"])
 
 
@@ -265,9 +327,10 @@ async def test_scan_returns_rows_in_order_and_flags_negative_gamma(service, mode
     async with connect(service, mode) as client:
         data = await call_ok(client, "scan", symbols=["SPY", "iwm", "QQQ", "TSLA"])
         iwm = await call_ok(client, "regime", symbol="IWM")
-    assert [r["symbol"] for r in data["rows"]] == ["SPY", "IWM", "QQQ", "TSLA"]
+    rows = records(data["rows"])
+    assert [r["symbol"] for r in rows] == ["SPY", "IWM", "QQQ", "TSLA"]
     assert data["negative_gamma"] == ["IWM", "TSLA"] and data["failed"] == []
-    row = data["rows"][1]
+    row = rows[1]
     assert (row["gamma_flip"], row["net_gex"]) == (iwm["gamma_flip"], iwm["net_gex"])
     assert row["below_flip"] is True and data["near_wall_pct"] == 1.0
 
@@ -275,11 +338,12 @@ async def test_scan_returns_rows_in_order_and_flags_negative_gamma(service, mode
 async def test_scan_keeps_going_when_one_symbol_fails(service, mode):
     async with connect(service, mode) as client:
         data = await call_ok(client, "scan", symbols=["SPY", "NOPE"], near_wall_pct=2.5)
+    rows = records(data["rows"])
     assert data["failed"] == ["NOPE"]
-    assert data["rows"][1]["error"] == (
+    assert rows[1]["error"] == (
         f"UnknownSymbolError: No demo data for 'NOPE'. The demo source knows: "
         f"{DEMO_SYMBOLS_TEXT}. Use source cboe for live delayed quotes.")
-    assert data["rows"][0]["error"] is None and data["near_wall_pct"] == 2.5
+    assert rows[0]["error"] is None and data["near_wall_pct"] == 2.5
 
 
 # ---- chart ----------------------------------------------------------------------------
@@ -289,7 +353,7 @@ async def test_gex_chart_returns_a_png_and_the_numbers_it_draws(service, mode):
     async with connect(service, mode) as client:
         result = await call(client, "gex_chart", symbol="SPY", window_pct=5)
         levels = await call_ok(client, "levels", symbol="SPY")
-        gex = await call_ok(client, "gex", symbol="SPY", window_pct=5)
+        gex = await call_ok(client, "gex", symbol="SPY", strikes="window", window_pct=5)
     assert not result.is_error
     image, text = result.content
     assert image.type == "image" and image.mime_type == "image/png"
@@ -298,7 +362,7 @@ async def test_gex_chart_returns_a_png_and_the_numbers_it_draws(service, mode):
     assert json.loads(text.text) == info
     assert (info["call_wall"], info["put_wall"]) == (levels["call_wall"], levels["put_wall"])
     assert (info["gamma_flip"], info["net_gex"]) == (gex["gamma_flip"], gex["net_gex"])
-    assert info["strikes_shown"] == len(gex["strikes"])  # same ±5% window as the gex tool
+    assert info["strikes_shown"] == len(gex["strikes"]["rows"])  # same ±5% window as gex
     assert info["strikes_shown"] + info["strikes_hidden"] == gex["strikes_total"]
     assert info["is_demo"] is True and info["window_pct"] == 5
 
@@ -427,5 +491,5 @@ async def test_server_built_from_settings_answers_on_the_demo_source(tmp_path: P
     finally:
         await service.aclose()
     assert levels["is_demo"] is True and levels["stale"] is False
-    assert [r["symbol"] for r in scan["rows"]] == ["SPY", "QQQ"]
+    assert [r["symbol"] for r in records(scan["rows"])] == ["SPY", "QQQ"]
     assert (tmp_path / "gex.db").exists()

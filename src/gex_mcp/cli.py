@@ -123,7 +123,7 @@ def _write_chart(image: Any, output: Path) -> None:
 def _parameters(ep: Endpoint) -> list[inspect.Parameter]:
     """The command's parameters: the row's arguments, plus --chain, --json or -o."""
     params: list[tuple[str, Any, Any]] = []
-    for arg in ep.args:
+    for arg in ep.cli_args:
         kind = arg.cli_type or arg.type
         if arg.cli_flag is None:
             info = typer.Argument(help=arg.cli_help)

@@ -9,9 +9,8 @@ of delta per vol point; CHEX in USD of delta per calendar day; prices in USD.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from pydantic import BaseModel as _PydanticModel
 from pydantic import ConfigDict, Field
@@ -320,36 +319,7 @@ class ScanResponse(BaseModel):
     failed: list[str] = Field(description="Symbols that returned an error.")
 
 
-# ---- MCP-side shapes: strike windows and chart numbers -----------------------------------
-
-W = TypeVar("W", bound=BaseModel)
-
-
-class StrikeWindow(BaseModel):
-    """Which strikes a per-strike answer lists; totals always cover the whole chain."""
-
-    window_pct: float | None = Field(
-        description="Strikes listed lie within ±window_pct percent of spot; null = every strike.")
-    strikes_total: int = Field(description="Strikes in the whole answer, before the window.")
-    strikes_omitted: int = Field(
-        description="Strikes outside the window, not listed. Call again with a larger window_pct "
-                    "(or 0) to see them.")
-
-
-class WindowedGexResponse(GexResponse, StrikeWindow):
-    """Per-strike GEX (USD per 1% move) near spot, with whole-chain totals and the flip."""
-
-
-class WindowedDexResponse(DexResponse, StrikeWindow):
-    """Per-strike DEX (USD of delta) near spot, with the whole-chain net DEX."""
-
-
-class WindowedVexResponse(VexResponse, StrikeWindow):
-    """Per-strike VEX (USD of delta per vol point) near spot, with the whole-chain net VEX."""
-
-
-class WindowedChexResponse(ChexResponse, StrikeWindow):
-    """Per-strike CHEX (USD of delta per day) near spot, with the whole-chain net CHEX."""
+# ---- chart numbers and the strike window ----------------------------------------------
 
 
 class GexChartInfo(Provenance):
@@ -375,17 +345,3 @@ def in_window(strike: float, spot: float, window_pct: float) -> bool:
     """The one strike-window test: MCP answers, terminal tables and charts list the same strikes."""
     lo, hi = window_bounds(spot, window_pct)
     return lo <= strike <= hi
-
-
-def window_strikes(answer: Any, window_pct: float | None, model: type[W]) -> W:
-    """`answer` as `model`, its strikes cut to ±window_pct % of spot (None or 0 keeps all)."""
-    strikes = answer.strikes
-    spot = answer.underlying_price
-    if window_pct and math.isfinite(spot) and spot > 0:
-        kept = [s for s in strikes if in_window(s.strike, spot, window_pct)]
-    else:
-        window_pct, kept = None, list(strikes)
-    # The answer is already validated; construct skips re-validating hundreds of rows.
-    return model.model_construct(**{
-        **dict(answer), "strikes": kept, "window_pct": window_pct,
-        "strikes_total": len(strikes), "strikes_omitted": len(strikes) - len(kept)})

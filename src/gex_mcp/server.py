@@ -23,12 +23,12 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 from mcp.server.mcpserver import Image, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, TextContent, ToolAnnotations
+from mcp.types import INVALID_PARAMS, CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import Field
 
+from gex_mcp import __version__, compact
 from gex_mcp.conventions import CONVENTIONS
 from gex_mcp.errors import GexError, UnknownSymbolError
-from gex_mcp.models import window_strikes
 from gex_mcp.service import ENDPOINTS, MAX_SCAN_SYMBOLS, Endpoint, GexService
 
 __all__ = ["build_server", "run_server"]
@@ -105,33 +105,36 @@ _resource_boundary = _boundary("resource", lambda exc: (
 # ---- the server ---------------------------------------------------------------------------
 
 
+def _result(data: dict[str, Any], *images: ImageContent) -> CallToolResult:
+    """Structured content plus the same data as compact JSON text (after any images)."""
+    return CallToolResult(content=[*images, TextContent(type="text", text=compact.to_text(data))],
+                          structured_content=data)
+
+
 def _tool_function(ep: Endpoint, service: GexService) -> Callable[..., Awaitable[Any]]:
-    """The MCP tool of endpoint `ep`: its signature (the input schema) comes from the table."""
+    """The MCP tool of endpoint `ep`: its signature (the input schema) comes from the table,
+    its answer is the service's, shaped for an agent (`gex_mcp.compact`)."""
     if ep.kind == "chart":
-        async def run(**arguments: Any) -> Any:
+        async def run(**arguments: Any) -> CallToolResult:
             image = await service.call(ep.name, **arguments)
-            return CallToolResult(
-                content=[Image(data=image.png, format="png").to_image_content(),
-                         TextContent(type="text", text=image.info.model_dump_json())],
-                structured_content=image.info.model_dump(mode="json"))
-        returns: Any = Annotated[CallToolResult, ep.response]
+            return _result(compact.shape(image.info),
+                           Image(data=image.png, format="png").to_image_content())
     elif ep.per_strike:
-        async def run(**arguments: Any) -> Any:
-            window_pct = arguments.pop("window_pct")
+        async def run(**arguments: Any) -> CallToolResult:
+            strikes, window_pct = arguments.pop("strikes"), arguments.pop("window_pct")
             answer = await service.call(ep.name, **arguments)
-            return window_strikes(answer, window_pct, ep.mcp_response)
-        returns = ep.mcp_response
+            return _result(compact.shape(answer, per_strike=f"net_{ep.name}", strikes=strikes,
+                                         window_pct=window_pct))
     else:
-        async def run(**arguments: Any) -> Any:
-            return await service.call(ep.name, **arguments)
-        returns = ep.response
+        async def run(**arguments: Any) -> CallToolResult:
+            return _result(compact.shape(await service.call(ep.name, **arguments)))
 
     context = {"default_source": service.default_source}
     run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY, annotation=a.annotation(**context),
                            default=inspect.Parameter.empty if a.required else a.default)
          for a in ep.args],
-        return_annotation=returns)
+        return_annotation=Annotated[CallToolResult, compact.agent_model(ep.response, ep.per_strike)])
     run.__name__ = run.__qualname__ = ep.name
     run.__annotations__ = {}
     return run
@@ -152,7 +155,7 @@ def build_server(service: GexService) -> MCPServer:
     One tool per row of the endpoint table, in table order. The caller owns `service`
     (and closes it); the server only calls it.
     """
-    mcp = MCPServer(SERVER_NAME, instructions=_instructions(service))
+    mcp = MCPServer(SERVER_NAME, version=__version__, instructions=_instructions(service))
     for ep in ENDPOINTS:
         mcp.add_tool(_tool_boundary(_tool_function(ep, service)), name=ep.name, title=ep.title,
                      annotations=READ_ONLY, description="\n".join(ep.description))

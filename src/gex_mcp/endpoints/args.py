@@ -9,7 +9,7 @@ constants, so the service's own checks and the schemas quote the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -43,6 +43,9 @@ class Arg:
         cli_help: the CLI help line.
         cli_type: the CLI's type, when it differs (e.g. a plain str for a Literal).
         cli_default: the CLI's default, when it differs from `default`.
+        presentation: shapes the answer (which rows are shown), not the question: front ends
+            use it, the service never sees it.
+        mcp_only: MCP tools take it; CLI commands do not.
     """
 
     name: str
@@ -54,6 +57,8 @@ class Arg:
     cli_help: str = ""
     cli_type: Any = None
     cli_default: Any = REQUIRED
+    presentation: bool = False
+    mcp_only: bool = False
 
     @property
     def required(self) -> bool:
@@ -99,14 +104,20 @@ MIN_OI = Arg(
     default=0, constraints={"ge": 0, "examples": [0, 100]},
     cli_flag="--min-oi", cli_help="Drop strikes with call+put OI below N.")
 
+STRIKES = Arg(
+    "strikes", Literal["key", "window", "all"],
+    "Which strikes to list: key (default) the strikes of largest |net| exposure plus those "
+    "nearest spot, about 20; window every strike within ±window_pct% of spot; all every strike.",
+    default="key", constraints={"examples": ["key", "window", "all"]},
+    presentation=True, mcp_only=True)
+
 STRIKE_WINDOW = Arg(
-    "window_pct", float | None,
-    f"List only strikes within ±window_pct percent of spot (default "
-    f"{DEFAULT_STRIKE_WINDOW_PCT:g}). Set a larger value to widen, or 0 for every strike. "
-    "Totals always cover the whole chain.",
+    "window_pct", float,
+    f"With strikes='window', list strikes within ±window_pct percent of spot (default "
+    f"{DEFAULT_STRIKE_WINDOW_PCT:g}).",
     default=DEFAULT_STRIKE_WINDOW_PCT,
-    constraints={"ge": 0, "le": MAX_STRIKE_WINDOW_PCT, "examples": [20, 5, 0]},
-    cli_flag="--window", cli_type=float, cli_default=DEFAULT_CLI_WINDOW_PCT,
+    constraints={"gt": 0, "le": MAX_STRIKE_WINDOW_PCT, "examples": [5, 20]},
+    cli_flag="--window", cli_type=float, cli_default=DEFAULT_CLI_WINDOW_PCT, presentation=True,
     cli_help="Table shows strikes within this % of spot (0 = all). JSON is never windowed.")
 
 CHART_WINDOW = Arg(
@@ -132,4 +143,4 @@ NEAR_WALL = Arg(
 #: The arguments of a question about one symbol's whole chain.
 ONE_SYMBOL = (SYMBOL, SOURCE)
 #: ... and of a per-strike question, which can be filtered.
-PER_STRIKE = (SYMBOL, EXPIRATION, MIN_OI, SOURCE, STRIKE_WINDOW)
+PER_STRIKE = (SYMBOL, EXPIRATION, MIN_OI, SOURCE, STRIKES, STRIKE_WINDOW)

@@ -54,8 +54,8 @@ class Endpoint:
         response: the answer's model (CLI JSON, REST, service).
         build: chain analysis + context -> response (kind "analysis", "chains" backend).
         backends: which backends can answer.
-        per_strike: the answer lists strikes; MCP cuts them to a window around spot.
-        windowed: the MCP answer model of a per-strike endpoint (response + window facts).
+        per_strike: the answer lists strikes (rows with `net_<name>`); MCP lists the key ones
+            by default (see `gex_mcp.compact`).
         kind: "analysis", "scan" or "chart".
         cli_name: the CLI command, when it differs from `name`.
         resource: when set, the answer is also the MCP resource `gex://{symbol}/<name>`
@@ -73,7 +73,6 @@ class Endpoint:
     build: Callable[..., BaseModel] | None = None
     backends: frozenset[Backend] = CHAINS
     per_strike: bool = False
-    windowed: type[BaseModel] | None = None
     kind: Literal["analysis", "scan", "chart"] = "analysis"
     cli_name: str | None = None
     resource: str | None = None
@@ -84,23 +83,23 @@ class Endpoint:
         return self.cli_name or self.name.replace("_", "-")
 
     @property
-    def mcp_response(self) -> type[BaseModel]:
-        return self.windowed or self.response
+    def service_args(self) -> tuple[Arg, ...]:
+        """The arguments the service takes (presentation arguments shape answers, not questions)."""
+        return tuple(a for a in self.args if not a.presentation)
 
     @property
-    def service_args(self) -> tuple[Arg, ...]:
-        """The arguments the service takes (the strike window is presentation, not a query)."""
-        return tuple(a for a in self.args if not (self.per_strike and a.name == "window_pct"))
+    def cli_args(self) -> tuple[Arg, ...]:
+        return tuple(a for a in self.args if not a.mcp_only)
 
 
-def _greek(name: str, title: str, what: str, when: str, net: str, summary: str) -> Endpoint:
+def _greek(name: str, title: str, what: str, when: str, net: str, summary: str,
+           cost: str) -> Endpoint:
     return Endpoint(
         name=name, title=title,
         description=(what, when,
-                     f"Only strikes within ±window_pct% of spot (default 10) are listed: set "
-                     f"window_pct to widen, or 0 for all; {net} the whole chain."),
+                     f"By default about 20 key strikes are listed (largest |net| and nearest "
+                     f"spot; {cost}); {net} the whole chain."),
         summary=summary, args=PER_STRIKE, response=getattr(models, f"{name.capitalize()}Response"),
-        windowed=getattr(models, f"Windowed{name.capitalize()}Response"),
         build=getattr(responses, f"{name}_response"), backends=BOTH, per_strike=True,
         example={"symbol": "SPY"})
 
@@ -113,28 +112,32 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "Use it for the strike-by-strike gamma profile; for just the key price levels use levels, "
         "for the regime and interpretation use summary, for a picture use gex_chart.",
         "net_gex, call_gex and put_gex always cover",
-        "per-strike call/put/net GEX (USD per 1% move), OI, volume, OI change; flip, totals"),
+        "per-strike call/put/net GEX (USD per 1% move), OI, volume, OI change; flip, totals",
+        "for SPX about 600 tokens, strikes='window' about 3,500, strikes='all' about 7,600"),
     _greek(
         "dex", "Delta exposure by strike",
         "Dealer delta exposure per strike (call, put and net DEX in USD of delta), plus the "
         "whole-chain net DEX.",
         "Use it to see how much directional delta dealers carry and at which strikes; for gamma "
         "use gex, for all four exposures in one answer use summary.",
-        "net_dex always covers", "per-strike dealer delta exposure (USD of delta)"),
+        "net_dex always covers", "per-strike dealer delta exposure (USD of delta)",
+        "for SPX about 450 tokens, strikes='window' about 2,200, strikes='all' about 5,000"),
     _greek(
         "vex", "Vanna exposure by strike",
         "Dealer vanna exposure per strike (call, put and net VEX in USD of delta per vol point), "
         "plus the whole-chain net VEX and a one-line interpretation.",
         "Use it to judge how dealer hedging flows react to a change in implied volatility; for "
         "time decay use chex, for gamma use gex.",
-        "net_vex always covers", "per-strike dealer vanna exposure (USD of delta per vol point) and its reading"),
+        "net_vex always covers", "per-strike dealer vanna exposure (USD of delta per vol point) and its reading",
+        "for SPX about 450 tokens, strikes='window' about 2,200, strikes='all' about 5,000"),
     _greek(
         "chex", "Charm exposure by strike",
         "Dealer charm exposure per strike (call, put and net CHEX in USD of delta per calendar "
         "day), plus the whole-chain net CHEX and a one-line interpretation.",
         "Use it to see how dealer delta drifts with the passage of time, e.g. into an expiration; "
         "for implied-volatility sensitivity use vex, for gamma use gex.",
-        "net_chex always covers", "per-strike dealer charm exposure (USD of delta per day) and its reading"),
+        "net_chex always covers", "per-strike dealer charm exposure (USD of delta per day) and its reading",
+        "for SPX about 450 tokens, strikes='window' about 2,200, strikes='all' about 5,000"),
     Endpoint(
         name="levels", title="Key gamma levels",
         description=(
