@@ -22,6 +22,7 @@ from gex_mcp.backends.flashalpha import FlashAlphaBackend
 from gex_mcp.cli import app
 from gex_mcp.compact import StrikeSelection, agent_model
 from gex_mcp.endpoints import ENDPOINTS
+from gex_mcp.errors import InputError
 from gex_mcp.server import build_server
 from gex_mcp.service import GexService, build_service
 from gex_mcp.settings import Settings
@@ -174,3 +175,18 @@ async def test_flashalpha_scan_rows_say_neutral_inside_the_band(loopback, tmp_pa
     assert regime.neutral_band_pct == 0.25
     assert regime.regime_reason.startswith(f"spot {summary['underlying_price']:.2f} is within 0.25% "
                                            f"of the gamma flip {flip:.2f}")
+
+
+@pytest.mark.anyio
+async def test_flashalpha_refuses_one_expiration_for_whole_chain_answers(loopback, tmp_path):
+    """FlashAlpha's levels and summary take no expiration: say so before any request."""
+    settings = Settings(_env_file=None, source="flashalpha", data_dir=tmp_path,
+                        flashalpha_base_url=loopback.url, flashalpha_api_key=DEFAULT_API_KEY)
+    async with build_service(settings) as service:
+        for name in ("levels", "summary", "regime"):
+            with pytest.raises(InputError) as info:
+                await service.call(name, symbol="AAPL", expiration="2026-12-18")
+            assert str(info.value) == (
+                f"FlashAlpha answers {name} for all expirations only. Leave expiration out, or "
+                "use source cboe for one expiration.")
+    assert sum(loopback.requests.values()) == 0

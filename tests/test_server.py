@@ -21,6 +21,7 @@ import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
 
+from gex_mcp import __version__
 from gex_mcp.compact import records
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.engine.calendar import NEW_YORK
@@ -453,19 +454,61 @@ async def test_bad_arguments_are_tool_errors_and_the_server_keeps_answering(serv
             "Error executing tool levels: ConfigError: Source file is not configured. Set "
             "GEX_CHAINS_DIR to a folder of chain files.")
 
-        negative = error_text(await call(client, "gex", symbol="SPY", min_oi=-1))
-        assert negative.startswith("Error executing tool gex: 1 validation error")
-        assert "min_oi" in negative and "greater than or equal to 0" in negative
-        too_many = error_text(await call(client, "scan", symbols=[f"S{i}" for i in range(26)]))
-        assert "symbols" in too_many and "at most 25 items" in too_many
-        unknown_source = error_text(await call(client, "levels", symbol="SPY", source="yahoo"))
-        assert "source" in unknown_source
-        assert "'cboe', 'flashalpha', 'file' or 'demo'" in unknown_source
-        assert "less than or equal to 50" in error_text(
-            await call(client, "gex_chart", symbol="SPY", window_pct=80))
-        assert "Field required" in error_text(await call(client, "regime"))
-
         assert (await call_ok(client, "levels", symbol="SPY"))["symbol"] == "SPY"
+
+
+@pytest.mark.parametrize(("tool", "arguments", "message"), [
+    ("gex", {"symbol": "SPY", "min_oi": -5},
+     "min_oi must be a whole number of contracts >= 0, got -5. Use 0 to keep every strike."),
+    ("gex", {"symbol": "SPY", "strikes": "window", "window_pct": 1000},
+     "window_pct must be a percent above 0 and at most 100, got 1000. "
+     "Example: 20 for strikes within ±20% of spot."),
+    ("scan", {"symbols": [f"S{i}" for i in range(30)]},
+     "symbols must be a list of 1 to 25 tickers, got a list of 30. "
+     "Example: ['SPY', 'QQQ', 'IWM']; split a longer watchlist into several scans."),
+    ("scan", {"symbols": []},
+     "symbols must be a list of 1 to 25 tickers, got a list of 0. "
+     "Example: ['SPY', 'QQQ', 'IWM']; split a longer watchlist into several scans."),
+    ("levels", {"symbol": "SPY", "source": "nope"},
+     "source must be one of cboe, flashalpha, file, demo, got 'nope'. "
+     "Example: 'cboe'; leave it out for the server default."),
+    ("gex_chart", {"symbol": "SPY", "window_pct": 80},
+     "window_pct must be a percent above 0 and at most 50, got 80. Example: 10."),
+    ("regime", {}, "symbol is required: a ticker of 1 to 32 characters. Example: 'SPY' or 'SPX'."),
+    ("expirations", {"symbol": "SPY", "expiration": "2025-06-13"},
+     "expirations has no argument 'expiration'. It takes: symbol, source."),
+    ("gex", {"symbol": "SPY", "strikes": "some"},
+     "strikes must be one of key, window, all, got 'some'. Example: 'all' to list every strike."),
+    ("scan", {"symbols": ["SPY", "A" * 40]},
+     f"symbols[1] must be a ticker of 1 to 32 characters, got '{'A' * 33}...'. "
+     "Example: 'SPY' or 'SPX'."),
+])
+async def test_bad_arguments_get_one_sentence_naming_the_argument_range_and_an_example(
+        service, mode, tool, arguments, message):
+    """Out-of-range, missing and unknown arguments: an InputError the model can act on."""
+    async with connect(service, mode) as client:
+        assert error_text(await call(client, tool, **arguments)) == (
+            f"Error executing tool {tool}: InputError: {message}")
+        assert (await call_ok(client, "levels", symbol="SPY"))["symbol"] == "SPY"
+
+
+async def test_levels_of_one_expiration_come_from_that_expirations_strikes(service, mode):
+    """levels(expiration=...) is the 0DTE's own walls, not the whole chain's."""
+    async with connect(service, mode) as client:
+        day = await call_ok(client, "levels", symbol="SPY", expiration="2025-06-11")
+        whole = await call_ok(client, "levels", symbol="SPY")
+    strikes = (await service.gex("SPY", expiration="2025-06-11")).strikes
+    assert day["expiration"] == "2025-06-11" and whole["expiration"] is None
+    assert day["call_wall"] == max(strikes, key=lambda s: s.call_gex).strike
+    assert day["put_wall"] == min(strikes, key=lambda s: s.put_gex).strike
+    assert day["gamma_flip"] != whole["gamma_flip"]
+
+
+async def test_initialize_reports_the_server_version(service, mode):
+    async with connect(service, mode) as client:
+        info = client.server_info
+        assert info is not None
+        assert (info.name, info.version) == ("gex-mcp", __version__)
 
 
 async def test_a_bug_is_masked_for_the_model_and_logged_with_its_traceback(

@@ -22,14 +22,16 @@ from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
 from mcp.server.mcpserver import Image, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, ImageContent, TextContent, ToolAnnotations
-from pydantic import Field
+from pydantic import ConfigDict, Field, ValidationError, create_model
 
 from gex_mcp import __version__, compact
 from gex_mcp.conventions import CONVENTIONS
-from gex_mcp.errors import GexError, UnknownSymbolError
-from gex_mcp.service import ENDPOINTS, MAX_SCAN_SYMBOLS, Endpoint, GexService
+from gex_mcp.errors import GexError, InputError, UnknownSymbolError
+from gex_mcp.service import ENDPOINTS, MAX_SCAN_SYMBOLS, Endpoint, GexService, argument_error
 
 __all__ = ["build_server", "run_server"]
 
@@ -111,25 +113,73 @@ def _result(data: dict[str, Any], *images: ImageContent) -> CallToolResult:
                           structured_content=data)
 
 
+class _AnyArguments(ArgModelBase):
+    """What the SDK validates before a tool runs: anything, so the tool itself can check the
+    arguments against the published schema and say what is wrong in one sentence."""
+
+    model_config = ConfigDict(extra="allow", arbitrary_types_allowed=True)
+
+    def model_dump_one_level(self) -> dict[str, Any]:
+        values = {**super().model_dump_one_level(), **(self.model_extra or {})}
+        return {k: v for k, v in values.items() if v is not _ABSENT}
+
+
+_ABSENT: Any = object()  # an argument the caller left out
+
+
+def _argument_checker(ep: Endpoint, context: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """Validate a tool's raw arguments with the row's schema (unknown names refused).
+
+    Raises:
+        InputError: one sentence naming the argument, the valid values and an example.
+    """
+    model = create_model(
+        f"{ep.name}_arguments", __config__=ConfigDict(extra="forbid"),
+        **{a.name: (a.annotation(**context), ... if a.required else a.default) for a in ep.args})
+
+    def check(arguments: dict[str, Any]) -> dict[str, Any]:
+        try:
+            valid = model.model_validate(arguments)
+        except ValidationError as exc:
+            raise InputError(argument_error(ep.name, ep.args, exc.errors()[0])) from None
+        return {a.name: getattr(valid, a.name) for a in ep.args}
+
+    return check
+
+
+def _mcp_tool(ep: Endpoint, service: GexService) -> Tool:
+    """The tool: schema and description from the row; the SDK's own argument validation
+    relaxed (`_AnyArguments`) so that bad arguments get our sentence instead of a pydantic dump."""
+    tool = Tool.from_function(_tool_boundary(_tool_function(ep, service)), name=ep.name,
+                              title=ep.title, description="\n".join(ep.description),
+                              annotations=READ_ONLY)
+    tool.fn_metadata.arg_model = create_model(
+        f"{ep.name}Arguments", __base__=_AnyArguments,
+        **{a.name: (Any, _ABSENT) for a in ep.args})
+    return tool
+
+
 def _tool_function(ep: Endpoint, service: GexService) -> Callable[..., Awaitable[Any]]:
     """The MCP tool of endpoint `ep`: its signature (the input schema) comes from the table,
     its answer is the service's, shaped for an agent (`gex_mcp.compact`)."""
+    context = {"default_source": service.default_source}
+    check = _argument_checker(ep, context)
     if ep.kind == "chart":
         async def run(**arguments: Any) -> CallToolResult:
-            image = await service.call(ep.name, **arguments)
+            image = await service.call(ep.name, **check(arguments))
             return _result(compact.shape(image.info),
                            Image(data=image.png, format="png").to_image_content())
     elif ep.per_strike:
         async def run(**arguments: Any) -> CallToolResult:
+            arguments = check(arguments)
             strikes, window_pct = arguments.pop("strikes"), arguments.pop("window_pct")
             answer = await service.call(ep.name, **arguments)
             return _result(compact.shape(answer, per_strike=f"net_{ep.name}", strikes=strikes,
                                          window_pct=window_pct))
     else:
         async def run(**arguments: Any) -> CallToolResult:
-            return _result(compact.shape(await service.call(ep.name, **arguments)))
+            return _result(compact.shape(await service.call(ep.name, **check(arguments))))
 
-    context = {"default_source": service.default_source}
     run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY, annotation=a.annotation(**context),
                            default=inspect.Parameter.empty if a.required else a.default)
@@ -155,10 +205,8 @@ def build_server(service: GexService) -> MCPServer:
     One tool per row of the endpoint table, in table order. The caller owns `service`
     (and closes it); the server only calls it.
     """
-    mcp = MCPServer(SERVER_NAME, version=__version__, instructions=_instructions(service))
-    for ep in ENDPOINTS:
-        mcp.add_tool(_tool_boundary(_tool_function(ep, service)), name=ep.name, title=ep.title,
-                     annotations=READ_ONLY, description="\n".join(ep.description))
+    mcp = MCPServer(SERVER_NAME, version=__version__, instructions=_instructions(service),
+                    tools=[_mcp_tool(ep, service) for ep in ENDPOINTS])
 
     # ---- resources --------------------------------------------------------------------
 

@@ -39,6 +39,7 @@ from gex_mcp.endpoints.args import (
     MAX_CHART_WINDOW_PCT,
     MAX_NEAR_WALL_PCT,
     MAX_SCAN_SYMBOLS,
+    argument_error,
 )
 from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError
 from gex_mcp.models import SOURCE_NAMES, GexChartInfo, ScanResponse, ScanRow
@@ -61,7 +62,7 @@ _NOT_CONFIGURED = {
 }
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-__all__ = ["ENDPOINTS", "MAX_SCAN_SYMBOLS", "ChartImage", "Endpoint", "EngineParams", "GexService",
+__all__ = ["ENDPOINTS", "MAX_SCAN_SYMBOLS", "argument_error", "ChartImage", "Endpoint", "EngineParams", "GexService",
            "build_service", "check_min_oi", "parse_expiration"]
 
 

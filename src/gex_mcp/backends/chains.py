@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from cachetools import LRUCache
@@ -207,9 +208,19 @@ def _provenance(chain: OptionChain, cached: Cached, query: Query, dealer_model: 
 
 
 def _check_listed(chain: OptionChain, exp: str) -> None:
+    """Raise InvalidExpiryError unless options expiring `exp` still trade at the snapshot."""
     listed = chain.expirations
-    if exp in listed:
+    trading = chain.expiry[chain.settle_time > chain.as_of.timestamp()]
+    if exp in listed and np.datetime64(exp) in trading:
         return
+    if exp in listed:  # listed in the file, but already settled at as_of
+        first = str(trading.min()) if len(trading) else "none"
+        settled = datetime.fromtimestamp(
+            float(chain.settle_time[chain.expiry == np.datetime64(exp)].max()), NEW_YORK)
+        raise InvalidExpiryError(
+            f"{chain.symbol} options expiring {exp} settled at {settled:%H:%M} New York, before "
+            f"this snapshot of {chain.as_of.astimezone(NEW_YORK):%Y-%m-%d %H:%M}. Expirations "
+            f"still trading start at {first}.")
     today = chain.as_of.astimezone(NEW_YORK).date().isoformat()
     if exp < today:
         raise InvalidExpiryError(

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from gex_mcp.backends.base import Query
 from gex_mcp.endpoints import Endpoint
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT, regime_from_flip
+from gex_mcp.errors import InputError
 from gex_mcp.labels import format_amount
 from gex_mcp.models import FlipInfo, Provenance, RegimeResponse, SummaryResponse
 from gex_mcp.sources.flashalpha import FlashAlphaClient
@@ -25,6 +26,7 @@ from gex_mcp.store.cache import ChainCache
 from gex_mcp.store.serialize import model_codec
 
 Call = Callable[[Query], Awaitable[BaseModel]]
+_WHOLE_CHAIN_ONLY = frozenset({"levels", "summary", "regime"})  # FlashAlpha takes no expiration
 
 
 class FlashAlphaBackend:
@@ -67,6 +69,9 @@ class FlashAlphaBackend:
         await self.client.aclose()
 
     async def answer(self, endpoint: Endpoint, query: Query) -> BaseModel:
+        if query.expiration is not None and endpoint.name in _WHOLE_CHAIN_ONLY:
+            raise InputError(f"FlashAlpha answers {endpoint.name} for all expirations only. Leave "
+                             "expiration out, or use source cboe for one expiration.")
         if endpoint.name == "regime":
             return self._regime(await self._summary(query))
         if endpoint.name == "summary":

@@ -46,6 +46,8 @@ class Arg:
         presentation: shapes the answer (which rows are shown), not the question: front ends
             use it, the service never sees it.
         mcp_only: MCP tools take it; CLI commands do not.
+        rule: what a valid value is, for error messages ("a whole number of contracts >= 0").
+        hint: what to do instead, ending an error message ("Use 0 to keep every strike.").
     """
 
     name: str
@@ -59,6 +61,8 @@ class Arg:
     cli_default: Any = REQUIRED
     presentation: bool = False
     mcp_only: bool = False
+    rule: str = "valid"
+    hint: str = ""
 
     @property
     def required(self) -> bool:
@@ -79,7 +83,8 @@ SYMBOL = Arg(
     "US ticker or index, e.g. 'SPY', 'QQQ', 'AAPL', 'SPX' (no '^' or '_' needed).",
     constraints={"min_length": 1, "max_length": MAX_SYMBOL_LENGTH, "examples": ["SPY", "SPX"]},
     cli_type=str | None, cli_default=None,
-    cli_help="Ticker or index, e.g. SPY or SPX. Optional with --chain (taken from the file).")
+    cli_help="Ticker or index, e.g. SPY or SPX. Optional with --chain (taken from the file).",
+    rule=f"a ticker of 1 to {MAX_SYMBOL_LENGTH} characters", hint="Example: 'SPY' or 'SPX'.")
 
 SOURCE = Arg(
     "source", SourceName | None,
@@ -87,7 +92,9 @@ SOURCE = Arg(
     "or demo (synthetic). Leave out for the server default ({default_source}).",
     default=None, constraints={"examples": ["cboe"]},
     cli_flag="--source", cli_type=str | None,
-    cli_help="cboe, flashalpha, file or demo (default: GEX_SOURCE, else cboe).")
+    cli_help="cboe, flashalpha, file or demo (default: GEX_SOURCE, else cboe).",
+    rule="one of cboe, flashalpha, file, demo",
+    hint="Example: 'cboe'; leave it out for the server default.")
 
 EXPIRATION = Arg(
     "expiration", str | None,
@@ -95,21 +102,24 @@ EXPIRATION = Arg(
     "Leave out for all expirations.",
     default=None,
     constraints={"max_length": MAX_EXPIRATION_LENGTH, "examples": ["2026-12-18"]},
-    cli_flag="--expiration", cli_help="Only this expiration, YYYY-MM-DD.")
+    cli_flag="--expiration", cli_help="Only this expiration, YYYY-MM-DD.",
+    rule="a date YYYY-MM-DD", hint="Example: '2026-12-18'; leave it out for all expirations.")
 
 MIN_OI = Arg(
     "min_oi", int,
     "Leave out strikes whose call+put open interest is below this many contracts. "
     "0 keeps every strike.",
     default=0, constraints={"ge": 0, "examples": [0, 100]},
-    cli_flag="--min-oi", cli_help="Drop strikes with call+put OI below N.")
+    cli_flag="--min-oi", cli_help="Drop strikes with call+put OI below N.",
+    rule="a whole number of contracts >= 0", hint="Use 0 to keep every strike.")
 
 STRIKES = Arg(
     "strikes", Literal["key", "window", "all"],
     "Which strikes to list: key (default) the strikes of largest |net| exposure plus those "
     "nearest spot, about 20; window every strike within ±window_pct% of spot; all every strike.",
     default="key", constraints={"examples": ["key", "window", "all"]},
-    presentation=True, mcp_only=True)
+    presentation=True, mcp_only=True,
+    rule="one of key, window, all", hint="Example: 'all' to list every strike.")
 
 STRIKE_WINDOW = Arg(
     "window_pct", float,
@@ -118,13 +128,16 @@ STRIKE_WINDOW = Arg(
     default=DEFAULT_STRIKE_WINDOW_PCT,
     constraints={"gt": 0, "le": MAX_STRIKE_WINDOW_PCT, "examples": [5, 20]},
     cli_flag="--window", cli_type=float, cli_default=DEFAULT_CLI_WINDOW_PCT, presentation=True,
-    cli_help="Table shows strikes within this % of spot (0 = all). JSON is never windowed.")
+    cli_help="Table shows strikes within this % of spot (0 = all). JSON is never windowed.",
+    rule=f"a percent above 0 and at most {MAX_STRIKE_WINDOW_PCT:g}",
+    hint="Example: 20 for strikes within ±20% of spot.")
 
 CHART_WINDOW = Arg(
     "window_pct", float, "Draw strikes within ±window_pct percent of spot.",
     default=DEFAULT_CHART_WINDOW_PCT,
     constraints={"gt": 0, "le": MAX_CHART_WINDOW_PCT, "examples": [10]},
-    cli_flag="--window", cli_help="Strikes within this % of spot.")
+    cli_flag="--window", cli_help="Strikes within this % of spot.",
+    rule=f"a percent above 0 and at most {MAX_CHART_WINDOW_PCT:g}", hint="Example: 10.")
 
 SYMBOLS = Arg(
     "symbols",
@@ -132,15 +145,51 @@ SYMBOLS = Arg(
     f"Watchlist as a JSON list of 1 to {MAX_SCAN_SYMBOLS} tickers, e.g. ['SPY', 'QQQ', 'IWM'].",
     constraints={"min_length": 1, "max_length": MAX_SCAN_SYMBOLS,
                  "examples": [["SPY", "QQQ", "IWM"]]},
-    cli_type=list[str], cli_help="Symbols, e.g. SPY QQQ IWM TSLA.")
+    cli_type=list[str], cli_help="Symbols, e.g. SPY QQQ IWM TSLA.",
+    rule=f"a list of 1 to {MAX_SCAN_SYMBOLS} tickers",
+    hint="Example: ['SPY', 'QQQ', 'IWM']; split a longer watchlist into several scans.")
 
 NEAR_WALL = Arg(
     "near_wall_pct", float, "Flag spot as near a wall when within this percent of it.",
     default=DEFAULT_NEAR_WALL_PCT,
     constraints={"gt": 0, "le": MAX_NEAR_WALL_PCT, "examples": [1.0]},
-    cli_flag="--near-wall", cli_help="Near-wall threshold, % of spot.")
+    cli_flag="--near-wall", cli_help="Near-wall threshold, % of spot.",
+    rule=f"a percent above 0 and at most {MAX_NEAR_WALL_PCT:g}", hint="Example: 1.0.")
 
-#: The arguments of a question about one symbol's whole chain.
-ONE_SYMBOL = (SYMBOL, SOURCE)
+#: The arguments of a question about one symbol's chain (one expiration, or all of them).
+ONE_SYMBOL = (SYMBOL, EXPIRATION, SOURCE)
+#: ... when the answer is about every expiration at once.
+ALL_EXPIRIES = (SYMBOL, SOURCE)
 #: ... and of a per-strike question, which can be filtered.
 PER_STRIKE = (SYMBOL, EXPIRATION, MIN_OI, SOURCE, STRIKES, STRIKE_WINDOW)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, str) and len(value) > 36:
+        return repr(value[:33] + "...")
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def argument_error(tool: str, args: tuple[Arg, ...], error: dict[str, Any]) -> str:
+    """One actionable sentence for the first pydantic error of a tool's arguments.
+
+    Names the argument, what a valid value is and an example, e.g. "min_oi must be a whole
+    number of contracts >= 0, got -5. Use 0 to keep every strike."
+    """
+    by_name = {a.name: a for a in args}
+    loc = [str(part) for part in error.get("loc", ())]
+    name = loc[0] if loc else "arguments"
+    arg = by_name.get(name)
+    if error.get("type") == "extra_forbidden" or arg is None:
+        return (f"{tool} has no argument {name!r}. It takes: "
+                f"{', '.join(a.name for a in args)}.")
+    where = name + "".join(f"[{part}]" for part in loc[1:])
+    if error.get("type") == "missing":
+        return f"{where} is required: {arg.rule}. {arg.hint}".rstrip()
+    if len(loc) > 1 and name == "symbols":  # one ticker of the list
+        return (f"{where} must be a ticker of 1 to {MAX_SYMBOL_LENGTH} characters, got "
+                f"{_shown(error.get('input'))}. {SYMBOL.hint}")
+    return f"{where} must be {arg.rule}, got {_shown(error.get('input'))}. {arg.hint}".rstrip()

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from gex_mcp import models, responses
 from gex_mcp.endpoints.args import (
+    ALL_EXPIRIES,
     CHART_WINDOW,
     EXPIRATION,
     MIN_OI,
@@ -217,7 +218,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "monthlies; for per-strike detail of one expiry use gex with expiration.",
             "0DTE options are listed only while today's session is open."),
         summary="net GEX per expiration and 0DTE / weekly / monthly shares",
-        args=ONE_SYMBOL, response=models.ExpiryBreakdownResponse,
+        args=ALL_EXPIRIES, response=models.ExpiryBreakdownResponse,
         build=responses.expiry_breakdown_response, example={"symbol": "SPX"}),
     Endpoint(
         name="oi_changes", title="Open interest changes",
@@ -228,7 +229,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "When the source reports no previous OI, changes come from this server's stored "
             "snapshots, and oi_change_known is false until one exists."),
         summary="strikes whose open interest moved most since the previous day",
-        args=ONE_SYMBOL, response=models.OIChangesResponse, build=responses.oi_changes_response,
+        args=ALL_EXPIRIES, response=models.OIChangesResponse, build=responses.oi_changes_response,
         example={"symbol": "NVDA"}),
     Endpoint(
         name="expirations", title="Listed expirations",
@@ -240,7 +241,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "expiration; expiry_breakdown gives net GEX per expiration instead.",
             "Expirations already settled at as_of are not listed; SPX lists about 50 dates."),
         summary="every listed expiration: kind, AM/PM settlement, days, OI, share of gross GEX",
-        args=ONE_SYMBOL, response=models.ExpirationsResponse,
+        args=ALL_EXPIRIES, response=models.ExpirationsResponse,
         build=responses.expirations_response, example={"symbol": "SPX"}),
     Endpoint(
         name="gex_chart", title="GEX chart", kind="chart", cli_name="chart",
