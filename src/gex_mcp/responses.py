@@ -8,8 +8,9 @@ contract units (OI as integers), or put into words; every quantity is computed b
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 
@@ -55,11 +56,13 @@ class BuildContext:
         min_oi: the min_oi filter the analysis applied (contracts).
         neutral_band_pct: half-width of the neutral regime band, percent of spot.
         previous_oi_as_of: when OI change came from a stored snapshot, that snapshot's time.
+        options: the endpoint's own arguments (validated), e.g. {"range_pct": 5.0}.
     """
 
     min_oi: int = 0
     neutral_band_pct: float = NEUTRAL_BAND_PCT
     previous_oi_as_of: datetime | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 DEFAULT_CONTEXT = BuildContext()

@@ -26,12 +26,12 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, CallToolResult, ImageContent, TextContent, ToolAnnotations
-from pydantic import ConfigDict, Field, ValidationError, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from gex_mcp import __version__, compact
 from gex_mcp.conventions import CONVENTIONS
-from gex_mcp.errors import GexError, InputError, UnknownSymbolError
-from gex_mcp.service import ENDPOINTS, MAX_SCAN_SYMBOLS, Endpoint, GexService, argument_error
+from gex_mcp.errors import GexError, UnknownSymbolError
+from gex_mcp.service import ENDPOINTS, MAX_SCAN_SYMBOLS, Endpoint, GexService, argument_checker
 
 __all__ = ["build_server", "run_server"]
 
@@ -127,26 +127,6 @@ class _AnyArguments(ArgModelBase):
 _ABSENT: Any = object()  # an argument the caller left out
 
 
-def _argument_checker(ep: Endpoint, context: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """Validate a tool's raw arguments with the row's schema (unknown names refused).
-
-    Raises:
-        InputError: one sentence naming the argument, the valid values and an example.
-    """
-    model = create_model(
-        f"{ep.name}_arguments", __config__=ConfigDict(extra="forbid"),
-        **{a.name: (a.annotation(**context), ... if a.required else a.default) for a in ep.args})
-
-    def check(arguments: dict[str, Any]) -> dict[str, Any]:
-        try:
-            valid = model.model_validate(arguments)
-        except ValidationError as exc:
-            raise InputError(argument_error(ep.name, ep.args, exc.errors()[0])) from None
-        return {a.name: getattr(valid, a.name) for a in ep.args}
-
-    return check
-
-
 def _mcp_tool(ep: Endpoint, service: GexService) -> Tool:
     """The tool: schema and description from the row; the SDK's own argument validation
     relaxed (`_AnyArguments`) so that bad arguments get our sentence instead of a pydantic dump."""
@@ -163,7 +143,7 @@ def _tool_function(ep: Endpoint, service: GexService) -> Callable[..., Awaitable
     """The MCP tool of endpoint `ep`: its signature (the input schema) comes from the table,
     its answer is the service's, shaped for an agent (`gex_mcp.compact`)."""
     context = {"default_source": service.default_source}
-    check = _argument_checker(ep, context)
+    check = argument_checker(ep.name, ep.args, **context)
     if ep.kind == "chart":
         async def run(**arguments: Any) -> CallToolResult:
             image = await service.call(ep.name, **check(arguments))

@@ -39,7 +39,7 @@ from gex_mcp.endpoints.args import (
     MAX_CHART_WINDOW_PCT,
     MAX_NEAR_WALL_PCT,
     MAX_SCAN_SYMBOLS,
-    argument_error,
+    argument_checker,
 )
 from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError
 from gex_mcp.models import SOURCE_NAMES, GexChartInfo, ScanResponse, ScanRow
@@ -62,7 +62,7 @@ _NOT_CONFIGURED = {
 }
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-__all__ = ["ENDPOINTS", "MAX_SCAN_SYMBOLS", "argument_error", "ChartImage", "Endpoint", "EngineParams", "GexService",
+__all__ = ["ENDPOINTS", "MAX_SCAN_SYMBOLS", "argument_checker", "ChartImage", "Endpoint", "EngineParams", "GexService",
            "build_service", "check_min_oi", "parse_expiration"]
 
 
@@ -143,6 +143,7 @@ class GexService:
                 flashalpha, cache, budget=budgets.get("flashalpha"), ttl_seconds=ttl_seconds,
                 neutral_band_pct=params.neutral_band_pct)
         self._on_close = list(on_close)
+        self._checkers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
 
     async def aclose(self) -> None:
         """Close the backends' HTTP clients, then what `on_close` lists (e.g. the database)."""
@@ -188,8 +189,16 @@ class GexService:
     # ---- the endpoints -----------------------------------------------------------------
 
     async def call(self, name: str, **arguments: Any) -> Any:
-        """Answer endpoint `name` of the table with its (service) arguments."""
+        """Answer endpoint `name` of the table with its (service) arguments.
+
+        Raises:
+            InputError: an argument is unknown or out of range (one sentence saying which).
+        """
         ep = endpoint(name)
+        checker = self._checkers.get(name)
+        if checker is None:
+            checker = self._checkers[name] = argument_checker(name, ep.service_args)
+        arguments = checker(arguments)
         if ep.kind == "scan":
             return await self.scan(**arguments)
         if ep.kind == "chart":
@@ -197,8 +206,9 @@ class GexService:
         return await self.answer(name, **arguments)
 
     async def answer(self, name: str, symbol: str, *, source: str | None = None,
-                     expiration: str | None = None, min_oi: int = 0) -> BaseModel:
-        """The answer of analysis endpoint `name` for one symbol.
+                     expiration: str | None = None, min_oi: int = 0, **options: Any) -> BaseModel:
+        """The answer of analysis endpoint `name` for one symbol; `options` are the
+        endpoint's own arguments (e.g. `range_pct` of profile).
 
         Raises:
             InputError subclasses for bad arguments, SourceError when the source fails and
@@ -208,7 +218,8 @@ class GexService:
         src = self.resolve_source(source)
         exp, least_oi = parse_expiration(expiration), check_min_oi(min_oi)
         backend = self._backend_for(ep, src)
-        return await backend.answer(ep, Query(normalize_symbol(symbol), src, exp, least_oi))
+        frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
+        return await backend.answer(ep, Query(normalize_symbol(symbol), src, exp, least_oi, frozen))
 
     async def scan(self, symbols: Sequence[str] | str, source: str | None = None, *,
                    near_wall_pct: float = DEFAULT_NEAR_WALL_PCT,

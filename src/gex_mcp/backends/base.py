@@ -14,7 +14,7 @@ Two implementations:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
@@ -31,12 +31,14 @@ class Query:
         source: the source name ("cboe", "file", "demo", "flashalpha").
         expiration: YYYY-MM-DD or None for every expiration.
         min_oi: drop strikes whose call+put OI is below this (contracts).
+        options: the endpoint's own arguments, as sorted (name, value) pairs (hashable).
     """
 
     symbol: str
     source: str
     expiration: str | None = None
     min_oi: int = 0
+    options: tuple[tuple[str, Any], ...] = ()
 
 
 class Backend(Protocol):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -61,7 +61,7 @@ class _Analysed:
 
     analysis: ChainAnalysis
     context: BuildContext
-    answers: dict[str, BaseModel] = field(default_factory=dict)
+    answers: dict[tuple, BaseModel] = field(default_factory=dict)
 
 
 def cache_tag(source: ChainSource) -> str:
@@ -145,11 +145,13 @@ class ChainBackend:
 
     async def answer(self, endpoint: Endpoint, query: Query) -> BaseModel:
         entry, prov = await self.analyse(query)
+        context = replace(entry.context, options=dict(query.options)) if query.options else entry.context
         if prov.stale:
-            return endpoint.build(entry.analysis, prov, entry.context)
-        answer = entry.answers.get(endpoint.name)
+            return endpoint.build(entry.analysis, prov, context)
+        key = (endpoint.name, query.options)
+        answer = entry.answers.get(key)
         if answer is None:
-            answer = entry.answers[endpoint.name] = endpoint.build(entry.analysis, prov, entry.context)
+            answer = entry.answers[key] = endpoint.build(entry.analysis, prov, context)
         return answer
 
     def _compute(self, chain: OptionChain, query: Query, *, record: bool) -> _Analysed:

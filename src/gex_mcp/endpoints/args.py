@@ -8,11 +8,13 @@ constants, so the service's own checks and the schemas quote the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import ConfigDict, Field, ValidationError, create_model
 
+from gex_mcp.errors import InputError
 from gex_mcp.models import SourceName
 
 MAX_SYMBOL_LENGTH = 32  # generous: the service gives the precise "not a ticker" message
@@ -193,3 +195,26 @@ def argument_error(tool: str, args: tuple[Arg, ...], error: dict[str, Any]) -> s
         return (f"{where} must be a ticker of 1 to {MAX_SYMBOL_LENGTH} characters, got "
                 f"{_shown(error.get('input'))}. {SYMBOL.hint}")
     return f"{where} must be {arg.rule}, got {_shown(error.get('input'))}. {arg.hint}".rstrip()
+
+
+def argument_checker(tool: str, args: tuple[Arg, ...],
+                     **context: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A function validating raw arguments against `args` (unknown names refused), returning
+    every argument with defaults filled in.
+
+    Raises (from the returned function):
+        InputError: one sentence from `argument_error`.
+    """
+    context.setdefault("default_source", "the configured one")
+    model = create_model(
+        f"{tool}_arguments", __config__=ConfigDict(extra="forbid"),
+        **{a.name: (a.annotation(**context), ... if a.required else a.default) for a in args})
+
+    def check(arguments: dict[str, Any]) -> dict[str, Any]:
+        try:
+            valid = model.model_validate(arguments)
+        except ValidationError as exc:
+            raise InputError(argument_error(tool, args, exc.errors()[0])) from None
+        return {a.name: getattr(valid, a.name) for a in args}
+
+    return check
