@@ -6,7 +6,7 @@ reshaped, never recomputed:
 - Each list of records becomes a table, `{"columns": [...], "rows": [[...], ...]}`: field
   names once, not once per row. `*_label` fields inside rows are left out (the amount is
   there).
-- Amounts (GEX, DEX, VEX, CHEX and notional in USD, dealer shares) are rounded to 4
+- Amounts (GEX, DEX, VEX, CHEX, notional and payouts in USD, dealer shares) are rounded to 4
   significant figures, far finer than the model inputs (IVs to 3-4 digits) justify. Prices,
   strikes and percentages keep the cents and decimals their builders gave them.
 - Per-strike answers list by default the strikes that matter: the `KEY_LARGEST` strikes of
@@ -33,14 +33,14 @@ StrikeChoice = Literal["key", "window", "all"]
 KEY_LARGEST = 10  # strikes of largest |net| exposure
 KEY_NEAREST = 10  # strikes nearest spot
 SIGNIFICANT_DIGITS = 4
-_AMOUNT = re.compile(r"(^|_)(gex|dex|vex|chex)$|notional_usd$|shares_to_trade$")
+_AMOUNT = re.compile(r"(^|_)(gex|dex|vex|chex|usd)(_at_spot)?$|shares_to_trade$")
 
 
 class Table(BaseModel):
     """Records in compact form: the field names once, then one list of values per record."""
 
     columns: list[str] = Field(description="The field name of each column, in order.")
-    rows: list[list[float | int | str | bool | None]] = Field(
+    rows: list[list[float | int | str | bool | None | list[float]]] = Field(
         description="One list per record, its values in column order.")
 
 

@@ -279,6 +279,93 @@ class ExpirationsResponse(Provenance):
     expirations: list[ExpirationListing] = Field(description="Ascending dates.")
 
 
+class ProfilePoint(BaseModel):
+    """Dealer totals if spot were `spot`, every IV and expiry time held fixed."""
+
+    spot: float = Field(description="Hypothetical spot, USD.")
+    move_pct: float = Field(description="(spot / current spot - 1) x 100.")
+    net_gex: float = Field(description="Total dealer GEX there, USD per 1% move.")
+    net_dex: float = Field(description="Total dealer DEX there, USD of delta.")
+
+
+class ProfileResponse(Provenance, FlipInfo):
+    """Total dealer GEX and DEX re-priced across spot: the curve whose zero is the gamma flip."""
+
+    range_pct: float = Field(description="Spots span ±range_pct percent of the current spot.")
+    net_gex_at_spot: float = Field(description="GEX at the current spot, USD per 1% move.")
+    min_net_gex: float = Field(description="Lowest GEX on the curve, USD per 1% move.")
+    min_net_gex_spot: float = Field(description="Spot where it occurs, USD.")
+    max_net_gex: float = Field(description="Highest GEX on the curve, USD per 1% move.")
+    max_net_gex_spot: float = Field(description="Spot where it occurs, USD.")
+    points: list[ProfilePoint]
+
+
+class HedgeInstrument(BaseModel):
+    name: str = Field(description="Ticker of the instrument, e.g. 'ES' or 'SPY'.")
+    description: str
+    usd_per_point: float = Field(description="USD per unit per point of the underlying.")
+
+
+class HedgeStep(BaseModel):
+    """Dealer re-hedge after one spot move (re-priced delta, IV fixed)."""
+
+    move_pct: float = Field(description="Spot move, percent.")
+    new_spot: float = Field(description="Spot after the move, USD.")
+    dealer_shares_to_trade: float = Field(description="Units of the underlying dealers trade; + buy, - sell.")
+    direction: Literal["buy", "sell", "none"]
+    notional_usd: float = Field(description="|shares| x new spot, USD.")
+    instrument_units: list[float] = Field(
+        description="The same trade in units of each listed instrument (signed like the shares).")
+
+
+class HedgingResponse(Provenance):
+    """Dealer hedge flows for a ladder of spot moves, in shares, notional and liquid hedges."""
+
+    instruments: list[HedgeInstrument] = Field(description="Columns of instrument_units, in order.")
+    steps: list[HedgeStep]
+
+
+class MaxPainExpiry(BaseModel):
+    expiration: str
+    max_pain: float | None = Field(description="Settlement price minimising holders' payout, USD.")
+    distance_pct: float | None = Field(description="(max_pain - spot) / spot x 100.")
+    payout_usd: float | None = Field(description="Holders' payout if settled at max pain, USD.")
+    open_interest: int = Field(description="Call + put open interest, contracts.")
+
+
+class PayoutPoint(BaseModel):
+    settle_price: float = Field(description="Settlement price (a listed strike), USD.")
+    payout_usd: float = Field(description="What call and put holders collect there, USD.")
+
+
+class MaxPainResponse(Provenance):
+    """Max pain per expiration, and the payout curve around it for one expiration."""
+
+    expirations: list[MaxPainExpiry]
+    curve_expiration: str | None = Field(description="The expiration the payout curve is for.")
+    payout_curve: list[PayoutPoint] = Field(description="Payout at the strikes around max pain.")
+
+
+class ExpectedMoveRow(BaseModel):
+    expiration: str
+    days_to_expiry: float
+    atm_strike: float | None = Field(description="Strike nearest spot quoted on both sides, USD.")
+    straddle: float | None = Field(description="ATM call mid + put mid, USD per share.")
+    straddle_move_pct: float | None = Field(description="straddle / spot x 100.")
+    atm_iv: float | None = Field(description="Mean IV of the ATM call and put, decimal.")
+    iv_move_1sd: float | None = Field(description="spot x ATM IV x sqrt(T), USD (one sigma).")
+    lower_1sd: float | None = Field(description="spot - iv_move_1sd, USD.")
+    upper_1sd: float | None = Field(description="spot + iv_move_1sd, USD.")
+    lower_2sd: float | None = Field(description="spot - 2 x iv_move_1sd, USD.")
+    upper_2sd: float | None = Field(description="spot + 2 x iv_move_1sd, USD.")
+
+
+class ExpectedMoveResponse(Provenance):
+    """The move the options market prices to each expiration: straddle and ATM-IV ranges."""
+
+    moves: list[ExpectedMoveRow]
+
+
 class OIChangesResponse(Provenance):
     """Strikes whose open interest changed most since the previous day's snapshot."""
 

@@ -17,7 +17,11 @@ import numpy as np
 from gex_mcp.engine.analysis import ChainAnalysis
 from gex_mcp.engine.breakdown import expiry_kind
 from gex_mcp.engine.calendar import AM_SETTLEMENT, NEW_YORK
+from gex_mcp.engine.expected_move import expected_moves
+from gex_mcp.engine.hedging import DEFAULT_MOVES_PCT, hedge_instruments, hedge_ladder
+from gex_mcp.engine.max_pain import max_pain
 from gex_mcp.engine.prepare import Quality
+from gex_mcp.engine.profile import DEFAULT_PROFILE_POINTS, DEFAULT_PROFILE_RANGE_PCT, exposure_profile
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
 from gex_mcp.labels import format_amount
 from gex_mcp.models import (
@@ -26,6 +30,8 @@ from gex_mcp.models import (
     DataQuality,
     DexResponse,
     DexStrike,
+    ExpectedMoveResponse,
+    ExpectedMoveRow,
     ExpirationListing,
     ExpirationsResponse,
     ExpiryBreakdownResponse,
@@ -35,9 +41,17 @@ from gex_mcp.models import (
     GexResponse,
     GexStrike,
     HedgeEstimate,
+    HedgeInstrument,
+    HedgeStep,
+    HedgingResponse,
     LevelsResponse,
+    MaxPainExpiry,
+    MaxPainResponse,
     OIChangesResponse,
     OIMover,
+    PayoutPoint,
+    ProfilePoint,
+    ProfileResponse,
     Provenance,
     RegimeResponse,
     ScanRow,
@@ -359,3 +373,98 @@ def expirations_response(a: ChainAnalysis, prov: Provenance,
             open_interest=int(round(oi[i])), net_gex=float(net[i]),
             share_of_gross_gex_pct=float(gross[i] / total_gross * 100.0) if total_gross > 0 else 0.0))
     return ExpirationsResponse(**prov.model_dump(), count=len(rows), expirations=rows)
+
+
+def profile_response(a: ChainAnalysis, prov: Provenance,
+                     ctx: BuildContext = DEFAULT_CONTEXT) -> ProfileResponse:
+    """GEX and DEX across spot·(1 ± range_pct/100), `DEFAULT_PROFILE_POINTS` points."""
+    range_pct = float(ctx.options.get("range_pct") or DEFAULT_PROFILE_RANGE_PCT)
+    curve = exposure_profile(a.prepared, range_pct=range_pct, points=DEFAULT_PROFILE_POINTS)
+    spot = a.prepared.spot
+    lo, hi = int(np.argmin(curve.gex)), int(np.argmax(curve.gex))
+    points = [ProfilePoint(spot=round(float(x), 2), move_pct=round(float(x / spot - 1) * 100, 3),
+                           net_gex=float(g), net_dex=float(d))
+              for x, g, d in zip(curve.spots, curve.gex, curve.dex)]
+    return ProfileResponse(
+        **prov.model_dump(), **flip_fields(a), range_pct=range_pct,
+        net_gex_at_spot=a.totals["net_gex"], min_net_gex=float(curve.gex[lo]),
+        min_net_gex_spot=_cents(float(curve.spots[lo])), max_net_gex=float(curve.gex[hi]),
+        max_net_gex_spot=_cents(float(curve.spots[hi])), points=points)
+
+
+def hedging_response(a: ChainAnalysis, prov: Provenance,
+                     ctx: BuildContext = DEFAULT_CONTEXT) -> HedgingResponse:
+    """Re-priced dealer delta for each move, also in units of the liquid hedges."""
+    moves = tuple(ctx.options.get("moves") or DEFAULT_MOVES_PCT)
+    instruments = hedge_instruments(prov.symbol)
+    steps = []
+    for h in hedge_ladder(a.prepared, moves):
+        units = [round(h.shares / factor, 1) for _, factor, _ in instruments]  # shares / (USD per point)
+        steps.append(HedgeStep(move_pct=h.move_pct, new_spot=round(h.new_spot, 2),
+                               dealer_shares_to_trade=round(h.shares), direction=h.direction,
+                               notional_usd=round(h.notional_usd), instrument_units=units))
+    return HedgingResponse(
+        **prov.model_dump(), steps=steps,
+        instruments=[HedgeInstrument(name=n, description=d, usd_per_point=f) for n, f, d in instruments])
+
+
+def _live_dates(a: ChainAnalysis, only: str | None) -> list[np.datetime64]:
+    chain = a.chain
+    dates = np.unique(chain.expiry[chain.settle_time > chain.as_of.timestamp()])
+    return [d for d in dates if only is None or str(d) == only]
+
+
+MAX_PAIN_CURVE_STRIKES = 10  # strikes each side of max pain in the payout curve
+
+
+def max_pain_response(a: ChainAnalysis, prov: Provenance,
+                      ctx: BuildContext = DEFAULT_CONTEXT) -> MaxPainResponse:
+    """Max pain of every listed expiration (or the chosen one), and the payout curve of the
+    chosen (else the nearest) expiration around its max pain."""
+    chain, spot = a.chain, a.chain.spot
+    live = chain.settle_time > chain.as_of.timestamp()
+    rows, curves = [], {}
+    for day in _live_dates(a, prov.expiration):
+        on = live & (chain.expiry == day)
+        result = max_pain(chain.strike[on], chain.is_call[on], chain.open_interest[on],
+                          chain.multiplier[on])
+        oi = int(round(float(np.nansum(chain.open_interest[on]))))
+        if result is None:
+            rows.append(MaxPainExpiry(expiration=str(day), max_pain=None, distance_pct=None,
+                                      payout_usd=None, open_interest=oi))
+            continue
+        curves[str(day)] = result
+        rows.append(MaxPainExpiry(expiration=str(day), max_pain=result.strike,
+                                  distance_pct=_pct_from_spot(result.strike, spot),
+                                  payout_usd=result.payout_usd, open_interest=oi))
+    chosen = prov.expiration or next(iter(curves), None)
+    curve: list[PayoutPoint] = []
+    if chosen in curves:
+        r = curves[chosen]
+        i = int(np.searchsorted(r.strikes, r.strike))
+        window = slice(max(0, i - MAX_PAIN_CURVE_STRIKES), i + MAX_PAIN_CURVE_STRIKES + 1)
+        curve = [PayoutPoint(settle_price=float(k), payout_usd=float(v))
+                 for k, v in zip(r.strikes[window], r.payouts[window])]
+    return MaxPainResponse(**prov.model_dump(), expirations=rows,
+                           curve_expiration=chosen if curve else None, payout_curve=curve)
+
+
+def expected_move_response(a: ChainAnalysis, prov: Provenance,
+                           ctx: BuildContext = DEFAULT_CONTEXT) -> ExpectedMoveResponse:
+    """Straddle and ATM-IV moves per expiration (the chosen one, or all)."""
+    spot = a.chain.spot
+    rows = []
+    for m in expected_moves(a.chain, a.prepared):
+        if prov.expiration is not None and str(m.expiration) != prov.expiration:
+            continue
+        one = m.iv_move
+        rows.append(ExpectedMoveRow(
+            expiration=str(m.expiration), days_to_expiry=round(m.days_to_expiry, 4),
+            atm_strike=m.atm_strike, straddle=_cents(m.straddle),
+            straddle_move_pct=None if m.straddle is None else round(m.straddle / spot * 100, 3),
+            atm_iv=None if m.atm_iv is None else round(m.atm_iv, 4), iv_move_1sd=_cents(one),
+            lower_1sd=None if one is None else _cents(spot - one),
+            upper_1sd=None if one is None else _cents(spot + one),
+            lower_2sd=None if one is None else _cents(spot - 2 * one),
+            upper_2sd=None if one is None else _cents(spot + 2 * one)))
+    return ExpectedMoveResponse(**prov.model_dump(), moves=rows)

@@ -158,6 +158,22 @@ NEAR_WALL = Arg(
     cli_flag="--near-wall", cli_help="Near-wall threshold, % of spot.",
     rule=f"a percent above 0 and at most {MAX_NEAR_WALL_PCT:g}", hint="Example: 1.0.")
 
+RANGE_PCT = Arg(
+    "range_pct", float, "Re-price across spot ± this percent (41 points).",
+    default=5.0, constraints={"gt": 0, "le": 20, "examples": [5, 10]},
+    cli_flag="--range", cli_help="Spot range, ± percent.",
+    rule="a percent above 0 and at most 20", hint="Example: 5.")
+
+MOVES = Arg(
+    "moves", list[Annotated[float, Field(ge=-20, le=20)]] | None,
+    "Spot moves in percent to hedge for, e.g. [-2, -1, 1, 2]. Leave out for "
+    "-3, -2, -1, -0.5, 0.5, 1, 2, 3.",
+    default=None, constraints={"min_length": 1, "max_length": 20, "examples": [[-2, -1, 1, 2]]},
+    cli_flag="--move", cli_type=list[float] | None,
+    cli_help="A spot move in percent; repeat for several (default -3 -2 -1 -0.5 0.5 1 2 3).",
+    rule="a list of 1 to 20 moves, each between -20 and 20 percent",
+    hint="Example: [-2, -1, 1, 2].")
+
 #: The arguments of a question about one symbol's chain (one expiration, or all of them).
 ONE_SYMBOL = (SYMBOL, EXPIRATION, SOURCE)
 #: ... when the answer is about every expiration at once.

@@ -27,9 +27,11 @@ from gex_mcp.endpoints.args import (
     CHART_WINDOW,
     EXPIRATION,
     MIN_OI,
+    MOVES,
     NEAR_WALL,
     ONE_SYMBOL,
     PER_STRIKE,
+    RANGE_PCT,
     SOURCE,
     SYMBOL,
     SYMBOLS,
@@ -243,6 +245,53 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="every listed expiration: kind, AM/PM settlement, days, OI, share of gross GEX",
         args=ALL_EXPIRIES, response=models.ExpirationsResponse,
         build=responses.expirations_response, example={"symbol": "SPX"}),
+    Endpoint(
+        name="profile", title="GEX profile across spot",
+        description=(
+            "Total dealer GEX (USD per 1% move) and DEX (USD of delta) re-priced at 41 spots "
+            "across ±range_pct% of spot (default 5), with every IV held fixed: the curve whose "
+            "zero is the gamma flip.",
+            "Use it to explain how dealer gamma changes if price moves, e.g. positive at spot but "
+            "negative 1% lower; levels gives just the flip.",
+            "Takes expiration for one expiry's curve; about 1,000 tokens."),
+        summary="total GEX and DEX re-priced across spot ±N%: the curve behind the flip",
+        args=(*ONE_SYMBOL, RANGE_PCT), response=models.ProfileResponse,
+        build=responses.profile_response, example={"symbol": "SPY"}),
+    Endpoint(
+        name="hedging", title="Dealer hedging by move size",
+        description=(
+            "Shares (or index units) dealers must trade to re-hedge after each spot move, with "
+            "direction, notional in USD and the same trade in liquid hedges (ES and SPY for "
+            "SPX, NQ for NDX, RTY for RUT, the stock itself otherwise).",
+            "Use it for \"how much do dealers buy or sell if SPX drops 2%\"; summary gives "
+            "only ±1%.",
+            "Dealer delta is re-priced at each new spot with IV fixed; positive shares mean buy."),
+        summary="dealer hedge flow for any list of moves: shares, notional, futures/ETF units",
+        args=(*ONE_SYMBOL, MOVES), response=models.HedgingResponse,
+        build=responses.hedging_response, example={"symbol": "SPX"}),
+    Endpoint(
+        name="max_pain", title="Max pain",
+        description=(
+            "Max pain of each expiration: the settlement price (a strike, USD) at which call "
+            "and put holders collect the least, its distance from spot and that payout, plus "
+            "the payout curve around it for one expiration.",
+            "Use it for pinning questions into an expiration; give expiration for one date "
+            "(and its curve), else every date and the nearest one's curve.",
+            "Computed from open interest alone, which is published once a day."),
+        summary="max pain per expiration with the payout curve around it",
+        args=ONE_SYMBOL, response=models.MaxPainResponse,
+        build=responses.max_pain_response, example={"symbol": "SPY"}),
+    Endpoint(
+        name="expected_move", title="Expected move",
+        description=(
+            "The move the options market prices to each expiration: the at-the-money straddle "
+            "(USD and % of spot), the ATM IV and the ±1σ and ±2σ price ranges it implies.",
+            "Use it for \"how far could SPY move by Friday\"; give expiration for one date, "
+            "else every date.",
+            "Straddle from bid/ask mids (delayed quotes); sigma = spot x ATM IV x sqrt(T)."),
+        summary="ATM straddle and ±1σ/2σ ranges from ATM IV per expiration",
+        args=ONE_SYMBOL, response=models.ExpectedMoveResponse,
+        build=responses.expected_move_response, example={"symbol": "QQQ"}),
     Endpoint(
         name="gex_chart", title="GEX chart", kind="chart", cli_name="chart",
         description=(

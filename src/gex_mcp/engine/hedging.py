@@ -40,3 +40,26 @@ def estimate_hedge(prepared: PreparedChain, move_pct: float, base_delta: float |
     shares = -(dealer_delta_shares(prepared, new_spot) - before)
     direction = "buy" if shares > 0.5 else "sell" if shares < -0.5 else "none"
     return Hedge(move_pct, new_spot, shares, direction, abs(shares) * new_spot)
+
+
+#: How a dealer hedge in the underlying is usually carried: (instrument, USD per unit per
+#: point of the underlying, description). units = notional / (factor · S').
+LIQUID_HEDGES: dict[str, tuple[tuple[str, float, str], ...]] = {
+    "SPX": (("ES", 50.0, "E-mini S&P 500 futures, $50 x index"),
+            ("SPY", 0.1, "SPY shares, taking SPY = SPX / 10")),
+    "XSP": (("SPY", 1.0, "SPY shares, taking SPY = XSP"),),
+    "NDX": (("NQ", 20.0, "E-mini Nasdaq-100 futures, $20 x index"),),
+    "RUT": (("RTY", 50.0, "E-mini Russell 2000 futures, $50 x index"),),
+}
+DEFAULT_MOVES_PCT = (-3.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0)
+
+
+def hedge_instruments(symbol: str) -> tuple[tuple[str, float, str], ...]:
+    """The liquid hedges of `symbol`: its index futures, else the underlying itself (factor 1)."""
+    return LIQUID_HEDGES.get(symbol, ((symbol, 1.0, f"{symbol} shares"),))
+
+
+def hedge_ladder(prepared: PreparedChain, moves_pct: tuple[float, ...] = DEFAULT_MOVES_PCT) -> list[Hedge]:
+    """`estimate_hedge` for each move, sharing D(spot)."""
+    base = dealer_delta_shares(prepared, prepared.spot)
+    return [estimate_hedge(prepared, m, base) for m in moves_pct]

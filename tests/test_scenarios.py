@@ -1,0 +1,145 @@
+"""profile, hedging, max_pain and expected_move on the real SPX snapshot, each against an
+independent computation: the scalar reference greeks, brute-force payouts, raw quote mids."""
+
+from __future__ import annotations
+
+import math
+
+import anyio
+import numpy as np
+import pytest
+
+from gex_mcp.engine.prepare import DEFAULT_RATE, prepare_chain
+from gex_mcp.parsing import load_chain_file
+from gex_mcp.service import build_service
+from gex_mcp.settings import Settings
+from tests.engine import reference
+
+pytestmark = pytest.mark.anyio
+
+SPX = "cboe_quotedata_SPX_2023-09-14.csv"
+
+
+@pytest.fixture(scope="module")
+def spx(chains_dir):
+    path = chains_dir / SPX
+    chain = load_chain_file(path)
+    return path, chain, prepare_chain(chain, rate=DEFAULT_RATE)
+
+
+async def call(path, name, **arguments):
+    async with build_service(Settings(_env_file=None), chain_file=path) as service:
+        with anyio.fail_after(30):
+            return await service.call(name, symbol="SPX", **arguments)
+
+
+def reference_totals(prepared, spot: float) -> tuple[float, float, float]:
+    """(GEX, DEX, dealer delta in shares) at `spot`, one contract at a time with math only."""
+    gex = dex = shares = 0.0
+    for k, t, iv, call_, oi, m, s in zip(prepared.strike, prepared.t_years, prepared.iv,
+                                         prepared.is_call, prepared.open_interest,
+                                         prepared.multiplier, prepared.sign):
+        g = reference.greeks(spot, k, t, iv, prepared.rate, prepared.dividend_yield, bool(call_))
+        gex += s * g["gamma"] * oi * m * spot * spot * 0.01
+        dex += s * g["delta"] * oi * m * spot
+        shares += s * g["delta"] * oi * m
+    return gex, dex, shares
+
+
+async def test_profile_at_spot_is_the_chain_total_and_elsewhere_the_reference_repricing(spx):
+    """The middle point equals the gex/dex totals; two other points equal the scalar reference."""
+    path, _, prepared = spx
+    profile = await call(path, "profile", range_pct=4)
+    gex = await call(path, "gex")
+    dex = await call(path, "dex")
+    points = profile.points
+    assert len(points) == 41 and points[20].move_pct == 0
+    assert math.isclose(points[20].net_gex, gex.net_gex, rel_tol=1e-9)
+    assert math.isclose(points[20].net_dex, dex.net_dex, rel_tol=1e-9)
+    assert math.isclose(profile.net_gex_at_spot, gex.net_gex, rel_tol=1e-12)
+    for i in (0, 30):
+        x = prepared.spot * (1 + points[i].move_pct / 100)
+        ref_gex, ref_dex, _ = reference_totals(prepared, x)
+        assert math.isclose(points[i].net_gex, ref_gex, rel_tol=1e-7)
+        assert math.isclose(points[i].net_dex, ref_dex, rel_tol=1e-7)
+    # the flip lies where the curve changes sign
+    below = [p for p in points if p.spot < profile.gamma_flip]
+    above = [p for p in points if p.spot > profile.gamma_flip]
+    assert below[-1].net_gex < 0 < above[0].net_gex
+    assert profile.min_net_gex == min(p.net_gex for p in points)
+
+
+async def test_hedging_is_the_difference_of_reference_dealer_deltas(spx):
+    """shares = -(D(S') - D(S)) from the scalar reference; ES and SPY units follow."""
+    path, _, prepared = spx
+    answer = await call(path, "hedging", moves=[-2, 0.5])
+    _, _, before = reference_totals(prepared, prepared.spot)
+    assert [i.name for i in answer.instruments] == ["ES", "SPY"]
+    for step in answer.steps:
+        _, _, after = reference_totals(prepared, prepared.spot * (1 + step.move_pct / 100))
+        expected = -(after - before)
+        assert abs(step.dealer_shares_to_trade - expected) <= 1 + 1e-7 * abs(expected)
+        assert step.direction == ("buy" if expected > 0 else "sell")
+        es, spy = step.instrument_units
+        assert math.isclose(es, step.dealer_shares_to_trade / 50, rel_tol=1e-3, abs_tol=0.1)
+        assert math.isclose(spy, step.dealer_shares_to_trade * 10, rel_tol=1e-3, abs_tol=0.1)
+
+
+async def test_hedging_defaults_to_eight_moves_and_a_stock_hedges_in_itself(chains_dir):
+    path = next(chains_dir.glob("cboe_quotedata_AMD_*.csv"))
+    async with build_service(Settings(_env_file=None), chain_file=path) as service:
+        answer = await service.call("hedging", symbol="AMD")
+    assert [s.move_pct for s in answer.steps] == [-3, -2, -1, -0.5, 0.5, 1, 2, 3]
+    assert [(i.name, i.usd_per_point) for i in answer.instruments] == [("AMD", 1.0)]
+    assert all(abs(s.instrument_units[0] - s.dealer_shares_to_trade) <= 0.5 for s in answer.steps)
+
+
+def brute_force_max_pain(chain, day: str) -> tuple[float, float]:
+    rows = [(k, c, oi * m) for k, c, oi, m, e, st in zip(
+        chain.strike, chain.is_call, chain.open_interest, chain.multiplier, chain.expiry,
+        chain.settle_time) if str(e) == day and st > chain.as_of.timestamp() and oi > 0]
+    best = None
+    for p in sorted({k for k, _, _ in rows}):
+        pay = sum(w * (max(p - k, 0) if c else max(k - p, 0)) for k, c, w in rows)
+        if best is None or pay < best[1]:
+            best = (p, pay)
+    return best
+
+
+async def test_max_pain_matches_brute_force_on_the_real_chain(spx):
+    """Every listed expiration, and the payout curve is minimal at max pain."""
+    path, chain, _ = spx
+    answer = await call(path, "max_pain")
+    assert answer.curve_expiration == "2023-09-15"
+    for row in answer.expirations[:6]:
+        strike, payout = brute_force_max_pain(chain, row.expiration)
+        assert row.max_pain == strike
+        assert math.isclose(row.payout_usd, payout, rel_tol=1e-9)
+    curve = {p.settle_price: p.payout_usd for p in answer.payout_curve}
+    first = answer.expirations[0]
+    assert min(curve, key=curve.get) == first.max_pain and len(curve) == 21
+    one = await call(path, "max_pain", expiration="2023-09-29")
+    assert [r.expiration for r in one.expirations] == ["2023-09-29"]
+    assert one.curve_expiration == "2023-09-29"
+
+
+async def test_expected_move_is_the_atm_straddle_mid_and_the_atm_iv_range(spx):
+    """Straddle = call mid + put mid at the quoted strike nearest spot; 1σ = S·σ·√T."""
+    path, chain, _ = spx
+    answer = await call(path, "expected_move", expiration="2023-09-22")
+    (row,) = answer.moves
+    day = chain.expiry == np.datetime64("2023-09-22")
+    two_sided = (chain.bid > 0) & (chain.ask >= chain.bid)
+    call_k = set(chain.strike[day & two_sided & chain.is_call])
+    put_k = set(chain.strike[day & two_sided & ~chain.is_call])
+    atm = min(call_k & put_k, key=lambda k: (abs(k - chain.spot), k))
+    mid = {bool(c): (b + a) / 2 for c, b, a in zip(chain.is_call[day & (chain.strike == atm)],
+                                                 chain.bid[day & (chain.strike == atm)],
+                                                 chain.ask[day & (chain.strike == atm)])}
+    assert row.atm_strike == atm
+    assert math.isclose(row.straddle, mid[True] + mid[False], abs_tol=0.005)
+    t = row.days_to_expiry / 365
+    assert math.isclose(row.iv_move_1sd, chain.spot * row.atm_iv * math.sqrt(t), rel_tol=1e-3)
+    assert row.lower_2sd < row.lower_1sd < chain.spot < row.upper_1sd < row.upper_2sd
+    # the straddle and the ATM IV describe the same market: within 30% of each other
+    assert 0.7 < row.straddle / row.iv_move_1sd < 1.3
