@@ -143,3 +143,63 @@ async def test_expected_move_is_the_atm_straddle_mid_and_the_atm_iv_range(spx):
     assert row.lower_2sd < row.lower_1sd < chain.spot < row.upper_1sd < row.upper_2sd
     # the straddle and the ATM IV describe the same market: within 30% of each other
     assert 0.7 < row.straddle / row.iv_move_1sd < 1.3
+
+
+@pytest.fixture
+def demo_service():
+    from datetime import datetime
+
+    from gex_mcp.engine.calendar import NEW_YORK
+    from gex_mcp.service import GexService
+    from gex_mcp.sources.demo import DemoSource
+    from gex_mcp.store.cache import ChainCache
+
+    wednesday = datetime(2025, 6, 11, 10, 30, tzinfo=NEW_YORK)  # 0DTE options listed
+    return GexService(sources={"demo": DemoSource(clock=lambda: wednesday)},
+                      default_source="demo", cache=ChainCache(None))
+
+
+async def test_zero_dte_agrees_with_the_filtered_gex_hedging_and_summary(demo_service):
+    """The 0DTE view equals the same day's gex and hedging answers (a separate code path)."""
+    svc = demo_service
+    zero = await svc.call("zero_dte", symbol="SPX")
+    today = zero.zero_dte_expiration
+    gex = await svc.call("gex", symbol="SPX", expiration=today)
+    hedging = await svc.call("hedging", symbol="SPX", expiration=today, moves=[-1, -0.5, 0.5, 1])
+    summary = await svc.call("summary", symbol="SPX")
+    assert today == "2025-06-11"
+    assert zero.gamma_flip == gex.gamma_flip and zero.gamma_flip_crossings == gex.gamma_flip_crossings
+    assert math.isclose(zero.net_gex, gex.net_gex, rel_tol=1e-9)
+    assert math.isclose(zero.net_gex, summary.zero_dte_net_gex, rel_tol=1e-9)
+    assert [(h.dealer_shares_to_trade, h.direction) for h in zero.hedges] == [
+        (h.dealer_shares_to_trade, h.direction) for h in hedging.steps]
+    spot = zero.underlying_price
+    near = [s for s in gex.strikes if abs(s.strike - spot) <= spot * 0.01]
+    total_oi = sum(s.call_oi + s.put_oi for s in gex.strikes)
+    assert zero.open_interest == total_oi
+    assert zero.pin_strike == max(near, key=lambda s: s.call_oi + s.put_oi).strike
+    assert math.isclose(zero.pin_oi_share_pct,
+                        sum(s.call_oi + s.put_oi for s in near) / total_oi * 100, abs_tol=1e-3)
+    assert 0 < zero.share_of_gross_gex_pct < 100
+
+
+async def test_zero_dte_after_the_close_is_null_with_the_reason(spx):
+    path, _, _ = spx
+    zero = await call(path, "zero_dte")
+    assert (zero.zero_dte_expiration, zero.net_gex, zero.gamma_flip) == (None, None, None)
+    assert zero.gamma_flip_status == "no_data" and zero.gamma_regime == "unknown"
+    assert zero.gamma_flip_reason == "no SPX options with open interest expire on 2023-09-14 at as_of"
+
+
+async def test_expirations_roll_off_and_breakdown_atm_iv(spx):
+    """Thursday's snapshot: the next expiry is Friday's, so both roll-offs are its share."""
+    path, _, _ = spx
+    listing = await call(path, "expirations")
+    first = listing.expirations[0]
+    assert first.expiration == "2023-09-15"
+    assert listing.rolloff_next_expiry_pct == first.share_of_gross_gex_pct
+    assert listing.rolloff_by_friday_pct == pytest.approx(first.share_of_gross_gex_pct)
+    breakdown = await call(path, "expiry_breakdown")
+    moves = {m.expiration: m.atm_iv for m in (await call(path, "expected_move")).moves}
+    for e in breakdown.expiries[:10]:
+        assert e.atm_iv == moves[e.expiration]

@@ -182,6 +182,7 @@ class ExpiryExposure(BaseModel):
         description="|net GEX of this expiry| / sum over expiries of |net GEX|, percent.")
     top_strike: float | None = Field(description="Strike of largest |net GEX| in this expiry.")
     open_interest: int
+    atm_iv: float | None = Field(None, description="Mean IV of the at-the-money call and put, decimal.")
 
 
 class OIMover(BaseModel):
@@ -276,6 +277,10 @@ class ExpirationsResponse(Provenance):
     """Every listed expiration with its kind, settlement, days, open interest and GEX share."""
 
     count: int = Field(description="Number of listed expirations.")
+    rolloff_next_expiry_pct: float = Field(
+        description="Share of gross GEX expiring at the nearest expiration, percent.")
+    rolloff_by_friday_pct: float = Field(
+        description="Share of gross GEX expiring on or before this week's Friday, percent.")
     expirations: list[ExpirationListing] = Field(description="Ascending dates.")
 
 
@@ -364,6 +369,22 @@ class ExpectedMoveResponse(Provenance):
     """The move the options market prices to each expiration: straddle and ATM-IV ranges."""
 
     moves: list[ExpectedMoveRow]
+
+
+class ZeroDteResponse(Provenance, FlipInfo):
+    """Today's expiration alone: regime, flip, magnet, pin risk and hedging of the 0DTE options."""
+
+    zero_dte_expiration: str | None = Field(description="Today's date when options expire today; null when none.")
+    gamma_regime: Regime = Field(description="Regime of the 0DTE options alone.")
+    regime_reason: str
+    net_gex: float | None = Field(description="Net GEX of the 0DTE options, USD per 1% move.")
+    share_of_gross_gex_pct: float | None = Field(
+        description="Sum of |GEX| of 0DTE contracts / the same over the whole chain x 100.")
+    open_interest: int = Field(description="0DTE call + put open interest, contracts.")
+    magnet: float | None = Field(description="Strike of largest |net GEX| among 0DTE options, USD.")
+    pin_strike: float | None = Field(description="Strike within ±1% of spot holding the most 0DTE OI.")
+    pin_oi_share_pct: float | None = Field(description="0DTE OI within ±1% of spot / all 0DTE OI x 100.")
+    hedges: list[HedgeStep] = Field(description="Dealer re-hedge of the 0DTE book for each move.")
 
 
 class OIChangesResponse(Provenance):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -18,11 +18,13 @@ from gex_mcp.engine.analysis import ChainAnalysis
 from gex_mcp.engine.breakdown import expiry_kind
 from gex_mcp.engine.calendar import AM_SETTLEMENT, NEW_YORK
 from gex_mcp.engine.expected_move import expected_moves
+from gex_mcp.engine.flip import DEFAULT_RANGE_PCT
 from gex_mcp.engine.hedging import DEFAULT_MOVES_PCT, hedge_instruments, hedge_ladder
 from gex_mcp.engine.max_pain import max_pain
 from gex_mcp.engine.prepare import Quality
 from gex_mcp.engine.profile import DEFAULT_PROFILE_POINTS, DEFAULT_PROFILE_RANGE_PCT, exposure_profile
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
+from gex_mcp.engine.zero_dte import zero_dte_view
 from gex_mcp.labels import format_amount
 from gex_mcp.models import (
     ChexResponse,
@@ -58,6 +60,7 @@ from gex_mcp.models import (
     SummaryResponse,
     VexResponse,
     VexStrike,
+    ZeroDteResponse,
     in_window,
 )
 
@@ -71,12 +74,14 @@ class BuildContext:
         neutral_band_pct: half-width of the neutral regime band, percent of spot.
         previous_oi_as_of: when OI change came from a stored snapshot, that snapshot's time.
         options: the endpoint's own arguments (validated), e.g. {"range_pct": 5.0}.
+        flip_range_pct: the flip search range, percent of spot.
     """
 
     min_oi: int = 0
     neutral_band_pct: float = NEUTRAL_BAND_PCT
     previous_oi_as_of: datetime | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    flip_range_pct: float = DEFAULT_RANGE_PCT
 
 
 DEFAULT_CONTEXT = BuildContext()
@@ -206,10 +211,12 @@ def _hedge(h) -> HedgeEstimate:
 
 
 def expiry_rows(a: ChainAnalysis) -> list[ExpiryExposure]:
+    atm_iv = {m.expiration: m.atm_iv for m in expected_moves(a.chain, a.prepared)}
     return [ExpiryExposure(expiration=str(e.expiration), days_to_expiry=round(e.days_to_expiry, 4),
                            kind=e.kind, net_gex=e.net_gex, net_gex_label=format_amount(e.net_gex),
                            share_of_total_pct=e.share_of_total_pct, top_strike=e.top_strike,
-                           open_interest=int(round(e.open_interest)))
+                           open_interest=int(round(e.open_interest)),
+                           atm_iv=_round(atm_iv.get(e.expiration), 4))
             for e in a.expiries]
 
 
@@ -372,7 +379,13 @@ def expirations_response(a: ChainAnalysis, prov: Provenance,
             days_to_expiry=round(days, 4), contracts=int(contracts[i]),
             open_interest=int(round(oi[i])), net_gex=float(net[i]),
             share_of_gross_gex_pct=float(gross[i] / total_gross * 100.0) if total_gross > 0 else 0.0))
-    return ExpirationsResponse(**prov.model_dump(), count=len(rows), expirations=rows)
+    weekday = chain.as_of.astimezone(NEW_YORK).date()
+    friday = np.datetime64(weekday + timedelta(days=(4 - weekday.weekday()) % 7))
+    return ExpirationsResponse(
+        **prov.model_dump(), count=len(rows), expirations=rows,
+        rolloff_next_expiry_pct=rows[0].share_of_gross_gex_pct if rows else 0.0,
+        rolloff_by_friday_pct=float(sum(r.share_of_gross_gex_pct for r, d in zip(rows, dates)
+                                        if d <= friday)))
 
 
 def profile_response(a: ChainAnalysis, prov: Provenance,
@@ -468,3 +481,32 @@ def expected_move_response(a: ChainAnalysis, prov: Provenance,
             lower_2sd=None if one is None else _cents(spot - 2 * one),
             upper_2sd=None if one is None else _cents(spot + 2 * one)))
     return ExpectedMoveResponse(**prov.model_dump(), moves=rows)
+
+
+def zero_dte_response(a: ChainAnalysis, prov: Provenance,
+                      ctx: BuildContext = DEFAULT_CONTEXT) -> ZeroDteResponse:
+    """The 0DTE options as a chain of their own (see engine/zero_dte.py); nulls with a reason
+    when nothing expires today."""
+    view = zero_dte_view(a.prepared, a.contracts, flip_range_pct=ctx.flip_range_pct,
+                         neutral_band_pct=ctx.neutral_band_pct)
+    if view is None:
+        return ZeroDteResponse(
+            **prov.model_dump(), gamma_flip=None, gamma_flip_status="no_data",
+            gamma_flip_reason=f"no {prov.symbol} options with open interest expire on "
+                              f"{a.prepared.today} at as_of",
+            zero_dte_expiration=None, gamma_regime="unknown",
+            regime_reason="no options expire today", net_gex=None, share_of_gross_gex_pct=None,
+            open_interest=0, magnet=None, pin_strike=None, pin_oi_share_pct=None, hedges=[])
+    f, r = view.flip, view.regime
+    return ZeroDteResponse(
+        **prov.model_dump(), gamma_flip=_cents(f.price), gamma_flip_status=f.status,
+        gamma_flip_reason=f.reason, gamma_flip_crossings=[_cents(x) for x in f.crossings],
+        flip_search_range=None if f.search_range is None else tuple(_cents(x) for x in f.search_range),
+        zero_dte_expiration=str(view.expiration), gamma_regime=r.regime, regime_reason=r.reason,
+        net_gex=view.net_gex, share_of_gross_gex_pct=round(view.share_of_gross_pct, 3),
+        open_interest=int(round(view.open_interest)), magnet=a.levels.zero_dte_magnet,
+        pin_strike=view.pin_strike, pin_oi_share_pct=round(view.pin_oi_share_pct, 3),
+        hedges=[HedgeStep(move_pct=h.move_pct, new_spot=round(h.new_spot, 2),
+                          dealer_shares_to_trade=round(h.shares), direction=h.direction,
+                          notional_usd=round(h.notional_usd), instrument_units=[])
+                for h in view.hedges])

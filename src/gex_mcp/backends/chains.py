@@ -182,7 +182,8 @@ class ChainBackend:
         if record and self.history is not None and exp is None and min_oi == 0:
             self._record_history(chain, source, analysis)
         return _Analysed(analysis, BuildContext(min_oi=min_oi, neutral_band_pct=p.neutral_band_pct,
-                                                previous_oi_as_of=previous_as_of))
+                                                previous_oi_as_of=previous_as_of,
+                                                flip_range_pct=p.flip_range_pct))
 
     def _record_history(self, chain: OptionChain, source: str, a: ChainAnalysis) -> None:
         """Store per-strike OI and the levels, unless a snapshot under 15 minutes old exists."""

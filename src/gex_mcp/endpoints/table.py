@@ -238,7 +238,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         description=(
             "Every listed expiration of one symbol with its kind (0dte, weekly, monthly, "
             "quarterly, leaps), settlement (AM or PM), days to expiry, open interest and share "
-            "of gross GEX in percent.",
+            "of gross GEX in percent, plus the gamma roll-off by the next expiry and by Friday.",
             "Use it to pick an expiration before calling gex, levels or gex_chart with "
             "expiration; expiry_breakdown gives net GEX per expiration instead.",
             "Expirations already settled at as_of are not listed; SPX lists about 50 dates."),
@@ -292,6 +292,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="ATM straddle and ±1σ/2σ ranges from ATM IV per expiration",
         args=ONE_SYMBOL, response=models.ExpectedMoveResponse,
         build=responses.expected_move_response, example={"symbol": "QQQ"}),
+    Endpoint(
+        name="zero_dte", title="0DTE options",
+        description=(
+            "Today's expiration alone: its gamma regime and flip, net GEX (USD per 1% move) and "
+            "share of the chain's gross GEX, the 0DTE magnet, pin risk (open interest within "
+            "±1% of spot) and dealer hedging for ±0.5% and ±1% moves.",
+            "Use it for intraday questions about same-day options; summary covers the whole "
+            "chain, expirations lists what expires when.",
+            "Outside a trading day, or after today's settlement, there are no 0DTE options and "
+            "the numbers are null with the reason."),
+        summary="today's expiry alone: regime, flip, magnet, pin risk, hedging, share of GEX",
+        args=ALL_EXPIRIES, response=models.ZeroDteResponse,
+        build=responses.zero_dte_response, example={"symbol": "SPY"}),
     Endpoint(
         name="gex_chart", title="GEX chart", kind="chart", cli_name="chart",
         description=(
