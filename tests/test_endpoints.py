@@ -116,7 +116,8 @@ def test_front_ends_import_only_the_service_models_errors_and_their_own_helpers(
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                 and node.module and node.module.startswith("gex_mcp")}
     allowed = {"gex_mcp.service", "gex_mcp.models", "gex_mcp.errors", "gex_mcp.settings",
-               "gex_mcp.dashboard", "gex_mcp.conventions", "gex_mcp.server", "gex_mcp"}
+               "gex_mcp.dashboard", "gex_mcp.conventions", "gex_mcp.server", "gex_mcp.prompts",
+               "gex_mcp"}
     assert imported <= allowed, imported - allowed
 
 

@@ -20,6 +20,7 @@ import anyio
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp.types import PromptReference, ResourceTemplateReference
 
 from gex_mcp import __version__
 from gex_mcp.compact import records
@@ -407,13 +408,44 @@ async def test_prompts_ask_for_the_right_tools(service, mode):
             prompts = {p.name: p for p in (await client.list_prompts()).prompts}
             brief = await client.get_prompt("dashboard_brief", {"symbol": "spx"})
             scan = await client.get_prompt("watchlist_scan", {"symbols": "spy, QQQ,,iwm"})
-    assert sorted(prompts) == ["dashboard_brief", "watchlist_scan"]
+    assert sorted(prompts) == ["dashboard_brief", "expiry_brief", "watchlist_scan"]
     assert prompts["dashboard_brief"].arguments[0].required is True
     assert prompts["watchlist_scan"].arguments[0].description
     text = brief.messages[0].content.text
     for tool in ("summary", "levels", "gex_chart"):
         assert f"the {tool} tool for SPX" in text
     assert "Call the scan tool with symbols ['SPY', 'QQQ', 'IWM']." in scan.messages[0].content.text
+
+
+async def test_completions_offer_the_sources_symbols_and_the_symbols_expirations(service, mode):
+    """symbol completes from the demo's own list, a watchlist's last ticker, expiration from
+    the symbol's listed dates; an unknown symbol completes to nothing."""
+    brief = PromptReference(type="ref/prompt", name="dashboard_brief")
+    template = ResourceTemplateReference(type="ref/resource", uri="gex://{symbol}/levels")
+    expiry = PromptReference(type="ref/prompt", name="expiry_brief")
+    async with connect(service, mode) as client:
+        with anyio.fail_after(WAIT):
+            sym = (await client.complete(brief, {"name": "symbol", "value": "a"})).completion
+            res = (await client.complete(template, {"name": "symbol", "value": "S"})).completion
+            watch = (await client.complete(PromptReference(type="ref/prompt", name="watchlist_scan"),
+                                           {"name": "symbols", "value": "SPY, QQ"})).completion
+            dates = (await client.complete(expiry, {"name": "expiration", "value": "2025-06-1"},
+                                           {"symbol": "SPY"})).completion
+            none = (await client.complete(expiry, {"name": "expiration", "value": ""},
+                                          {"symbol": "NOPE"})).completion
+    assert sym.values == ["AAPL", "AMD", "AMZN"]  # the demo market's A-names, not every ticker
+    assert res.values == ["SPX", "SPY"]
+    assert watch.values == ["SPY, QQQ"]
+    listed = [e.expiration for e in (await service.call("expirations", symbol="SPY")).expirations]
+    assert dates.values == [d for d in listed if d.startswith("2025-06-1")] and dates.values
+    assert none.values == []
+
+
+async def test_symbol_completion_for_any_symbol_sources_offers_liquid_names():
+    """A source that answers any symbol (cboe) suggests the built-in liquid list."""
+    svc = GexService(sources={"cboe": BrokenSource()}, default_source="cboe", cache=ChainCache(None))
+    assert svc.symbol_candidates("NV") == ["NVDA"]
+    assert svc.symbol_candidates("^sp") == ["SPY", "SPX"]
 
 
 async def test_watchlist_prompt_refuses_more_than_25_symbols(service, mode):

@@ -24,14 +24,14 @@ from mcp.server.mcpserver import Image, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
-from mcp.shared.exceptions import MCPError
-from mcp.types import INVALID_PARAMS, CallToolResult, ImageContent, TextContent, ToolAnnotations
-from pydantic import ConfigDict, Field, create_model
+from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
+from pydantic import ConfigDict, create_model
 
 from gex_mcp import __version__, compact
 from gex_mcp.conventions import CONVENTIONS
 from gex_mcp.errors import GexError, UnknownSymbolError
-from gex_mcp.service import ENDPOINTS, MAX_SCAN_SYMBOLS, Endpoint, GexService, argument_checker
+from gex_mcp.prompts import register_prompts
+from gex_mcp.service import ENDPOINTS, Endpoint, GexService, argument_checker
 
 __all__ = ["build_server", "run_server"]
 
@@ -203,47 +203,7 @@ def build_server(service: GexService) -> MCPServer:
     def conventions() -> str:
         return CONVENTIONS
 
-    # ---- prompts ----------------------------------------------------------------------
-
-    @mcp.prompt(title="Dashboard brief")
-    def dashboard_brief(symbol: Annotated[str, Field(
-            description="US ticker or index, e.g. 'SPY' or 'SPX'.")]) -> str:
-        """Write a short gamma dashboard brief for one symbol from summary, levels and gex_chart."""
-        sym = symbol.strip().upper()
-        return (
-            f"Prepare a gamma-exposure brief for {sym}.\n"
-            f"1. Call the summary tool for {sym}: regime, net GEX/DEX/VEX/CHEX, distance to the "
-            "gamma flip, dealer hedging for a ±1% move.\n"
-            f"2. Call the levels tool for {sym}: gamma flip, call wall, put wall, 0DTE magnet.\n"
-            f"3. Call the gex_chart tool for {sym} and show the chart.\n"
-            "Then write at most 8 short lines: the regime and what it implies for volatility, "
-            "the key levels with their distance from spot, and how dealers would hedge a 1% move. "
-            "Quote units as the tools give them (GEX is USD per 1% move). State as_of and the "
-            "source; if is_demo or stale is true, say so first. Do not give trading advice."
-        )
-
-    @mcp.prompt(title="Watchlist scan")
-    def watchlist_scan(symbols: Annotated[str, Field(
-            description="Comma-separated tickers, e.g. 'SPY, QQQ, IWM' (at most "
-                        f"{MAX_SCAN_SYMBOLS}).")]) -> str:
-        """Scan a watchlist and summarise which symbols are in negative gamma or near a wall."""
-        tickers = list(dict.fromkeys(t.strip().upper() for t in symbols.split(",") if t.strip()))
-        # MCPError keeps our text; any other exception reaches the client as a bare
-        # "Error rendering prompt".
-        if not tickers:
-            raise MCPError(INVALID_PARAMS, "Give at least one ticker, e.g. 'SPY, QQQ, IWM'.")
-        if len(tickers) > MAX_SCAN_SYMBOLS:
-            raise MCPError(INVALID_PARAMS, f"{len(tickers)} tickers given; the limit is "
-                           f"{MAX_SCAN_SYMBOLS}. Split the watchlist.")
-        return (
-            f"Call the scan tool with symbols {tickers!r}.\n"
-            "Then report, in a short table: each symbol's regime, spot versus its gamma flip "
-            "(percent), and whether spot is near the call or put wall. List first the symbols "
-            "in negative gamma (dealers amplify moves), then those within 1% of a wall. Name any "
-            "symbol whose row has an error and why. State as_of and the source; if is_demo or "
-            "stale is true, say so. Do not give trading advice."
-        )
-
+    register_prompts(mcp, service)
     return mcp
 
 

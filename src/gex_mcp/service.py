@@ -43,7 +43,7 @@ from gex_mcp.endpoints.args import (
 )
 from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError
 from gex_mcp.models import SOURCE_NAMES, GexChartInfo, ScanResponse, ScanRow
-from gex_mcp.sources.base import ChainSource, normalize_symbol
+from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
 from gex_mcp.store.cache import ChainCache
 
 if TYPE_CHECKING:
@@ -178,6 +178,17 @@ class GexService:
     def default_symbol(self) -> str | None:
         """The symbol of the default source when it holds only one (a `--chain FILE`), else None."""
         return self._chains.sole_symbol(self.default_source)
+
+    def symbol_candidates(self, prefix: str = "", source: str | None = None) -> list[str]:
+        """Symbols worth suggesting for `prefix` (case-insensitive): those the source lists
+        (demo, file), else a built-in list of liquid names and indexes (cboe, flashalpha)."""
+        try:
+            name = self.resolve_source(source)
+        except GexError:
+            return []
+        listed = self._chains.symbols(name) if name in self._chains.sources else None
+        wanted = prefix.strip().upper().lstrip("^_")
+        return [s for s in (listed if listed is not None else LIQUID_SYMBOLS) if s.startswith(wanted)]
 
     def _backend_for(self, ep: Endpoint, source: str) -> Backend:
         backend = self._backends[source]

@@ -102,6 +102,11 @@ class ChainBackend:
             if close is not None:
                 await close()
 
+    def symbols(self, source: str) -> list[str] | None:
+        """The symbols a source lists (demo, file), or None when it answers any symbol (cboe)."""
+        listing = getattr(self.sources.get(source), "symbols", None)
+        return None if listing is None else listing()
+
     def sole_symbol(self, source: str) -> str | None:
         """The one symbol a single-file source holds (parsed once), else None."""
         only = getattr(self.sources.get(source), "sole_symbol", None)

@@ -19,6 +19,13 @@ INDEX_SYMBOLS = frozenset({
     "RVX", "MXEA", "MXEF",
 })
 
+#: Liquid optionable names and indexes offered as completions for sources that answer any symbol.
+LIQUID_SYMBOLS = (
+    "SPY", "QQQ", "IWM", "DIA", "SPX", "NDX", "RUT", "VIX", "XSP", "AAPL", "MSFT", "NVDA", "AMZN",
+    "META", "GOOGL", "GOOG", "TSLA", "AMD", "AVGO", "NFLX", "COIN", "MSTR", "PLTR", "SMCI", "TLT",
+    "GLD", "SLV", "USO", "XLF", "XLE", "HYG", "EEM", "ARKK", "BABA", "JPM", "BAC", "INTC", "MU",
+)
+
 _SYMBOL_RE = re.compile(r"^[A-Z][A-Z0-9.]{0,9}$")
 
 

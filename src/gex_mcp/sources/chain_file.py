@@ -29,6 +29,9 @@ class ChainFileSource:
         """The symbol the file holds (what `gex-mcp gex --chain FILE` analyses)."""
         return self.load().symbol
 
+    def symbols(self) -> list[str]:
+        return [self.sole_symbol()]
+
     async def fetch_chain(self, symbol: str) -> OptionChain:
         chain = self.load()
         if normalize_symbol(symbol) != chain.symbol:

@@ -133,6 +133,10 @@ class DemoSource:
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self._clock = clock or (lambda: datetime.now(UTC))
 
+    def symbols(self) -> list[str]:
+        """The symbols the demo market lists."""
+        return list(DEMO_SYMBOLS)
+
     async def fetch_chain(self, symbol: str) -> OptionChain:
         """The demo chain of `symbol` as of `clock()`.
 

@@ -107,6 +107,10 @@ class FileSource:
 
     # -- public ---------------------------------------------------------------------------
 
+    def symbols(self) -> list[str]:
+        """The symbols some snapshot file holds, sorted."""
+        return sorted({info.symbol for info in self._scan()})
+
     def list_snapshots(self, symbol: str | None = None) -> list[SnapshotInfo]:
         """Every identifiable snapshot (of `symbol` when given), by symbol, then time.
 
