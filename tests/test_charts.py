@@ -160,9 +160,11 @@ def test_null_flip_renders_with_its_status():
     drawn = texts(fig)
     assert "flip: n/a (no_crossing)" in drawn
     assert any(t.endswith("spot 100.00, flip n/a (no_crossing)") for t in drawn)
-    vertical = {round(line.get_xdata()[0], 2) for line in fig.axes[0].lines
-                if line.get_xdata()[0] == line.get_xdata()[1]}
-    assert vertical == {100.0, 105.0, 95.0}  # spot and the walls; no flip line
+    lines = fig.axes[0].lines
+    vertical = {round(line.get_xdata()[0], 2) for line in lines
+                if len(line.get_xdata()) == 2 and line.get_xdata()[0] == line.get_xdata()[1]}
+    markers = {round(line.get_xdata()[0], 2) for line in lines if len(line.get_xdata()) == 1}
+    assert vertical == markers == {100.0, 105.0, 95.0}  # spot and the walls; no flip mark
     assert_valid_png(render_gex_chart(gex, make_levels()))
 
 
@@ -234,3 +236,49 @@ def test_out_of_range_image_size_is_a_value_error(width_px, height_px):
 def test_axis_labels_are_short_human_amounts(value, label):
     """Tick labels read like 1.2B / 350M / -40M."""
     assert _human(value) == label
+
+
+def test_levels_are_marked_above_the_plot_and_behind_the_bars():
+    """Wall and flip lines never cover a bar: they sit behind the bars, labels above the axes;
+    coinciding walls get labels on separate tiers."""
+    gex = make_gex()
+    fig = build_gex_figure(gex, make_levels(call_wall=100.0, put_wall=100.0))
+    ax = fig.axes[0]
+    bar_z = min(patch.get_zorder() for container in ax.containers for patch in container)
+    level_lines = [line for line in ax.lines if len(line.get_xdata()) == 2
+                   and line.get_xdata()[0] == line.get_xdata()[1]]
+    assert level_lines and all(line.get_zorder() < bar_z for line in level_lines)
+    labels = {a.get_text(): a.xyann[1] for a in ax.texts if isinstance(a, Annotation)
+              and a.arrow_patch is None}
+    assert set(labels) == {"spot 100.00", "gamma flip 98.50", "call wall 100.00", "put wall 100.00"}
+    assert len({labels["spot 100.00"], labels["call wall 100.00"], labels["put wall 100.00"]}) == 3
+
+
+def test_more_than_60_strikes_are_summed_into_fewer_wider_bars():
+    """230 strikes 5 apart become at most 60 bins; bar sums equal the window's strike sums."""
+    strikes = [make_strike(5000.0 + 5 * i, 1e8 * (i % 7), -5e7 * (i % 5)) for i in range(230)]
+    gex = make_gex(strikes, spot=5575.0, flip=5500.0)
+    fig = build_gex_figure(gex, strikes_window_pct=10)
+    heights = bar_heights(fig)
+    bars = len(heights) // 3
+    assert bars <= 60
+    shown = [s for s in strikes if 5575 * 0.9 <= s.strike <= 5575 * 1.1]
+    net = heights[2 * bars:]
+    assert math.isclose(sum(net), sum(s.net_gex for s in shown), rel_tol=1e-9)
+    assert any("in " in t and " bins" in t for t in texts(fig))
+    assert fig.axes[0].get_xlabel() == "Strike (bins of 20)"  # 1,110 points / 20 + 1 = 56.5 bins
+
+
+def test_title_states_the_regime_given():
+    """The title's regime is the one passed in (the regime tool's rule), e.g. neutral."""
+    fig = build_gex_figure(make_gex(), make_levels(), regime="neutral")
+    assert any(t.endswith("spot 100.00 above flip 98.50 (+1.50%): neutral") for t in texts(fig))
+
+
+def test_open_interest_overlay_draws_oi_per_bar_on_a_second_axis():
+    gex = make_gex()
+    fig = build_gex_figure(gex, make_levels(), oi_overlay=True)
+    assert len(fig.axes) == 2
+    (line,) = fig.axes[1].lines
+    assert list(line.get_ydata()) == [1800.0] * len(gex.strikes)  # call 1,000 + put 800 each
+    assert "open interest" in texts(fig)

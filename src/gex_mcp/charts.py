@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from gex_mcp.chart_bars import Bars, chart_bars
 from gex_mcp.models import GexResponse, LevelsResponse, window_bounds
 
 __all__ = ["build_gex_figure", "render_gex_chart"]
@@ -49,7 +50,8 @@ _GREY = "#4b5563"
 
 # Fixed margins in design pixels (DPI = 100 at scale 1), converted to fractions per
 # size, so text never collides with the axes (tight_layout could warn instead).
-_LEFT_PX, _RIGHT_PX, _TOP_PX, _BOTTOM_PX = 85, 270, 88, 55
+_LEFT_PX, _RIGHT_PX, _TOP_PX, _BOTTOM_PX = 85, 270, 150, 55
+_OI_AXIS_PX = 80  # extra right margin for the open-interest axis
 
 
 def render_gex_chart(
@@ -59,14 +61,18 @@ def render_gex_chart(
     strikes_window_pct: float = DEFAULT_STRIKES_WINDOW_PCT,
     width_px: int = DEFAULT_WIDTH_PX,
     height_px: int = DEFAULT_HEIGHT_PX,
+    regime: str | None = None,
+    oi_overlay: bool = False,
 ) -> bytes:
     """Net dealer GEX per strike as a PNG, with spot, gamma flip and the walls marked.
 
     Bars are net GEX (USD per 1% spot move) of each strike within
     ``±strikes_window_pct`` of spot, green above zero and red below, over light
-    bars of the call and put components. Vertical lines mark spot (blue dashed),
-    the gamma flip (amber) and, when ``levels`` is given, the call and put walls;
-    a level outside the window is drawn as an arrow at the plot edge. The title
+    bars of the call and put components; more than 60 strikes are summed into wider
+    bins (see ``chart_bars``). Spot (blue), the gamma flip (amber) and, when ``levels``
+    is given, the call and put walls are marked above the plot with their prices and by
+    faint lines behind the bars, so no mark hides a bar; a level outside the window is
+    drawn as an arrow at the plot edge. The title
     says how many strikes the window hides; demo data carries a red watermark
     and stale data a STALE badge.
 
@@ -76,6 +82,8 @@ def render_gex_chart(
         strikes_window_pct: Half-width of the strike window, percent of spot.
         width_px: Image width in pixels.
         height_px: Image height in pixels.
+        regime: the regime to print in the title, as the regime tool states it.
+        oi_overlay: also draw call + put open interest per bar on a right-hand axis.
 
     Returns:
         PNG bytes of exactly ``width_px`` x ``height_px`` pixels.
@@ -85,7 +93,8 @@ def render_gex_chart(
             size is below MIN_WIDTH_PX x MIN_HEIGHT_PX or above MAX_SIZE_PX.
     """
     fig = build_gex_figure(gex, levels, strikes_window_pct=strikes_window_pct,
-                           width_px=width_px, height_px=height_px)
+                           width_px=width_px, height_px=height_px, regime=regime,
+                           oi_overlay=oi_overlay)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=fig.dpi, facecolor="white")
     return buf.getvalue()
@@ -98,6 +107,8 @@ def build_gex_figure(
     strikes_window_pct: float = DEFAULT_STRIKES_WINDOW_PCT,
     width_px: int = DEFAULT_WIDTH_PX,
     height_px: int = DEFAULT_HEIGHT_PX,
+    regime: str | None = None,
+    oi_overlay: bool = False,
 ) -> Figure:
     """The drawn (unsaved) Figure behind `render_gex_chart`; same arguments and errors.
 
@@ -121,36 +132,31 @@ def build_gex_figure(
     design_w, design_h = width_px / scale, height_px / scale
     fig.subplots_adjust(
         left=_LEFT_PX / design_w,
-        right=1 - _RIGHT_PX / design_w,
+        right=1 - (_RIGHT_PX + (_OI_AXIS_PX if oi_overlay else 0)) / design_w,
         top=1 - _TOP_PX / design_h,
         bottom=_BOTTOM_PX / design_h,
     )
     ax = fig.add_subplot()
-    _draw(fig, ax, gex, levels, strikes_window_pct)
+    _draw(fig, ax, gex, levels, strikes_window_pct, regime, oi_overlay)
     return fig
 
 
 def _draw(
     fig: Figure, ax: Axes, gex: GexResponse, levels: LevelsResponse | None, window_pct: float,
+    regime: str | None, oi_overlay: bool,
 ) -> None:
     spot = gex.underlying_price
     has_spot = math.isfinite(spot) and spot > 0
-    rows = [s for s in gex.strikes if math.isfinite(s.strike)]
-    if has_spot:
-        lo_bound, hi_bound = window_bounds(spot, window_pct)
-        rows = [s for s in rows if lo_bound <= s.strike <= hi_bound]
-    else:
-        lo_bound, hi_bound = -math.inf, math.inf
-    hidden = len(gex.strikes) - len(rows)
-
-    strikes = np.array([s.strike for s in rows], dtype=float)
-    net = _finite([s.net_gex for s in rows])
-    calls = _finite([s.call_gex for s in rows])
-    puts = _finite([s.put_gex for s in rows])
-    spacing = _strike_spacing(strikes, spot if has_spot else None)
+    bars = chart_bars(gex, window_pct)
+    lo_bound, hi_bound = window_bounds(spot, window_pct) if has_spot else (-math.inf, math.inf)
+    strikes = bars.strike
+    net = np.clip(bars.net_gex, -_MAX_ABS_VALUE, _MAX_ABS_VALUE)
+    calls = np.clip(bars.call_gex, -_MAX_ABS_VALUE, _MAX_ABS_VALUE)
+    puts = np.clip(bars.put_gex, -_MAX_ABS_VALUE, _MAX_ABS_VALUE)
+    spacing = bars.width
 
     handles: list = []
-    if len(rows):
+    if len(strikes):
         ax.bar(strikes, calls, width=0.9 * spacing, color=_CALL_TINT, zorder=1)
         ax.bar(strikes, puts, width=0.9 * spacing, color=_PUT_TINT, zorder=1)
         ax.bar(strikes, net, width=0.5 * spacing, color=np.where(net >= 0, _GREEN, _RED), zorder=2)
@@ -161,22 +167,23 @@ def _draw(
             Patch(color=_PUT_TINT, label="put GEX"),
         ]
     if not np.any(net) and not np.any(calls) and not np.any(puts):
-        message = NO_STRIKES_MESSAGE if not len(rows) else ZERO_GEX_MESSAGE
-        ax.set_yticks([0.0] if len(rows) else [])
+        message = NO_STRIKES_MESSAGE if not len(strikes) else ZERO_GEX_MESSAGE
+        ax.set_yticks([0.0] if len(strikes) else [])
         ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=14,
                 color=_GREY, zorder=7,
                 bbox=dict(boxstyle="round,pad=0.4", facecolor="white", edgecolor="#d1d5db"))
     ax.axhline(0.0, color="#111827", linewidth=0.8, zorder=3)
 
-    # Each level is drawn as a line when inside the window, else as an arrow at the edge.
+    # Levels never cover bars: a faint line behind them, a labelled marker above the plot,
+    # and an arrow at the edge for a level outside the window.
     marks: list[tuple[str, float | None, dict]] = [
-        ("spot", spot if has_spot else None, dict(color=_SPOT_BLUE, linestyle="--", linewidth=1.6)),
-        ("gamma flip", gex.gamma_flip, dict(color=_FLIP_AMBER, linestyle="-", linewidth=2.2)),
+        ("spot", spot if has_spot else None, dict(color=_SPOT_BLUE, linestyle="--", linewidth=1.2)),
+        ("gamma flip", gex.gamma_flip, dict(color=_FLIP_AMBER, linestyle="-", linewidth=1.6)),
     ]
     if levels is not None:
         marks += [
-            ("call wall", levels.call_wall, dict(color=_CALL_WALL, linestyle="-.", linewidth=1.6)),
-            ("put wall", levels.put_wall, dict(color=_PUT_WALL, linestyle="-.", linewidth=1.6)),
+            ("call wall", levels.call_wall, dict(color=_CALL_WALL, linestyle="-.", linewidth=1.2)),
+            ("put wall", levels.put_wall, dict(color=_PUT_WALL, linestyle="-.", linewidth=1.2)),
         ]
     inside: list[tuple[str, float, dict]] = []
     outside: list[tuple[str, float, dict]] = []
@@ -195,21 +202,59 @@ def _draw(
     elif has_spot:
         ax.set_xlim(lo_bound, hi_bound)
     for name, value, style in inside:
-        ax.axvline(value, zorder=4, **style)
+        ax.axvline(value, zorder=0.5, alpha=0.55, **style)
         handles.append(Line2D([], [], label=f"{name} {value:,.2f}", **style))
+    _mark_above(ax, inside)
     _annotate_outside(ax, outside, handles)
+    if oi_overlay and len(strikes):
+        _draw_open_interest(ax, strikes, bars.open_interest, handles)
 
-    ax.set_xlabel("Strike")
+    ax.set_xlabel("Strike" + (f" (bins of {spacing:g})" if bars.binned else ""))
     ax.set_ylabel("Net GEX (USD per 1% move)")
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _human(v)))
     ax.grid(axis="y", color="#e5e7eb", linewidth=0.8, zorder=0)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+    # the open-interest axis needs ~75 design pixels for its ticks and label
+    legend_x = ax.get_position().x1 + (_OI_AXIS_PX if oi_overlay else 12) / (fig.get_figwidth() * DPI)
     fig.legend(handles=handles, loc="upper left", frameon=False, fontsize=10,
-               bbox_to_anchor=(ax.get_position().x1 + 0.01, ax.get_position().y1))
+               bbox_to_anchor=(legend_x, ax.get_position().y1))
 
-    _draw_titles(fig, ax, gex, len(rows), hidden, window_pct)
+    _draw_titles(fig, ax, gex, bars, window_pct, regime)
+
+
+def _mark_above(ax: Axes, inside: list[tuple[str, float, dict]]) -> None:
+    """A marker on the top edge and a label above it per level; labels that would overlap
+    go up a tier, so coinciding levels (a call wall on the put wall) all stay readable."""
+    lo, hi = ax.get_xlim()
+    axes_px = ax.get_position().width * ax.figure.get_figwidth() * DPI
+    per_char = 6.0 / axes_px * (hi - lo)  # ~6 design pixels a character at fontsize 9
+    placed: list[tuple[float, float, int]] = []  # (left, right, tier)
+    for name, value, style in sorted(inside, key=lambda m: m[1]):
+        label = f"{name} {value:,.2f}"
+        half = len(label) * per_char / 2 + per_char
+        tier = 0
+        while any(t == tier and left < value + half and value - half < right
+                  for left, right, t in placed):
+            tier += 1
+        placed.append((value - half, value + half, tier))
+        ax.plot([value], [1.0], marker="v", markersize=9, color=style["color"], clip_on=False,
+                transform=ax.get_xaxis_transform(), zorder=6)
+        ax.annotate(label, xy=(value, 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(0, 8 + 14 * tier), textcoords="offset points", ha="center",
+                    va="bottom", fontsize=9, color=style["color"], annotation_clip=False)
+
+
+def _draw_open_interest(ax: Axes, strikes: np.ndarray, oi: np.ndarray, handles: list) -> None:
+    """Call + put open interest per bar, on its own right-hand axis."""
+    twin = ax.twinx()
+    twin.plot(strikes, oi, color=_GREY, linewidth=1.0, marker=".", markersize=3, zorder=5)
+    twin.set_ylabel("Open interest (contracts)", color=_GREY)
+    twin.set_ylim(0, max(float(oi.max()), 1.0) * 1.15)
+    twin.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _human(v)))
+    twin.spines["top"].set_visible(False)
+    handles.append(Line2D([], [], color=_GREY, marker=".", label="open interest"))
 
 
 def _annotate_outside(ax: Axes, outside: list[tuple[str, float, dict]], handles: list) -> None:
@@ -238,19 +283,20 @@ def _annotate_outside(ax: Axes, outside: list[tuple[str, float, dict]], handles:
 
 
 def _draw_titles(
-    fig: Figure, ax: Axes, gex: GexResponse, shown: int, hidden: int, window_pct: float,
+    fig: Figure, ax: Axes, gex: GexResponse, bars: Bars, window_pct: float, regime: str | None,
 ) -> None:
     left = ax.get_position().x0
     symbol = _escape(gex.symbol)
     title = (f"{symbol} net GEX by strike | net {_escape(gex.net_gex_label)} | "
-             f"{_spot_vs_flip(gex)}")
+             f"{_spot_vs_flip(gex, regime)}")
     fig.text(left, 1 - 22 / _height_px(fig), title, ha="left", va="center",
              fontsize=14, fontweight="bold", color="#111827")
 
     parts = [
         f"as of {_iso(gex.as_of)}",
         f"source {_escape(gex.source)}",
-        f"view ±{window_pct:g}% of spot: {shown} strikes shown, {hidden} hidden",
+        f"view ±{window_pct:g}% of spot: {bars.strikes_shown} strikes shown, "
+        f"{bars.strikes_hidden} hidden" + (f", in {len(bars.strike)} bins" if bars.binned else ""),
     ]
     if gex.expiration:
         parts.append(f"expiry {_escape(gex.expiration)}")
@@ -272,31 +318,17 @@ def _draw_titles(
                  bbox=dict(boxstyle="round,pad=0.25", facecolor=_RED, edgecolor="none"))
 
 
-def _spot_vs_flip(gex: GexResponse) -> str:
+def _spot_vs_flip(gex: GexResponse, regime: str | None = None) -> str:
+    """Spot against the flip, and the regime as the regime tool states it (when given)."""
     spot, flip = gex.underlying_price, gex.gamma_flip
+    words = f": {regime.replace('_', ' ')}" if regime else ""
     if flip is None or not math.isfinite(flip):
-        return f"spot {spot:,.2f}, flip n/a ({gex.gamma_flip_status})"
+        return f"spot {spot:,.2f}, flip n/a ({gex.gamma_flip_status}){words}"
     if spot == flip:
-        return f"spot {spot:,.2f} at flip"
+        return f"spot {spot:,.2f} at flip{words}"
     where = "above" if spot > flip else "below"
-    regime = "positive gamma" if spot > flip else "negative gamma"
     dist = f" ({(spot - flip) / spot * 100:+.2f}%)" if spot else ""
-    return f"spot {spot:,.2f} {where} flip {flip:,.2f}{dist}: {regime}"
-
-
-def _strike_spacing(strikes: np.ndarray, spot: float | None) -> float:
-    """Median gap between neighbouring strikes; 0.5% of the price for a single strike."""
-    gaps = np.diff(np.unique(strikes))
-    if gaps.size:
-        return float(np.median(gaps))
-    ref = abs(strikes[0]) if strikes.size else (spot or 1.0)
-    return max(0.005 * ref, 1e-6)
-
-
-def _finite(values: list[float]) -> np.ndarray:
-    """Values as floats, non-finite ones as 0, clipped so axis arithmetic cannot overflow."""
-    arr = np.nan_to_num(np.array(values, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
-    return np.clip(arr, -_MAX_ABS_VALUE, _MAX_ABS_VALUE)
+    return f"spot {spot:,.2f} {where} flip {flip:,.2f}{dist}{words}"
 
 
 def _human(value: float) -> str:

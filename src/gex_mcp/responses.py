@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from gex_mcp.chart_bars import chart_bars
 from gex_mcp.engine.analysis import ChainAnalysis
 from gex_mcp.engine.breakdown import expiry_kind
 from gex_mcp.engine.calendar import AM_SETTLEMENT, NEW_YORK
@@ -27,6 +28,7 @@ from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
 from gex_mcp.engine.zero_dte import zero_dte_view
 from gex_mcp.labels import format_amount
 from gex_mcp.models import (
+    ChartBar,
     ChexResponse,
     ChexStrike,
     DataQuality,
@@ -61,7 +63,6 @@ from gex_mcp.models import (
     VexResponse,
     VexStrike,
     ZeroDteResponse,
-    in_window,
 )
 
 
@@ -314,15 +315,21 @@ def oi_changes_response(a: ChainAnalysis, prov: Provenance,
                              movers=oi_mover_rows(a))
 
 
-def chart_info(gex: GexResponse, levels: LevelsResponse, window_pct: float) -> GexChartInfo:
-    """The numbers a gex_chart image draws: provenance, flip, walls and the strike window."""
-    shown = sum(in_window(s.strike, gex.underlying_price, window_pct) for s in gex.strikes)
+def chart_info(gex: GexResponse, levels: LevelsResponse, regime: RegimeResponse,
+               window_pct: float) -> GexChartInfo:
+    """The numbers a gex_chart image draws: provenance, flip, walls, regime and every bar."""
+    bars = chart_bars(gex, window_pct)
+    rows = [ChartBar(strike=float(k), call_gex=float(c), put_gex=float(p), net_gex=float(n),
+                     open_interest=int(round(o)))
+            for k, c, p, n, o in zip(bars.strike, bars.call_gex, bars.put_gex, bars.net_gex,
+                                     bars.open_interest)]
     return GexChartInfo(
         **{name: getattr(gex, name) for name in Provenance.model_fields},
         gamma_flip=gex.gamma_flip, gamma_flip_status=gex.gamma_flip_status,
         call_wall=levels.call_wall, put_wall=levels.put_wall, net_gex=gex.net_gex,
-        net_gex_label=gex.net_gex_label, window_pct=window_pct, strikes_shown=shown,
-        strikes_hidden=len(gex.strikes) - shown)
+        net_gex_label=gex.net_gex_label, gamma_regime=regime.gamma_regime, window_pct=window_pct,
+        strikes_shown=bars.strikes_shown, strikes_hidden=bars.strikes_hidden,
+        bar_width=bars.width, binned=bars.binned, bars=rows)
 
 
 def scan_row(levels: LevelsResponse, regime: RegimeResponse, near_wall_pct: float) -> ScanRow:

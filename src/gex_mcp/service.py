@@ -281,19 +281,24 @@ class GexService:
         return responses.scan_row(levels, regime, near_pct)
 
     async def chart(self, symbol: str, expiration: str | None = None, min_oi: int = 0,
-                    source: str | None = None,
-                    window_pct: float = DEFAULT_CHART_WINDOW_PCT) -> ChartImage:
-        """PNG of net GEX by strike with spot, flip and walls, plus the numbers drawn."""
+                    source: str | None = None, window_pct: float = DEFAULT_CHART_WINDOW_PCT,
+                    oi_overlay: bool = False) -> ChartImage:
+        """PNG of net GEX by strike with spot, flip and walls, plus the numbers drawn.
+
+        Levels and regime come from the same expiration filter as the bars.
+        """
         if not (0 < window_pct <= MAX_CHART_WINDOW_PCT):
             raise InputError(f"window_pct must be between 0 and {MAX_CHART_WINDOW_PCT:g}, "
                              f"got {window_pct!r}.")
         gex = await self.answer("gex", symbol, expiration=expiration, min_oi=min_oi, source=source)
-        levels = await self.answer("levels", symbol, source=source)
+        levels = await self.answer("levels", symbol, source=source, expiration=expiration)
+        regime = await self.answer("regime", symbol, source=source, expiration=expiration)
         from gex_mcp.charts import render_gex_chart
 
-        png = await anyio.to_thread.run_sync(
-            lambda: render_gex_chart(gex, levels, strikes_window_pct=window_pct))
-        return ChartImage(png, responses.chart_info(gex, levels, window_pct))
+        png = await anyio.to_thread.run_sync(lambda: render_gex_chart(
+            gex, levels, strikes_window_pct=window_pct, regime=regime.gamma_regime,
+            oi_overlay=oi_overlay))
+        return ChartImage(png, responses.chart_info(gex, levels, regime, window_pct))
 
 
 def _endpoint_method(ep: Endpoint) -> Callable[..., Awaitable[BaseModel]]:

@@ -141,6 +141,11 @@ CHART_WINDOW = Arg(
     cli_flag="--window", cli_help="Strikes within this % of spot.",
     rule=f"a percent above 0 and at most {MAX_CHART_WINDOW_PCT:g}", hint="Example: 10.")
 
+OI_OVERLAY = Arg(
+    "oi_overlay", bool, "Also draw call + put open interest per strike on a right-hand axis.",
+    default=False, cli_flag="--oi", cli_help="Overlay open interest per strike.",
+    rule="true or false", hint="Example: true.")
+
 SYMBOLS = Arg(
     "symbols",
     list[Annotated[str, Field(min_length=1, max_length=MAX_SYMBOL_LENGTH)]],

@@ -29,6 +29,7 @@ from gex_mcp.endpoints.args import (
     MIN_OI,
     MOVES,
     NEAR_WALL,
+    OI_OVERLAY,
     ONE_SYMBOL,
     PER_STRIKE,
     RANGE_PCT,
@@ -309,13 +310,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         name="gex_chart", title="GEX chart", kind="chart", cli_name="chart",
         description=(
             "PNG bar chart of net GEX by strike (USD per 1% move) with spot, gamma flip, call "
-            "wall and put wall marked, plus the plotted numbers as structured data.",
+            "wall and put wall marked above the bars, plus the plotted bars as structured data.",
             "Use it when the user wants to see the gamma profile; for the numbers alone use gex "
             "or levels.",
-            "Demo data is watermarked on the image; levels outside the window are drawn as "
-            "arrows at the edge."),
+            "More than 60 strikes are summed into wider bins; demo data is watermarked; levels "
+            "outside the window are drawn as arrows at the edge."),
         summary="PNG of net GEX by strike with spot, flip and walls, plus the numbers",
-        args=(SYMBOL, EXPIRATION, MIN_OI, SOURCE, CHART_WINDOW), response=models.GexChartInfo,
+        args=(SYMBOL, EXPIRATION, MIN_OI, SOURCE, CHART_WINDOW, OI_OVERLAY),
+        response=models.GexChartInfo,
         backends=BOTH, example={"symbol": "SPY"}),
 )
 
