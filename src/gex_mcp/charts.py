@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -54,7 +55,16 @@ _LEFT_PX, _RIGHT_PX, _TOP_PX, _BOTTOM_PX = 85, 270, 150, 55
 _OI_AXIS_PX = 80  # extra right margin for the open-interest axis
 
 
-def render_gex_chart(
+def render_gex_chart(gex: GexResponse, levels: LevelsResponse | None = None, **options: Any) -> bytes:
+    """The chart of `build_gex_figure(gex, levels, **options)` as PNG bytes of exactly
+    width_px x height_px pixels (same arguments and errors)."""
+    fig = build_gex_figure(gex, levels, **options)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi, facecolor="white")
+    return buf.getvalue()
+
+
+def build_gex_figure(
     gex: GexResponse,
     levels: LevelsResponse | None = None,
     *,
@@ -63,8 +73,8 @@ def render_gex_chart(
     height_px: int = DEFAULT_HEIGHT_PX,
     regime: str | None = None,
     oi_overlay: bool = False,
-) -> bytes:
-    """Net dealer GEX per strike as a PNG, with spot, gamma flip and the walls marked.
+) -> Figure:
+    """Net dealer GEX per strike, with spot, gamma flip and the walls marked.
 
     Bars are net GEX (USD per 1% spot move) of each strike within
     ``±strikes_window_pct`` of spot, green above zero and red below, over light
@@ -86,33 +96,11 @@ def render_gex_chart(
         oi_overlay: also draw call + put open interest per bar on a right-hand axis.
 
     Returns:
-        PNG bytes of exactly ``width_px`` x ``height_px`` pixels.
+        The drawn, unsaved Figure; its texts, bars and annotations are what the PNG shows.
 
     Raises:
         ValueError: If ``strikes_window_pct`` is not a positive finite number, or a
             size is below MIN_WIDTH_PX x MIN_HEIGHT_PX or above MAX_SIZE_PX.
-    """
-    fig = build_gex_figure(gex, levels, strikes_window_pct=strikes_window_pct,
-                           width_px=width_px, height_px=height_px, regime=regime,
-                           oi_overlay=oi_overlay)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=fig.dpi, facecolor="white")
-    return buf.getvalue()
-
-
-def build_gex_figure(
-    gex: GexResponse,
-    levels: LevelsResponse | None = None,
-    *,
-    strikes_window_pct: float = DEFAULT_STRIKES_WINDOW_PCT,
-    width_px: int = DEFAULT_WIDTH_PX,
-    height_px: int = DEFAULT_HEIGHT_PX,
-    regime: str | None = None,
-    oi_overlay: bool = False,
-) -> Figure:
-    """The drawn (unsaved) Figure behind `render_gex_chart`; same arguments and errors.
-
-    Its texts, bars and annotations are what the PNG shows, so tests can read them.
     """
     if not (math.isfinite(strikes_window_pct) and strikes_window_pct > 0):
         raise ValueError(

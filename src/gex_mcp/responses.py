@@ -412,6 +412,12 @@ def profile_response(a: ChainAnalysis, prov: Provenance,
         max_net_gex_spot=_cents(float(curve.spots[hi])), points=points)
 
 
+def _hedge_step(h, units: list[float]) -> HedgeStep:
+    return HedgeStep(move_pct=h.move_pct, new_spot=round(h.new_spot, 2),
+                     dealer_shares_to_trade=round(h.shares), direction=h.direction,
+                     notional_usd=round(h.notional_usd), instrument_units=units)
+
+
 def hedging_response(a: ChainAnalysis, prov: Provenance,
                      ctx: BuildContext = DEFAULT_CONTEXT) -> HedgingResponse:
     """Re-priced dealer delta for each move, also in units of the liquid hedges."""
@@ -419,10 +425,8 @@ def hedging_response(a: ChainAnalysis, prov: Provenance,
     instruments = hedge_instruments(prov.symbol)
     steps = []
     for h in hedge_ladder(a.prepared, moves):
-        units = [round(h.shares / factor, 1) for _, factor, _ in instruments]  # shares / (USD per point)
-        steps.append(HedgeStep(move_pct=h.move_pct, new_spot=round(h.new_spot, 2),
-                               dealer_shares_to_trade=round(h.shares), direction=h.direction,
-                               notional_usd=round(h.notional_usd), instrument_units=units))
+        # units of an instrument = shares / (USD per unit per point)
+        steps.append(_hedge_step(h, [round(h.shares / factor, 1) for _, factor, _ in instruments]))
     return HedgingResponse(
         **prov.model_dump(), steps=steps,
         instruments=[HedgeInstrument(name=n, description=d, usd_per_point=f) for n, f, d in instruments])
@@ -513,7 +517,4 @@ def zero_dte_response(a: ChainAnalysis, prov: Provenance,
         net_gex=view.net_gex, share_of_gross_gex_pct=round(view.share_of_gross_pct, 3),
         open_interest=int(round(view.open_interest)), magnet=a.levels.zero_dte_magnet,
         pin_strike=view.pin_strike, pin_oi_share_pct=round(view.pin_oi_share_pct, 3),
-        hedges=[HedgeStep(move_pct=h.move_pct, new_spot=round(h.new_spot, 2),
-                          dealer_shares_to_trade=round(h.shares), direction=h.direction,
-                          notional_usd=round(h.notional_usd), instrument_units=[])
-                for h in view.hedges])
+        hedges=[_hedge_step(h, []) for h in view.hedges])
