@@ -194,5 +194,5 @@ def test_rebinding_protection_stays_on_for_other_bind_addresses():
 
 
 def test_run_server_rejects_an_unknown_transport_before_serving():
-    with pytest.raises(ValueError, match="^Unknown transport 'sse'; use 'stdio' or 'http'.$"):
+    with pytest.raises(ValueError, match="^Unknown transport 'sse'; use 'stdio', 'http' or 'rest'.$"):
         run_server(None, transport="sse")  # type: ignore[arg-type]

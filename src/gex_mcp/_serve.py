@@ -1,17 +1,16 @@
-"""Streamable HTTP serving for the MCP server: DNS-rebinding protection and bearer auth.
+"""HTTP serving: the MCP endpoint (/mcp) and the REST API (/v1, /health, /openapi.json, /docs)
+as one ASGI app, with DNS-rebinding protection, API keys and rate limits (`http_guard`).
 
 The SDK's `streamable_http_app()` gives a Starlette app whose lifespan runs the session
-manager; `BearerTokenMiddleware` wraps it as plain ASGI (so streaming responses and the
-lifespan pass through untouched) and uvicorn serves the result. The SDK's own
-`token_verifier`/`AuthSettings` route is built for OAuth (it needs an issuer URL and
-advertises it); a single static token needs only a constant-time header comparison.
-Logs go to stderr; the token is never logged.
+manager; a path dispatcher sends /mcp and the lifespan there and everything else to the
+REST app, and `HttpGuard` wraps both as plain ASGI (so streaming responses and the lifespan
+pass through untouched). The SDK's own `token_verifier`/`AuthSettings` route is built for
+OAuth (it needs an issuer URL and advertises it); static keys need only constant-time
+comparisons. Logs go to stderr; keys are never logged.
 """
 
 from __future__ import annotations
 
-import hmac
-import json
 import logging
 import signal
 import threading
@@ -20,6 +19,8 @@ from collections.abc import Iterable
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gex_mcp.http_guard import ApiKeys, HttpGuard, TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +54,7 @@ def transport_security(host: str, allowed_hosts: Iterable[str] = ()) -> Transpor
     stays on, and names other than loopback must be listed (the bind address is added when
     it is a concrete address, not a wildcard such as 0.0.0.0).
     """
-    names = ["127.0.0.1", "localhost", "[::1]"]
-    extra = [] if host in LOOPBACK_HOSTS or host in WILDCARD_HOSTS else [host]
-    for name in (*extra, *allowed_hosts):
-        name = _bracket(name.strip())
-        if name and name not in names:
-            names.append(name)
+    names = allowed_host_names(host, allowed_hosts)
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
         allowed_hosts=[h for n in names for h in (n, f"{n}:*")],
@@ -67,81 +63,64 @@ def transport_security(host: str, allowed_hosts: Iterable[str] = ()) -> Transpor
     )
 
 
-class BearerTokenMiddleware:
-    """Refuse every HTTP request without `Authorization: Bearer <token>` (401).
+def allowed_host_names(host: str, allowed_hosts: Iterable[str] = ()) -> list[str]:
+    """Host header names accepted (without ports): loopback, a concrete bind address, extras."""
+    names = ["127.0.0.1", "localhost", "[::1]"]
+    extra = [] if host in LOOPBACK_HOSTS or host in WILDCARD_HOSTS else [host]
+    for name in (*extra, *allowed_hosts):
+        name = _bracket(name.strip())
+        if name and name not in names:
+            names.append(name)
+    return names
 
-    Compared with `hmac.compare_digest`, so timing does not reveal the token. Lifespan and
-    other non-HTTP scopes pass through.
-    """
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
-        if not token:
-            raise ValueError("bearer token must not be empty")
-        self.app = app
-        self._token = token.encode()
+class _ByPath:
+    """/mcp (and the lifespan, which runs the MCP session manager) to the MCP app; the rest
+    to the REST app."""
+
+    def __init__(self, mcp_app: ASGIApp, rest_app: ASGIApp) -> None:
+        self.mcp_app, self.rest_app = mcp_app, rest_app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        presented = self._presented(scope)
-        if presented is not None and hmac.compare_digest(presented, self._token):
-            await self.app(scope, receive, send)
-            return
-        logger.warning("refused %s %s from %s: %s bearer token", scope.get("method"),
-                       scope.get("path"), (scope.get("client") or ("?",))[0],
-                       "no" if presented is None else "a wrong" if presented else "a malformed")
-        await _unauthorized(send, invalid=presented is not None)
-
-    @staticmethod
-    def _presented(scope: Scope) -> bytes | None:
-        for name, value in scope.get("headers", ()):
-            if name.lower() == b"authorization":
-                scheme, _, credentials = value.partition(b" ")
-                if scheme.lower() == b"bearer" and credentials.strip():
-                    return credentials.strip()
-                return b""
-        return None
+        if scope["type"] == "http" and not scope.get("path", "").startswith(MCP_PATH):
+            await self.rest_app(scope, receive, send)
+        else:
+            await self.mcp_app(scope, receive, send)
 
 
-async def _unauthorized(send: Send, *, invalid: bool) -> None:
-    challenge = 'Bearer realm="gex-mcp"' + (', error="invalid_token"' if invalid else "")
-    body = json.dumps({
-        "error": "invalid_token" if invalid else "unauthorized",
-        "error_description": "Send the server's token as 'Authorization: Bearer <token>'.",
-    }).encode()
-    await send({"type": "http.response.start", "status": 401, "headers": [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(body)).encode()),
-        (b"www-authenticate", challenge.encode()),
-    ]})
-    await send({"type": "http.response.body", "body": body})
+def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = "127.0.0.1",
+             keys: Iterable[str] = (), rate_limit_per_minute: int | None = None,
+             allowed_hosts: Iterable[str] = (), cors_origins: Iterable[str] = ()) -> ASGIApp:
+    """One ASGI app: /mcp (when `mcp`), the REST routes (when `rest`), guarded by
+    `HttpGuard` (keys, per-key rate limit on /v1, Host checks); CORS only for listed origins."""
+    names = allowed_host_names(host, allowed_hosts)
+    if rest is not None and list(cors_origins):
+        from starlette.middleware.cors import CORSMiddleware
+
+        rest = CORSMiddleware(rest, allow_origins=list(cors_origins), allow_methods=["GET"],
+                              allow_headers=["X-Api-Key", "Authorization"])
+    if mcp is not None:
+        app: ASGIApp = mcp.streamable_http_app(
+            streamable_http_path=MCP_PATH, host=host,
+            transport_security=transport_security(host, allowed_hosts))
+        if rest is not None:
+            app = _ByPath(app, rest)
+    else:
+        assert rest is not None, "serve MCP, REST or both"
+        app = rest
+    key_list = list(keys)
+    return HttpGuard(app, keys=ApiKeys(key_list) if key_list else None,
+                     rate=TokenBucket(rate_limit_per_minute) if rate_limit_per_minute else None,
+                     rest_hosts=names)
 
 
-def http_app(mcp: MCPServer, *, host: str = "127.0.0.1", bearer_token: str | None = None,
-             allowed_hosts: Iterable[str] = ()) -> ASGIApp:
-    """The ASGI app serving `mcp` at /mcp, with rebinding protection and optional auth."""
-    app: ASGIApp = mcp.streamable_http_app(
-        streamable_http_path=MCP_PATH, host=host,
-        transport_security=transport_security(host, allowed_hosts))
-    if bearer_token:
-        app = BearerTokenMiddleware(app, bearer_token)
-    return app
-
-
-async def serve_http(mcp: MCPServer, *, host: str, port: int, bearer_token: str | None = None,
-                     allowed_hosts: Iterable[str] = ()) -> None:
-    """Serve `mcp` over streamable HTTP with uvicorn until interrupted."""
+async def serve_http(app: ASGIApp, *, host: str, port: int, what: str) -> None:
+    """Serve `app` with uvicorn until interrupted (`what` names it in the log)."""
     import uvicorn
 
-    if host not in LOOPBACK_HOSTS and not bearer_token:
-        logger.warning("serving on %s without a bearer token: anyone who can reach this "
-                       "address can call the tools", host)
-    app = http_app(mcp, host=host, bearer_token=bearer_token, allowed_hosts=allowed_hosts)
     config = uvicorn.Config(app, host=host, port=port, lifespan="on",
                             log_config=UVICORN_LOG_CONFIG, server_header=False)
-    logger.info("gex-mcp serving streamable HTTP at http://%s:%d%s%s", _bracket(host), port,
-                MCP_PATH, " (bearer token required)" if bearer_token else "")
+    logger.info("gex-mcp serving %s at http://%s:%d", what, _bracket(host), port)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal, which by default
     # kills the process before the caller can close the service. Our handler turns that
     # re-raised signal into an exception, so the caller's cleanup runs and the exit is clean.

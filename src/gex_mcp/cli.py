@@ -179,13 +179,14 @@ for _ep in ENDPOINTS:
 
 
 @app.command("serve")
-def serve(transport: Annotated[str, typer.Option("--transport", help="stdio or http.")] = "stdio",
+def serve(transport: Annotated[str, typer.Option(
+              "--transport", help="stdio (desktop hosts), http (MCP at /mcp + REST at /v1) or rest.")] = "stdio",
           host: Annotated[str, typer.Option("--host", help="HTTP bind address.")] = "127.0.0.1",
           port: Annotated[int, typer.Option("--port", help="HTTP port.")] = 8000,
           source: SourceOpt = None) -> None:
-    """Run the MCP server (stdio for Claude Desktop / Cursor / Windsurf, or streamable HTTP)."""
-    if transport not in ("stdio", "http"):
-        typer.echo(f"InputError: --transport must be stdio or http, got {transport!r}", err=True)
+    """Run the MCP server (stdio or streamable HTTP) and/or the REST API."""
+    if transport not in ("stdio", "http", "rest"):
+        typer.echo(f"InputError: --transport must be stdio, http or rest, got {transport!r}", err=True)
         raise typer.Exit(2)
     try:
         from gex_mcp.server import run_server
@@ -193,9 +194,12 @@ def serve(transport: Annotated[str, typer.Option("--transport", help="stdio or h
         settings = _settings(source)
         logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        keys = tuple(k.strip() for k in (settings.http_token.get_secret_value().split(",")
+                                         if settings.http_token else []) if k.strip())
         service = build_service(settings)
-        token = settings.http_token.get_secret_value() if settings.http_token else None
-        run_server(service, transport=transport, host=host, port=port, bearer_token=token)
+        run_server(service, transport=transport, host=host, port=port, keys=keys,
+                   rate_limit_per_minute=settings.rate_limit_per_minute or None,
+                   cors_origins=tuple(o.strip() for o in settings.cors_origins.split(",") if o.strip()))
     except GexError as exc:
         typer.echo(f"{type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None

@@ -29,7 +29,7 @@ from pydantic import ConfigDict, create_model
 
 from gex_mcp import __version__, compact
 from gex_mcp.conventions import CONVENTIONS
-from gex_mcp.errors import GexError, UnknownSymbolError
+from gex_mcp.errors import ConfigError, GexError, UnknownSymbolError
 from gex_mcp.prompts import register_prompts
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, argument_checker
 
@@ -209,12 +209,14 @@ def build_server(service: GexService) -> MCPServer:
 
 def run_server(
     service: GexService,
-    transport: Literal["stdio", "http"] = "stdio",
+    transport: Literal["stdio", "http", "rest"] = "stdio",
     host: str = "127.0.0.1",
     port: int = 8000,
-    bearer_token: str | None = None,
+    keys: tuple[str, ...] = (),
     *,
+    rate_limit_per_minute: int | None = None,
     allowed_hosts: tuple[str, ...] = (),
+    cors_origins: tuple[str, ...] = (),
 ) -> None:
     """Serve `service` until the transport closes (stdio) or the process is interrupted (http).
 
@@ -222,31 +224,43 @@ def run_server(
 
     Args:
         service: the facade the tools call.
-        transport: "stdio" (for desktop hosts) or "http" (streamable HTTP at /mcp).
-        host: address to bind for http; loopback by default. DNS-rebinding protection is on:
-            the Host header must name a loopback address, `host` itself or `allowed_hosts`.
-        port: TCP port for http.
-        bearer_token: for http, require `Authorization: Bearer <token>` on every request.
-        allowed_hosts: extra Host header names accepted for http (e.g. a public DNS name).
+        transport: "stdio" (for desktop hosts), "http" (MCP at /mcp and the REST API) or
+            "rest" (the REST API alone).
+        host: address to bind for http/rest; loopback by default. DNS-rebinding protection
+            is on: the Host header must name a loopback address, `host` or `allowed_hosts`.
+        port: TCP port for http/rest.
+        keys: API keys; when given, /mcp and /v1 need one (X-Api-Key or Bearer).
+        rate_limit_per_minute: per-key limit on /v1 requests (None: no limit).
+        allowed_hosts: extra Host header names accepted (e.g. a public DNS name).
+        cors_origins: browser origins allowed to call the REST API (none by default).
 
     Raises:
         ValueError: unknown transport.
+        ConfigError: a non-loopback host without keys.
     """
     import anyio
 
     from gex_mcp import _serve
+    from gex_mcp.rest.app import build_rest_app
 
-    if transport not in ("stdio", "http"):
-        raise ValueError(f"Unknown transport {transport!r}; use 'stdio' or 'http'.")
-    mcp = build_server(service)
+    if transport not in ("stdio", "http", "rest"):
+        raise ValueError(f"Unknown transport {transport!r}; use 'stdio', 'http' or 'rest'.")
+    if transport != "stdio" and host not in _serve.LOOPBACK_HOSTS and not keys:
+        raise ConfigError(f"Refusing to serve on {host} without a key: anyone who can reach it "
+                          "could call the API. Set GEX_HTTP_TOKEN, or bind 127.0.0.1.")
+    mcp = build_server(service) if transport != "rest" else None
 
     async def main() -> None:
         try:
-            if transport == "stdio":
+            if mcp is not None and transport == "stdio":
                 await mcp.run_stdio_async()
             else:
-                await _serve.serve_http(mcp, host=host, port=port, bearer_token=bearer_token,
-                                        allowed_hosts=allowed_hosts)
+                app = _serve.http_app(mcp, build_rest_app(service), host=host, keys=keys,
+                                      rate_limit_per_minute=rate_limit_per_minute,
+                                      allowed_hosts=allowed_hosts, cors_origins=cors_origins)
+                what = ("the REST API" if mcp is None else "MCP at /mcp and the REST API at /v1") + (
+                    " (keys required)" if keys else "")
+                await _serve.serve_http(app, host=host, port=port, what=what)
         finally:
             with anyio.CancelScope(shield=True):
                 await service.aclose()

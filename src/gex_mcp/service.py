@@ -49,7 +49,7 @@ from gex_mcp.store.cache import ChainCache
 if TYPE_CHECKING:
     from gex_mcp.settings import Settings
     from gex_mcp.sources.flashalpha import FlashAlphaClient
-    from gex_mcp.store.budget import RequestBudget
+    from gex_mcp.store.budget import BudgetStatus, RequestBudget
     from gex_mcp.store.history import HistoryStore
 
 logger = logging.getLogger(__name__)
@@ -133,9 +133,11 @@ class GexService:
         budgets = dict(budgets or {})
         self.default_source = default_source
         self.params = params = params or EngineParams()
-        self._chains = ChainBackend(sources, cache, history=history, budgets=budgets,
+        self._chains = ChainBackend(sources, cache, history=history,
+                                    budgets={k: v for k, v in budgets.items() if k in sources},
                                     ttl_seconds=ttl_seconds, params=params)
         self._backends: dict[str, Backend] = {name: self._chains for name in sources}
+        self._budget_fa = budgets.get("flashalpha") if flashalpha is not None else None
         if flashalpha is not None:
             from gex_mcp.backends.flashalpha import FlashAlphaBackend
 
@@ -178,6 +180,20 @@ class GexService:
     def default_symbol(self) -> str | None:
         """The symbol of the default source when it holds only one (a `--chain FILE`), else None."""
         return self._chains.sole_symbol(self.default_source)
+
+    def budgets(self) -> list[BudgetStatus]:
+        """Today's use of each upstream's local daily budget (nothing is spent)."""
+        return [budget.status() for budget in self._chains.budgets.values()] + (
+            [self._budget_fa.status()] if self._budget_fa is not None else [])
+
+    def listed_symbols(self, source: str | None = None) -> list[str] | None:
+        """The symbols a source lists (demo, file); None when it answers any symbol.
+
+        Raises:
+            InputError, ConfigError: see `resolve_source`.
+        """
+        name = self.resolve_source(source)
+        return self._chains.symbols(name) if name in self._chains.sources else None
 
     def symbol_candidates(self, prefix: str = "", source: str | None = None) -> list[str]:
         """Symbols worth suggesting for `prefix` (case-insensitive): those the source lists

@@ -49,7 +49,14 @@ class Settings(BaseSettings):
     flashalpha_daily_budget: int = Field(
         5, ge=0, description="FlashAlpha requests allowed per UTC day [GEX_FLASHALPHA_DAILY_BUDGET].")
     http_token: SecretStr | None = Field(
-        None, description="Bearer token required by `serve --transport http` [GEX_HTTP_TOKEN].")
+        None, description="API keys for `serve --transport http|rest`, comma-separated, one per "
+                          "client; sent as X-Api-Key or a bearer token [GEX_HTTP_TOKEN].")
+    rate_limit_per_minute: int = Field(
+        600, ge=0, description="REST requests per minute per key, 0 for no limit "
+                               "[GEX_RATE_LIMIT_PER_MINUTE].")
+    cors_origins: str = Field(
+        "", description="Browser origins allowed to call the REST API, comma-separated "
+                        "[GEX_CORS_ORIGINS].")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Server log level; logs go to stderr [GEX_LOG_LEVEL].")
     debug: bool = Field(False, description="Show tracebacks of internal errors in the CLI [GEX_DEBUG].")

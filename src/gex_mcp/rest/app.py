@@ -1,0 +1,164 @@
+"""The REST API: the endpoint table as routes in the guide's paths, shapes and errors.
+
+    GET /v1/exposure/{gex,dex,vex,chex}/{symbol}?expiration=&min_oi=&source=
+    GET /v1/exposure/{levels,summary,regime,...}/{symbol}    every analysis row of the table
+    GET /v1/exposure/scan?symbols=SPY,QQQ                    the watchlist scan
+    GET /v1/exposure/chart/{symbol}                          PNG
+    GET /v1/symbols   /v1/account   /health   /openapi.json   /docs
+
+Query parameters are the row's arguments (names as in MCP), validated by the same checker,
+so a bad one is a 400 with the same sentence the MCP tool gives. A route's path segment is
+the row's name with dashes ("flip-distance"). Errors are JSON `{"error", "message"}`:
+
+| error                                   | status |
+|-----------------------------------------|--------|
+| UnknownSymbolError, NoDataError         | 404    |
+| other InputError, ConfigError           | 400    |
+| RateLimitedError (upstream or budget)   | 429 + Retry-After |
+| AuthError (upstream key or plan)        | 502    |
+| SourceDataError                         | 502    |
+| SourceUnavailableError                  | 503    |
+| anything else (a bug; logged)           | 500    |
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from gex_mcp import __version__
+from gex_mcp.errors import (
+    AuthError,
+    ConfigError,
+    GexError,
+    InputError,
+    NoDataError,
+    RateLimitedError,
+    SourceDataError,
+    SourceUnavailableError,
+    UnknownSymbolError,
+)
+from gex_mcp.rest.openapi import docs_page, openapi_document
+from gex_mcp.rest.shapes import rest_body
+from gex_mcp.service import ENDPOINTS, Endpoint, GexService
+
+logger = logging.getLogger(__name__)
+
+_STATUS: tuple[tuple[type[GexError], int, str], ...] = (
+    (UnknownSymbolError, 404, "symbol_not_found"),
+    (NoDataError, 404, "no_data"),
+    (InputError, 400, "bad_request"),
+    (ConfigError, 400, "not_configured"),
+    (RateLimitedError, 429, "rate_limited"),
+    (AuthError, 502, "upstream_auth"),
+    (SourceDataError, 502, "upstream_bad_data"),
+    (SourceUnavailableError, 503, "upstream_unavailable"),
+)
+
+
+def route_path(ep: Endpoint) -> str:
+    """The REST path of a table row."""
+    segment = {"gex_chart": "chart"}.get(ep.name, ep.name.replace("_", "-"))
+    return f"/v1/exposure/{segment}" + ("" if ep.kind == "scan" else "/{symbol}")
+
+
+class JsonBody(Response):
+    """JSON with finite numbers only (a NaN would be a bug: fail loudly, not emit NaN)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, allow_nan=False, ensure_ascii=False,
+                          separators=(",", ":")).encode()
+
+
+def error_response(exc: GexError) -> JsonBody:
+    status, code = next(((s, c) for cls, s, c in _STATUS if isinstance(exc, cls)), (500, "error"))
+    headers = {}
+    if isinstance(exc, RateLimitedError) and exc.retry_after_seconds is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_seconds)))
+    return JsonBody({"error": code, "message": str(exc)}, status_code=status, headers=headers)
+
+
+def _arguments(ep: Endpoint, request: Request) -> dict[str, Any]:
+    """Query parameters (list arguments as repeated or comma-separated values) + the path's symbol."""
+    lists = {a.name for a in ep.service_args if a.name in ("symbols", "moves")}
+    args: dict[str, Any] = {}
+    for key in request.query_params:
+        values = request.query_params.getlist(key)
+        if key in lists:
+            args[key] = [v.strip() for value in values for v in value.split(",") if v.strip()]
+        else:
+            args[key] = values[-1]
+    if "symbol" in request.path_params:
+        args["symbol"] = request.path_params["symbol"]
+    return args
+
+
+def _endpoint_route(ep: Endpoint, service: GexService) -> Route:
+    async def handle(request: Request) -> Response:
+        try:
+            answer = await service.call(ep.name, **_arguments(ep, request))
+        except GexError as exc:
+            return error_response(exc)
+        if ep.kind == "chart":
+            return Response(answer.png, media_type="image/png")
+        return JsonBody(rest_body(ep.name, answer))
+
+    return Route(route_path(ep), handle, methods=["GET"], name=ep.name)
+
+
+def build_rest_app(service: GexService) -> Starlette:
+    """The /v1 routes, /health, /openapi.json and /docs, answering from `service`."""
+
+    async def health(request: Request) -> Response:
+        return JsonBody({"status": "ok", "version": __version__, "source": service.default_source})
+
+    async def symbols(request: Request) -> Response:
+        try:
+            name = service.resolve_source(request.query_params.get("source"))
+            listed = service.listed_symbols(name)
+        except GexError as exc:
+            return error_response(exc)
+        return JsonBody({"source": name, "any_symbol": listed is None,
+                         "symbols": listed if listed is not None else service.symbol_candidates("", name)})
+
+    async def account(request: Request) -> Response:
+        return JsonBody({"plan": "self-hosted", "version": __version__, "budgets": [
+            {"source": b.source, "used_today": b.used_today, "daily_limit": b.daily_limit,
+             "remaining_today": b.remaining_today, "resets_at": b.resets_at.isoformat(),
+             "upstream_remaining": b.upstream_remaining,
+             "upstream_resets_at": b.upstream_resets_at.isoformat() if b.upstream_resets_at else None}
+            for b in service.budgets()]})
+
+    document = openapi_document(service.default_source)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(document)
+
+    async def docs(request: Request) -> Response:
+        return HTMLResponse(docs_page(document))
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        return JsonBody({"error": "not_found", "message": f"No route {request.url.path}. "
+                         "See /docs for the API."}, status_code=404)
+
+    async def bug(request: Request, exc: Exception) -> Response:
+        logger.exception("REST %s failed unexpectedly", request.url.path, exc_info=exc)
+        return JsonBody({"error": "internal_error",
+                         "message": "Internal error; the server log has the details."},
+                        status_code=500)
+
+    routes = [_endpoint_route(ep, service) for ep in ENDPOINTS]
+    routes += [Route("/health", health), Route("/v1/symbols", symbols),
+               Route("/v1/account", account), Route("/openapi.json", openapi),
+               Route("/docs", docs)]
+    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found,
+                                                       Exception: bug})

@@ -1,0 +1,102 @@
+"""The OpenAPI 3.1 document of the REST API, generated from the endpoint table and models,
+and a small HTML page that lists it (no JavaScript, nothing fetched from the internet)."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter
+from pydantic.json_schema import models_json_schema
+
+from gex_mcp import __version__
+from gex_mcp.endpoints import ENDPOINTS, Endpoint
+from gex_mcp.rest.shapes import REST_MODELS
+
+_REF = "#/components/schemas/{model}"
+
+
+class ErrorBody(BaseModel):
+    """Every error: a short code and one sentence saying what to do."""
+
+    error: str
+    message: str
+
+
+def _path_of(ep: Endpoint) -> str:
+    from gex_mcp.rest.app import route_path  # the app owns the paths
+
+    return route_path(ep)
+
+
+def _parameter(arg, *, in_: str, default_source: str) -> dict[str, Any]:
+    schema = TypeAdapter(arg.annotation(default_source=default_source)).json_schema()
+    param = {"name": arg.name, "in": in_, "required": in_ == "path" or arg.required,
+             "description": schema.pop("description", ""), "schema": schema}
+    if schema.get("type") == "array" or any(s.get("type") == "array" for s in schema.get("anyOf", [])):
+        param.update(style="form", explode=True)
+    return param
+
+
+def openapi_document(default_source: str = "the configured one") -> dict[str, Any]:
+    """OpenAPI 3.1 for every route of `rest.app`, response schemas from the models."""
+    models = [REST_MODELS.get(ep.name, ep.response) for ep in ENDPOINTS if ep.kind != "chart"]
+    _, defs = models_json_schema([(m, "serialization") for m in {*models, ErrorBody}],
+                                 ref_template=_REF)
+    errors = {str(code): {"description": what, "content": {"application/json": {
+        "schema": {"$ref": _REF.format(model="ErrorBody")}}}}
+        for code, what in (("400", "Bad argument"), ("401", "Missing or wrong key"),
+                           ("404", "Unknown symbol, or no data"), ("429", "Rate limited"),
+                           ("502", "Upstream answered badly"), ("503", "Upstream unavailable"))}
+    paths: dict[str, Any] = {}
+    for ep in ENDPOINTS:
+        params = [_parameter(a, in_="path" if a.name == "symbol" else "query",
+                             default_source=default_source) for a in ep.service_args]
+        if ep.kind == "chart":
+            ok = {"description": "PNG", "content": {"image/png": {"schema": {
+                "type": "string", "contentMediaType": "image/png"}}}}
+        else:
+            model = REST_MODELS.get(ep.name, ep.response)
+            ok = {"description": model.__doc__.strip().splitlines()[0] if model.__doc__ else ep.title,
+                  "content": {"application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}}}
+        paths[_path_of(ep)] = {"get": {
+            "operationId": ep.name, "summary": ep.title, "description": " ".join(ep.description),
+            "parameters": params, "responses": {"200": ok, **errors}}}
+    plain = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    paths["/v1/symbols"] = {"get": {"operationId": "symbols", "summary": "Symbols the source lists",
+                                    "responses": {**plain, "400": errors["400"]}}}
+    paths["/v1/account"] = {"get": {"operationId": "account",
+                                    "summary": "Local request budgets per upstream", "responses": plain}}
+    paths["/health"] = {"get": {"operationId": "health", "summary": "Liveness", "responses": plain}}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "gex-mcp REST API", "version": __version__,
+                 "description": "Gamma-exposure analytics in the paths and shapes of FlashAlpha's "
+                                "exposure API. Units: GEX USD per 1% move, DEX USD of delta, VEX "
+                                "USD of delta per vol point, CHEX USD of delta per day."},
+        "paths": paths,
+        "components": {"schemas": defs["$defs"], "securitySchemes": {
+            "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+        "security": [{"apiKey": []}, {"bearer": []}, {}],
+    }
+
+
+def docs_page(document: dict[str, Any]) -> str:
+    """The API as one HTML page: each route, what it returns, its parameters."""
+    rows = []
+    for path, item in document["paths"].items():
+        op = item["get"]
+        params = ", ".join(f"{p['name']}{'' if p['required'] else '?'}" for p in op.get("parameters", []))
+        rows.append(f"<tr><td><code>GET {html.escape(path)}</code></td><td>{html.escape(op['summary'])}"
+                    f"</td><td>{html.escape(params)}</td></tr>")
+    return (
+        "<!doctype html><html lang=en><meta charset=utf-8><title>gex-mcp REST API</title>"
+        "<style>body{font:15px system-ui;margin:2em;max-width:70em}td{padding:.3em .8em;"
+        "border-bottom:1px solid #ddd;vertical-align:top}</style>"
+        f"<h1>gex-mcp REST API {html.escape(document['info']['version'])}</h1>"
+        f"<p>{html.escape(document['info']['description'])} Send your key as "
+        "<code>X-Api-Key</code> when the server has keys. Machine-readable: "
+        "<a href=/openapi.json>/openapi.json</a>.</p>"
+        "<table><tr><th>route</th><th>returns</th><th>parameters (? = optional)</th></tr>"
+        + "".join(rows) + "</table></html>")

@@ -1,0 +1,105 @@
+"""REST bodies in the guide's shapes (`shared/notes/flashalpha-api.md`), built from our models.
+
+Our response models are flat. FlashAlpha's API nests the key levels under "levels" and the
+summary's totals, words, hedging and 0DTE parts under "exposures", "interpretation",
+"hedging_estimate" and "zero_dte", and names the regime "regime". REST bodies carry those
+names and nesting, and keep every field of ours beside them (never renamed, except the
+summary's one-line `interpretation`, which becomes `interpretation_text` because the
+guide's `interpretation` is an object). Other endpoints are our models as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from gex_mcp.models import HedgeEstimate, LevelsResponse, Regime, SummaryResponse
+
+LEVEL_FIELDS = ("gamma_flip", "gamma_flip_status", "max_positive_gamma", "max_negative_gamma",
+                "call_wall", "put_wall", "highest_oi_strike", "zero_dte_magnet")
+
+
+class KeyLevels(BaseModel):
+    """The API's nested levels object (USD; null when absent)."""
+
+    gamma_flip: float | None
+    gamma_flip_status: str
+    max_positive_gamma: float | None
+    max_negative_gamma: float | None
+    call_wall: float | None
+    put_wall: float | None
+    highest_oi_strike: float | None
+    zero_dte_magnet: float | None
+
+
+class RestLevels(LevelsResponse):
+    """GET /v1/exposure/levels: our flat levels plus the API's nested `levels`."""
+
+    levels: KeyLevels
+
+
+class Exposures(BaseModel):
+    net_gex: float
+    net_dex: float
+    net_vex: float
+    net_chex: float
+
+
+class HedgingEstimate(BaseModel):
+    spot_up_1pct: HedgeEstimate
+    spot_down_1pct: HedgeEstimate
+
+
+class ZeroDteShare(BaseModel):
+    net_gex: float | None = Field(description="Net GEX of options expiring today, USD per 1% move.")
+    pct_of_total_gex: float | None
+    expiration: str | None
+
+
+class RestSummary(SummaryResponse):
+    """GET /v1/exposure/summary: ours plus the API's names and nesting."""
+
+    interpretation: dict[str, str] = Field(description="gamma, vanna and charm in words.")  # type: ignore[assignment]
+    interpretation_text: str = Field(description="The gamma interpretation in one paragraph.")
+    regime: Regime
+    exposures: Exposures
+    hedging_estimate: HedgingEstimate
+    zero_dte: ZeroDteShare
+
+
+#: The body model of each endpoint whose REST shape differs from its response model.
+REST_MODELS: dict[str, type[BaseModel]] = {"levels": RestLevels, "summary": RestSummary}
+
+
+def levels_body(levels: LevelsResponse) -> dict[str, Any]:
+    """Flat fields (as the guide's example) plus the API's nested `levels` object."""
+    body = levels.model_dump(mode="json")
+    return {**body, "levels": {k: body[k] for k in LEVEL_FIELDS}}
+
+
+def summary_body(summary: SummaryResponse) -> dict[str, Any]:
+    """Our summary plus `regime`, `exposures`, `interpretation`, `hedging_estimate`, `zero_dte`."""
+    body = summary.model_dump(mode="json")
+    body["interpretation_text"] = body.pop("interpretation")
+    zero = summary.zero_dte_net_gex
+    today = next((e.expiration for e in summary.expiry_breakdown if e.kind == "0dte"), None)
+    return {
+        **body,
+        "regime": summary.gamma_regime,
+        "exposures": {k: body[k] for k in ("net_gex", "net_dex", "net_vex", "net_chex")},
+        "interpretation": dict(summary.interpretation_detail),
+        "hedging_estimate": {"spot_up_1pct": body["dealer_hedge_up_1pct"],
+                             "spot_down_1pct": body["dealer_hedge_down_1pct"]},
+        "zero_dte": {"net_gex": zero, "pct_of_total_gex": summary.zero_dte_pct_of_total,
+                     "expiration": today if zero is not None else None},
+    }
+
+
+def rest_body(endpoint: str, answer: BaseModel) -> dict[str, Any]:
+    """The REST body of an answer of `endpoint`."""
+    if endpoint == "levels" and isinstance(answer, LevelsResponse):
+        return levels_body(answer)
+    if endpoint == "summary" and isinstance(answer, SummaryResponse):
+        return summary_body(answer)
+    return answer.model_dump(mode="json")
