@@ -109,15 +109,17 @@ def test_service_has_a_method_per_analysis_row_with_the_rows_arguments():
         assert params == [a.name for a in ep.service_args], ep.name
 
 
-@pytest.mark.parametrize("front_end", ["cli.py", "server.py"])
+@pytest.mark.parametrize("front_end", ["cli.py", "server.py", "rest/app.py", "rest/openapi.py"])
 def test_front_ends_import_only_the_service_models_errors_and_their_own_helpers(front_end):
-    """cli.py and server.py never reach into sources, the store, the backends or the engine."""
+    """The CLI, the MCP server and the REST API never reach into sources, the store, the
+    backends or the engine."""
     tree = ast.parse((SRC / front_end).read_text(encoding="utf-8"))
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                 and node.module and node.module.startswith("gex_mcp")}
     allowed = {"gex_mcp.service", "gex_mcp.models", "gex_mcp.errors", "gex_mcp.settings",
+               "gex_mcp.endpoints", "gex_mcp.rest.shapes", "gex_mcp.rest.openapi",
                "gex_mcp.dashboard", "gex_mcp.conventions", "gex_mcp.server", "gex_mcp.prompts",
-               "gex_mcp"}
+               "gex_mcp.rest.app", "gex_mcp", "gex_mcp._serve"}
     assert imported <= allowed, imported - allowed
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,7 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import anyio
-import numpy as np
 from pydantic import BaseModel
 
 from gex_mcp import responses
@@ -87,8 +87,11 @@ def parse_expiration(expiration: str | None) -> str | None:
 
 def check_min_oi(min_oi: int | float) -> int:
     """Raises InputError unless min_oi is a non-negative whole number of contracts."""
-    if isinstance(min_oi, bool) or not isinstance(min_oi, (int, float)) or not np.isfinite(min_oi) \
-            or min_oi < 0 or min_oi != int(min_oi):
+    try:  # a huge int (10**400) overflows float: as wrong as NaN
+        finite = not isinstance(min_oi, bool) and math.isfinite(float(min_oi))
+    except (TypeError, ValueError, OverflowError):
+        finite = False
+    if not finite or min_oi < 0 or min_oi != int(min_oi):
         raise InputError(f"min_oi must be a whole number of contracts >= 0, got {min_oi!r}. "
                          "Use 0 to keep every strike.")
     return int(min_oi)

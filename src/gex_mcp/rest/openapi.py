@@ -38,6 +38,21 @@ def _parameter(arg, *, in_: str, default_source: str) -> dict[str, Any]:
     return param
 
 
+def _plain_arrays(node: Any) -> Any:
+    """Homogeneous fixed-length tuples as `items` + min/max length: `prefixItems` is
+    valid OpenAPI 3.1, but several client generators and fuzzers mishandle it."""
+    if isinstance(node, list):
+        return [_plain_arrays(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _plain_arrays(v) for k, v in node.items()}
+    prefix = out.get("prefixItems")
+    if prefix and all(p == prefix[0] for p in prefix):
+        out.pop("prefixItems")
+        out["items"] = prefix[0]
+    return out
+
+
 def openapi_document(default_source: str = "the configured one") -> dict[str, Any]:
     """OpenAPI 3.1 for every route of `rest.app`, response schemas from the models."""
     models = [REST_MODELS.get(ep.name, ep.response) for ep in ENDPOINTS if ep.kind != "chart"]
@@ -74,8 +89,8 @@ def openapi_document(default_source: str = "the configured one") -> dict[str, An
                  "description": "Gamma-exposure analytics in the paths and shapes of FlashAlpha's "
                                 "exposure API. Units: GEX USD per 1% move, DEX USD of delta, VEX "
                                 "USD of delta per vol point, CHEX USD of delta per day."},
-        "paths": paths,
-        "components": {"schemas": defs["$defs"], "securitySchemes": {
+        "paths": _plain_arrays(paths),
+        "components": {"schemas": _plain_arrays(defs["$defs"]), "securitySchemes": {
             "apiKey": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
             "bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"apiKey": []}, {"bearer": []}, {}],

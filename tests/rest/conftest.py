@@ -1,0 +1,66 @@
+"""A real uvicorn server on 127.0.0.1 (port 0, in a thread) serving the HTTP app over a service."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import pytest
+import uvicorn
+
+from gex_mcp import _serve
+from gex_mcp.engine.calendar import NEW_YORK
+from gex_mcp.rest.app import build_rest_app
+from gex_mcp.server import build_server
+from gex_mcp.service import GexService
+from gex_mcp.sources.demo import DemoSource
+from gex_mcp.store.cache import ChainCache
+
+WEDNESDAY = datetime(2025, 6, 11, 10, 30, tzinfo=NEW_YORK)  # the demo lists 0DTE options
+KEYS = ("key-one-for-tests", "key-two-for-tests")
+STARTUP_SECONDS = 20  # uvicorn binds in well under a second; the margin is for a loaded CI box
+
+
+def demo_service() -> GexService:
+    return GexService(sources={"demo": DemoSource(clock=lambda: WEDNESDAY)}, default_source="demo",
+                      cache=ChainCache(None))
+
+
+@contextmanager
+def running(service: GexService, *, mcp: bool = True, **options) -> Iterator[str]:
+    """Serve `service` (MCP + REST, guarded as `serve --transport http` does); yield the base URL."""
+    app = _serve.http_app(build_server(service) if mcp else None, build_rest_app(service),
+                          host="127.0.0.1", **options)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("REST test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(STARTUP_SECONDS)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def keyed_url() -> Iterator[str]:
+    """Demo market behind two keys and a generous rate limit."""
+    with running(demo_service(), keys=KEYS, rate_limit_per_minute=10_000) as url:
+        yield url
+
+
+@pytest.fixture
+def serve() -> Callable:
+    return running

@@ -1,0 +1,156 @@
+"""The REST API over a real HTTP server on 127.0.0.1: paths, shapes, errors, keys, limits, hosts."""
+
+from __future__ import annotations
+
+import math
+
+import anyio
+import httpx
+import pytest
+
+from gex_mcp.endpoints import ENDPOINTS
+from gex_mcp.errors import ConfigError
+from gex_mcp.rest.app import route_path
+from gex_mcp.server import run_server
+from tests.rest.conftest import KEYS, demo_service
+
+pytestmark = pytest.mark.anyio
+
+ONE = {"X-Api-Key": KEYS[0]}
+
+
+def get(url: str, path: str, headers: dict | None = None, **params) -> httpx.Response:
+    return httpx.get(url + path, params=params, headers=ONE if headers is None else headers,
+                     timeout=20)
+
+
+def test_every_analysis_row_is_a_route_answering_the_services_own_numbers(keyed_url):
+    """GET /v1/exposure/<name>/SPY equals the service's answer for each table row."""
+    service = demo_service()
+    for ep in ENDPOINTS:
+        if ep.kind != "analysis":
+            continue
+        response = get(keyed_url, route_path(ep).replace("{symbol}", "SPY"))
+        assert response.status_code == 200, (ep.name, response.text)
+        own = anyio.run(lambda e=ep: service.call(e.name, symbol="SPY")).model_dump(mode="json")
+        body = response.json()
+        assert {k: body[k] for k in own if k != "interpretation"} == {
+            k: v for k, v in own.items() if k != "interpretation"}, ep.name
+
+
+def test_levels_and_summary_carry_the_guides_nesting(keyed_url):
+    """levels nests its levels; summary has regime, exposures, interpretation, hedging, zero_dte."""
+    levels = get(keyed_url, "/v1/exposure/levels/SPX").json()
+    assert levels["levels"]["call_wall"] == levels["call_wall"]
+    assert set(levels["levels"]) == {"gamma_flip", "gamma_flip_status", "max_positive_gamma",
+                                     "max_negative_gamma", "call_wall", "put_wall",
+                                     "highest_oi_strike", "zero_dte_magnet"}
+    summary = get(keyed_url, "/v1/exposure/summary/SPX").json()
+    assert summary["regime"] == summary["gamma_regime"]
+    assert summary["exposures"] == {k: summary[k] for k in ("net_gex", "net_dex", "net_vex", "net_chex")}
+    assert set(summary["interpretation"]) == {"gamma", "vanna", "charm"}
+    assert summary["interpretation_text"] == summary["interpretation"]["gamma"]
+    up = summary["hedging_estimate"]["spot_up_1pct"]
+    assert up == summary["dealer_hedge_up_1pct"] and up["direction"] in ("buy", "sell")
+    assert summary["zero_dte"] == {"net_gex": summary["zero_dte_net_gex"], "expiration": "2025-06-11",
+                                   "pct_of_total_gex": summary["zero_dte_pct_of_total"]}
+
+
+def test_query_parameters_filter_like_the_mcp_arguments(keyed_url):
+    day = get(keyed_url, "/v1/exposure/gex/SPY", expiration="2025-06-11", min_oi="5000").json()
+    assert day["expiration"] == "2025-06-11" and day["min_oi"] == 5000
+    assert all(s["call_oi"] + s["put_oi"] >= 5000 for s in day["strikes"])
+    hedging = get(keyed_url, "/v1/exposure/hedging/SPX", moves="-2,1").json()
+    assert [s["move_pct"] for s in hedging["steps"]] == [-2, 1]
+    repeated = httpx.get(keyed_url + "/v1/exposure/scan?symbols=SPY&symbols=IWM", headers=ONE).json()
+    assert [r["symbol"] for r in repeated["rows"]] == ["SPY", "IWM"]
+
+
+@pytest.mark.parametrize(("path", "params", "status", "error", "message"), [
+    ("/v1/exposure/gex/SPY", {"min_oi": "-1"}, 400, "bad_request",
+     "min_oi must be a whole number of contracts >= 0, got '-1'. Use 0 to keep every strike."),
+    ("/v1/exposure/gex/SPY", {"foo": "1"}, 400, "bad_request",
+     "gex has no argument 'foo'. It takes: symbol, expiration, min_oi, source."),
+    ("/v1/exposure/gex/SPY", {"expiration": "2025-13-01"}, 400, "bad_request",
+     "'2025-13-01' is not an expiration date. Use YYYY-MM-DD, e.g. '2026-12-18', or leave it "
+     "out for all expirations."),
+    ("/v1/exposure/levels/ZZZZ", {}, 404, "symbol_not_found",
+     "No demo data for 'ZZZZ'. The demo source knows: AAPL, AMD, AMZN, IWM, META, MSFT, NDX, "
+     "NVDA, QQQ, RUT, SPX, SPY, TSLA. Use source cboe for live delayed quotes."),
+    ("/v1/exposure/summary/SPY", {"source": "flashalpha"}, 400, "not_configured",
+     "Source flashalpha needs an API key: set FLASHALPHA_API_KEY, or use source cboe (free, no key)."),
+    ("/v1/nowhere", {}, 404, "not_found", "No route /v1/nowhere. See /docs for the API."),
+])
+def test_errors_are_json_with_the_right_status(keyed_url, path, params, status, error, message):
+    response = get(keyed_url, path, **params)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == {"error": error, "message": message}
+
+
+def test_every_configured_key_works_as_x_api_key_or_bearer_and_others_are_refused(keyed_url):
+    path = "/v1/exposure/levels/SPY"
+    assert get(keyed_url, path, {"X-Api-Key": KEYS[1]}).status_code == 200
+    assert get(keyed_url, path, {"Authorization": f"Bearer {KEYS[0]}"}).status_code == 200
+    missing = get(keyed_url, path, {})
+    wrong = get(keyed_url, path, {"X-Api-Key": "nope"})
+    mcp = httpx.post(keyed_url + "/mcp", json={}, headers={"X-Api-Key": "nope"})
+    for refused in (missing, wrong, mcp):
+        assert refused.status_code == 401
+        assert refused.json()["message"] == ("Send one of the server's keys as 'X-Api-Key: <key>' "
+                                             "or 'Authorization: Bearer <key>'.")
+    assert (missing.json()["error"], wrong.json()["error"]) == ("unauthorized", "invalid_key")
+    assert get(keyed_url, "/health", {}).status_code == 200  # liveness needs no key
+
+
+def test_rate_limit_is_per_key_with_headers_and_retry_after(serve):
+    """3 per minute: the 4th request of one key is 429; the other key still has its own 3."""
+    with serve(demo_service(), keys=KEYS, rate_limit_per_minute=3) as url:
+        first = [get(url, "/v1/exposure/levels/SPY") for _ in range(4)]
+        other = get(url, "/v1/exposure/levels/SPY", {"X-Api-Key": KEYS[1]})
+    assert [r.status_code for r in first] == [200, 200, 200, 429]
+    assert [r.headers["x-ratelimit-remaining"] for r in first] == ["2", "1", "0", "0"]
+    assert all(r.headers["x-ratelimit-limit"] == "3" for r in first)
+    refused = first[-1]
+    assert refused.json()["error"] == "rate_limited"
+    assert 1 <= int(refused.headers["retry-after"]) <= 20  # one token every 20 s
+    assert other.status_code == 200
+
+
+def test_rest_checks_the_host_header_and_cors_is_off_unless_configured(keyed_url, serve):
+    assert get(keyed_url, "/v1/exposure/levels/SPY", {**ONE, "Host": "evil.example"}).status_code == 421
+    plain = get(keyed_url, "/v1/symbols", {**ONE, "Origin": "http://localhost:3000"})
+    assert "access-control-allow-origin" not in plain.headers
+    with serve(demo_service(), cors_origins=("http://localhost:3000",)) as url:
+        allowed = get(url, "/v1/symbols", {"Origin": "http://localhost:3000"})
+    assert allowed.headers["access-control-allow-origin"] == "http://localhost:3000"
+
+
+def test_symbols_account_docs_and_chart(keyed_url):
+    symbols = get(keyed_url, "/v1/symbols").json()
+    assert symbols == {"source": "demo", "any_symbol": False, "symbols": [
+        "AAPL", "AMD", "AMZN", "IWM", "META", "MSFT", "NDX", "NVDA", "QQQ", "RUT", "SPX", "SPY", "TSLA"]}
+    assert get(keyed_url, "/v1/account").json()["budgets"] == []  # the demo has no upstream
+    docs = get(keyed_url, "/docs", {})
+    assert docs.status_code == 200 and "GET /v1/exposure/gex/{symbol}" in docs.text
+    chart = get(keyed_url, "/v1/exposure/chart/TSLA")
+    assert chart.headers["content-type"] == "image/png" and chart.content.startswith(b"\x89PNG")
+
+
+def test_rest_only_app_and_no_mcp(serve):
+    with serve(demo_service(), mcp=False) as url:
+        assert get(url, "/v1/exposure/levels/SPY", {}).status_code == 200
+        assert httpx.post(url + "/mcp", json={}).status_code == 404
+
+
+def test_a_public_bind_address_without_a_key_is_refused_before_serving():
+    with pytest.raises(ConfigError) as info:
+        run_server(demo_service(), transport="rest", host="0.0.0.0")
+    assert str(info.value) == ("Refusing to serve on 0.0.0.0 without a key: anyone who can reach "
+                               "it could call the API. Set GEX_HTTP_TOKEN, or bind 127.0.0.1.")
+
+
+def test_json_bodies_hold_finite_numbers_only(keyed_url):
+    body = get(keyed_url, "/v1/exposure/summary/TSLA").text
+    assert "NaN" not in body and "Infinity" not in body
+    assert math.isfinite(get(keyed_url, "/v1/exposure/summary/TSLA").json()["net_gex"])
