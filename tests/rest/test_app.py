@@ -9,9 +9,11 @@ import httpx
 import pytest
 
 from gex_mcp.endpoints import ENDPOINTS
-from gex_mcp.errors import ConfigError
+from gex_mcp.errors import ConfigError, RateLimitedError, SourceDataError, SourceUnavailableError
 from gex_mcp.rest.app import route_path
 from gex_mcp.server import run_server
+from gex_mcp.service import GexService
+from gex_mcp.store.cache import ChainCache
 from tests.rest.conftest import KEYS, demo_service
 
 pytestmark = pytest.mark.anyio
@@ -154,3 +156,33 @@ def test_json_bodies_hold_finite_numbers_only(keyed_url):
     body = get(keyed_url, "/v1/exposure/summary/TSLA").text
     assert "NaN" not in body and "Infinity" not in body
     assert math.isfinite(get(keyed_url, "/v1/exposure/summary/TSLA").json()["net_gex"])
+
+
+class FailingSource:
+    """An upstream that is down, or that rate-limits us, with nothing cached."""
+
+    name = "cboe"
+
+    def __init__(self, error) -> None:
+        self.error = error
+
+    async def fetch_chain(self, symbol: str):
+        raise self.error
+
+
+@pytest.mark.parametrize(("error", "status", "code", "retry_after"), [
+    (SourceUnavailableError("cboe timed out after 10 s fetching SPY. Try again shortly."), 503,
+     "upstream_unavailable", None),
+    (RateLimitedError("cboe rate-limited the request for SPY (HTTP 429).", retry_after_seconds=12.2),
+     429, "rate_limited", "13"),
+    (SourceDataError("cboe sent an unreadable chain for SPY."), 502, "upstream_bad_data", None),
+])
+def test_upstream_failures_with_nothing_cached_are_json_with_their_status(
+        serve, error, status, code, retry_after):
+    service = GexService(sources={"cboe": FailingSource(error)}, default_source="cboe",
+                         cache=ChainCache(None))
+    with serve(service) as url:
+        response = get(url, "/v1/exposure/levels/SPY", {})
+    assert response.status_code == status
+    assert response.json() == {"error": code, "message": str(error)}
+    assert response.headers.get("retry-after") == retry_after

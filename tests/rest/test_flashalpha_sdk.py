@@ -80,3 +80,14 @@ def test_sdk_errors_map_from_our_statuses(file_sdk, serve):
         with pytest.raises(RateLimitError) as info:
             limited.exposure_levels("SPY")
     assert info.value.retry_after is not None and 1 <= info.value.retry_after <= 60
+
+
+def test_sdk_on_the_demo_market_gets_the_demo_answers(serve):
+    """The same calls on the demo source, flagged as demo data."""
+    service = demo_service()
+    with serve(service, keys=KEYS) as url:
+        fa = FlashAlpha(KEYS[0], base_url=url)
+        gex, levels = fa.gex("QQQ"), fa.exposure_levels("QQQ")
+    assert gex["is_demo"] is True and gex["source"] == "demo"
+    assert gex["net_gex"] == own(service, "gex", symbol="QQQ").net_gex
+    assert levels["levels"]["put_wall"] == own(service, "levels", symbol="QQQ").put_wall
