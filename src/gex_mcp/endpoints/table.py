@@ -3,7 +3,7 @@
 The MCP tools (`server.py`), the CLI commands (`cli.py`), the service's per-endpoint methods,
 the README's tools table and the tests' call lists are all generated from `ENDPOINTS` (or
 checked against it). Adding an endpoint means: a row here, its response model in
-`models.py`, its builder in `responses.py`, and its test.
+`models.py`, its builder in `responses/`, and its test.
 
 Kinds:
 - "analysis": one symbol's chain analysed once; `build(analysis, context)` shapes the answer.

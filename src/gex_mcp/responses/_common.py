@@ -1,0 +1,89 @@
+"""What every builder shares: the build context, provenance-side helpers, rounding."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from gex_mcp.engine.analysis import ChainAnalysis
+from gex_mcp.engine.flip import DEFAULT_RANGE_PCT
+from gex_mcp.engine.prepare import Quality
+from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
+from gex_mcp.models import (
+    DataQuality,
+    HedgeEstimate,
+    HedgeStep,
+)
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """What a builder needs besides the analysis and its provenance.
+
+    Attributes:
+        min_oi: the min_oi filter the analysis applied (contracts).
+        neutral_band_pct: half-width of the neutral regime band, percent of spot.
+        previous_oi_as_of: when OI change came from a stored snapshot, that snapshot's time.
+        options: the endpoint's own arguments (validated), e.g. {"range_pct": 5.0}.
+        flip_range_pct: the flip search range, percent of spot.
+    """
+
+    min_oi: int = 0
+    neutral_band_pct: float = NEUTRAL_BAND_PCT
+    previous_oi_as_of: datetime | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    flip_range_pct: float = DEFAULT_RANGE_PCT
+
+
+DEFAULT_CONTEXT = BuildContext()
+
+
+def int_or_none(value: float) -> int | None:
+    return None if not math.isfinite(value) else int(round(value))
+
+
+def data_quality(q: Quality) -> DataQuality:
+    return DataQuality(
+        contracts_total=q.contracts_total, contracts_used=q.contracts_used,
+        expired_dropped=q.expired_dropped, iv_reimplied=q.iv_reimplied, iv_from_pair=q.iv_from_pair,
+        iv_missing_skipped=q.iv_missing_skipped, zero_open_interest=q.zero_open_interest,
+        filtered_min_oi=q.filtered_min_oi, notes=list(q.notes))
+
+
+def cents(value: float | None) -> float | None:
+    """Prices are reported to the cent; the engine keeps full precision."""
+    return None if value is None else round(value, 2)
+
+
+def flip_fields(a: ChainAnalysis) -> dict:
+    f = a.flip
+    return {
+        "gamma_flip": cents(f.price), "gamma_flip_status": f.status, "gamma_flip_reason": f.reason,
+        "gamma_flip_crossings": [cents(x) for x in f.crossings],
+        "flip_search_range": None if f.search_range is None else tuple(cents(x) for x in f.search_range),
+    }
+
+
+def hedge_estimate(h) -> HedgeEstimate:
+    return HedgeEstimate(spot_move_pct=h.move_pct, new_spot=round(h.new_spot, 2),
+                         dealer_shares_to_trade=round(h.shares), direction=h.direction,
+                         notional_usd=round(h.notional_usd))
+
+
+def round_or_none(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def pct_from_spot(level: float | None, spot: float, *, sign: int = 1) -> float | None:
+    """sign · (level − spot) / spot · 100, to 0.001%; sign −1 gives spot's distance above it."""
+    return None if level is None else round(sign * (level - spot) / spot * 100.0, 3)
+
+
+def hedge_step(h, units: list[float]) -> HedgeStep:
+    return HedgeStep(move_pct=h.move_pct, new_spot=round(h.new_spot, 2),
+                     dealer_shares_to_trade=round(h.shares), direction=h.direction,
+                     notional_usd=round(h.notional_usd), instrument_units=units)
+
+
