@@ -4,7 +4,7 @@
 
 Spawns `python -m gex_mcp serve --source demo` (a temporary GEX_DATA_DIR, cache TTL one hour
 so every timed call is warm), warms the cache, then times `levels` and `gex` (default
-±10% strike window) for SPY: p50 / p99 / max of round trips through the JSON-RPC pipe.
+key strikes, compact answer) for SPY: p50 / p99 / max of round trips through the JSON-RPC pipe.
 Three views of the same call:
   - `Client.call_tool`: what an SDK client sees. It re-validates structured content against
     the tool's output schema with jsonschema, which dominates for the large `gex` answer;
@@ -125,7 +125,7 @@ async def main(calls: int) -> None:
         print(f"{'levels SPY, first call':<38} {first_levels * 1000:9.1f} ms")
         print(f"{'gex SPY, first call after levels':<38} {first_gex * 1000:9.1f} ms")
         report("levels SPY, warm, Client", levels)
-        report("gex SPY (±10% window), warm, Client", gex)
+        report("gex SPY (key strikes), warm, Client", gex)
         report("levels SPY, warm, raw tools/call", levels_raw)
         report("gex SPY, warm, raw tools/call", gex_raw)
         report("levels SPY, warm, in process", local["levels"])
