@@ -133,3 +133,32 @@ def test_chart_writes_a_png(run, chains_dir, tmp_path):
     result = run("chart", "--chain", str(chains_dir / SPX), "-o", str(target))
     assert result.exit_code == 0, result.output
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_serve_on_a_port_in_use_is_a_configuration_error(run):
+    """A busy port exits 5 (configuration) with what to do, not 3 (source) or a traceback."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("serve", "--transport", "rest", "--port", str(port), "--source", "demo")
+    assert result.exit_code == 5
+    assert result.stderr.startswith(f"ConfigError: Cannot listen on 127.0.0.1:{port} (")
+    assert result.stderr.endswith("Choose another --port or --host, or stop the program using it.\n")
+
+
+def test_serve_rejects_an_impossible_port_as_usage(run):
+    result = run("serve", "--transport", "rest", "--port", "99999")
+    assert result.exit_code == 2
+    assert "Invalid value for '--port': Input should be less than or equal to 65535" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_on_a_public_address_without_a_key_is_refused(run):
+    result = run("serve", "--transport", "http", "--host", "0.0.0.0", "--source", "demo")
+    assert result.exit_code == 5
+    assert result.stderr == ("ConfigError: Refusing to serve on 0.0.0.0 without a key: anyone who "
+                             "can reach it could call the API. Set GEX_HTTP_TOKEN, or bind "
+                             "127.0.0.1.\n")

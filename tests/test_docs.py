@@ -66,3 +66,10 @@ def test_every_tool_has_a_row_in_the_readme_tools_table():
     tools_section = README.split("## Tools", 1)[1].split("\n## ", 1)[0]
     documented = set(re.findall(r"^\| `([a-z_]+)` \|", tools_section, flags=re.M))
     assert documented == set(EVERY_TOOL_CALL)
+
+
+def test_an_empty_data_dir_setting_means_the_default_not_the_working_directory(monkeypatch):
+    from gex_mcp.settings import DEFAULT_DATA_DIR
+
+    monkeypatch.setenv("GEX_DATA_DIR", "")
+    assert Settings(_env_file=None).data_dir == DEFAULT_DATA_DIR

@@ -568,3 +568,16 @@ async def test_server_built_from_settings_answers_on_the_demo_source(tmp_path: P
     assert levels["is_demo"] is True and levels["stale"] is False
     assert [r["symbol"] for r in records(scan["rows"])] == ["SPY", "QQQ"]
     assert (tmp_path / "gex.db").exists()
+
+
+async def test_look_alike_unicode_and_huge_numbers_are_refused_cleanly(service, mode):
+    """'ſpy' is not SPY; min_oi of 2^64 filters everything out instead of crashing."""
+    async with connect(service, mode) as client:
+        assert error_text(await call(client, "levels", symbol="ſpy")) == (
+            "Error executing tool levels: UnknownSymbolError: 'ſpy' is not a ticker symbol. "
+            "Use letters only, e.g. 'SPY' or 'SPX'.")
+        huge = error_text(await call(client, "gex", symbol="SPY", min_oi=2**64))
+        assert huge.startswith("Error executing tool gex: NoDataError: No SPY options with open "
+                               "interest and a usable IV")
+        with pytest.raises(MCPError):
+            await client.get_prompt("dashboard_brief", {"symbol": "S" * 3_000_000})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import socket
 import threading
 from collections.abc import Iterable
 
@@ -20,6 +21,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gex_mcp.errors import ConfigError
 from gex_mcp.http_guard import ApiKeys, HttpGuard, TokenBucket
 
 logger = logging.getLogger(__name__)
@@ -72,6 +74,19 @@ def allowed_host_names(host: str, allowed_hosts: Iterable[str] = ()) -> list[str
         if name and name not in names:
             names.append(name)
     return names
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise ConfigError now, with what to do, when `host:port` cannot be listened on (in use,
+    not an address of this machine, a privileged port), instead of a traceback from uvicorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host.strip("[]"), port))
+    except OSError as exc:
+        raise ConfigError(f"Cannot listen on {_bracket(host)}:{port} ({exc.strerror or exc}). "
+                          "Choose another --port or --host, or stop the program using it.") from None
 
 
 class _ByPath:

@@ -178,12 +178,21 @@ for _ep in ENDPOINTS:
     app.command(_ep.command)(_command(_ep))
 
 
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
 @app.command("serve")
 def serve(transport: Annotated[str, typer.Option(
               "--transport", help="stdio (desktop hosts), http (MCP at /mcp + REST at /v1) or rest.")] = "stdio",
           host: Annotated[str, typer.Option("--host", help="HTTP bind address.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", help="HTTP port.")] = 8000,
-          source: SourceOpt = None) -> None:
+          port: Annotated[int, typer.Option("--port", min=1, max=65535, help="HTTP port.")] = 8000,
+          source: SourceOpt = None,
+          allowed_host: Annotated[list[str] | None, typer.Option(
+              "--allowed-host", help="Also answer for this Host name (repeatable; adds GEX_ALLOWED_HOSTS).")] = None,
+          insecure_no_auth: Annotated[bool, typer.Option(
+              "--insecure-no-auth", help="Allow a non-loopback --host without GEX_HTTP_TOKEN.")] = False,
+          ) -> None:
     """Run the MCP server (stdio or streamable HTTP) and/or the REST API."""
     if transport not in ("stdio", "http", "rest"):
         typer.echo(f"InputError: --transport must be stdio, http or rest, got {transport!r}", err=True)
@@ -194,12 +203,12 @@ def serve(transport: Annotated[str, typer.Option(
         settings = _settings(source)
         logging.basicConfig(level=settings.log_level, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        keys = tuple(k.strip() for k in (settings.http_token.get_secret_value().split(",")
-                                         if settings.http_token else []) if k.strip())
+        keys = _split(settings.http_token.get_secret_value()) if settings.http_token else ()
         service = build_service(settings)
         run_server(service, transport=transport, host=host, port=port, keys=keys,
                    rate_limit_per_minute=settings.rate_limit_per_minute or None,
-                   cors_origins=tuple(o.strip() for o in settings.cors_origins.split(",") if o.strip()))
+                   allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
+                   cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth)
     except GexError as exc:
         typer.echo(f"{type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None

@@ -9,15 +9,19 @@ _UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
 def format_amount(value: float | None) -> str:
     """Short form with two decimals and a K/M/B/T suffix; whole units below 1,000;
-    "n/a" for None or non-finite.
+    scientific notation from 999.95T up (a label stays short); "n/a" for None or non-finite.
 
     >>> format_amount(1_847_293_000), format_amount(-144_449_000), format_amount(512.4)
     ('1.85B', '-144.45M', '512')
+    >>> format_amount(1e300)
+    '1.00e+300'
     """
     if value is None or not math.isfinite(value):
         return "n/a"
     sign = "-" if value < 0 else ""
     magnitude = abs(value)
+    if magnitude >= 999.95e12:  # past 999.95T a suffix stops being short
+        return f"{value:.2e}"
     for size, suffix in _UNITS:
         if magnitude >= size * 0.9995:
             return f"{sign}{magnitude / size:.2f}{suffix}"

@@ -15,6 +15,7 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import INVALID_PARAMS, Completion, CompletionArgument, CompletionContext
 from pydantic import Field
 
+from gex_mcp.endpoints.args import MAX_EXPIRATION_LENGTH, MAX_SYMBOL_LENGTH
 from gex_mcp.errors import GexError
 from gex_mcp.service import MAX_SCAN_SYMBOLS, GexService
 
@@ -26,7 +27,8 @@ def register_prompts(mcp: MCPServer, service: GexService) -> None:
 
     @mcp.prompt(title="Dashboard brief")
     def dashboard_brief(symbol: Annotated[str, Field(
-            description="US ticker or index, e.g. 'SPY' or 'SPX'.")]) -> str:
+            description="US ticker or index, e.g. 'SPY' or 'SPX'.", min_length=1,
+            max_length=MAX_SYMBOL_LENGTH)]) -> str:
         """Write a short gamma dashboard brief for one symbol from summary, levels and gex_chart."""
         sym = symbol.strip().upper()
         return (
@@ -44,7 +46,8 @@ def register_prompts(mcp: MCPServer, service: GexService) -> None:
     @mcp.prompt(title="Watchlist scan")
     def watchlist_scan(symbols: Annotated[str, Field(
             description="Comma-separated tickers, e.g. 'SPY, QQQ, IWM' (at most "
-                        f"{MAX_SCAN_SYMBOLS}).")]) -> str:
+                        f"{MAX_SCAN_SYMBOLS}).",
+            max_length=MAX_SCAN_SYMBOLS * (MAX_SYMBOL_LENGTH + 2))]) -> str:
         """Scan a watchlist and summarise which symbols are in negative gamma or near a wall."""
         tickers = list(dict.fromkeys(t.strip().upper() for t in symbols.split(",") if t.strip()))
         # MCPError keeps our text; any other exception reaches the client as a bare
@@ -65,8 +68,10 @@ def register_prompts(mcp: MCPServer, service: GexService) -> None:
 
     @mcp.prompt(title="Expiration brief")
     def expiry_brief(
-            symbol: Annotated[str, Field(description="US ticker or index, e.g. 'SPX'.")],
-            expiration: Annotated[str, Field(description="Expiration date, YYYY-MM-DD.")]) -> str:
+            symbol: Annotated[str, Field(description="US ticker or index, e.g. 'SPX'.", min_length=1,
+                                         max_length=MAX_SYMBOL_LENGTH)],
+            expiration: Annotated[str, Field(description="Expiration date, YYYY-MM-DD.",
+                                             max_length=MAX_EXPIRATION_LENGTH)]) -> str:
         """Brief one expiration: its levels, max pain, expected move and dealer hedging."""
         sym, day = symbol.strip().upper(), expiration.strip()
         return (

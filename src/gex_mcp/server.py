@@ -217,6 +217,7 @@ def run_server(
     rate_limit_per_minute: int | None = None,
     allowed_hosts: tuple[str, ...] = (),
     cors_origins: tuple[str, ...] = (),
+    insecure_no_auth: bool = False,
 ) -> None:
     """Serve `service` until the transport closes (stdio) or the process is interrupted (http).
 
@@ -233,10 +234,11 @@ def run_server(
         rate_limit_per_minute: per-key limit on /v1 requests (None: no limit).
         allowed_hosts: extra Host header names accepted (e.g. a public DNS name).
         cors_origins: browser origins allowed to call the REST API (none by default).
+        insecure_no_auth: allow a non-loopback `host` without keys (anyone reaching it may call).
 
     Raises:
         ValueError: unknown transport.
-        ConfigError: a non-loopback host without keys.
+        ConfigError: a non-loopback host without keys, or the port cannot be listened on.
     """
     import anyio
 
@@ -245,9 +247,17 @@ def run_server(
 
     if transport not in ("stdio", "http", "rest"):
         raise ValueError(f"Unknown transport {transport!r}; use 'stdio', 'http' or 'rest'.")
-    if transport != "stdio" and host not in _serve.LOOPBACK_HOSTS and not keys:
-        raise ConfigError(f"Refusing to serve on {host} without a key: anyone who can reach it "
-                          "could call the API. Set GEX_HTTP_TOKEN, or bind 127.0.0.1.")
+    if transport != "stdio":
+        try:
+            if host not in _serve.LOOPBACK_HOSTS and not keys and not insecure_no_auth:
+                raise ConfigError(f"Refusing to serve on {host} without a key: anyone who can reach "
+                                  "it could call the API. Set GEX_HTTP_TOKEN, or bind 127.0.0.1.")
+            _serve.check_port(host, port)
+        except ConfigError:
+            anyio.run(service.aclose)
+            raise
+        if host not in _serve.LOOPBACK_HOSTS and not keys:
+            logger.warning("serving on %s with no key (--insecure-no-auth)", host)
     mcp = build_server(service) if transport != "rest" else None
 
     async def main() -> None:

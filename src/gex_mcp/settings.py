@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(
         600, ge=0, description="REST requests per minute per key, 0 for no limit "
                                "[GEX_RATE_LIMIT_PER_MINUTE].")
+    allowed_hosts: str = Field(
+        "", description="Extra Host names (and so origins) the HTTP server answers for, e.g. a "
+                        "public DNS name, comma-separated [GEX_ALLOWED_HOSTS].")
     cors_origins: str = Field(
         "", description="Browser origins allowed to call the REST API, comma-separated "
                         "[GEX_CORS_ORIGINS].")
@@ -62,6 +65,12 @@ class Settings(BaseSettings):
     debug: bool = Field(False, description="Show tracebacks of internal errors in the CLI [GEX_DEBUG].")
     cboe_daily_budget: int = Field(
         5000, ge=0, description="CBOE requests allowed per UTC day [GEX_CBOE_DAILY_BUDGET].")
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _default_when_empty(cls, value: object) -> object:
+        # GEX_DATA_DIR="" would be Path(""), the working directory: use the default instead
+        return DEFAULT_DATA_DIR if isinstance(value, str) and not value.strip() else value
 
     @field_validator("file_as_of")
     @classmethod

@@ -37,7 +37,8 @@ def normalize_symbol(raw: str) -> str:
     Raises:
         UnknownSymbolError: `raw` is not a ticker (empty, path-like, too long, ...).
     """
-    text = raw.strip().upper() if isinstance(raw, str) else ""
+    # ASCII only: str.upper() folds look-alikes ("ſpy" -> "SPY", "ﬀ" -> "FF") into tickers
+    text = raw.strip().upper() if isinstance(raw, str) and raw.isascii() else ""
     if text[:1] in ("^", "_"):
         text = text[1:]
     if not _SYMBOL_RE.fullmatch(text):
