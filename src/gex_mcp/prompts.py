@@ -22,15 +22,24 @@ from gex_mcp.service import MAX_SCAN_SYMBOLS, GexService
 MAX_COMPLETIONS = 100  # the protocol's cap per answer
 
 
+def _ticker(text: str) -> str:
+    """A prompt's ticker, upper case. MCPError keeps our text; any other exception would
+    reach the client as a bare "Error rendering prompt"."""
+    sym = text.strip().upper()
+    if not sym or len(sym) > MAX_SYMBOL_LENGTH:
+        raise MCPError(INVALID_PARAMS, f"A ticker has 1 to {MAX_SYMBOL_LENGTH} characters, e.g. "
+                                       "'SPY' or 'SPX'.")
+    return sym
+
+
 def register_prompts(mcp: MCPServer, service: GexService) -> None:
     """Add the prompts and the completion handler to `mcp`."""
 
     @mcp.prompt(title="Dashboard brief")
     def dashboard_brief(symbol: Annotated[str, Field(
-            description="US ticker or index, e.g. 'SPY' or 'SPX'.", min_length=1,
-            max_length=MAX_SYMBOL_LENGTH)]) -> str:
+            description="US ticker or index, e.g. 'SPY' or 'SPX'.")]) -> str:
         """Write a short gamma dashboard brief for one symbol from summary, levels and gex_chart."""
-        sym = symbol.strip().upper()
+        sym = _ticker(symbol)
         return (
             f"Prepare a gamma-exposure brief for {sym}.\n"
             f"1. Call the summary tool for {sym}: regime, net GEX/DEX/VEX/CHEX, distance to the "
@@ -46,10 +55,9 @@ def register_prompts(mcp: MCPServer, service: GexService) -> None:
     @mcp.prompt(title="Watchlist scan")
     def watchlist_scan(symbols: Annotated[str, Field(
             description="Comma-separated tickers, e.g. 'SPY, QQQ, IWM' (at most "
-                        f"{MAX_SCAN_SYMBOLS}).",
-            max_length=MAX_SCAN_SYMBOLS * (MAX_SYMBOL_LENGTH + 2))]) -> str:
+                        f"{MAX_SCAN_SYMBOLS}).")]) -> str:
         """Scan a watchlist and summarise which symbols are in negative gamma or near a wall."""
-        tickers = list(dict.fromkeys(t.strip().upper() for t in symbols.split(",") if t.strip()))
+        tickers = list(dict.fromkeys(_ticker(t) for t in symbols.split(",") if t.strip()))
         # MCPError keeps our text; any other exception reaches the client as a bare
         # "Error rendering prompt".
         if not tickers:
@@ -68,12 +76,12 @@ def register_prompts(mcp: MCPServer, service: GexService) -> None:
 
     @mcp.prompt(title="Expiration brief")
     def expiry_brief(
-            symbol: Annotated[str, Field(description="US ticker or index, e.g. 'SPX'.", min_length=1,
-                                         max_length=MAX_SYMBOL_LENGTH)],
-            expiration: Annotated[str, Field(description="Expiration date, YYYY-MM-DD.",
-                                             max_length=MAX_EXPIRATION_LENGTH)]) -> str:
+            symbol: Annotated[str, Field(description="US ticker or index, e.g. 'SPX'.")],
+            expiration: Annotated[str, Field(description="Expiration date, YYYY-MM-DD.")]) -> str:
         """Brief one expiration: its levels, max pain, expected move and dealer hedging."""
-        sym, day = symbol.strip().upper(), expiration.strip()
+        sym, day = _ticker(symbol), expiration.strip()
+        if len(day) > MAX_EXPIRATION_LENGTH:
+            raise MCPError(INVALID_PARAMS, "expiration must be a date YYYY-MM-DD, e.g. '2026-12-18'.")
         return (
             f"Prepare a brief on the {sym} options expiring {day}.\n"
             f"1. Call levels for {sym} with expiration {day}: that expiry's flip and walls.\n"
