@@ -43,6 +43,8 @@ class DataQuality(BaseModel):
     iv_missing_skipped: int = Field(0, description="Rows with open interest but no usable IV, skipped.")
     zero_open_interest: int = Field(0, description="Rows with zero OI (contribute nothing).")
     filtered_min_oi: int = Field(0, description="Rows below the min_oi filter.")
+    duplicates_dropped: int = Field(
+        0, description="Rows repeating a contract already listed (same root, expiry, strike, side).")
     notes: list[str] = Field(default_factory=list, description="Loader and engine remarks.")
 
 

@@ -40,6 +40,7 @@ class Quality:
     zero_open_interest: int = 0
     filtered_min_oi: int = 0
     filtered_expiration: int = 0
+    duplicates_dropped: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -72,6 +73,24 @@ class PreparedChain:
         return len(self.strike)
 
 
+def repeated_contracts(chain: OptionChain, rows: np.ndarray) -> np.ndarray:
+    """Mask of the rows among `rows` that repeat an earlier row's contract: same settlement
+    instant (expiry, and AM or PM, which tells SPX from SPXW), strike, side and multiplier.
+    Summing them would count OI twice. Numeric keys only: no string sort on the hot path."""
+    idx = np.flatnonzero(rows)
+    repeated = np.zeros(len(chain), dtype=bool)
+    if len(idx) < 2:
+        return repeated
+    keys = (chain.is_call[idx], chain.strike[idx], chain.settle_time[idx], chain.multiplier[idx])
+    order = np.lexsort(keys)
+    same = np.ones(len(idx) - 1, dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        same &= ordered[1:] == ordered[:-1]
+    repeated[idx[order[1:][same]]] = True
+    return repeated
+
+
 def dealer_sign(is_call: np.ndarray, dealer_model: str) -> np.ndarray:
     """+1/-1 per contract: the dealer's side under `dealer_model` (see module docstring)."""
     if dealer_model == "long_calls_short_puts":
@@ -93,7 +112,7 @@ def prepare_chain(
 ) -> PreparedChain:
     """Select the contracts that enter the sums and fill what is missing.
 
-    Steps: drop rows settled at `as_of`; keep only `expiration` when given; floor time at
+    Steps: drop rows repeating a contract already listed (counted); drop rows settled at `as_of`; keep only `expiration` when given; floor time at
     MIN_T_YEARS; drop zero-OI rows; re-imply missing IV from the bid/ask mid; failing that
     (a mid outside the no-arbitrage band, common for deep in-the-money rows), take the IV
     of the other side of the same (root, expiry, strike), equal by put-call parity; else
@@ -114,6 +133,9 @@ def prepare_chain(
     today = np.datetime64(chain.as_of.astimezone(NEW_YORK).date(), "D")
     t = years_to_expiry(chain.settle_time, chain.as_of)
     valid = np.isfinite(chain.strike) & (chain.strike > 0) & np.isfinite(t)
+    repeated = repeated_contracts(chain, valid)
+    quality.duplicates_dropped = int(np.count_nonzero(repeated))
+    valid &= ~repeated
     alive = valid & (t > 0)
     quality.expired_dropped = int(np.count_nonzero(valid & ~alive))
     keep = alive

@@ -49,7 +49,8 @@ def data_quality(q: Quality) -> DataQuality:
         contracts_total=q.contracts_total, contracts_used=q.contracts_used,
         expired_dropped=q.expired_dropped, iv_reimplied=q.iv_reimplied, iv_from_pair=q.iv_from_pair,
         iv_missing_skipped=q.iv_missing_skipped, zero_open_interest=q.zero_open_interest,
-        filtered_min_oi=q.filtered_min_oi, notes=list(q.notes))
+        filtered_min_oi=q.filtered_min_oi, duplicates_dropped=q.duplicates_dropped,
+        notes=list(q.notes))
 
 
 def cents(value: float | None) -> float | None:
