@@ -379,9 +379,10 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
     except Exception as exc:
         raise ConfigError(f"Cannot open the data folder {settings.data_dir} ({exc}). Set "
                           "GEX_DATA_DIR to a writable folder.") from exc
+    max_bytes = int(settings.max_response_mb * 1_048_576)
     sources: dict[str, ChainSource] = {
         "cboe": CboeSource(base_url=settings.cboe_base_url, timeout_seconds=settings.http_timeout,
-                           retries=settings.http_retries),
+                           retries=settings.http_retries, max_bytes=max_bytes),
         "demo": DemoSource(),
     }
     if settings.chains_dir is not None:
@@ -398,7 +399,7 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
         flashalpha = FlashAlphaClient(
             settings.flashalpha_api_key, base_url=settings.flashalpha_base_url,
             timeout_seconds=settings.http_timeout, retries=settings.http_retries,
-            on_rate_limit_headers=lambda limit, remaining, reset: fa_budget.record_upstream_limits(
+            max_bytes=max_bytes, on_rate_limit_headers=lambda limit, remaining, reset: fa_budget.record_upstream_limits(
                 remaining, reset))
     return GexService(
         sources=sources, default_source=settings.source, cache=ChainCache(conn, clock=clock),

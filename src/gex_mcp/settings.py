@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     dealer_model: DealerModel = Field(
         DEFAULT_DEALER_MODEL, description="Dealer positioning model [GEX_DEALER_MODEL].")
     http_timeout: float = Field(10.0, gt=0, description="Upstream timeout, seconds [GEX_HTTP_TIMEOUT].")
+    max_response_mb: float = Field(
+        32.0, gt=0, le=1024, description="Largest upstream answer read, MB of decoded JSON "
+                                         "[GEX_MAX_RESPONSE_MB].")
     http_retries: int = Field(2, ge=0, le=10, description="Retries on timeouts and 5xx [GEX_HTTP_RETRIES].")
     flashalpha_daily_budget: int = Field(
         5, ge=0, description="FlashAlpha requests allowed per UTC day [GEX_FLASHALPHA_DAILY_BUDGET].")

@@ -72,6 +72,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     content_type: str = "application/json"
     truncate: bool = False
+    trickle_seconds: float = 0.0  # send the normal answer 256 bytes at a time, this far apart
 
     # -- ready-made faults ---------------------------------------------------------------
 
@@ -81,6 +82,11 @@ class Fault:
         body: dict[str, Any] = {"message": message or f"status {status}"}
         body.update(extra)
         return cls(status=status, times=times, json_body=body)
+
+    @classmethod
+    def trickle(cls, seconds_per_chunk: float, *, times: int | None = None) -> Fault:
+        """The normal answer, dripped out 256 bytes at a time (never trips a read timeout)."""
+        return cls(status=0, trickle_seconds=seconds_per_chunk, times=times)
 
     @classmethod
     def slow(cls, seconds: float, *, times: int | None = None) -> Fault:
@@ -337,6 +343,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(fault.status, body, fault.content_type, fault.headers)
             return
         status, body, content_type, headers = owner._normal_answer(path, query, self.headers)
+        if fault is not None and fault.trickle_seconds:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            for start in range(0, len(body), 256):
+                if owner._stopping.wait(fault.trickle_seconds):
+                    break
+                self.wfile.write(body[start:start + 256])
+                self.wfile.flush()
+            self.close_connection = True
+            return
         if fault is not None and fault.truncate:
             self.send_response(status)
             self.send_header("Content-Type", content_type)

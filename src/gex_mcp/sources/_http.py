@@ -9,7 +9,10 @@ Two things live here, modelled on httpx's own transport layer:
 `send_with_retries()` sends a request with bounded exponential backoff (tenacity),
 retrying timeouts, connection failures (including a connection dropped mid-body) and
 5xx answers only. A 4xx, 429 included, is never retried: it is returned at once for
-the source to map (a 429 becomes `RateLimitedError`).
+the source to map (a 429 becomes `RateLimitedError`). Every fetch is bounded twice over:
+the body is streamed and abandoned past `max_bytes` of decoded content (a gzip bomb or a
+200 MB answer never fills memory), and all attempts together must finish within a
+deadline (a server trickling one byte a second never resets it).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Self
 
+import anyio
 import httpx
 from tenacity import (
     AsyncRetrying,
@@ -35,7 +39,7 @@ from tenacity import (
 )
 
 from gex_mcp import __version__
-from gex_mcp.errors import RateLimitedError, SourceError, SourceUnavailableError
+from gex_mcp.errors import RateLimitedError, SourceDataError, SourceError, SourceUnavailableError
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +48,7 @@ DEFAULT_TIMEOUT_SECONDS = 10.0
 DEFAULT_RETRIES = 2  # retries after the first attempt: 3 attempts in all
 DEFAULT_BACKOFF_INITIAL_SECONDS = 0.2
 DEFAULT_BACKOFF_MAX_SECONDS = 2.0
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024  # the largest real chain is ~2.5 MB
 FALLBACK_HINT = "use source file/demo"
 
 # Transient transport failures worth another attempt. RemoteProtocolError covers a
@@ -80,19 +85,44 @@ class RetryPolicy:
         return f" after {self.attempts} attempts" if self.attempts > 1 else ""
 
 
+class BodyTooLargeError(Exception):
+    """The answer's decoded body passed the byte cap; reading stopped there."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"more than {limit} bytes")
+        self.limit = limit
+
+
+class DeadlineExceededError(Exception):
+    """All attempts of one fetch together took longer than the deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"deadline of {seconds:g} s passed")
+        self.seconds = seconds
+
+
+def deadline_for(policy: RetryPolicy, timeout_seconds: float) -> float:
+    """What one fetch may take in all: every attempt's timeout and backoff, with half again
+    as margin, so a plain timeout still reports itself; only a trickle reaches it."""
+    backoff = sum(min(policy.wait_initial_seconds * 2 ** i, policy.wait_max_seconds)
+                  for i in range(policy.retries))
+    return 1.5 * policy.attempts * timeout_seconds + backoff + 1.0
+
+
 def make_client(base_url: str, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
                 headers: dict[str, str] | None = None, *,
-                trust_env: bool = False) -> httpx.AsyncClient:
+                trust_env: bool = False, follow_redirects: bool = True) -> httpx.AsyncClient:
     """An AsyncClient for one upstream: base URL, one timeout for every phase, our User-Agent.
 
     Secrets do not belong in `headers`: httpx's `Headers` repr shows every value except
-    Authorization, so pass API keys per request instead. `trust_env` (proxy variables,
+    Authorization, so pass API keys per request instead; a client that sends a key should
+    not follow redirects (`follow_redirects=False`), or the key goes wherever it is sent. `trust_env` (proxy variables,
     SSL_CERT_FILE, .netrc) is off unless the caller, who read the settings, turns it on.
     """
     merged = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     merged.update(headers or {})
     return httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(timeout_seconds),
-                             headers=merged, follow_redirects=True, trust_env=trust_env)
+                             headers=merged, follow_redirects=follow_redirects, trust_env=trust_env)
 
 
 def _format_seconds(seconds: float) -> str:
@@ -131,6 +161,14 @@ def map_http_errors(source_name: str, symbol: str, *,
     """
     try:
         yield
+    except DeadlineExceededError as exc:
+        raise SourceUnavailableError(
+            f"{source_name} did not deliver {symbol} within {exc.seconds:g} s (all attempts "
+            f"together). Try again shortly, or {fallback}.") from exc
+    except BodyTooLargeError as exc:
+        raise SourceDataError(
+            f"{source_name} sent more than {exc.limit / 1_048_576:g} MB for {symbol}; reading "
+            f"stopped there (GEX_MAX_RESPONSE_MB). Try again later, or {fallback}.") from exc
     except httpx.TimeoutException as exc:
         seconds = timeout_seconds if timeout_seconds is not None else _request_timeout(exc)
         after = f" after {_format_seconds(seconds)}" if seconds is not None else ""
@@ -180,15 +218,23 @@ def _return_last_outcome(retry_state: RetryCallState) -> httpx.Response:
 async def send_with_retries(client: httpx.AsyncClient, method: str, url: str, *,
                             policy: RetryPolicy, timeout_seconds: float | None = None,
                             params: dict[str, Any] | None = None,
-                            headers: dict[str, str] | None = None) -> httpx.Response:
+                            headers: dict[str, str] | None = None,
+                            max_bytes: int = DEFAULT_MAX_BYTES,
+                            deadline_seconds: float | None = None) -> httpx.Response:
     """Send a request, retrying timeouts, connection errors and 5xx per `policy`.
 
-    Returns the first non-5xx response, or the last 5xx response once attempts run out.
-    Transport exceptions escape as httpx exceptions: call this inside `map_http_errors()`.
-    `timeout_seconds`, when given, overrides the client's timeout for every phase.
+    Returns the first non-5xx response (its body read, at most `max_bytes` decoded), or
+    the last 5xx response once attempts run out. Transport exceptions escape as httpx
+    exceptions, a body past the cap as BodyTooLargeError and a fetch past the deadline
+    (default `deadline_for(policy, timeout)`) as DeadlineExceededError: call this inside
+    `map_http_errors()`. `timeout_seconds`, when given, overrides the client's timeout.
     """
     timeout: Any = (httpx.Timeout(timeout_seconds) if timeout_seconds is not None
                     else httpx.USE_CLIENT_DEFAULT)
+    if deadline_seconds is None:
+        per_request = timeout_seconds if timeout_seconds is not None else (
+            client.timeout.read or DEFAULT_TIMEOUT_SECONDS)
+        deadline_seconds = deadline_for(policy, per_request)
     if policy.wait_initial_seconds <= 0:
         wait = wait_none()
     else:
@@ -203,14 +249,38 @@ async def send_with_retries(client: httpx.AsyncClient, method: str, url: str, *,
         retry_error_callback=_return_last_outcome,
         reraise=True,
     )
-    async for attempt in retrying:
-        with attempt:
-            response = await client.request(method, url, params=params, headers=headers,
-                                            timeout=timeout)
-        outcome = attempt.retry_state.outcome
-        if outcome is not None and not outcome.failed:
-            attempt.retry_state.set_result(response)  # lets retry_if_result see the status
+    try:
+        with anyio.fail_after(deadline_seconds):
+            async for attempt in retrying:
+                with attempt:
+                    request = client.build_request(method, url, params=params, headers=headers,
+                                                   timeout=timeout)
+                    response = await _read_capped(client, request, max_bytes)
+                outcome = attempt.retry_state.outcome
+                if outcome is not None and not outcome.failed:
+                    attempt.retry_state.set_result(response)  # lets retry_if_result see the status
+    except TimeoutError:
+        raise DeadlineExceededError(deadline_seconds) from None
     return response
+
+
+async def _read_capped(client: httpx.AsyncClient, request: httpx.Request,
+                       max_bytes: int) -> httpx.Response:
+    """Send `request` and read its decoded body, abandoning it past `max_bytes`."""
+    response = await client.send(request, stream=True)
+    try:
+        body = bytearray()
+        async for chunk in response.aiter_bytes():
+            body += chunk
+            if len(body) > max_bytes:
+                raise BodyTooLargeError(max_bytes)
+    finally:
+        await response.aclose()
+    # The body is decoded already: drop the encoding headers so it is not decoded twice.
+    kept = [(k, v) for k, v in response.headers.multi_items()
+            if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+    return httpx.Response(response.status_code, headers=kept, content=bytes(body),
+                          request=request, extensions=response.extensions)
 
 
 def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -> float | None:

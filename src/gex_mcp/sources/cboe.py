@@ -21,6 +21,7 @@ import json
 from dataclasses import replace
 from urllib.parse import quote
 
+import anyio
 import httpx
 
 from gex_mcp.engine.chain import OptionChain
@@ -32,6 +33,7 @@ from gex_mcp.errors import (
 )
 from gex_mcp.parsing import parse_cboe_delayed_json
 from gex_mcp.sources._http import (
+    DEFAULT_MAX_BYTES,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_SECONDS,
     FALLBACK_HINT,
@@ -61,7 +63,7 @@ def _has_empty_options(body: bytes) -> bool:
     """
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     data = payload.get("data") if isinstance(payload, dict) else None
     return isinstance(data, dict) and data.get("options") == []
@@ -77,6 +79,7 @@ class CboeSource(OwnedClient):
         timeout_seconds: per-request timeout (connect, read, write, pool).
         retries: attempts after the first on timeouts, connection errors and 5xx.
         retry_policy: full backoff control (tests pass a zero wait); overrides `retries`.
+        max_bytes: a decoded body larger than this is abandoned (SourceDataError).
     """
 
     name = "cboe"
@@ -85,7 +88,9 @@ class CboeSource(OwnedClient):
                  base_url: str = DEFAULT_CBOE_BASE_URL,
                  timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
                  retries: int = DEFAULT_RETRIES,
-                 retry_policy: RetryPolicy | None = None) -> None:
+                 retry_policy: RetryPolicy | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
         self.base_url = base_url.rstrip("/")
         self.timeout_seconds = timeout_seconds
         self.retry_policy = retry_policy or RetryPolicy(retries=retries)
@@ -114,10 +119,12 @@ class CboeSource(OwnedClient):
         with map_http_errors(self.name, sym, timeout_seconds=self.timeout_seconds):
             response = await send_with_retries(
                 self._client, "GET", self.chain_url(sym), policy=self.retry_policy,
-                timeout_seconds=self.timeout_seconds)
+                timeout_seconds=self.timeout_seconds, max_bytes=self.max_bytes)
         self._raise_for_status(response, sym)
         try:
-            chain = parse_cboe_delayed_json(response.content, name=f"cboe:{sym}")
+            # parsing a 2.5 MB chain takes tens of ms: keep the event loop free for others
+            chain = await anyio.to_thread.run_sync(
+                lambda: parse_cboe_delayed_json(response.content, name=f"cboe:{sym}"))
         except SourceDataError as exc:
             if _has_empty_options(response.content):
                 raise self._no_data(sym) from exc
@@ -130,7 +137,7 @@ class CboeSource(OwnedClient):
                 f"Try again shortly, or {FALLBACK_HINT}.") from exc
         except GexError:
             raise
-        except (ValueError, KeyError, TypeError, IndexError) as exc:
+        except (ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
             raise SourceDataError(
                 f"cboe sent an unreadable chain for {sym} ({type(exc).__name__}). "
                 f"Try again shortly, or {FALLBACK_HINT}.") from exc

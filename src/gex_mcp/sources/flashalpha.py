@@ -18,6 +18,7 @@ Errors (upstream message from body `message`, else `detail`, else the text):
 | 429                             | RateLimitedError with retry_after_seconds (no retry) |
 | 400 about the expiration        | InvalidExpiryError (other 400s: InputError)          |
 | 5xx, timeout, connection errors | SourceUnavailableError, after retries                |
+| 3xx (a redirect is not followed)| SourceUnavailableError: the key goes nowhere else    |
 | body not JSON / wrong shape     | SourceDataError                                      |
 
 The API key is a `SecretStr`, sent per request and never put in a message, a log
@@ -45,6 +46,7 @@ from gex_mcp.errors import (
     InvalidExpiryError,
     RateLimitedError,
     SourceDataError,
+    SourceUnavailableError,
     UnknownSymbolError,
 )
 from gex_mcp.labels import format_amount
@@ -70,6 +72,7 @@ from gex_mcp.sources._flashalpha_translate import (
     parse_time,
 )
 from gex_mcp.sources._http import (
+    DEFAULT_MAX_BYTES,
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_SECONDS,
     OwnedClient,
@@ -144,7 +147,8 @@ class FlashAlphaClient(OwnedClient):
                  retries: int = DEFAULT_RETRIES,
                  on_rate_limit_headers: RateLimitCallback | None = None,
                  retry_policy: RetryPolicy | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         secret = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
         if not secret.get_secret_value().strip():
             raise ConfigError("FLASHALPHA_API_KEY is empty. Set it to your FlashAlpha key, "
@@ -157,8 +161,10 @@ class FlashAlphaClient(OwnedClient):
         self.last_rate_limit: RateLimitInfo | None = None
         self._clock = clock
         self._owns_client = client is None
-        self._client = client if client is not None else make_client(self.base_url,
-                                                                     timeout_seconds)
+        self.max_bytes = max_bytes
+        # Never follow a redirect: the key would go to wherever it points (another origin).
+        self._client = client if client is not None else make_client(
+            self.base_url, timeout_seconds, follow_redirects=False)
 
     def __repr__(self) -> str:
         return f"FlashAlphaClient(base_url={self.base_url!r}, api_key={self._api_key!r})"
@@ -346,13 +352,14 @@ class FlashAlphaClient(OwnedClient):
                              fallback=FALLBACK):
             response = await send_with_retries(
                 self._client, "GET", self.base_url + path, policy=self.retry_policy,
-                timeout_seconds=self.timeout_seconds, params=params or None, headers=headers)
+                timeout_seconds=self.timeout_seconds, params=params or None, headers=headers,
+                max_bytes=self.max_bytes)
         self._record_rate_limit(response)
         if response.status_code != 200:
             raise self._status_error(response, endpoint, sym, expiration)
         try:
             body = response.json()
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        except (ValueError, RecursionError) as exc:  # bad JSON, bad UTF-8, absurd nesting
             kind = response.headers.get("Content-Type", "no content type").split(";")[0]
             raise SourceDataError(
                 f"FlashAlpha's {endpoint} answer for {sym} is not JSON ({kind}). "
@@ -368,7 +375,7 @@ class FlashAlphaClient(OwnedClient):
         status = response.status_code
         try:
             body = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
             body = {}
@@ -398,6 +405,12 @@ class FlashAlphaClient(OwnedClient):
                 "Use a US ticker such as 'SPY' or an index such as 'SPX'.")
         if status == 429:
             return self._rate_limited(response, body)
+        if 300 <= status < 400:
+            target = httpx.URL(response.headers.get("Location", ""))
+            where = f" to {target.host}" if target.host else ""
+            return SourceUnavailableError(
+                f"FlashAlpha redirected {endpoint} {sym}{where} (HTTP {status}); the key is never "
+                f"sent to another address. Check GEX_FLASHALPHA_BASE_URL, or {FALLBACK}.")
         if status == 400:
             code = str(body.get("error") or "")
             if expiration is not None and ("expir" in code.lower() or "expir" in message.lower()):
