@@ -344,6 +344,43 @@ for _ep in ENDPOINTS:
         setattr(GexService, _ep.name, _endpoint_method(_ep))
 
 
+def _open_store(path: Path) -> Any:
+    """The SQLite store at `path`. It holds a cache, budgets and history, nothing that cannot
+    be rebuilt, so a file that is not a readable database is moved aside (said once, in the
+    log) and a fresh one started; when the folder cannot be written at all, the service runs
+    on an in-memory store with a warning instead of refusing to start.
+
+    Raises:
+        ConfigError: the database was written by a newer gex-mcp (left untouched).
+    """
+    import sqlite3
+
+    from gex_mcp.store.migrations import MEMORY, open_database
+
+    try:
+        return open_database(path)
+    except ConfigError:
+        raise
+    except sqlite3.DatabaseError as exc:  # not a database, or a malformed one
+        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
+        try:
+            path.rename(aside)
+            for suffix in ("-wal", "-shm"):
+                stale = path.with_name(path.name + suffix)
+                if stale.exists():
+                    stale.rename(aside.with_name(aside.name + suffix))
+            logger.warning("the store %s could not be read (%s); moved it to %s and started a "
+                           "fresh one (cache and history start empty)", path, exc, aside.name)
+            return open_database(path)
+        except (OSError, sqlite3.Error) as again:
+            exc = again
+    except (OSError, sqlite3.Error) as error:
+        exc = error
+    logger.warning("cannot use the store %s (%s); running with an in-memory store: nothing is "
+                   "kept across restarts. Set GEX_DATA_DIR to a writable folder.", path, exc)
+    return open_database(MEMORY)
+
+
 def build_service(settings: Settings, *, chain_file: Path | None = None,
                   clock: Callable[[], float] = time.time) -> GexService:
     """Wire sources, cache, history and budgets from `Settings` (see settings.py).
@@ -366,7 +403,6 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
     from gex_mcp.sources.demo import DemoSource
     from gex_mcp.store.budget import RequestBudget
     from gex_mcp.store.history import HistoryStore
-    from gex_mcp.store.migrations import open_database
 
     if settings.source == "flashalpha" and settings.flashalpha_api_key is None:
         raise ConfigError("GEX_SOURCE is flashalpha but FLASHALPHA_API_KEY is not set. "
@@ -374,11 +410,7 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
     if settings.source == "file" and settings.chains_dir is None:
         raise ConfigError("GEX_SOURCE is file but GEX_CHAINS_DIR is not set. Point it at a "
                           "folder of CBOE chain files (.csv, .dat or .json).")
-    try:
-        conn = open_database(settings.data_dir / "gex.db")
-    except Exception as exc:
-        raise ConfigError(f"Cannot open the data folder {settings.data_dir} ({exc}). Set "
-                          "GEX_DATA_DIR to a writable folder.") from exc
+    conn = _open_store(settings.data_dir / "gex.db")
     max_bytes = int(settings.max_response_mb * 1_048_576)
     sources: dict[str, ChainSource] = {
         "cboe": CboeSource(base_url=settings.cboe_base_url, timeout_seconds=settings.http_timeout,
