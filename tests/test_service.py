@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gex_mcp.engine.prepare import live_strike_oi
-from gex_mcp.errors import InvalidExpiryError, RateLimitedError, SourceUnavailableError
+from gex_mcp.errors import InvalidExpiryError, RateLimitedError, SourceUnavailableError, UnknownSymbolError
 from gex_mcp.parsing import load_chain_file
 from gex_mcp.service import GexService, build_service
 from gex_mcp.settings import Settings
@@ -235,3 +235,32 @@ async def test_history_keeps_one_snapshot_per_fifteen_minutes(tmp_path):
     finally:
         conn.close()
     assert sorted(stored) == [moments[0], moments[4], moments[5]]
+
+
+async def test_unknown_symbols_are_remembered_and_cannot_spend_the_reserve(loopback, tmp_path):
+    """100 asks for NOPE cost one request; made-up tickers stop at 90% of the budget, and a
+    symbol that answered before still gets the last 10%."""
+    s = settings_for(loopback, tmp_path, cboe_daily_budget=20, cache_ttl=0)
+    async with build_service(s) as svc:
+        with anyio.fail_after(20):
+            await svc.levels("AAPL")  # proven: 1 request
+            for _ in range(100):
+                with pytest.raises(UnknownSymbolError):
+                    await svc.levels("NOPE")
+            assert loopback.requests[loopback.cboe_path("NOPE")] == 1
+            refused = None
+            for i in range(30):
+                try:
+                    await svc.levels(f"NOPE{chr(65 + i % 26)}{i // 26}")
+                except UnknownSymbolError:
+                    continue
+                except RateLimitedError as exc:
+                    refused = exc
+                    break
+            assert refused is not None and str(refused).startswith(
+                "Daily request budget for cboe keeps its last 2 requests for symbols that have "
+                "answered before (18 of 20 used today, UTC).")
+            again = await svc.levels("AAPL")  # the reserve serves the proven symbol
+    assert again.symbol == "AAPL" and not again.stale
+    made_up = sum(n for path, n in loopback.requests.items() if "NOPE" in path)
+    assert made_up == 17  # 1 NOPE + 16 others: 18 requests with AAPL's first

@@ -1,5 +1,9 @@
 """`ChainBackend`: raw option chains (cboe, file, demo) -> cache -> engine -> builder.
 
+An upstream's "no such symbol" is believed for `UNKNOWN_SYMBOL_SECONDS` without asking again,
+and symbols that never answered cannot spend the last `BUDGET_RESERVE_FRACTION` of a daily
+request budget: a flood of made-up tickers cannot lock real ones out until midnight.
+
 One memo: analyses, keyed by (source, symbol, fetch time, expiration, min_oi), each holding
 the answers built from it. An answer is rebuilt only when its analysis is (a new fetch, or
 the analysis fell out of the memo), and never memoised while the chain is served stale.
@@ -8,6 +12,7 @@ the analysis fell out of the memo), and never memoised while the chain is served
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -29,7 +34,7 @@ from gex_mcp.engine.prepare import (
     live_strike_oi,
 )
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
-from gex_mcp.errors import InvalidExpiryError, NoDataError
+from gex_mcp.errors import InvalidExpiryError, NoDataError, UnknownSymbolError
 from gex_mcp.models import Provenance
 from gex_mcp.responses import BuildContext
 from gex_mcp.sources.base import ChainSource
@@ -41,6 +46,8 @@ from gex_mcp.store.serialize import CHAIN_CODEC
 logger = logging.getLogger(__name__)
 
 ANALYSIS_MEMO_SIZE = 32  # an SPX analysis holds ~3 MB of arrays
+UNKNOWN_SYMBOL_SECONDS = 900.0  # how long "no such symbol" is believed without asking again
+BUDGET_RESERVE_FRACTION = 0.1  # of a daily budget, kept for symbols that answered before
 HISTORY_MIN_INTERVAL_SECONDS = 900.0  # at most one stored snapshot per symbol per 15 minutes
 
 
@@ -95,6 +102,8 @@ class ChainBackend:
         self.ttl_seconds = ttl_seconds
         self.params = params or EngineParams()
         self._memo: LRUCache[tuple, _Analysed] = LRUCache(ANALYSIS_MEMO_SIZE)
+        self._unknown: dict[tuple[str, str], tuple[float, str]] = {}  # -> (until, message)
+        self._answered: set[tuple[str, str]] = set()
 
     async def aclose(self) -> None:
         for source in self.sources.values():
@@ -115,14 +124,30 @@ class ChainBackend:
     # ---- chains and analyses --------------------------------------------------------------
 
     async def _fetch(self, source: str, symbol: str) -> OptionChain:
+        key = (source, symbol)
+        refused = self._unknown.get(key)
+        if refused is not None and refused[0] > time.monotonic():
+            raise UnknownSymbolError(refused[1])  # asked again too soon: do not spend a request
         budget = self.budgets.get(source)
         if budget is not None:
-            budget.check_and_spend()
-        chain = await self.sources[source].fetch_chain(symbol)
+            budget.check_and_spend(reserve=0 if self._proven(source, symbol) else
+                                   int(budget.daily_limit * BUDGET_RESERVE_FRACTION))
+        try:
+            chain = await self.sources[source].fetch_chain(symbol)
+        except UnknownSymbolError as exc:
+            self._unknown[key] = (time.monotonic() + UNKNOWN_SYMBOL_SECONDS, str(exc))
+            raise
+        self._answered.add(key)
         if len(chain) == 0:
             raise NoDataError(f"{source} returned an empty option chain for {symbol}. "
                               "The market may be closed for this symbol; try another source.")
         return chain
+
+    def _proven(self, source: str, symbol: str) -> bool:
+        """True when the symbol has answered from this source (here, or in stored history)."""
+        if (source, symbol) in self._answered:
+            return True
+        return self.history is not None and bool(self.history.levels_history(symbol, source, limit=1))
 
     async def chain(self, symbol: str, source: str) -> tuple[OptionChain, Cached]:
         """The (possibly cached, possibly stale) chain of a normalised symbol."""

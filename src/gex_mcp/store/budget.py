@@ -72,8 +72,12 @@ class RequestBudget:
         self._clock = clock
         self._setting_name = setting_name or f"GEX_{source.upper()}_DAILY_BUDGET"
 
-    def check_and_spend(self) -> None:
+    def check_and_spend(self, *, reserve: int = 0) -> None:
         """Count one upstream request, or refuse it before it is sent.
+
+        Args:
+            reserve: requests at the end of the day's budget this request may not use (the
+                service keeps them for symbols that have answered before).
 
         Raises:
             RateLimitedError: today's budget is spent, or upstream reported no requests
@@ -91,6 +95,12 @@ class RequestBudget:
                         f"remaining). It resets at {_iso(reset_at)}; cached answers are still "
                         f"served.", retry_after_seconds=max(reset_at - now, 0.0))
             used = self._used(conn, day)
+            if reserve and self.daily_limit - reserve <= used < self.daily_limit:
+                raise RateLimitedError(
+                    f"Daily request budget for {self.source} keeps its last {reserve} requests "
+                    f"for symbols that have answered before ({used} of {self.daily_limit} used "
+                    f"today, UTC). It resets at {_iso(midnight)}; cached answers are still served.",
+                    retry_after_seconds=midnight - now)
             if used >= self.daily_limit:
                 raise RateLimitedError(
                     f"Daily request budget for {self.source} is spent ({used} of "
