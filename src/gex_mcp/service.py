@@ -118,6 +118,7 @@ class GexService:
         ttl_seconds: how long a fetched chain or answer counts as fresh.
         params: engine parameters (rate, dividend yield, dealer model, bands).
         on_close: called after the backends close (e.g. the database's close).
+        history_days: prune stored snapshots older than this (None keeps them all).
     """
 
     def __init__(
@@ -132,13 +133,15 @@ class GexService:
         ttl_seconds: float = 60.0,
         params: EngineParams | None = None,
         on_close: Sequence[Callable[[], Awaitable[None] | None]] = (),
+        history_days: float | None = None,
     ) -> None:
         budgets = dict(budgets or {})
         self.default_source = default_source
         self.params = params = params or EngineParams()
         self._chains = ChainBackend(sources, cache, history=history,
                                     budgets={k: v for k, v in budgets.items() if k in sources},
-                                    ttl_seconds=ttl_seconds, params=params)
+                                    ttl_seconds=ttl_seconds, params=params,
+                                    history_days=history_days)
         self._backends: dict[str, Backend] = {name: self._chains for name in sources}
         self._budget_fa = budgets.get("flashalpha") if flashalpha is not None else None
         if flashalpha is not None:
@@ -436,4 +439,5 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
     return GexService(
         sources=sources, default_source=settings.source, cache=ChainCache(conn, clock=clock),
         flashalpha=flashalpha, history=HistoryStore(conn), budgets=budgets,
-        ttl_seconds=settings.cache_ttl, params=params, on_close=[conn.close])
+        ttl_seconds=settings.cache_ttl, params=params, on_close=[conn.close],
+        history_days=settings.history_days)

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Server log level; logs go to stderr [GEX_LOG_LEVEL].")
     debug: bool = Field(False, description="Show tracebacks of internal errors in the CLI [GEX_DEBUG].")
+    history_days: int = Field(
+        30, ge=1, description="Days of snapshot history kept; older ones are pruned [GEX_HISTORY_DAYS].")
     cboe_daily_budget: int = Field(
         5000, ge=0, description="CBOE requests allowed per UTC day [GEX_CBOE_DAILY_BUDGET].")
 

@@ -46,3 +46,27 @@ async def test_an_unwritable_data_folder_runs_in_memory_with_a_warning(tmp_path,
         assert await answers(settings) == "SPY"
     assert any("running with an in-memory store" in r.getMessage() for r in caplog.records)
     assert blocker.read_text() == "a file where the folder should be"
+
+
+async def test_history_older_than_the_retention_is_pruned_at_start(tmp_path):
+    """GEX_HISTORY_DAYS=30: a 60-day-old snapshot goes, a 1-day-old one stays."""
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+
+    from gex_mcp.store.history import HistoryStore
+
+    conn = open_database(tmp_path / "gex.db")
+    store = HistoryStore(conn)
+    now = datetime.now(UTC)
+    for age in (60, 1):
+        store.record("SPY", "demo", now - timedelta(days=age), np.array([500.0]), np.array([1.0]),
+                     np.array([2.0]), {"spot": 500.0})
+    conn.close()
+    settings = Settings(_env_file=None, source="demo", data_dir=tmp_path, history_days=30)
+    async with build_service(settings):
+        pass
+    conn = open_database(tmp_path / "gex.db")
+    kept = HistoryStore(conn).levels_history("SPY", "demo")
+    conn.close()
+    assert [round((now - row["as_of"]).days) for row in kept] == [1]

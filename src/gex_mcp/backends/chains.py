@@ -12,10 +12,11 @@ the analysis fell out of the memo), and never memoised while the chain is served
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from cachetools import LRUCache
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 ANALYSIS_MEMO_SIZE = 32  # an SPX analysis holds ~3 MB of arrays
 UNKNOWN_SYMBOL_SECONDS = 900.0  # how long "no such symbol" is believed without asking again
 BUDGET_RESERVE_FRACTION = 0.1  # of a daily budget, kept for symbols that answered before
+PRUNE_EVERY_SECONDS = 3600.0
 HISTORY_MIN_INTERVAL_SECONDS = 900.0  # at most one stored snapshot per symbol per 15 minutes
 
 
@@ -84,6 +86,8 @@ class ChainBackend:
         sources: chain sources by name ("cboe", "file", "demo").
         cache: the chain cache (memory + SQLite).
         history: stored snapshots, for OI change when the source has no previous OI.
+        history_days: snapshots older than this many days are pruned, at start and then at
+            most hourly while recording; None keeps everything.
         budgets: per-source daily request budgets, checked before each upstream fetch.
         ttl_seconds: how long a fetched chain counts as fresh.
         params: engine parameters.
@@ -94,7 +98,8 @@ class ChainBackend:
     def __init__(self, sources: Mapping[str, ChainSource], cache: ChainCache, *,
                  history: HistoryStore | None = None,
                  budgets: Mapping[str, RequestBudget] | None = None,
-                 ttl_seconds: float = 60.0, params: EngineParams | None = None) -> None:
+                 ttl_seconds: float = 60.0, params: EngineParams | None = None,
+                 history_days: float | None = None) -> None:
         self.sources = dict(sources)
         self.cache = cache
         self.history = history
@@ -104,6 +109,9 @@ class ChainBackend:
         self._memo: LRUCache[tuple, _Analysed] = LRUCache(ANALYSIS_MEMO_SIZE)
         self._unknown: dict[tuple[str, str], tuple[float, str]] = {}  # -> (until, message)
         self._answered: set[tuple[str, str]] = set()
+        self.history_days = history_days
+        self._pruned_at = -math.inf
+        self._prune()
 
     async def aclose(self) -> None:
         for source in self.sources.values():
@@ -215,9 +223,25 @@ class ChainBackend:
                                                 previous_oi_as_of=previous_as_of,
                                                 flip_range_pct=p.flip_range_pct))
 
+    def _prune(self) -> None:
+        """Drop snapshots older than `history_days` (at most once an hour)."""
+        now = time.monotonic()
+        if self.history is None or self.history_days is None or now - self._pruned_at < PRUNE_EVERY_SECONDS:
+            return
+        self._pruned_at = now
+        cutoff = datetime.now(UTC) - timedelta(days=self.history_days)
+        try:
+            dropped = self.history.prune(cutoff)
+        except Exception:  # history is a convenience: never fail an answer over it
+            logger.exception("could not prune history")
+            return
+        if dropped:
+            logger.info("pruned %d history snapshots older than %s", dropped, cutoff.date())
+
     def _record_history(self, chain: OptionChain, source: str, a: ChainAnalysis) -> None:
         """Store per-strike OI and the levels, unless a snapshot under 15 minutes old exists."""
         assert self.history is not None
+        self._prune()
         latest = self.history.levels_history(chain.symbol, source, limit=1)
         if latest and abs((chain.as_of - latest[0]["as_of"]).total_seconds()) < HISTORY_MIN_INTERVAL_SECONDS:
             return
