@@ -50,3 +50,42 @@ async def test_stdio_server_lists_tools_and_answers_levels_and_a_chart(tmp_path:
     assert again.structured_content["symbol"] == "SPY"
     assert (tmp_path / "gex.db").exists()
     assert everything["scan"].structured_content["negative_gamma"] == ["IWM"]
+
+
+@pytest.mark.parametrize("signum", ["SIGTERM", "SIGINT"])
+def test_a_signal_closes_the_stdio_server_and_its_store_within_seconds(tmp_path: Path, signum):
+    """A host stopping the server: exit 0 soon after, the database closed (no WAL left)."""
+    import json
+    import signal
+    import subprocess
+    import time
+
+    env = {"GEX_DATA_DIR": str(tmp_path), "PATH": os.environ.get("PATH", ""),
+           "MPLCONFIGDIR": str(tmp_path / "mpl"), "HOME": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "-m", "gex_mcp", "serve", "--source", "demo"],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    try:
+        initialize = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {},
+            "clientInfo": {"name": "test", "version": "0"}}}
+        process.stdin.write((json.dumps(initialize) + "\n").encode())
+        process.stdin.flush()
+        assert b'"serverInfo"' in process.stdout.readline()  # up and answering; stdin stays open
+        assert (tmp_path / "gex.db-wal").exists()
+        started = time.monotonic()
+        process.send_signal(getattr(signal, signum))
+        code = process.wait(timeout=STDIO_TIMEOUT)
+        took = time.monotonic() - started
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    log = process.stderr.read().decode()
+    process.stdin.close()
+    process.stdout.close()
+    process.stderr.close()
+    assert code == 0, log
+    assert took < 5, took
+    assert "gex-mcp stopped; data source and cache closed" in log
+    assert not (tmp_path / "gex.db-wal").exists()

@@ -17,6 +17,8 @@ description, title and argument schema taken from the row.
 import functools
 import inspect
 import logging
+import os
+import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
@@ -260,10 +262,29 @@ def run_server(
             logger.warning("serving on %s with no key (--insecure-no-auth)", host)
     mcp = build_server(service) if transport != "rest" else None
 
+    async def stdio_until_signal() -> None:
+        """Serve stdio until stdin closes, SIGTERM or SIGINT; on a signal close the service,
+        then leave at once: the thread blocked reading stdin cannot be cancelled."""
+        assert mcp is not None
+        async with anyio.create_task_group() as tg:
+            async def on_signal() -> None:
+                with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                    async for received in signals:
+                        logger.info("stopping on %s", signal.Signals(received).name)
+                        with anyio.CancelScope(shield=True):
+                            await service.aclose()
+                        logger.info("gex-mcp stopped; data source and cache closed")
+                        logging.shutdown()
+                        os._exit(0)
+
+            tg.start_soon(on_signal)
+            await mcp.run_stdio_async()
+            tg.cancel_scope.cancel()
+
     async def main() -> None:
         try:
             if mcp is not None and transport == "stdio":
-                await mcp.run_stdio_async()
+                await stdio_until_signal()
             else:
                 app = _serve.http_app(mcp, build_rest_app(service), host=host, keys=keys,
                                       rate_limit_per_minute=rate_limit_per_minute,
