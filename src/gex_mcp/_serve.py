@@ -105,9 +105,14 @@ class _ByPath:
 
 def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = "127.0.0.1",
              keys: Iterable[str] = (), rate_limit_per_minute: int | None = None,
-             allowed_hosts: Iterable[str] = (), cors_origins: Iterable[str] = ()) -> ASGIApp:
+             allowed_hosts: Iterable[str] = (), cors_origins: Iterable[str] = (),
+             stateless: bool = False, session_idle_seconds: float | None = None) -> ASGIApp:
     """One ASGI app: /mcp (when `mcp`), the REST routes (when `rest`), guarded by
-    `HttpGuard` (keys, per-key rate limit on /v1, Host checks); CORS only for listed origins."""
+    `HttpGuard` (keys, per-key rate limit on /v1, Host checks); CORS only for listed origins.
+
+    `stateless` serves MCP without sessions (each request stands alone: replicas behind a
+    load balancer need no sticky routing); otherwise a session idle for
+    `session_idle_seconds` is closed (the SDK's default when None)."""
     names = allowed_host_names(host, allowed_hosts)
     if rest is not None and list(cors_origins):
         from starlette.middleware.cors import CORSMiddleware
@@ -115,9 +120,11 @@ def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = 
         rest = CORSMiddleware(rest, allow_origins=list(cors_origins), allow_methods=["GET"],
                               allow_headers=["X-Api-Key", "Authorization"])
     if mcp is not None:
+        sessions = {} if session_idle_seconds is None else {"session_idle_timeout": session_idle_seconds}
         app: ASGIApp = mcp.streamable_http_app(
-            streamable_http_path=MCP_PATH, host=host,
-            transport_security=transport_security(host, allowed_hosts))
+            streamable_http_path=MCP_PATH, host=host, stateless_http=stateless,
+            transport_security=transport_security(host, allowed_hosts),
+            **({} if stateless else sessions))
         if rest is not None:
             app = _ByPath(app, rest)
     else:

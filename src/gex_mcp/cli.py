@@ -192,6 +192,8 @@ def serve(transport: Annotated[str, typer.Option(
               "--allowed-host", help="Also answer for this Host name (repeatable; adds GEX_ALLOWED_HOSTS).")] = None,
           insecure_no_auth: Annotated[bool, typer.Option(
               "--insecure-no-auth", help="Allow a non-loopback --host without GEX_HTTP_TOKEN.")] = False,
+          stateless: Annotated[bool, typer.Option(
+              "--stateless", help="MCP over HTTP without sessions, for replicas behind a load balancer.")] = False,
           ) -> None:
     """Run the MCP server (stdio or streamable HTTP) and/or the REST API."""
     if transport not in ("stdio", "http", "rest"):
@@ -208,7 +210,8 @@ def serve(transport: Annotated[str, typer.Option(
         run_server(service, transport=transport, host=host, port=port, keys=keys,
                    rate_limit_per_minute=settings.rate_limit_per_minute or None,
                    allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
-                   cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth)
+                   cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth,
+                   stateless=stateless, session_idle_seconds=settings.session_idle_seconds)
     except GexError as exc:
         typer.echo(f"{type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None

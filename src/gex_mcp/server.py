@@ -220,6 +220,8 @@ def run_server(
     allowed_hosts: tuple[str, ...] = (),
     cors_origins: tuple[str, ...] = (),
     insecure_no_auth: bool = False,
+    stateless: bool = False,
+    session_idle_seconds: float | None = None,
 ) -> None:
     """Serve `service` until the transport closes (stdio) or the process is interrupted (http).
 
@@ -237,6 +239,8 @@ def run_server(
         allowed_hosts: extra Host header names accepted (e.g. a public DNS name).
         cors_origins: browser origins allowed to call the REST API (none by default).
         insecure_no_auth: allow a non-loopback `host` without keys (anyone reaching it may call).
+        stateless: MCP over HTTP without sessions (for several replicas behind a balancer).
+        session_idle_seconds: close an MCP session idle this long (stateful mode).
 
     Raises:
         ValueError: unknown transport.
@@ -288,7 +292,8 @@ def run_server(
             else:
                 app = _serve.http_app(mcp, build_rest_app(service), host=host, keys=keys,
                                       rate_limit_per_minute=rate_limit_per_minute,
-                                      allowed_hosts=allowed_hosts, cors_origins=cors_origins)
+                                      allowed_hosts=allowed_hosts, cors_origins=cors_origins,
+                                      stateless=stateless, session_idle_seconds=session_idle_seconds)
                 what = ("the REST API" if mcp is None else "MCP at /mcp and the REST API at /v1") + (
                     " (keys required)" if keys else "")
                 await _serve.serve_http(app, host=host, port=port, what=what)

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     allowed_hosts: str = Field(
         "", description="Extra Host names (and so origins) the HTTP server answers for, e.g. a "
                         "public DNS name, comma-separated [GEX_ALLOWED_HOSTS].")
+    session_idle_seconds: float = Field(
+        600.0, gt=0, description="An MCP-over-HTTP session idle this long is closed, seconds "
+                                 "[GEX_SESSION_IDLE_SECONDS].")
     cors_origins: str = Field(
         "", description="Browser origins allowed to call the REST API, comma-separated "
                         "[GEX_CORS_ORIGINS].")

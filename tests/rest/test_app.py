@@ -186,3 +186,14 @@ def test_upstream_failures_with_nothing_cached_are_json_with_their_status(
     assert response.status_code == status
     assert response.json() == {"error": code, "message": str(error)}
     assert response.headers.get("retry-after") == retry_after
+
+
+def test_stateless_mcp_answers_without_a_session(serve):
+    """--stateless: tools/list works with no initialize and no session id (any replica)."""
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    with serve(demo_service(), stateless=True) as url:
+        listed = httpx.post(url + "/mcp", headers=headers, timeout=20,
+                            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+    assert listed.status_code == 200, listed.text
+    assert "mcp-session-id" not in listed.headers
+    assert '"name":"gex"' in listed.text.replace(" ", "")
