@@ -9,6 +9,7 @@ import anyio
 import numpy as np
 import pytest
 
+from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.engine.prepare import live_strike_oi
 from gex_mcp.errors import InvalidExpiryError, RateLimitedError, SourceUnavailableError, UnknownSymbolError
 from gex_mcp.parsing import load_chain_file
@@ -66,7 +67,7 @@ async def test_a_restart_reads_the_sqlite_cache_instead_of_refetching(loopback, 
 async def test_a_failing_upstream_serves_the_last_answer_flagged_stale(loopback, tmp_path):
     """After the TTL, a 503 from CBOE yields the cached answer with stale=True, age and reason."""
     clock = Clock()
-    svc = build_service(settings_for(loopback, tmp_path, cache_ttl=60), clock=clock)
+    svc = build_service(settings_for(loopback, tmp_path, cache_ttl=60, cache_ttl_closed=60), clock=clock)
     async with svc:
         fresh = await svc.summary("AAPL")
         clock.now += 600
@@ -264,3 +265,20 @@ async def test_unknown_symbols_are_remembered_and_cannot_spend_the_reserve(loopb
     assert again.symbol == "AAPL" and not again.stale
     made_up = sum(n for path, n in loopback.requests.items() if "NOPE" in path)
     assert made_up == 17  # 1 NOPE + 16 others: 18 requests with AAPL's first
+
+
+@pytest.mark.parametrize(("moment", "refetched"), [
+    (datetime(2025, 6, 11, 11, 0, tzinfo=NEW_YORK), True),   # a Wednesday session: 60 s
+    (datetime(2025, 6, 14, 11, 0, tzinfo=NEW_YORK), False),  # a Saturday: 1,800 s
+    (datetime(2025, 7, 4, 11, 0, tzinfo=NEW_YORK), False),   # Independence Day
+    (datetime(2025, 6, 11, 20, 0, tzinfo=NEW_YORK), False),  # Wednesday night
+])
+async def test_the_cache_lifetime_follows_the_market(loopback, tmp_path, moment, refetched):
+    """Two minutes later a chain is stale in the session and still fresh when closed."""
+    clock = Clock(moment.timestamp())
+    svc = build_service(settings_for(loopback, tmp_path), clock=clock)
+    async with svc:
+        await svc.levels("AAPL")
+        clock.now += 120
+        await svc.levels("AAPL")
+    assert loopback.requests[loopback.cboe_path("AAPL")] == (2 if refetched else 1)

@@ -119,6 +119,7 @@ class GexService:
         params: engine parameters (rate, dividend yield, dealer model, bands).
         on_close: called after the backends close (e.g. the database's close).
         history_days: prune stored snapshots older than this (None keeps them all).
+        closed_ttl_seconds: cache lifetime while the market is closed (None: `ttl_seconds`).
     """
 
     def __init__(
@@ -134,6 +135,7 @@ class GexService:
         params: EngineParams | None = None,
         on_close: Sequence[Callable[[], Awaitable[None] | None]] = (),
         history_days: float | None = None,
+        closed_ttl_seconds: float | None = None,
     ) -> None:
         budgets = dict(budgets or {})
         self.default_source = default_source
@@ -141,7 +143,8 @@ class GexService:
         self._chains = ChainBackend(sources, cache, history=history,
                                     budgets={k: v for k, v in budgets.items() if k in sources},
                                     ttl_seconds=ttl_seconds, params=params,
-                                    history_days=history_days)
+                                    history_days=history_days,
+                                    closed_ttl_seconds=closed_ttl_seconds)
         self._backends: dict[str, Backend] = {name: self._chains for name in sources}
         self._budget_fa = budgets.get("flashalpha") if flashalpha is not None else None
         if flashalpha is not None:
@@ -440,4 +443,4 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
         sources=sources, default_source=settings.source, cache=ChainCache(conn, clock=clock),
         flashalpha=flashalpha, history=HistoryStore(conn), budgets=budgets,
         ttl_seconds=settings.cache_ttl, params=params, on_close=[conn.close],
-        history_days=settings.history_days)
+        history_days=settings.history_days, closed_ttl_seconds=settings.cache_ttl_closed)

@@ -39,7 +39,11 @@ class Settings(BaseSettings):
     cboe_base_url: str = Field("https://cdn.cboe.com", description="CBOE base URL [GEX_CBOE_BASE_URL].")
     flashalpha_base_url: str = Field(
         "https://lab.flashalpha.com", description="FlashAlpha base URL [GEX_FLASHALPHA_BASE_URL].")
-    cache_ttl: float = Field(60.0, ge=0, description="Seconds a fetched chain stays fresh [GEX_CACHE_TTL].")
+    cache_ttl: float = Field(60.0, ge=0, description="Seconds a fetched chain stays fresh while the "
+                                                      "market is open [GEX_CACHE_TTL].")
+    cache_ttl_closed: float = Field(
+        1800.0, ge=0, description="Seconds a fetched chain stays fresh while the market is closed "
+                                  "(nights, weekends, holidays) [GEX_CACHE_TTL_CLOSED].")
     rate: float = Field(DEFAULT_RATE, ge=-0.05, le=0.5, description="Risk-free rate, decimal [GEX_RATE].")
     dividend_yield: float = Field(DEFAULT_DIVIDEND_YIELD, ge=0, le=0.5, description="Dividend yield, decimal [GEX_DIVIDEND_YIELD].")
     dealer_model: DealerModel = Field(

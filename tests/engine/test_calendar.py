@@ -54,3 +54,15 @@ def test_settlement_is_4pm_new_york_or_0930_for_am_roots_across_dst():
     got = [datetime.fromtimestamp(t, NEW_YORK) for t in settlement_times(expiry, roots)]
     assert [(g.hour, g.minute) for g in got] == [(16, 0), (9, 30), (16, 0), (9, 30)]
     assert [g.utcoffset().total_seconds() / 3600 for g in got] == [-5, -5, -4, -4]
+
+
+def test_market_open_is_the_regular_session_of_trading_days():
+    from gex_mcp.engine.calendar import NEW_YORK, market_open
+
+    def at(*args) -> bool:
+        return market_open(datetime(*args, tzinfo=NEW_YORK))
+
+    assert at(2025, 6, 11, 9, 30) and at(2025, 6, 11, 16, 14)
+    assert not at(2025, 6, 11, 9, 29) and not at(2025, 6, 11, 16, 15)
+    assert not at(2025, 6, 14, 12, 0)  # Saturday
+    assert not at(2025, 12, 25, 12, 0)  # Christmas

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from gex_mcp.backends.base import Query
 from gex_mcp.endpoints import Endpoint
 from gex_mcp.engine.analysis import ChainAnalysis, analyze_chain
-from gex_mcp.engine.calendar import NEW_YORK
+from gex_mcp.engine.calendar import NEW_YORK, market_open
 from gex_mcp.engine.chain import OptionChain
 from gex_mcp.engine.flip import DEFAULT_RANGE_PCT
 from gex_mcp.engine.prepare import (
@@ -89,7 +89,9 @@ class ChainBackend:
         history_days: snapshots older than this many days are pruned, at start and then at
             most hourly while recording; None keeps everything.
         budgets: per-source daily request budgets, checked before each upstream fetch.
-        ttl_seconds: how long a fetched chain counts as fresh.
+        ttl_seconds: how long a fetched chain counts as fresh while the market is open.
+        closed_ttl_seconds: the same while it is closed (nights, weekends, holidays), when
+            quotes do not move; None uses `ttl_seconds` always.
         params: engine parameters.
     """
 
@@ -99,12 +101,14 @@ class ChainBackend:
                  history: HistoryStore | None = None,
                  budgets: Mapping[str, RequestBudget] | None = None,
                  ttl_seconds: float = 60.0, params: EngineParams | None = None,
-                 history_days: float | None = None) -> None:
+                 history_days: float | None = None,
+                 closed_ttl_seconds: float | None = None) -> None:
         self.sources = dict(sources)
         self.cache = cache
         self.history = history
         self.budgets = dict(budgets or {})
         self.ttl_seconds = ttl_seconds
+        self.closed_ttl_seconds = closed_ttl_seconds
         self.params = params or EngineParams()
         self._memo: LRUCache[tuple, _Analysed] = LRUCache(ANALYSIS_MEMO_SIZE)
         self._unknown: dict[tuple[str, str], tuple[float, str]] = {}  # -> (until, message)
@@ -151,6 +155,13 @@ class ChainBackend:
                               "The market may be closed for this symbol; try another source.")
         return chain
 
+    def current_ttl(self) -> float:
+        """The cache lifetime now: `ttl_seconds` in the session, `closed_ttl_seconds` outside."""
+        if self.closed_ttl_seconds is None:
+            return self.ttl_seconds
+        now = datetime.fromtimestamp(self.cache.now(), UTC)
+        return self.ttl_seconds if market_open(now) else max(self.ttl_seconds, self.closed_ttl_seconds)
+
     def _proven(self, source: str, symbol: str) -> bool:
         """True when the symbol has answered from this source (here, or in stored history)."""
         if (source, symbol) in self._answered:
@@ -161,7 +172,7 @@ class ChainBackend:
         """The (possibly cached, possibly stale) chain of a normalised symbol."""
         cached = await self.cache.get_or_fetch(
             chain_key(cache_tag(self.sources[source]), symbol), lambda: self._fetch(source, symbol),
-            ttl_seconds=self.ttl_seconds, codec=CHAIN_CODEC)
+            ttl_seconds=self.current_ttl(), codec=CHAIN_CODEC)
         return cached.value, cached
 
     async def analyse(self, query: Query) -> tuple[_Analysed, Provenance]:

@@ -123,3 +123,11 @@ def expiry_on_or_before(day: date) -> date:
     while not is_trading_day(day):
         day -= timedelta(days=1)
     return day
+
+
+def market_open(moment: datetime) -> bool:
+    """True during the regular US options session: a trading day, 09:30 to 16:15 New York
+    (index options trade until 16:15). Early closes are not known here: after 13:00 on
+    such a day this still says open, which only costs a shorter cache lifetime."""
+    local = moment.astimezone(NEW_YORK)
+    return is_trading_day(local.date()) and time(9, 30) <= local.time() < time(16, 15)

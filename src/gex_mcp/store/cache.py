@@ -133,6 +133,10 @@ class ChainCache:
         self._memory: OrderedDict[CacheKey, _Entry] = OrderedDict()
         self._flights: dict[CacheKey, _Flight] = {}
 
+    def now(self) -> float:
+        """The cache's clock (Unix seconds), for callers whose policy depends on the time."""
+        return self._clock()
+
     async def get_or_fetch(
         self,
         key: CacheKey,
