@@ -7,10 +7,10 @@ import doctest
 import pytest
 
 from gex_mcp import labels
-from gex_mcp.engine import greeks
+from gex_mcp.engine import greeks, roots
 
 
-@pytest.mark.parametrize("module", [greeks, labels])
+@pytest.mark.parametrize("module", [greeks, labels, roots])
 def test_docstring_examples_hold(module):
     """doctest finds examples in the module and they all pass."""
     result = doctest.testmod(module)

@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import brentq
 
 from gex_mcp.engine.prepare import PreparedChain
+from gex_mcp.engine.roots import brent_root
 
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 LATTICE_STEP = 0.005  # in ln(price): 0.5% between scan points
@@ -134,8 +134,8 @@ def find_gamma_flip(prepared: PreparedChain, *, range_pct: float = DEFAULT_RANGE
     signs = np.sign(values)
     brackets = np.flatnonzero(signs[:-1] * signs[1:] < 0)
     exact = grid[signs == 0]
-    roots = [float(brentq(lambda s: float(profile(s)[0]), grid[i], grid[i + 1], xtol=spot * 1e-9,
-                          rtol=1e-12)) for i in brackets]
+    roots = [brent_root(lambda s: float(profile(s)[0]), float(grid[i]), float(grid[i + 1]),
+                        xtol=spot * 1e-9, rtol=1e-12) for i in brackets]
     crossings = sorted(set(roots) | {float(v) for v in exact})
     if not crossings:
         side = "positive" if signs[0] > 0 else "negative"
