@@ -581,3 +581,18 @@ async def test_look_alike_unicode_and_huge_numbers_are_refused_cleanly(service, 
                                "interest and a usable IV")
         with pytest.raises(MCPError):
             await client.get_prompt("dashboard_brief", {"symbol": "S" * 3_000_000})
+
+
+async def test_scan_reports_progress_per_symbol(service, mode):
+    """A client that asks for progress hears once per finished symbol, ending at the total."""
+    seen: list[tuple[float, float | None, str | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append((done, total, message))
+
+    async with connect(service, mode) as client:
+        with anyio.fail_after(WAIT):
+            result = await client.call_tool("scan", {"symbols": ["SPY", "QQQ", "NOPE"]},
+                                            progress_callback=on_progress)
+    assert not result.is_error
+    assert seen == [(1, 3, "1 of 3 symbols"), (2, 3, "2 of 3 symbols"), (3, 3, "3 of 3 symbols")]

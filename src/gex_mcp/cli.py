@@ -19,7 +19,8 @@ from __future__ import annotations
 import inspect
 import logging
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -120,6 +121,21 @@ def _write_chart(image: Any, output: Path) -> None:
                f"flip {'n/a' if info.gamma_flip is None else f'{info.gamma_flip:.2f}'}")
 
 
+@contextmanager
+def _scan_progress() -> Iterator[Callable[[int, int], Awaitable[None]]]:
+    """A transient progress bar on stderr while a scan runs (stdout stays clean for --json)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), transient=True,
+                  console=Console(stderr=True)) as bar:
+        task = bar.add_task("scan", total=None)
+
+        async def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
 def _parameters(ep: Endpoint) -> list[inspect.Parameter]:
     """The command's parameters: the row's arguments, plus --chain, --json or -o."""
     params: list[tuple[str, Any, Any]] = []
@@ -157,7 +173,10 @@ def _command(ep: Endpoint) -> Callable[..., None]:
                 kwargs["symbol"] = _symbol(kwargs["symbol"], service)
             if chain is not None:
                 kwargs["source"] = None
-            return await service.call(ep.name, **kwargs)
+            if ep.kind != "scan":
+                return await service.call(ep.name, **kwargs)
+            with _scan_progress() as progress:
+                return await service.call(ep.name, progress=progress, **kwargs)
 
         result = _run(work, source=source, chain=chain)
         if output is not None:

@@ -22,7 +22,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
-from mcp.server.mcpserver import Image, MCPServer
+from mcp.server.mcpserver import Context, Image, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
@@ -151,6 +151,13 @@ def _tool_function(ep: Endpoint, service: GexService) -> Callable[..., Awaitable
             image = await service.call(ep.name, **check(arguments))
             return _result(compact.shape(image.info),
                            Image(data=image.png, format="png").to_image_content())
+    elif ep.kind == "scan":
+        async def run(ctx: Context, **arguments: Any) -> CallToolResult:
+            async def progress(done: int, total: int) -> None:
+                await ctx.report_progress(done, total, f"{done} of {total} symbols")
+
+            answer = await service.call(ep.name, progress=progress, **check(arguments))
+            return _result(compact.shape(answer))
     elif ep.per_strike:
         async def run(**arguments: Any) -> CallToolResult:
             arguments = check(arguments)
@@ -162,13 +169,17 @@ def _tool_function(ep: Endpoint, service: GexService) -> Callable[..., Awaitable
         async def run(**arguments: Any) -> CallToolResult:
             return _result(compact.shape(await service.call(ep.name, **check(arguments))))
 
+    # The scan takes the request context (for progress): the SDK finds it by its annotation.
+    with_context = [inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                      annotation=Context)] if ep.kind == "scan" else []
     run.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY, annotation=a.annotation(**context),
-                           default=inspect.Parameter.empty if a.required else a.default)
-         for a in ep.args],
+        [*with_context,
+         *(inspect.Parameter(a.name, inspect.Parameter.KEYWORD_ONLY, annotation=a.annotation(**context),
+                             default=inspect.Parameter.empty if a.required else a.default)
+           for a in ep.args)],
         return_annotation=Annotated[CallToolResult, compact.agent_model(ep.response, ep.per_strike)])
     run.__name__ = run.__qualname__ = ep.name
-    run.__annotations__ = {}
+    run.__annotations__ = {"ctx": Context} if with_context else {}
     return run
 
 

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_SCAN_CONCURRENCY = 4
+Progress = Callable[[int, int], Awaitable[None]]  # (done, total)
 _NOT_CONFIGURED = {
     "flashalpha": "Source flashalpha needs an API key: set FLASHALPHA_API_KEY, "
                   "or use source cboe (free, no key).",
@@ -224,8 +225,10 @@ class GexService:
 
     # ---- the endpoints -----------------------------------------------------------------
 
-    async def call(self, name: str, **arguments: Any) -> Any:
+    async def call(self, name: str, *, progress: Progress | None = None, **arguments: Any) -> Any:
         """Answer endpoint `name` of the table with its (service) arguments.
+
+        `progress(done, total)` is awaited as a long call (a scan) advances.
 
         Raises:
             InputError: an argument is unknown or out of range (one sentence saying which).
@@ -236,7 +239,7 @@ class GexService:
             checker = self._checkers[name] = argument_checker(name, ep.service_args)
         arguments = checker(arguments)
         if ep.kind == "scan":
-            return await self.scan(**arguments)
+            return await self.scan(**arguments, progress=progress)
         if ep.kind == "chart":
             return await self.chart(**arguments)
         return await self.answer(name, **arguments)
@@ -259,7 +262,8 @@ class GexService:
 
     async def scan(self, symbols: Sequence[str] | str, source: str | None = None, *,
                    near_wall_pct: float = DEFAULT_NEAR_WALL_PCT,
-                   concurrency: int = DEFAULT_SCAN_CONCURRENCY) -> ScanResponse:
+                   concurrency: int = DEFAULT_SCAN_CONCURRENCY,
+                   progress: Progress | None = None) -> ScanResponse:
         """Flip, regime, net GEX and walls for a watchlist, fetched concurrently.
 
         Each row comes from the symbol's levels and regime answers, so every backend gives
@@ -281,9 +285,15 @@ class GexService:
         rows: list[ScanRow | None] = [None] * len(symbols)
         limiter = anyio.CapacityLimiter(max(1, concurrency))
 
+        finished = 0
+
         async def one(i: int, sym: str) -> None:
+            nonlocal finished
             async with limiter:
                 rows[i] = await self._scan_row(sym, name, near_wall_pct)
+            finished += 1
+            if progress is not None:
+                await progress(finished, len(symbols))
 
         async with anyio.create_task_group() as tg:
             for i, sym in enumerate(symbols):
