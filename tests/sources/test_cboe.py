@@ -271,3 +271,27 @@ def test_the_fixture_folder_is_the_shared_one() -> None:
     """The server reads ../shared/chains; the project keeps no copy of the snapshots."""
     assert Path(__file__).resolve().parents[2].parent / "shared" / "chains" == CHAINS_DIR
     assert json.loads(fixture_path("AAPL").read_bytes())["symbol"] == "AAPL"
+
+
+async def test_an_unchanged_feed_is_not_parsed_again(loopback: LoopbackServer, monkeypatch) -> None:
+    """The second fetch of identical bytes returns the first parse; a changed body is parsed."""
+    import gex_mcp.sources.cboe as cboe_module
+
+    parses = []
+    real = cboe_module.parse_cboe_delayed_json
+
+    def counting(body, **kwargs):
+        parses.append(len(body))
+        return real(body, **kwargs)
+
+    monkeypatch.setattr(cboe_module, "parse_cboe_delayed_json", counting)
+    with anyio.fail_after(10):
+        async with CboeSource(base_url=loopback.url, retry_policy=NO_WAIT) as source:
+            first = await source.fetch_chain("AAPL")
+            second = await source.fetch_chain("AAPL")
+            payload = json.loads(fixture_path("AAPL").read_bytes())
+            payload["data"]["current_price"] = payload["data"]["current_price"] + 1
+            loopback.faults["AAPL"] = Fault(json_body=payload)
+            third = await source.fetch_chain("AAPL")
+    assert len(parses) == 2 and loopback.requests[loopback.cboe_path("AAPL")] == 3
+    assert second is first and third.spot == first.spot + 1

@@ -17,6 +17,7 @@ failures to `GexError`s:
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from urllib.parse import quote
@@ -91,6 +92,8 @@ class CboeSource(OwnedClient):
                  retry_policy: RetryPolicy | None = None,
                  max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_bytes = max_bytes
+        # the last parse per symbol, by a digest of its bytes: an unchanged feed is not re-parsed
+        self._parsed: dict[str, tuple[bytes, OptionChain]] = {}
         self.base_url = base_url.rstrip("/")
         self.timeout_seconds = timeout_seconds
         self.retry_policy = retry_policy or RetryPolicy(retries=retries)
@@ -121,6 +124,10 @@ class CboeSource(OwnedClient):
                 self._client, "GET", self.chain_url(sym), policy=self.retry_policy,
                 timeout_seconds=self.timeout_seconds, max_bytes=self.max_bytes)
         self._raise_for_status(response, sym)
+        digest = hashlib.blake2b(response.content, digest_size=16).digest()
+        previous = self._parsed.get(sym)
+        if previous is not None and previous[0] == digest:
+            return previous[1]  # the feed has not changed since the last fetch: no re-parse
         try:
             # parsing a 2.5 MB chain takes tens of ms: keep the event loop free for others
             chain = await anyio.to_thread.run_sync(
@@ -143,7 +150,9 @@ class CboeSource(OwnedClient):
                 f"Try again shortly, or {FALLBACK_HINT}.") from exc
         if len(chain) == 0:
             raise self._no_data(sym)
-        return replace(chain, symbol=sym, source=self.name)
+        chain = replace(chain, symbol=sym, source=self.name)
+        self._parsed[sym] = (digest, chain)
+        return chain
 
     @staticmethod
     def _no_data(sym: str) -> NoDataError:
