@@ -136,12 +136,26 @@ def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = 
                      rest_hosts=names)
 
 
-async def serve_http(app: ASGIApp, *, host: str, port: int, what: str) -> None:
-    """Serve `app` with uvicorn until interrupted (`what` names it in the log)."""
+DEFAULT_MAX_CONNECTIONS = 512
+
+
+async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
+                     max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
+    """Serve `app` with uvicorn until interrupted (`what` names it in the log).
+
+    Past `max_connections` open connections and tasks uvicorn answers 503; a connection
+    that has not sent complete headers within 10 s is closed (`_protocol`); repeated log
+    lines are thinned out.
+    """
     import uvicorn
 
-    config = uvicorn.Config(app, host=host, port=port, lifespan="on",
-                            log_config=UVICORN_LOG_CONFIG, server_header=False)
+    from gex_mcp._protocol import HeaderDeadlineProtocol, RepeatFilter
+
+    config = uvicorn.Config(app, host=host, port=port, lifespan="on", http=HeaderDeadlineProtocol,
+                            limit_concurrency=max_connections, log_config=UVICORN_LOG_CONFIG,
+                            server_header=False)
+    for name in ("uvicorn.error", "asyncio", "gex_mcp"):
+        logging.getLogger(name).addFilter(RepeatFilter())
     logger.info("gex-mcp serving %s at http://%s:%d", what, _bracket(host), port)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal, which by default
     # kills the process before the caller can close the service. Our handler turns that

@@ -230,7 +230,8 @@ def serve(transport: Annotated[str, typer.Option(
                    rate_limit_per_minute=settings.rate_limit_per_minute or None,
                    allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
                    cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth,
-                   stateless=stateless, session_idle_seconds=settings.session_idle_seconds)
+                   stateless=stateless, session_idle_seconds=settings.session_idle_seconds,
+                   max_connections=settings.http_max_connections)
     except GexError as exc:
         typer.echo(f"{type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None

@@ -233,6 +233,7 @@ def run_server(
     insecure_no_auth: bool = False,
     stateless: bool = False,
     session_idle_seconds: float | None = None,
+    max_connections: int = 512,
 ) -> None:
     """Serve `service` until the transport closes (stdio) or the process is interrupted (http).
 
@@ -252,6 +253,7 @@ def run_server(
         insecure_no_auth: allow a non-loopback `host` without keys (anyone reaching it may call).
         stateless: MCP over HTTP without sessions (for several replicas behind a balancer).
         session_idle_seconds: close an MCP session idle this long (stateful mode).
+        max_connections: connections and requests served at once; beyond, 503.
 
     Raises:
         ValueError: unknown transport.
@@ -307,7 +309,8 @@ def run_server(
                                       stateless=stateless, session_idle_seconds=session_idle_seconds)
                 what = ("the REST API" if mcp is None else "MCP at /mcp and the REST API at /v1") + (
                     " (keys required)" if keys else "")
-                await _serve.serve_http(app, host=host, port=port, what=what)
+                await _serve.serve_http(app, host=host, port=port, what=what,
+                                        max_connections=max_connections)
         finally:
             with anyio.CancelScope(shield=True):
                 await service.aclose()

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     allowed_hosts: str = Field(
         "", description="Extra Host names (and so origins) the HTTP server answers for, e.g. a "
                         "public DNS name, comma-separated [GEX_ALLOWED_HOSTS].")
+    http_max_connections: int = Field(
+        512, ge=1, description="Open HTTP connections and requests served at once; beyond, 503 "
+                               "[GEX_HTTP_MAX_CONNECTIONS].")
     session_idle_seconds: float = Field(
         600.0, gt=0, description="An MCP-over-HTTP session idle this long is closed, seconds "
                                  "[GEX_SESSION_IDLE_SECONDS].")

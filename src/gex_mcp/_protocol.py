@@ -1,0 +1,86 @@
+"""uvicorn's h11 protocol with a deadline for request headers, and a filter for log floods.
+
+uvicorn times out idle keep-alive connections but not a client that opens a connection and
+never finishes its request headers (slowloris): thousands of those exhaust the process's
+file descriptors before any authentication runs. `HeaderDeadlineProtocol` closes a
+connection whose headers are not complete within `HEADER_TIMEOUT_SECONDS` of its opening
+or of the previous response. `RepeatFilter` lets a log line through at most
+`REPEAT_LIMIT` times a minute (then one notice), so an accept-error loop cannot write
+100 MB of log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+HEADER_TIMEOUT_SECONDS = 10.0
+REPEAT_LIMIT = 5
+REPEAT_WINDOW_SECONDS = 60.0
+
+
+class HeaderDeadlineProtocol(H11Protocol):
+    """H11Protocol that closes connections stuck before complete headers."""
+
+    header_timeout_seconds = HEADER_TIMEOUT_SECONDS
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        # The client is IDLE until its request's headers are complete: the clock runs. Once
+        # parsed, the request is in progress and the deadline is off; the next request's
+        # headers (after a keep-alive response) start a new one when their first bytes come.
+        if self.conn.their_state == h11.IDLE:
+            self._arm()
+        else:
+            self._disarm()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _arm(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(self.header_timeout_seconds, self._give_up)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _give_up(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing() and (self.cycle is None or self.cycle.response_complete):
+            self.transport.close()
+
+
+class RepeatFilter(logging.Filter):
+    """Pass each distinct message at most REPEAT_LIMIT times per REPEAT_WINDOW_SECONDS."""
+
+    def __init__(self, limit: int = REPEAT_LIMIT, window_seconds: float = REPEAT_WINDOW_SECONDS) -> None:
+        super().__init__()
+        self.limit, self.window = limit, window_seconds
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        start, count = self._seen.get(key, (now, 0))
+        if now - start > self.window:
+            start, count = now, 0
+        count += 1
+        self._seen[key] = (start, count)
+        if len(self._seen) > 10_000:  # bounded memory under a flood of distinct lines
+            self._seen.clear()
+        if count == self.limit + 1:
+            record.msg = f"{record.msg} [repeated; further copies suppressed for {self.window:g} s]"
+            return True
+        return count <= self.limit
