@@ -44,7 +44,7 @@ from gex_mcp.endpoints.args import (
 from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError
 from gex_mcp.models import SOURCE_NAMES, GexChartInfo, ScanResponse, ScanRow
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
-from gex_mcp.store.cache import ChainCache
+from gex_mcp.store.cache import ChainCache, spread_ttl_factor
 
 if TYPE_CHECKING:
     from gex_mcp.settings import Settings
@@ -450,7 +450,8 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
             max_bytes=max_bytes, on_rate_limit_headers=lambda limit, remaining, reset: fa_budget.record_upstream_limits(
                 remaining, reset))
     return GexService(
-        sources=sources, default_source=settings.source, cache=ChainCache(conn, clock=clock),
+        sources=sources, default_source=settings.source,
+        cache=ChainCache(conn, clock=clock, ttl_factor=spread_ttl_factor()),
         flashalpha=flashalpha, history=HistoryStore(conn), budgets=budgets,
         ttl_seconds=settings.cache_ttl, params=params, on_close=[conn.close],
         history_days=settings.history_days, closed_ttl_seconds=settings.cache_ttl_closed)

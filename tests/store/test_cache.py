@@ -380,3 +380,28 @@ def test_memory_bound_must_be_positive() -> None:
     """A cache that cannot hold one value is a configuration mistake."""
     with pytest.raises(ValueError, match="max_memory_entries"):
         ChainCache(None, max_memory_entries=0)
+
+
+@pytest.mark.parametrize(("factors", "fetches"), [((0.9, 1.0), 2), ((1.0, 1.0), 3)])
+async def test_processes_with_spread_ttls_share_one_refresh(db_path: Path, clock, factors, fetches):
+    """Two processes on one database: with spread TTL factors the first refresh spares the
+    other's; with equal ones both expire at once and both fetch (the lockstep)."""
+    codec = json_codec("v")
+    calls = []
+
+    async def fetch() -> dict:
+        calls.append(clock())
+        await anyio.sleep(0.01)  # the upstream takes a moment: both can be in flight
+        return {"n": len(calls)}
+
+    with closing(open_database(db_path)) as one, closing(open_database(db_path)) as two:
+        a = ChainCache(one, clock=clock, ttl_factor=factors[0])
+        b = ChainCache(two, clock=clock, ttl_factor=factors[1])
+        await a.get_or_fetch(("k",), fetch, ttl_seconds=60, codec=codec)
+        await b.get_or_fetch(("k",), fetch, ttl_seconds=60, codec=codec)  # reads a's row
+        for _ in range(2):  # the two processes ask at the same instants: 55 s, then 61 s
+            clock.advance(55 if _ == 0 else 6)
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(lambda: a.get_or_fetch(("k",), fetch, ttl_seconds=60, codec=codec))
+                tg.start_soon(lambda: b.get_or_fetch(("k",), fetch, ttl_seconds=60, codec=codec))
+    assert len(calls) == fetches

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import sqlite3
 import time
 from collections import OrderedDict
@@ -107,6 +108,11 @@ class _Flight:
         self.traceback: TracebackType | None = None
 
 
+def spread_ttl_factor(spread: float = 0.1) -> float:
+    """A random TTL factor in [1 - spread, 1] for one process (see `ChainCache`)."""
+    return 1.0 - random.random() * spread
+
+
 class ChainCache:
     """TTL cache of fetched values, in memory and (optionally) in SQLite.
 
@@ -116,6 +122,10 @@ class ChainCache:
         clock: current time in Unix seconds; tests inject a fake.
         max_memory_entries: values kept in memory, least recently used dropped first
             (an SPX chain is about 2 MB). Dropped values stay in SQLite.
+        ttl_factor: this cache's share of every TTL, in (0, 1]. Processes sharing one
+            database each take a different factor (`spread_ttl_factor()`), so they do not
+            all find a value expired at the same instant: the first refreshes it, the others
+            then read its fresh row instead of fetching too.
     """
 
     def __init__(
@@ -124,9 +134,13 @@ class ChainCache:
         *,
         clock: Callable[[], float] = time.time,
         max_memory_entries: int = DEFAULT_MAX_MEMORY_ENTRIES,
+        ttl_factor: float = 1.0,
     ) -> None:
         if max_memory_entries < 1:
             raise ValueError("max_memory_entries must be at least 1")
+        if not 0 < ttl_factor <= 1:
+            raise ValueError("ttl_factor must be in (0, 1]")
+        self._ttl_factor = ttl_factor
         self._conn = conn
         self._clock = clock
         self._max_entries = max_memory_entries
@@ -153,6 +167,7 @@ class ChainCache:
             SourceError: `fetch()` failed and no older value exists.
             Exception: anything else `fetch()` raises, unchanged.
         """
+        ttl_seconds *= self._ttl_factor
         entry = self._memory.get(key)
         if entry is not None:
             age = self._clock() - entry.fetched_epoch
