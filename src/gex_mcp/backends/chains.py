@@ -109,6 +109,7 @@ class ChainBackend:
         self.budgets = dict(budgets or {})
         self.ttl_seconds = ttl_seconds
         self.closed_ttl_seconds = closed_ttl_seconds
+        self._ttl_minute: tuple[int, float] = (-1, ttl_seconds)
         self.params = params or EngineParams()
         self._memo: LRUCache[tuple, _Analysed] = LRUCache(ANALYSIS_MEMO_SIZE)
         self._unknown: dict[tuple[str, str], tuple[float, str]] = {}  # -> (until, message)
@@ -159,8 +160,13 @@ class ChainBackend:
         """The cache lifetime now: `ttl_seconds` in the session, `closed_ttl_seconds` outside."""
         if self.closed_ttl_seconds is None:
             return self.ttl_seconds
-        now = datetime.fromtimestamp(self.cache.now(), UTC)
-        return self.ttl_seconds if market_open(now) else max(self.ttl_seconds, self.closed_ttl_seconds)
+        now = self.cache.now()
+        minute = int(now // 60)  # the session opens and closes on whole minutes: decide once a minute
+        if self._ttl_minute[0] != minute:
+            is_open = market_open(datetime.fromtimestamp(now, UTC))
+            self._ttl_minute = (minute, self.ttl_seconds if is_open else
+                                max(self.ttl_seconds, self.closed_ttl_seconds))
+        return self._ttl_minute[1]
 
     def _proven(self, source: str, symbol: str) -> bool:
         """True when the symbol has answered from this source (here, or in stored history)."""
