@@ -89,7 +89,9 @@ def _print_profile(path: str, top: int = 10) -> None:
 
     leaves: Counter[str] = Counter()
     total = 0
-    for line in open(path, encoding="utf-8"):
+    with open(path, encoding="utf-8") as samples:
+        lines = samples.read().splitlines()
+    for line in lines:
         stack, _, count = line.rpartition(" ")
         n = int(count)
         total += n
