@@ -102,14 +102,34 @@ def interpret_gamma(a: ChainAnalysis) -> str:
     r = a.regime
     if r.regime == "positive_gamma":
         return ("Dealers are long gamma: they sell rallies and buy dips, which tends to dampen "
-                f"moves and pin price near large strikes ({r.reason}).")
+                f"moves and pin price near large strikes ({r.reason})." + _against_regime(a))
     if r.regime == "negative_gamma":
         return ("Dealers are short gamma: they sell into declines and buy into rallies, which "
-                f"tends to amplify moves and raise realised volatility ({r.reason}).")
+                f"tends to amplify moves and raise realised volatility ({r.reason})."
+                + _against_regime(a))
     if r.regime == "neutral":
         return ("Spot sits at the gamma flip: dealer hedging is close to balanced and a move "
                 f"either way can switch the regime ({r.reason}).")
     return f"The gamma regime cannot be determined: {r.reason}."
+
+
+def _against_regime(a: ChainAnalysis) -> str:
+    """A caveat when the ±1% hedge goes against the regime at spot: the move crosses the flip
+    (or gamma changes sign within it), so the words never contradict the hedging numbers."""
+    long = a.regime.regime == "positive_gamma"
+    # long gamma: a fall should be bought; short gamma: a rise should be bought
+    move, expected = (a.hedge_down, "buy") if long else (a.hedge_up, "buy")
+    if move.direction in (expected, "none"):
+        return ""
+    word = "fall" if move.move_pct < 0 else "rise"
+    flip = a.flip.price
+    crosses = flip is not None and min(a.prepared.spot, move.new_spot) <= flip <= max(
+        a.prepared.spot, move.new_spot)
+    where = (f" crosses the gamma flip at {flip:.2f}, where dealers turn "
+             f"{'short' if long else 'long'} gamma," if crosses else "")
+    return (f" Caveat: a 1% {word} (to {move.new_spot:.2f}){where} and the re-priced dealer hedge "
+            f"for it is a net {'sale' if move.direction == 'sell' else 'purchase'} of "
+            f"{abs(move.shares):,.0f} shares.")
 
 
 def interpret_vanna(net_vex: float) -> str:
