@@ -243,8 +243,10 @@ class FlipDistanceResponse(Provenance, FlipInfo):
     nearest_crossing_below: float | None
     call_wall: float | None
     put_wall: float | None
-    distance_to_call_wall_pct: float | None = Field(description="(call_wall - spot) / spot x 100.")
-    distance_to_put_wall_pct: float | None = Field(description="(put_wall - spot) / spot x 100.")
+    distance_to_call_wall_pct: float | None = Field(
+        description="(spot - call_wall) / spot x 100; + means spot above the wall, as for the flip.")
+    distance_to_put_wall_pct: float | None = Field(
+        description="(spot - put_wall) / spot x 100; + means spot above the wall, as for the flip.")
 
 
 class ExpiryBreakdownResponse(Provenance):

@@ -202,9 +202,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         name="flip_distance", title="Distance to gamma flip",
         description=(
-            "Distance from spot to the gamma flip in percent and USD points (positive = spot "
-            "above the flip), the nearest zero crossings above and below spot, and the distances "
-            "to the call and put walls in percent.",
+            "Distance from spot to the gamma flip in percent and USD points, the nearest zero "
+            "crossings above and below spot, and the distances to the call and put walls in "
+            "percent (all positive when spot is above the level).",
             "Use it to tell how close a symbol is to changing gamma regime; levels gives the "
             "levels themselves, regime the classification.",
             "The flip is null, with a reason, when total dealer gamma does not cross zero in the "

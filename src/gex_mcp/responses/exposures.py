@@ -205,8 +205,9 @@ def flip_distance_response(a: ChainAnalysis, prov: Provenance,
         nearest_crossing_above=cents(min(above)) if above else None,
         nearest_crossing_below=cents(max(below)) if below else None,
         call_wall=lv.call_wall, put_wall=lv.put_wall,
-        distance_to_call_wall_pct=pct_from_spot(lv.call_wall, spot),
-        distance_to_put_wall_pct=pct_from_spot(lv.put_wall, spot))
+        # one convention with the flip: spot minus the level, + means spot is above it
+        distance_to_call_wall_pct=pct_from_spot(lv.call_wall, spot, sign=-1),
+        distance_to_put_wall_pct=pct_from_spot(lv.put_wall, spot, sign=-1))
 
 
 def oi_changes_response(a: ChainAnalysis, prov: Provenance,
