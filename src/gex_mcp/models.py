@@ -61,6 +61,9 @@ class Provenance(BaseModel):
     stale_reason: str | None = Field(None, description="Why the answer is stale.")
     expiration: str | None = Field(None, description="Expiration filter (YYYY-MM-DD), null = all.")
     dealer_model: DealerModel = Field(DEFAULT_DEALER_MODEL, description="Dealer positioning assumed.")
+    age_seconds: float | None = Field(
+        None, description="Seconds from as_of to this answer: minutes for delayed live quotes, "
+                          "days or years for a saved snapshot. Say how old the data is.")
 
 
 class FlipInfo(BaseModel):
@@ -429,6 +432,9 @@ class ScanResponse(BaseModel):
     near_wall_pct: float = Field(description="Threshold for near_call_wall / near_put_wall, percent of spot.")
     negative_gamma: list[str] = Field(description="Symbols in negative gamma (below their flip).")
     failed: list[str] = Field(description="Symbols that returned an error.")
+    as_of_spread_seconds: float | None = Field(
+        None, description="Seconds between the oldest and newest row's as_of; large when the "
+                          "rows come from different times (e.g. saved snapshots).")
 
 
 # ---- chart numbers and the strike window ----------------------------------------------

@@ -156,6 +156,7 @@ class GexService:
                 neutral_band_pct=params.neutral_band_pct)
         self._on_close = list(on_close)
         self._checkers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+        self._clock = cache.now
 
     async def aclose(self) -> None:
         """Close the backends' HTTP clients, then what `on_close` lists (e.g. the database)."""
@@ -258,7 +259,8 @@ class GexService:
         exp, least_oi = parse_expiration(expiration), check_min_oi(min_oi)
         backend = self._backend_for(ep, src)
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
-        return await backend.answer(ep, Query(normalize_symbol(symbol), src, exp, least_oi, frozen))
+        answer = await backend.answer(ep, Query(normalize_symbol(symbol), src, exp, least_oi, frozen))
+        return _aged(answer, self._clock())
 
     async def scan(self, symbols: Sequence[str] | str, source: str | None = None, *,
                    near_wall_pct: float = DEFAULT_NEAR_WALL_PCT,
@@ -299,7 +301,9 @@ class GexService:
             for i, sym in enumerate(symbols):
                 tg.start_soon(one, i, sym)
         done = [r for r in rows if r is not None]
+        times = [r.as_of.timestamp() for r in done if r.as_of is not None]
         return ScanResponse(rows=done, near_wall_pct=near_wall_pct,
+                            as_of_spread_seconds=round(max(times) - min(times), 1) if times else None,
                             negative_gamma=[r.symbol for r in done if r.gamma_regime == "negative_gamma"],
                             failed=[r.symbol for r in done if r.error])
 
@@ -334,6 +338,14 @@ class GexService:
             gex, levels, strikes_window_pct=window_pct, regime=regime.gamma_regime,
             oi_overlay=oi_overlay))
         return ChartImage(png, responses.chart_info(gex, levels, regime, window_pct))
+
+
+def _aged(answer: BaseModel, now: float) -> BaseModel:
+    """`answer` with its `age_seconds` as of `now` (answers are memoised; their age is not)."""
+    as_of = getattr(answer, "as_of", None)
+    if as_of is None or "age_seconds" not in type(answer).model_fields:
+        return answer
+    return answer.model_copy(update={"age_seconds": round(max(now - as_of.timestamp(), 0.0), 1)})
 
 
 def _endpoint_method(ep: Endpoint) -> Callable[..., Awaitable[BaseModel]]:

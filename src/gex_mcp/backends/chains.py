@@ -234,6 +234,9 @@ class ChainBackend:
                 f"{source} snapshot of {chain.as_of.isoformat()}"
                 + (f" after min_oi={min_oi}" if min_oi else "") + ". Try a lower min_oi or "
                 "another expiration.")
+        listing = partial_listing_note(chain)
+        if listing is not None:
+            analysis.prepared.quality.notes.append(listing)
         if record and self.history is not None and exp is None and min_oi == 0:
             self._record_history(chain, source, analysis)
         return _Analysed(analysis, BuildContext(min_oi=min_oi, neutral_band_pct=p.neutral_band_pct,
@@ -270,6 +273,23 @@ class ChainBackend:
             self.history.record(chain.symbol, source, chain.as_of, strikes, call_oi, put_oi, levels)
         except Exception:  # history is a convenience: never fail an answer over it
             logger.exception("could not record history for %s/%s", source, chain.symbol)
+
+
+PARTIAL_LISTING_DAYS = 60  # a full US listing runs months to years out
+
+
+def partial_listing_note(chain: OptionChain) -> str | None:
+    """A data-quality note when the snapshot holds only some expirations (one month's, a
+    single expiry): totals and levels then describe those options, not the whole market."""
+    live = np.unique(chain.expiry[chain.settle_time > chain.as_of.timestamp()])
+    if not len(live):
+        return None
+    today = np.datetime64(chain.as_of.astimezone(NEW_YORK).date(), "D")
+    span_days = int((live.max() - today) / np.timedelta64(1, "D"))
+    if len(live) > 3 and span_days >= PARTIAL_LISTING_DAYS:
+        return None
+    return (f"the snapshot lists only {len(live)} expiration{'s' if len(live) > 1 else ''}, "
+            f"through {live.max()}: totals and levels cover those options alone")
 
 
 def _provenance(chain: OptionChain, cached: Cached, query: Query, dealer_model: str) -> Provenance:
