@@ -35,7 +35,8 @@ Negative net GEX: they hedge with the move and amplify it.
 ## Data
 cboe: CBOE's free delayed quotes, about 15 minutes behind. flashalpha: FlashAlpha's API (key
 needed). file: saved snapshots. demo: a synthetic market (is_demo=true), not real quotes.
-Every answer carries as_of, source, is_demo and stale; stale=true means the source failed and
-a cached answer is served (see stale_age_seconds, stale_reason). Open interest is published
+Every answer carries as_of, age_seconds (how old the data was when answered), source, is_demo
+and stale; stale=true means the source failed and a cached answer is served (see
+stale_age_seconds, stale_reason). Open interest is published
 once a day. This is analytics, not investment advice.
 """
