@@ -203,3 +203,24 @@ async def test_expirations_roll_off_and_breakdown_atm_iv(spx):
     moves = {m.expiration: m.atm_iv for m in (await call(path, "expected_move")).moves}
     for e in breakdown.expiries[:10]:
         assert e.atm_iv == moves[e.expiration]
+
+
+async def test_a_date_with_am_and_pm_settlements_has_a_row_for_each(spx):
+    """SPX 2023-09-15: the AM monthly (most of the OI, 0.7 days) and the PM SPXW weeklies."""
+    path, chain, _ = spx
+    breakdown = await call(path, "expiry_breakdown")
+    friday = [e for e in breakdown.expiries if e.expiration == "2023-09-15"]
+    assert [e.settlement for e in friday] == ["AM", "PM"]
+    am, pm = friday
+    assert am.days_to_expiry == pytest.approx((17 * 60 - 1) / 1440, abs=1e-3)  # 16:31 -> 09:30
+    assert pm.days_to_expiry == pytest.approx((23 * 60 + 29) / 1440, abs=1e-3)  # 16:31 -> 16:00
+    raw = {root: float(np.nansum(chain.open_interest[(chain.root == root)
+                                                      & (chain.expiry == np.datetime64("2023-09-15"))]))
+           for root in ("SPX", "SPXW")}
+    # rows without a usable IV are left out of the analysis (counted in data_quality): ~1%
+    assert am.open_interest == pytest.approx(raw["SPX"], rel=0.02) and am.open_interest <= raw["SPX"]
+    assert pm.open_interest == pytest.approx(raw["SPXW"], rel=0.02) and pm.open_interest <= raw["SPXW"]
+    assert am.open_interest > 5 * pm.open_interest
+    assert sum(e.share_of_total_pct for e in breakdown.expiries) == pytest.approx(100)
+    assert all(e.settlement == "PM" for e in breakdown.expiries if e.expiration != "2023-09-15"
+               and e.kind == "weekly")

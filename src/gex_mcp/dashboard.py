@@ -193,10 +193,10 @@ def regime_view(r: RegimeResponse) -> RenderableType:
 
 def expiries_view(e: ExpiryBreakdownResponse) -> RenderableType:
     table = Table(title="GEX by expiration (share of |GEX|)")
-    for col in ("expiration", "kind", "days", "net GEX", "share", "top strike", "OI"):
+    for col in ("expiration", "settles", "kind", "days", "net GEX", "share", "top strike", "OI"):
         table.add_column(col, justify="right")
     for x in e.expiries:
-        table.add_row(x.expiration, x.kind, f"{x.days_to_expiry:.1f}", x.net_gex_label,
+        table.add_row(x.expiration, x.settlement, x.kind, f"{x.days_to_expiry:.1f}", x.net_gex_label,
                       f"{x.share_of_total_pct:.1f}%", _price(x.top_strike), f"{x.open_interest:,}")
     head = Text(f"Net GEX {e.net_gex_label}: 0DTE {e.zero_dte_pct:.1f}%, weekly {e.weekly_pct:.1f}%, "
                 f"monthly and longer {e.monthly_pct:.1f}%")

@@ -187,6 +187,9 @@ class ExpiryExposure(BaseModel):
         description="|net GEX of this expiry| / sum over expiries of |net GEX|, percent.")
     top_strike: float | None = Field(description="Strike of largest |net GEX| in this expiry.")
     open_interest: int
+    settlement: Literal["AM", "PM"] = Field(
+        "PM", description="AM: settles 09:30 New York (index monthlies); PM: 16:00. A date with "
+                          "both (SPX and SPXW) has a row for each.")
     atm_iv: float | None = Field(None, description="Mean IV of the at-the-money call and put, decimal.")
 
 

@@ -36,3 +36,15 @@ def test_the_same_strike_in_another_root_or_side_is_not_a_repeat():
     chain = load_chain_file(CHAINS_DIR / "cboe_quotedata_SPX_2023-09-14.csv")
     assert not repeated_contracts(chain, np.ones(len(chain), dtype=bool)).any()
     assert len(set(chain.root)) > 1
+
+
+def test_the_packed_key_agrees_with_the_column_by_column_comparison():
+    """The fast one-int64 key finds exactly the repeats a plain four-column sort finds."""
+    from gex_mcp.engine.prepare import _repeated_by_columns
+
+    chain = load_chain_file(CHAINS_DIR / "cboe_quotedata_SPX_2023-09-14.csv")
+    twice = doubled(chain, np.arange(0, len(chain), 7))
+    rows = np.ones(len(twice), dtype=bool)
+    fast = repeated_contracts(twice, rows)
+    plain = _repeated_by_columns(twice, np.flatnonzero(rows), np.zeros(len(twice), dtype=bool))
+    assert fast.sum() == len(np.arange(0, len(chain), 7)) and np.array_equal(fast, plain)

@@ -1,5 +1,6 @@
 """GEX per expiration, and the strikes whose open interest moved most.
 
+Rows are per settlement instant: a date with AM- and PM-settled options has two rows.
 Expiry kinds: "0dte" expires on as_of's New York date; "leaps" more than 365 days out;
 "quarterly" the standard monthly expiration of Mar/Jun/Sep/Dec; "monthly" that of any other
 month (the third Friday, or the trading day before it when it is a holiday); "weekly"
@@ -10,12 +11,12 @@ expiry| x 100, so shares add up to 100 even when expiries offset each other.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from gex_mcp.engine.aggregate import oi_change_by_strike
-from gex_mcp.engine.calendar import SECONDS_PER_YEAR, expiry_on_or_before
+from gex_mcp.engine.calendar import NEW_YORK, SECONDS_PER_YEAR, expiry_on_or_before
 from gex_mcp.engine.exposure import ContractExposures
 from gex_mcp.engine.prepare import PreparedChain
 
@@ -29,6 +30,7 @@ class ExpiryGex:
     share_of_total_pct: float
     top_strike: float | None
     open_interest: float
+    settlement: str = "PM"  # "AM" (09:30 New York) or "PM" (16:00)
 
 
 @dataclass(frozen=True)
@@ -57,26 +59,35 @@ def expiry_kind(expiry: np.datetime64, today: np.datetime64, days: float) -> str
 
 
 def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list[ExpiryGex]:
-    """Net GEX, share, top strike and OI per expiration, ascending dates."""
+    """Net GEX, share, top strike and OI per settlement, ascending.
+
+    One row per settlement instant, not per date: on an SPX monthly date the AM-settled SPX
+    options and the PM-settled SPXW weeklies are two rows, each with its own days to expiry.
+    """
     if len(prepared) == 0:
         return []
-    expiries, e_idx = np.unique(prepared.expiry, return_inverse=True)
+    # the settlement instant, to the minute (T is floored at ten minutes, so AM and PM stay apart)
+    # (it also fixes the date, so one int64 key per row suffices)
+    minutes = np.rint(prepared.t_years * SECONDS_PER_YEAR / 60.0).astype(np.int64)
+    keys, first, e_idx = np.unique(minutes, return_index=True, return_inverse=True)
+    dates = prepared.expiry[first]
     strikes, k_idx = np.unique(prepared.strike, return_inverse=True)
-    n_e, n_k = len(expiries), len(strikes)
+    n_e, n_k = len(keys), len(strikes)
     grid = np.bincount(e_idx * n_k + k_idx, weights=contracts.gex, minlength=n_e * n_k).reshape(n_e, n_k)
     net = grid.sum(axis=1)
     oi = np.bincount(e_idx, weights=prepared.open_interest, minlength=n_e)
-    t_by_expiry = np.zeros(n_e)
-    t_by_expiry[e_idx] = prepared.t_years
     gross = float(np.abs(net).sum())
     top = np.argmax(np.abs(grid), axis=1)
     out = []
-    for i, exp in enumerate(expiries):
-        days = float(t_by_expiry[i] * SECONDS_PER_YEAR / 86400.0)
+    for i in range(n_e):
+        exp = dates[i]
+        days = float(keys[i] * 60.0 / 86400.0)
+        settles = datetime.fromtimestamp(prepared.as_of_epoch + keys[i] * 60.0, NEW_YORK)
         top_strike = float(strikes[top[i]]) if grid[i, top[i]] != 0 else None
         out.append(ExpiryGex(exp, days, expiry_kind(exp, prepared.today, days), float(net[i]),
                              float(abs(net[i]) / gross * 100.0) if gross > 0 else 0.0,
-                             top_strike, float(oi[i])))
+                             top_strike, float(oi[i]),
+                             "AM" if settles.hour < 12 and settles.date() == exp.astype(object) else "PM"))
     return out
 
 

@@ -81,6 +81,23 @@ def repeated_contracts(chain: OptionChain, rows: np.ndarray) -> np.ndarray:
     repeated = np.zeros(len(chain), dtype=bool)
     if len(idx) < 2:
         return repeated
+    # One int64 per row: settlement minute (from the first), strike in 1/1000 USD, side,
+    # multiplier in tenths. Ranges: ~2e6 minutes x (2e7 x 2 x 1e4) < 9.2e18.
+    minute = np.rint(chain.settle_time[idx] / 60.0).astype(np.int64)
+    strike = np.rint(chain.strike[idx] * 1000.0).astype(np.int64)
+    mult = np.rint(chain.multiplier[idx] * 10.0).astype(np.int64)
+    in_range = (strike >= 0) & (strike < 20_000_000) & (mult >= 0) & (mult < 10_000)
+    if not in_range.all() or np.ptp(minute) >= 2_000_000:
+        return _repeated_by_columns(chain, idx, repeated)
+    key = (((minute - minute.min()) * 20_000_000 + strike) * 2 + chain.is_call[idx]) * 10_000 + mult
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    repeated[idx[order[1:][ordered[1:] == ordered[:-1]]]] = True
+    return repeated
+
+
+def _repeated_by_columns(chain: OptionChain, idx: np.ndarray, repeated: np.ndarray) -> np.ndarray:
+    """`repeated_contracts` for keys too wide to pack in one int64 (absurd strikes)."""
     keys = (chain.is_call[idx], chain.strike[idx], chain.settle_time[idx], chain.multiplier[idx])
     order = np.lexsort(keys)
     same = np.ones(len(idx) - 1, dtype=bool)

@@ -41,7 +41,7 @@ def expiry_rows(a: ChainAnalysis) -> list[ExpiryExposure]:
     return [ExpiryExposure(expiration=str(e.expiration), days_to_expiry=round(e.days_to_expiry, 4),
                            kind=e.kind, net_gex=e.net_gex, net_gex_label=format_amount(e.net_gex),
                            share_of_total_pct=e.share_of_total_pct, top_strike=e.top_strike,
-                           open_interest=int(round(e.open_interest)),
+                           open_interest=int(round(e.open_interest)), settlement=e.settlement,
                            atm_iv=round_or_none(atm_iv.get(e.expiration), 4))
             for e in a.expiries]
 
