@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,21 +25,11 @@ import tempfile
 import time
 
 import httpx
+from _http_server import demo_server, machine_line, percentile
 
 ACCEPT = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 INITIALIZE = {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
     "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}}}
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
 async def mcp_client(client: httpx.AsyncClient, stop: float, latencies: list[float]) -> None:
@@ -76,7 +65,7 @@ async def run(url: str, kind: str, clients: int, seconds: float) -> tuple[float,
         start = time.perf_counter()
         await asyncio.gather(*(worker(client, stop, latencies) for _ in range(clients)))
         elapsed = time.perf_counter() - start
-    return len(latencies) / elapsed, statistics.median(latencies), _p(latencies, 0.99)
+    return len(latencies) / elapsed, statistics.median(latencies), percentile(latencies, 0.99)
 
 
 def _print_profile(path: str, top: int = 10) -> None:
@@ -110,43 +99,27 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
-    port = _port()
-    env = {**os.environ, "GEX_DATA_DIR": tempfile.mkdtemp(prefix="gex-bench-"),
-           "GEX_RATE_LIMIT_PER_MINUTE": "0", "GEX_CACHE_TTL": "3600", "GEX_CACHE_TTL_CLOSED": "3600",
-           "GEX_LOG_LEVEL": "WARNING", "GEX_HTTP_MAX_CONNECTIONS": "1000"}
-    server = subprocess.Popen([sys.executable, "-m", "gex_mcp", "serve", "--transport", "http",
-                               "--port", str(port), "--source", "demo"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     spy = None
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(url + "/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with demo_server("http") as (url, server):
         httpx.get(url + "/v1/exposure/levels/SPY", timeout=30).raise_for_status()
-        print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'not set')}, "
-              f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.clients} clients")
+        print(f"{machine_line()}, {args.clients} clients")
         profile = os.path.join(tempfile.mkdtemp(prefix="gex-spy-"), "server.txt")
         py_spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
         if args.profile and os.path.exists(py_spy):
             spy = subprocess.Popen([py_spy, "record", "--format", "raw", "--output", profile,
                                     "--duration", str(int(args.seconds)), "--pid", str(server.pid),
                                     "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for kind in ("mcp", "rest"):
-            rps, p50, p99 = asyncio.run(run(url, kind, args.clients, args.seconds))
-            label = "MCP tools/call levels SPY" if kind == "mcp" else "REST GET levels/SPY"
-            print(f"{label:28s} {rps:7,.0f} calls/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms")
-        if spy is not None:
-            spy.wait(timeout=60)
-            _print_profile(profile)
-    finally:
-        if spy is not None and spy.poll() is None:
-            spy.terminate()
-        server.terminate()
-        server.wait(timeout=20)
+        try:
+            for kind in ("mcp", "rest"):
+                rps, p50, p99 = asyncio.run(run(url, kind, args.clients, args.seconds))
+                label = "MCP tools/call levels SPY" if kind == "mcp" else "REST GET levels/SPY"
+                print(f"{label:28s} {rps:7,.0f} calls/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms")
+            if spy is not None:
+                spy.wait(timeout=60)
+                _print_profile(profile)
+        finally:
+            if spy is not None and spy.poll() is None:
+                spy.terminate()
 
 
 if __name__ == "__main__":

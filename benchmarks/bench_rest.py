@@ -14,26 +14,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 
 import httpx
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+from _http_server import demo_server, machine_line, percentile
 
 
 def sequential(url: str, path: str, n: int) -> tuple[float, float]:
@@ -44,7 +29,7 @@ def sequential(url: str, path: str, n: int) -> tuple[float, float]:
             response = client.get(path)
             times.append((time.perf_counter() - start) * 1000)
             response.raise_for_status()
-    return statistics.median(times), _percentile(times, 0.99)
+    return statistics.median(times), percentile(times, 0.99)
 
 
 async def concurrent(url: str, path: str, clients: int, seconds: float) -> float:
@@ -69,34 +54,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
-    port = _port()
-    data = tempfile.mkdtemp(prefix="gex-bench-")
-    env = {**os.environ, "GEX_DATA_DIR": data, "GEX_RATE_LIMIT_PER_MINUTE": "0",
-           "GEX_CACHE_TTL": "3600", "GEX_LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen([sys.executable, "-m", "gex_mcp", "serve", "--transport", "rest",
-                               "--port", str(port), "--source", "demo"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(url + "/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with demo_server("rest") as (url, _):
         for path in ("/v1/exposure/levels/SPY", "/v1/exposure/gex/SPY"):
             httpx.get(url + path, timeout=30).raise_for_status()  # warm cache and memo
-        print(f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'not set')}, "
-              f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+        print(machine_line())
         for path in ("/v1/exposure/levels/SPY", "/v1/exposure/gex/SPY"):
             p50, p99 = sequential(url, path, args.requests)
             print(f"GET {path:32s} warm, sequential: p50 {p50:.2f} ms  p99 {p99:.2f} ms "
                   f"({args.requests} requests)")
         rps = asyncio.run(concurrent(url, "/v1/exposure/levels/SPY", args.clients, args.seconds))
         print(f"GET /v1/exposure/levels/SPY, {args.clients} concurrent clients: {rps:,.0f} requests/s")
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -33,11 +33,6 @@ PROTECTED_PREFIXES = ("/mcp", "/v1")
 RATE_LIMITED_PREFIXES = ("/v1",)
 
 
-def parse_keys(value: str | None) -> list[str]:
-    """The keys of a comma-separated setting, blanks dropped."""
-    return [k.strip() for k in (value or "").split(",") if k.strip()]
-
-
 def _header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope.get("headers", ()):
         if key.lower() == name:
