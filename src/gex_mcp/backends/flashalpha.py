@@ -20,6 +20,7 @@ from gex_mcp.engine.regime import NEUTRAL_BAND_PCT, regime_from_flip
 from gex_mcp.errors import InputError
 from gex_mcp.labels import format_amount
 from gex_mcp.models import FlipInfo, Provenance, RegimeResponse, SummaryResponse
+from gex_mcp.responses import round_or_none
 from gex_mcp.sources.flashalpha import FlashAlphaClient
 from gex_mcp.store.budget import RequestBudget
 from gex_mcp.store.cache import ChainCache
@@ -105,8 +106,8 @@ class FlashAlphaBackend:
                                 neutral_band_pct=self.neutral_band_pct)
         return summary.model_copy(update={
             "gamma_regime": call.regime, "regime_reason": f"{call.reason} ({summary.regime_reason})",
-            "distance_to_flip_pct": _round(call.distance_pct, 3),
-            "distance_to_flip_points": _round(call.distance_points, 2)})
+            "distance_to_flip_pct": round_or_none(call.distance_pct, 3),
+            "distance_to_flip_points": round_or_none(call.distance_points, 2)})
 
     def _regime(self, s: SummaryResponse) -> RegimeResponse:
         carried = {name: getattr(s, name) for name in (*Provenance.model_fields, *FlipInfo.model_fields)}
@@ -116,10 +117,6 @@ class FlashAlphaBackend:
             distance_to_flip_pct=s.distance_to_flip_pct,
             distance_to_flip_points=s.distance_to_flip_points,
             neutral_band_pct=self.neutral_band_pct)
-
-
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
 
 
 __all__ = ["FlashAlphaBackend"]

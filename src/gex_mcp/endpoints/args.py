@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import ConfigDict, Field, ValidationError, create_model
 
@@ -65,6 +65,12 @@ class Arg:
     mcp_only: bool = False
     rule: str = "valid"
     hint: str = ""
+
+    @property
+    def is_list(self) -> bool:
+        """True for a list argument (a query string may repeat it or join it with commas)."""
+        kinds = [self.type, *get_args(self.type)]
+        return any(k is list or get_origin(k) is list for k in kinds)
 
     @property
     def required(self) -> bool:

@@ -5,7 +5,13 @@ endpoint table (`endpoints/table.py`). Numbers here are only re-labelled, rounde
 contract units (OI as integers), or put into words; every quantity is computed by the engine.
 """
 
-from gex_mcp.responses._common import DEFAULT_CONTEXT, BuildContext, data_quality, flip_fields
+from gex_mcp.responses._common import (
+    DEFAULT_CONTEXT,
+    BuildContext,
+    data_quality,
+    flip_fields,
+    round_or_none,
+)
 from gex_mcp.responses.expiries import (
     expected_move_response,
     expirations_response,
@@ -37,6 +43,6 @@ __all__ = [
     "expected_move_response", "expirations_response", "expiry_breakdown_response", "expiry_rows",
     "flip_distance_response", "flip_fields", "gex_response", "hedging_response", "interpret_charm",
     "interpret_gamma", "interpret_vanna", "levels_response", "max_pain_response",
-    "oi_changes_response", "profile_response", "regime_response", "scan_row", "summary_response",
+    "oi_changes_response", "profile_response", "regime_response", "round_or_none", "scan_row", "summary_response",
     "vex_response", "zero_dte_response",
 ]

@@ -89,7 +89,7 @@ def error_response(exc: GexError) -> JsonBody:
 
 def _arguments(ep: Endpoint, request: Request) -> dict[str, Any]:
     """Query parameters (list arguments as repeated or comma-separated values) + the path's symbol."""
-    lists = {a.name for a in ep.service_args if a.name in ("symbols", "moves")}
+    lists = {a.name for a in ep.service_args if a.is_list}
     args: dict[str, Any] = {}
     for key in request.query_params:
         values = request.query_params.getlist(key)
