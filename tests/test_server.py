@@ -165,6 +165,12 @@ def same(value, expected, key="") -> None:
         assert value == expected, (key, value, expected)
 
 
+def ageless(answer) -> dict:
+    """`answer` (a model or its JSON) without `age_seconds`, which grows between two reads."""
+    data = answer if isinstance(answer, dict) else answer.model_dump(mode="json")
+    return {k: v for k, v in data.items() if k != "age_seconds"}
+
+
 def same_answer(data: dict, answer) -> None:
     """Every field of the service's `answer` is in the tool's `data` (strike lists aside)."""
     full = answer.model_dump(mode="json")
@@ -262,8 +268,7 @@ async def test_levels_walls_are_the_extreme_strikes_of_the_gex_profile(service, 
         levels = await call_ok(client, "levels", symbol="SPX")
         gex = await call_ok(client, "gex", symbol="SPX", strikes="all")
     own = (await service.levels("SPX")).model_dump(mode="json")
-    assert {k: v for k, v in levels.items() if k != "age_seconds"} == {
-        k: v for k, v in own.items() if k != "age_seconds"}
+    assert ageless(levels) == ageless(own)
     strikes = (await service.gex("SPX")).strikes  # full precision: ties must not be rounded away
     assert len(strikes) == gex["strikes_total"]
     assert levels["call_wall"] == max(strikes, key=lambda s: s.call_gex).strike
@@ -389,8 +394,8 @@ async def test_resources_serve_levels_summary_and_conventions(service, mode):
         "gex://{symbol}/levels", "gex://{symbol}/summary"]
     assert [str(r.uri) for r in static] == ["gex://conventions"]
     assert levels.mime_type == "application/json"
-    assert json.loads(levels.text) == (await service.levels("SPY")).model_dump(mode="json")
-    assert json.loads(summary.text) == (await service.summary("QQQ")).model_dump(mode="json")
+    assert ageless(json.loads(levels.text)) == ageless(await service.levels("SPY"))
+    assert ageless(json.loads(summary.text)) == ageless(await service.summary("QQQ"))
     assert conventions.mime_type == "text/markdown"
     assert "USD of dealer delta per 1% move in spot" in conventions.text
     assert "long_calls_short_puts" in conventions.text
