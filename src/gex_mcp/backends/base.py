@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from gex_mcp.endpoints import Endpoint
+    from gex_mcp.store.cache import Cached
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,14 @@ class Query:
     expiration: str | None = None
     min_oi: int = 0
     options: tuple[tuple[str, Any], ...] = ()
+
+
+def stale_flags(cached: Cached) -> dict[str, Any]:
+    """The provenance fields a cache record sets: `stale`, `stale_age_seconds` (seconds, to
+    0.1; None when fresh) and `stale_reason` (the upstream error, when stale)."""
+    return {"stale": cached.stale,
+            "stale_age_seconds": round(cached.age_seconds, 1) if cached.stale else None,
+            "stale_reason": cached.stale_reason}
 
 
 class Backend(Protocol):

@@ -22,7 +22,7 @@ import numpy as np
 from cachetools import LRUCache
 from pydantic import BaseModel
 
-from gex_mcp.backends.base import Query
+from gex_mcp.backends.base import Query, stale_flags
 from gex_mcp.endpoints import Endpoint
 from gex_mcp.engine.analysis import ChainAnalysis, analyze_chain
 from gex_mcp.engine.calendar import NEW_YORK, market_open
@@ -296,9 +296,8 @@ def _provenance(chain: OptionChain, cached: Cached, query: Query, dealer_model: 
     return Provenance(
         symbol=chain.symbol, underlying_price=chain.spot, as_of=chain.as_of,
         source=chain.source if query.source == "file" else query.source,
-        is_demo=query.source == "demo", stale=cached.stale,
-        stale_age_seconds=round(cached.age_seconds, 1) if cached.stale else None,
-        stale_reason=cached.stale_reason, expiration=query.expiration, dealer_model=dealer_model)
+        is_demo=query.source == "demo", **stale_flags(cached), expiration=query.expiration,
+        dealer_model=dealer_model)
 
 
 def _check_listed(chain: OptionChain, exp: str) -> None:

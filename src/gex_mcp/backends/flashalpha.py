@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
 
-from gex_mcp.backends.base import Query
+from gex_mcp.backends.base import Query, stale_flags
 from gex_mcp.endpoints import Endpoint
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT, regime_from_flip
 from gex_mcp.errors import InputError
@@ -92,9 +92,7 @@ class FlashAlphaBackend:
                                                codec=model_codec(model))
         if not cached.stale:
             return cached.value
-        return cached.value.model_copy(update={
-            "stale": True, "stale_age_seconds": round(cached.age_seconds, 1),
-            "stale_reason": cached.stale_reason})
+        return cached.value.model_copy(update=stale_flags(cached))
 
     async def _summary(self, query: Query) -> SummaryResponse:
         summary = await self._fetch("summary", SummaryResponse, query)
