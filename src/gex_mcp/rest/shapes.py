@@ -16,9 +16,6 @@ from pydantic import BaseModel, Field
 
 from gex_mcp.models import HedgeEstimate, LevelsResponse, Regime, SummaryResponse
 
-LEVEL_FIELDS = ("gamma_flip", "gamma_flip_status", "max_positive_gamma", "max_negative_gamma",
-                "call_wall", "put_wall", "highest_oi_strike", "zero_dte_magnet")
-
 
 class KeyLevels(BaseModel):
     """The API's nested levels object (USD; null when absent)."""
@@ -68,6 +65,9 @@ class RestSummary(SummaryResponse):
     zero_dte: ZeroDteShare
 
 
+LEVEL_FIELDS = tuple(KeyLevels.model_fields)  # copied from the flat levels answer
+EXPOSURE_FIELDS = tuple(Exposures.model_fields)  # copied from the flat summary
+
 #: The body model of each endpoint whose REST shape differs from its response model.
 REST_MODELS: dict[str, type[BaseModel]] = {"levels": RestLevels, "summary": RestSummary}
 
@@ -87,7 +87,7 @@ def summary_body(summary: SummaryResponse) -> dict[str, Any]:
     return {
         **body,
         "regime": summary.gamma_regime,
-        "exposures": {k: body[k] for k in ("net_gex", "net_dex", "net_vex", "net_chex")},
+        "exposures": {k: body[k] for k in EXPOSURE_FIELDS},
         "interpretation": dict(summary.interpretation_detail),
         "hedging_estimate": {"spot_up_1pct": body["dealer_hedge_up_1pct"],
                              "spot_down_1pct": body["dealer_hedge_down_1pct"]},
