@@ -9,6 +9,7 @@ from typing import Any
 
 from gex_mcp.engine.analysis import ChainAnalysis
 from gex_mcp.engine.flip import DEFAULT_RANGE_PCT
+from gex_mcp.engine.hedging import Hedge
 from gex_mcp.engine.prepare import Quality
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
 from gex_mcp.models import (
@@ -67,10 +68,14 @@ def flip_fields(a: ChainAnalysis) -> dict:
     }
 
 
-def hedge_estimate(h) -> HedgeEstimate:
-    return HedgeEstimate(spot_move_pct=h.move_pct, new_spot=round(h.new_spot, 2),
-                         dealer_shares_to_trade=round(h.shares), direction=h.direction,
-                         notional_usd=round(h.notional_usd))
+def _hedge_fields(h: Hedge) -> dict[str, Any]:
+    """A re-hedge as reported: spot to the cent, shares and notional whole."""
+    return {"new_spot": round(h.new_spot, 2), "dealer_shares_to_trade": round(h.shares),
+            "direction": h.direction, "notional_usd": round(h.notional_usd)}
+
+
+def hedge_estimate(h: Hedge) -> HedgeEstimate:
+    return HedgeEstimate(spot_move_pct=h.move_pct, **_hedge_fields(h))
 
 
 def round_or_none(value: float | None, digits: int) -> float | None:
@@ -82,9 +87,7 @@ def pct_from_spot(level: float | None, spot: float, *, sign: int = 1) -> float |
     return None if level is None else round(sign * (level - spot) / spot * 100.0, 3)
 
 
-def hedge_step(h, units: list[float]) -> HedgeStep:
-    return HedgeStep(move_pct=h.move_pct, new_spot=round(h.new_spot, 2),
-                     dealer_shares_to_trade=round(h.shares), direction=h.direction,
-                     notional_usd=round(h.notional_usd), instrument_units=units)
+def hedge_step(h: Hedge, units: list[float]) -> HedgeStep:
+    return HedgeStep(move_pct=h.move_pct, instrument_units=units, **_hedge_fields(h))
 
 
