@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import ConfigDict, Field, ValidationError, create_model
 
+from gex_mcp.engine.profile import DEFAULT_PROFILE_POINTS, DEFAULT_PROFILE_RANGE_PCT
 from gex_mcp.errors import InputError
 from gex_mcp.models import SourceName
 
@@ -27,6 +28,7 @@ MAX_STRIKE_WINDOW_PCT = 100.0
 DEFAULT_CLI_WINDOW_PCT = 5.0  # a terminal shows fewer rows than a model reads
 DEFAULT_CHART_WINDOW_PCT = 10.0
 MAX_CHART_WINDOW_PCT = 50.0
+MAX_PROFILE_RANGE_PCT = 20.0
 
 REQUIRED: Any = ...  # marks an argument without a default
 
@@ -129,23 +131,28 @@ STRIKES = Arg(
     presentation=True, mcp_only=True,
     rule="one of key, window, all", hint="Example: 'all' to list every strike.")
 
-STRIKE_WINDOW = Arg(
-    "window_pct", float,
+def percent_arg(name: str, description: str, *, default: float, maximum: float,
+                examples: list[float], hint: str, **more: Any) -> Arg:
+    """A float argument in percent, above 0 and at most `maximum`: the bound and the
+    sentence quoting it come from the one number."""
+    return Arg(name, float, description, default=default,
+               constraints={"gt": 0, "le": maximum, "examples": examples},
+               rule=f"a percent above 0 and at most {maximum:g}", hint=hint, **more)
+
+
+STRIKE_WINDOW = percent_arg(
+    "window_pct",
     f"With strikes='window', list strikes within ±window_pct percent of spot (default "
     f"{DEFAULT_STRIKE_WINDOW_PCT:g}).",
-    default=DEFAULT_STRIKE_WINDOW_PCT,
-    constraints={"gt": 0, "le": MAX_STRIKE_WINDOW_PCT, "examples": [5, 20]},
+    default=DEFAULT_STRIKE_WINDOW_PCT, maximum=MAX_STRIKE_WINDOW_PCT, examples=[5, 20],
     cli_flag="--window", cli_type=float, cli_default=DEFAULT_CLI_WINDOW_PCT, presentation=True,
     cli_help="Table shows strikes within this % of spot (0 = all). JSON is never windowed.",
-    rule=f"a percent above 0 and at most {MAX_STRIKE_WINDOW_PCT:g}",
     hint="Example: 20 for strikes within ±20% of spot.")
 
-CHART_WINDOW = Arg(
-    "window_pct", float, "Draw strikes within ±window_pct percent of spot.",
-    default=DEFAULT_CHART_WINDOW_PCT,
-    constraints={"gt": 0, "le": MAX_CHART_WINDOW_PCT, "examples": [10]},
-    cli_flag="--window", cli_help="Strikes within this % of spot.",
-    rule=f"a percent above 0 and at most {MAX_CHART_WINDOW_PCT:g}", hint="Example: 10.")
+CHART_WINDOW = percent_arg(
+    "window_pct", "Draw strikes within ±window_pct percent of spot.",
+    default=DEFAULT_CHART_WINDOW_PCT, maximum=MAX_CHART_WINDOW_PCT, examples=[10],
+    cli_flag="--window", cli_help="Strikes within this % of spot.", hint="Example: 10.")
 
 OI_OVERLAY = Arg(
     "oi_overlay", bool, "Also draw call + put open interest per strike on a right-hand axis.",
@@ -162,18 +169,15 @@ SYMBOLS = Arg(
     rule=f"a list of 1 to {MAX_SCAN_SYMBOLS} tickers",
     hint="Example: ['SPY', 'QQQ', 'IWM']; split a longer watchlist into several scans.")
 
-NEAR_WALL = Arg(
-    "near_wall_pct", float, "Flag spot as near a wall when within this percent of it.",
-    default=DEFAULT_NEAR_WALL_PCT,
-    constraints={"gt": 0, "le": MAX_NEAR_WALL_PCT, "examples": [1.0]},
-    cli_flag="--near-wall", cli_help="Near-wall threshold, % of spot.",
-    rule=f"a percent above 0 and at most {MAX_NEAR_WALL_PCT:g}", hint="Example: 1.0.")
+NEAR_WALL = percent_arg(
+    "near_wall_pct", "Flag spot as near a wall when within this percent of it.",
+    default=DEFAULT_NEAR_WALL_PCT, maximum=MAX_NEAR_WALL_PCT, examples=[1.0],
+    cli_flag="--near-wall", cli_help="Near-wall threshold, % of spot.", hint="Example: 1.0.")
 
-RANGE_PCT = Arg(
-    "range_pct", float, "Re-price across spot ± this percent (41 points).",
-    default=5.0, constraints={"gt": 0, "le": 20, "examples": [5, 10]},
-    cli_flag="--range", cli_help="Spot range, ± percent.",
-    rule="a percent above 0 and at most 20", hint="Example: 5.")
+RANGE_PCT = percent_arg(
+    "range_pct", f"Re-price across spot ± this percent ({DEFAULT_PROFILE_POINTS} points).",
+    default=DEFAULT_PROFILE_RANGE_PCT, maximum=MAX_PROFILE_RANGE_PCT, examples=[5, 10],
+    cli_flag="--range", cli_help="Spot range, ± percent.", hint="Example: 5.")
 
 MOVES = Arg(
     "moves", list[Annotated[float, Field(ge=-20, le=20)]] | None,
