@@ -32,22 +32,23 @@ def demo_server(transport: str) -> Iterator[tuple[str, subprocess.Popen]]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, **BENCH_ENV, "GEX_DATA_DIR": tempfile.mkdtemp(prefix="gex-bench-")}
-    server = subprocess.Popen([sys.executable, "-m", "gex_mcp", "serve", "--transport", transport,
-                               "--port", str(port), "--source", "demo"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                httpx.get(url + "/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield url, server
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with tempfile.TemporaryDirectory(prefix="gex-bench-") as data_dir:
+        env = {**os.environ, **BENCH_ENV, "GEX_DATA_DIR": data_dir}
+        server = subprocess.Popen([sys.executable, "-m", "gex_mcp", "serve", "--transport",
+                                   transport, "--port", str(port), "--source", "demo"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(300):
+                try:
+                    httpx.get(url + "/health", timeout=1).raise_for_status()
+                    break
+                except httpx.HTTPError:
+                    time.sleep(0.1)
+            yield url, server
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
 
 
 def machine_line() -> str:
