@@ -29,7 +29,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
-from gex_mcp.errors import ConfigError, GexError, InputError
+from gex_mcp.errors import ConfigError, GexError, InputError, describe
 from gex_mcp.models import SOURCE_NAMES
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, build_service
 
@@ -84,14 +84,14 @@ def _run(work: Callable[[GexService], Awaitable[Any]], *, source: str | None = N
     try:
         return anyio.run(main)
     except GexError as exc:
-        typer.echo(f"{type(exc).__name__}: {exc}", err=True)
+        typer.echo(describe(exc), err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug: say so plainly, traceback on request
         if _debug_requested():
             raise
-        typer.echo(f"internal error: {type(exc).__name__}: {exc} (set GEX_DEBUG=1 for a traceback)",
+        typer.echo(f"internal error: {describe(exc)} (set GEX_DEBUG=1 for a traceback)",
                    err=True)
         raise typer.Exit(1) from None
 
@@ -233,7 +233,7 @@ def serve(transport: Annotated[str, typer.Option(
                    stateless=stateless, session_idle_seconds=settings.session_idle_seconds,
                    max_connections=settings.http_max_connections)
     except GexError as exc:
-        typer.echo(f"{type(exc).__name__}: {exc}", err=True)
+        typer.echo(describe(exc), err=True)
         raise typer.Exit(exc.exit_code) from None
 
 

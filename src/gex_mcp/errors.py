@@ -21,6 +21,11 @@ Messages say what failed, then what to do next. They never contain secrets.
 from __future__ import annotations
 
 
+def describe(exc: BaseException) -> str:
+    """An error as users and models read it, in every front end: "ClassName: message"."""
+    return f"{type(exc).__name__}: {exc}"
+
+
 class GexError(Exception):
     """Base of every error gex-mcp reports to a user."""
 

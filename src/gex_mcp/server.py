@@ -31,7 +31,7 @@ from pydantic import ConfigDict, create_model
 
 from gex_mcp import __version__, compact
 from gex_mcp.conventions import CONVENTIONS
-from gex_mcp.errors import ConfigError, GexError, UnknownSymbolError
+from gex_mcp.errors import ConfigError, GexError, UnknownSymbolError, describe
 from gex_mcp.prompts import register_prompts
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, argument_checker
 
@@ -94,16 +94,12 @@ def _boundary(kind: str, translate: Callable[[GexError], Exception]):
     return wrap
 
 
-def _said(exc: GexError) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
 #: Tools: every GexError is an is_error result whose text the model reads and acts on.
-_tool_boundary = _boundary("tool", lambda exc: ToolError(_said(exc)))
+_tool_boundary = _boundary("tool", lambda exc: ToolError(describe(exc)))
 #: Resources: an unknown symbol is "not found" (-32602); any other GexError a ResourceError.
 _resource_boundary = _boundary("resource", lambda exc: (
-    ResourceNotFoundError(_said(exc)) if isinstance(exc, UnknownSymbolError)
-    else ResourceError(_said(exc))))
+    ResourceNotFoundError(describe(exc)) if isinstance(exc, UnknownSymbolError)
+    else ResourceError(describe(exc))))
 
 
 # ---- the server ---------------------------------------------------------------------------

@@ -41,7 +41,7 @@ from gex_mcp.endpoints.args import (
     MAX_SCAN_SYMBOLS,
     argument_checker,
 )
-from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError
+from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError, describe
 from gex_mcp.models import SOURCE_NAMES, GexChartInfo, ScanResponse, ScanRow
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
 from gex_mcp.store.cache import ChainCache, spread_ttl_factor
@@ -312,7 +312,7 @@ class GexService:
             levels = await self.answer("levels", symbol, source=source)
             regime = await self.answer("regime", symbol, source=source)
         except GexError as exc:
-            return ScanRow(symbol=symbol.strip().upper()[:12], error=f"{type(exc).__name__}: {exc}")
+            return ScanRow(symbol=symbol.strip().upper()[:12], error=describe(exc))
         except Exception:
             logger.exception("scan failed for %s", symbol)
             return ScanRow(symbol=symbol.strip().upper()[:12],
