@@ -25,11 +25,14 @@ class Hedge:
     notional_usd: float
 
 
-def dealer_delta_shares(prepared: PreparedChain, spot: float) -> float:
-    """D(spot): total dealer delta in shares of the underlying."""
-    d = delta(spot, prepared.strike, prepared.t_years, prepared.iv, prepared.is_call,
+def dealer_delta_shares(prepared: PreparedChain, spot: float | np.ndarray) -> float | np.ndarray:
+    """D(spot): total dealer delta in shares of the underlying, at one spot (a float) or at
+    each of an array of spots (an array of the same shape)."""
+    spots = np.asarray(spot, dtype=float)
+    d = delta(spots[..., None], prepared.strike, prepared.t_years, prepared.iv, prepared.is_call,
               prepared.rate, prepared.dividend_yield)
-    return float(np.sum(prepared.sign * d * prepared.open_interest * prepared.multiplier))
+    total = d @ (prepared.sign * prepared.open_interest * prepared.multiplier)
+    return float(total) if spots.ndim == 0 else total
 
 
 def estimate_hedge(prepared: PreparedChain, move_pct: float, base_delta: float | None = None) -> Hedge:

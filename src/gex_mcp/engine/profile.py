@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gex_mcp.engine.flip import GammaProfile
-from gex_mcp.engine.greeks import delta
+from gex_mcp.engine.hedging import dealer_delta_shares
 from gex_mcp.engine.prepare import PreparedChain
 
 DEFAULT_PROFILE_RANGE_PCT = 5.0
@@ -45,8 +45,5 @@ def exposure_profile(prepared: PreparedChain, *, range_pct: float = DEFAULT_PROF
         zeros = np.zeros(points)
         return ExposureProfile(spots, zeros, zeros.copy())
     gex = GammaProfile(prepared, float(spots[0]), float(spots[-1]))(spots)
-    shares = prepared.sign * prepared.open_interest * prepared.multiplier
-    d = delta(spots[:, None], prepared.strike, prepared.t_years, prepared.iv, prepared.is_call,
-              prepared.rate, prepared.dividend_yield)
-    dex = (d @ shares) * spots
+    dex = dealer_delta_shares(prepared, spots) * spots
     return ExposureProfile(spots, gex, dex)
