@@ -281,7 +281,7 @@ PARTIAL_LISTING_DAYS = 60  # a full US listing runs months to years out
 def partial_listing_note(chain: OptionChain) -> str | None:
     """A data-quality note when the snapshot holds only some expirations (one month's, a
     single expiry): totals and levels then describe those options, not the whole market."""
-    live = np.unique(chain.expiry[chain.settle_time > chain.as_of.timestamp()])
+    live = np.unique(chain.expiry[chain.live])
     if not len(live):
         return None
     today = np.datetime64(chain.as_of.astimezone(NEW_YORK).date(), "D")
@@ -303,7 +303,7 @@ def _provenance(chain: OptionChain, cached: Cached, query: Query, dealer_model: 
 def _check_listed(chain: OptionChain, exp: str) -> None:
     """Raise InvalidExpiryError unless options expiring `exp` still trade at the snapshot."""
     listed = chain.expirations
-    trading = chain.expiry[chain.settle_time > chain.as_of.timestamp()]
+    trading = chain.expiry[chain.live]
     if exp in listed and np.datetime64(exp) in trading:
         return
     if exp in listed:  # listed in the file, but already settled at as_of

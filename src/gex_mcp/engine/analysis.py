@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from gex_mcp.engine.breakdown import ExpiryGex, OIMove, gex_by_expiry, top_oi_movers
 from gex_mcp.engine.chain import OptionChain
+from gex_mcp.engine.expected_move import ExpectedMove, expected_moves
 from gex_mcp.engine.exposure import (
     ContractExposures,
     StrikeExposures,
@@ -53,6 +55,12 @@ class ChainAnalysis:
             "net_gex": float(self.contracts.gex.sum()), "net_dex": float(self.contracts.dex.sum()),
             "net_vex": float(self.contracts.vex.sum()), "net_chex": float(self.contracts.chex.sum()),
         }
+
+    @cached_property
+    def expected_moves(self) -> list[ExpectedMove]:
+        """Straddle and ATM-IV move per unsettled expiration (see expected_move.py); computed
+        on first use (several answers read it; ~7 ms on SPX) and kept with the analysis."""
+        return expected_moves(self.chain, self.prepared)
 
     @property
     def zero_dte_net_gex(self) -> float | None:

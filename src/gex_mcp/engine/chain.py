@@ -92,6 +92,11 @@ class OptionChain:
         return replace(self, prev_open_interest=np.asarray(prev, dtype=np.float64))
 
     @property
+    def live(self) -> np.ndarray:
+        """Mask of the rows not yet settled at `as_of` (the options still trading)."""
+        return self.settle_time > self.as_of.timestamp()
+
+    @property
     def expirations(self) -> list[str]:
         """Distinct expiration dates, ISO strings, ascending."""
         return [str(d) for d in np.unique(self.expiry)]

@@ -40,7 +40,7 @@ def _two_sided(bid: np.ndarray, ask: np.ndarray) -> np.ndarray:
 def expected_moves(chain: OptionChain, prepared: PreparedChain) -> list[ExpectedMove]:
     """One ExpectedMove per unsettled expiration of `chain`, ascending dates."""
     now = chain.as_of.timestamp()
-    live = chain.settle_time > now
+    live = chain.live
     out = []
     for day in np.unique(chain.expiry[live]):
         on_day = live & (chain.expiry == day)

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gex_mcp.engine.analysis import ChainAnalysis
-from gex_mcp.engine.flip import DEFAULT_RANGE_PCT
+from gex_mcp.engine.flip import DEFAULT_RANGE_PCT, GammaFlip
 from gex_mcp.engine.hedging import Hedge
 from gex_mcp.engine.prepare import Quality
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
@@ -59,8 +58,8 @@ def cents(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def flip_fields(a: ChainAnalysis) -> dict:
-    f = a.flip
+def flip_fields(f: GammaFlip) -> dict[str, Any]:
+    """The `FlipInfo` fields of a flip (whole chain, one expiry or the 0DTE options)."""
     return {
         "gamma_flip": cents(f.price), "gamma_flip_status": f.status, "gamma_flip_reason": f.reason,
         "gamma_flip_crossings": [cents(x) for x in f.crossings],

@@ -9,7 +9,6 @@ import numpy as np
 from gex_mcp.engine.analysis import ChainAnalysis
 from gex_mcp.engine.breakdown import expiry_kind
 from gex_mcp.engine.calendar import AM_SETTLEMENT, NEW_YORK
-from gex_mcp.engine.expected_move import expected_moves
 from gex_mcp.engine.max_pain import max_pain
 from gex_mcp.engine.zero_dte import zero_dte_view
 from gex_mcp.labels import format_amount
@@ -30,6 +29,7 @@ from gex_mcp.responses._common import (
     DEFAULT_CONTEXT,
     BuildContext,
     cents,
+    flip_fields,
     hedge_step,
     pct_from_spot,
     round_or_none,
@@ -37,7 +37,7 @@ from gex_mcp.responses._common import (
 
 
 def expiry_rows(a: ChainAnalysis) -> list[ExpiryExposure]:
-    atm_iv = {m.expiration: m.atm_iv for m in expected_moves(a.chain, a.prepared)}
+    atm_iv = {m.expiration: m.atm_iv for m in a.expected_moves}
     return [ExpiryExposure(expiration=str(e.expiration), days_to_expiry=round(e.days_to_expiry, 4),
                            kind=e.kind, net_gex=e.net_gex, net_gex_label=format_amount(e.net_gex),
                            share_of_total_pct=e.share_of_total_pct, top_strike=e.top_strike,
@@ -68,7 +68,7 @@ def expirations_response(a: ChainAnalysis, prov: Provenance,
     """
     chain = a.chain
     now = chain.as_of.timestamp()
-    live = chain.settle_time > now
+    live = chain.live
     dates, row_date = np.unique(chain.expiry[live], return_inverse=True)
     n = len(dates)
     settle = chain.settle_time[live]
@@ -107,7 +107,7 @@ def expirations_response(a: ChainAnalysis, prov: Provenance,
 
 def _live_dates(a: ChainAnalysis, only: str | None) -> list[np.datetime64]:
     chain = a.chain
-    dates = np.unique(chain.expiry[chain.settle_time > chain.as_of.timestamp()])
+    dates = np.unique(chain.expiry[chain.live])
     return [d for d in dates if only is None or str(d) == only]
 
 
@@ -119,7 +119,7 @@ def max_pain_response(a: ChainAnalysis, prov: Provenance,
     """Max pain of every listed expiration (or the chosen one), and the payout curve of the
     chosen (else the nearest) expiration around its max pain."""
     chain, spot = a.chain, a.chain.spot
-    live = chain.settle_time > chain.as_of.timestamp()
+    live = chain.live
     rows, curves = [], {}
     for day in _live_dates(a, prov.expiration):
         on = live & (chain.expiry == day)
@@ -151,7 +151,7 @@ def expected_move_response(a: ChainAnalysis, prov: Provenance,
     """Straddle and ATM-IV moves per expiration (the chosen one, or all)."""
     spot = a.chain.spot
     rows = []
-    for m in expected_moves(a.chain, a.prepared):
+    for m in a.expected_moves:
         if prov.expiration is not None and str(m.expiration) != prov.expiration:
             continue
         one = m.iv_move
@@ -181,12 +181,9 @@ def zero_dte_response(a: ChainAnalysis, prov: Provenance,
             zero_dte_expiration=None, gamma_regime="unknown",
             regime_reason="no options expire today", net_gex=None, share_of_gross_gex_pct=None,
             open_interest=0, magnet=None, pin_strike=None, pin_oi_share_pct=None, hedges=[])
-    f, r = view.flip, view.regime
+    r = view.regime
     return ZeroDteResponse(
-        **prov.model_dump(), gamma_flip=cents(f.price), gamma_flip_status=f.status,
-        gamma_flip_reason=f.reason, gamma_flip_crossings=[cents(x) for x in f.crossings],
-        flip_search_range=None if f.search_range is None else tuple(cents(x) for x in f.search_range),
-        zero_dte_expiration=str(view.expiration), gamma_regime=r.regime, regime_reason=r.reason,
+        **prov.model_dump(), **flip_fields(view.flip), zero_dte_expiration=str(view.expiration), gamma_regime=r.regime, regime_reason=r.reason,
         net_gex=view.net_gex, share_of_gross_gex_pct=round(view.share_of_gross_pct, 3),
         open_interest=int(round(view.open_interest)), magnet=a.levels.zero_dte_magnet,
         pin_strike=view.pin_strike, pin_oi_share_pct=round(view.pin_oi_share_pct, 3),

@@ -53,7 +53,7 @@ def gex_response(a: ChainAnalysis, prov: Provenance, ctx: BuildContext = DEFAULT
             s.call_oi_change, s.put_oi_change)
     ]
     t = a.totals
-    return GexResponse(**prov.model_dump(), **flip_fields(a), net_gex=t["net_gex"],
+    return GexResponse(**prov.model_dump(), **flip_fields(a.flip), net_gex=t["net_gex"],
                        net_gex_label=format_amount(t["net_gex"]), call_gex=t["call_gex"],
                        put_gex=t["put_gex"], min_oi=ctx.min_oi, strikes=rows,
                        data_quality=data_quality(a.prepared.quality))
@@ -93,7 +93,7 @@ def levels_response(a: ChainAnalysis, prov: Provenance,
                     ctx: BuildContext = DEFAULT_CONTEXT) -> LevelsResponse:
     lv = a.levels
     return LevelsResponse(
-        **prov.model_dump(), **flip_fields(a), call_wall=lv.call_wall, put_wall=lv.put_wall,
+        **prov.model_dump(), **flip_fields(a.flip), call_wall=lv.call_wall, put_wall=lv.put_wall,
         max_positive_gamma=lv.max_positive_gamma, max_negative_gamma=lv.max_negative_gamma,
         highest_oi_strike=lv.highest_oi_strike, zero_dte_magnet=lv.zero_dte_magnet)
 
@@ -166,7 +166,7 @@ def summary_response(a: ChainAnalysis, prov: Provenance,
     zero_pct = (abs(zero) / gross * 100.0) if (zero is not None and gross > 0) else None
     gamma_text = interpret_gamma(a)
     return SummaryResponse(
-        **prov.model_dump(), **flip_fields(a),
+        **prov.model_dump(), **flip_fields(a.flip),
         gamma_regime=a.regime.regime, regime_reason=a.regime.reason,
         distance_to_flip_pct=round_or_none(a.regime.distance_pct, 3), distance_to_flip_points=cents(a.regime.distance_points),
         net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
@@ -187,7 +187,7 @@ def regime_response(a: ChainAnalysis, prov: Provenance,
                     ctx: BuildContext = DEFAULT_CONTEXT) -> RegimeResponse:
     t = a.totals
     return RegimeResponse(
-        **prov.model_dump(), **flip_fields(a), gamma_regime=a.regime.regime,
+        **prov.model_dump(), **flip_fields(a.flip), gamma_regime=a.regime.regime,
         regime_reason=a.regime.reason, net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
         distance_to_flip_pct=round_or_none(a.regime.distance_pct, 3), distance_to_flip_points=cents(a.regime.distance_points),
         neutral_band_pct=ctx.neutral_band_pct)
@@ -200,7 +200,7 @@ def flip_distance_response(a: ChainAnalysis, prov: Provenance,
     below = [x for x in a.flip.crossings if x <= spot]
     lv = a.levels
     return FlipDistanceResponse(
-        **prov.model_dump(), **flip_fields(a),
+        **prov.model_dump(), **flip_fields(a.flip),
         distance_to_flip_pct=round_or_none(a.regime.distance_pct, 3), distance_to_flip_points=cents(a.regime.distance_points),
         nearest_crossing_above=cents(min(above)) if above else None,
         nearest_crossing_below=cents(max(below)) if below else None,

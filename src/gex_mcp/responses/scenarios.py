@@ -34,7 +34,7 @@ def profile_response(a: ChainAnalysis, prov: Provenance,
                            net_gex=float(g), net_dex=float(d))
               for x, g, d in zip(curve.spots, curve.gex, curve.dex)]
     return ProfileResponse(
-        **prov.model_dump(), **flip_fields(a), range_pct=range_pct,
+        **prov.model_dump(), **flip_fields(a.flip), range_pct=range_pct,
         net_gex_at_spot=a.totals["net_gex"], min_net_gex=float(curve.gex[lo]),
         min_net_gex_spot=cents(float(curve.spots[lo])), max_net_gex=float(curve.gex[hi]),
         max_net_gex_spot=cents(float(curve.spots[hi])), points=points)
