@@ -392,7 +392,7 @@ async def test_resources_serve_levels_summary_and_conventions(service, mode):
             conventions = (await client.read_resource("gex://conventions")).contents[0]
     assert [t.uri_template for t in templates] == [
         "gex://{symbol}/levels", "gex://{symbol}/summary"]
-    assert [str(r.uri) for r in static] == ["gex://conventions"]
+    assert sorted(str(r.uri) for r in static) == ["gex://conventions", "ui://gex/dashboard"]
     assert levels.mime_type == "application/json"
     assert ageless(json.loads(levels.text)) == ageless(await service.levels("SPY"))
     assert ageless(json.loads(summary.text)) == ageless(await service.summary("QQQ"))

@@ -22,6 +22,7 @@ import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Literal, ParamSpec, TypeVar
 
+from mcp.server.apps import Apps
 from mcp.server.mcpserver import Context, Image, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.tools import Tool
@@ -34,6 +35,7 @@ from gex_mcp.conventions import CONVENTIONS
 from gex_mcp.errors import ConfigError, GexError, UnknownSymbolError, describe
 from gex_mcp.prompts import register_prompts
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, argument_checker
+from gex_mcp.web.page import APP_URI, dashboard_html
 
 __all__ = ["build_server", "run_server"]
 
@@ -130,7 +132,8 @@ def _mcp_tool(ep: Endpoint, service: GexService) -> Tool:
     relaxed (`_AnyArguments`) so that bad arguments get our sentence instead of a pydantic dump."""
     tool = Tool.from_function(_tool_boundary(_tool_function(ep, service)), name=ep.name,
                               title=ep.title, description="\n".join(ep.description),
-                              annotations=READ_ONLY)
+                              annotations=READ_ONLY,
+                              meta={"ui": {"resourceUri": APP_URI}} if ep.app else None)
     tool.fn_metadata.arg_model = create_model(
         f"{ep.name}Arguments", __base__=_AnyArguments,
         **{a.name: (Any, _ABSENT) for a in ep.args})
@@ -188,6 +191,22 @@ def _resource_function(ep: Endpoint, service: GexService) -> Callable[[str], Awa
     return read
 
 
+def _dashboard_app(service: GexService) -> Apps:
+    """The MCP Apps extension with the dashboard page as `ui://gex/dashboard`.
+
+    The rows marked `app` in the endpoint table (gex, summary) carry `_meta.ui.resourceUri`
+    pointing at it (set in `_mcp_tool`), so hosts that render MCP Apps show the page inline; it
+    then calls tools back through the host. Hosts without Apps read the same tool answers."""
+    apps = Apps()
+    apps.add_html_resource(
+        APP_URI, dashboard_html("app", refresh_seconds=service.ttl_seconds), name="dashboard",
+        title="GEX dashboard",
+        description="Interactive GEX by strike, key levels, regime, profile, expiries and a "
+                    "watchlist scanner for the symbol of the tool call that opened it.",
+        prefers_border=True)
+    return apps
+
+
 def build_server(service: GexService) -> MCPServer:
     """An MCPServer whose tools, resources and prompts answer from `service`.
 
@@ -195,7 +214,7 @@ def build_server(service: GexService) -> MCPServer:
     (and closes it); the server only calls it.
     """
     mcp = MCPServer(SERVER_NAME, version=__version__, instructions=_instructions(service),
-                    tools=[_mcp_tool(ep, service) for ep in ENDPOINTS])
+                    tools=[_mcp_tool(ep, service) for ep in ENDPOINTS], extensions=[_dashboard_app(service)])
 
     # ---- resources --------------------------------------------------------------------
 

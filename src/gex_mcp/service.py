@@ -140,6 +140,7 @@ class GexService:
     ) -> None:
         budgets = dict(budgets or {})
         self.default_source = default_source
+        self.ttl_seconds = ttl_seconds
         self.params = params = params or EngineParams()
         self._chains = ChainBackend(sources, cache, history=history,
                                     budgets={k: v for k, v in budgets.items() if k in sources},

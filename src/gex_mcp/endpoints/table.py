@@ -65,6 +65,8 @@ class Endpoint:
         resource: when set, the answer is also the MCP resource `gex://{symbol}/<name>`
             (default source), and this is the resource's description.
         example: one good call's arguments (tests, docs).
+        app: the MCP tool opens the dashboard MCP App (`ui://gex/dashboard`) in hosts that
+            render MCP Apps; other hosts get the same answer without it.
     """
 
     name: str
@@ -80,6 +82,7 @@ class Endpoint:
     kind: Literal["analysis", "scan", "chart"] = "analysis"
     cli_name: str | None = None
     resource: str | None = None
+    app: bool = False
 
     @property
     def command(self) -> str:
@@ -105,7 +108,7 @@ def _greek(name: str, title: str, what: str, when: str, net: str, summary: str,
                      f"spot; {cost}); {net} the whole chain."),
         summary=summary, args=PER_STRIKE, response=getattr(models, f"{name.capitalize()}Response"),
         build=getattr(responses, f"{name}_response"), backends=BOTH, per_strike=True,
-        example={"symbol": "SPY"})
+        example={"symbol": "SPY"}, app=name == "gex")
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -170,7 +173,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="regime, net GEX/DEX/VEX/CHEX, interpretation, dealer hedging for ±1%, expiries, "
                 "OI movers",
         args=ONE_SYMBOL, response=models.SummaryResponse, build=responses.summary_response,
-        backends=BOTH, example={"symbol": "TSLA"},
+        backends=BOTH, example={"symbol": "TSLA"}, app=True,
         resource="Regime, exposures, hedging and levels of one symbol as JSON (the summary "
                  "tool's answer, default source)."),
     Endpoint(

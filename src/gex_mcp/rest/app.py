@@ -48,6 +48,7 @@ from gex_mcp.errors import (
 from gex_mcp.rest.openapi import docs_page, openapi_document
 from gex_mcp.rest.shapes import rest_body
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService
+from gex_mcp.web.page import dashboard_html
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +116,18 @@ def _endpoint_route(ep: Endpoint, service: GexService) -> Route:
     return Route(route_path(ep), handle, methods=["GET"], name=ep.name)
 
 
+#: The page loads nothing from elsewhere: its script and styles are inline, its data from /v1.
+DASHBOARD_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; script-src 'unsafe-inline'; "
+                               "style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
 def build_rest_app(service: GexService) -> Starlette:
-    """The /v1 routes, /health, /openapi.json and /docs, answering from `service`."""
+    """The /v1 routes, /health, /openapi.json, /docs and the dashboard page at /."""
 
     async def health(request: Request) -> Response:
         return JsonBody({"status": "ok", "version": __version__, "source": service.default_source})
@@ -146,6 +157,11 @@ def build_rest_app(service: GexService) -> Starlette:
     async def docs(request: Request) -> Response:
         return HTMLResponse(docs_page(document))
 
+    page = dashboard_html("rest", refresh_seconds=service.ttl_seconds)
+
+    async def dashboard(request: Request) -> Response:
+        return HTMLResponse(page, headers=DASHBOARD_HEADERS)
+
     async def not_found(request: Request, exc: Exception) -> Response:
         return JsonBody({"error": "not_found", "message": f"No route {request.url.path}. "
                          "See /docs for the API."}, status_code=404)
@@ -159,6 +175,6 @@ def build_rest_app(service: GexService) -> Starlette:
     routes = [_endpoint_route(ep, service) for ep in ENDPOINTS]
     routes += [Route("/health", health), Route("/v1/symbols", symbols),
                Route("/v1/account", account), Route("/openapi.json", openapi),
-               Route("/docs", docs)]
+               Route("/docs", docs), Route("/", dashboard)]
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found,
                                                        Exception: bug})
