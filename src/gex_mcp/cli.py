@@ -201,6 +201,15 @@ def _split(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
 
+def _serving(source: str | None):
+    """Settings, API keys and the service for a long-running server; logging to stderr."""
+    settings = _settings(source)
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    keys = _split(settings.http_token.get_secret_value()) if settings.http_token else ()
+    return settings, keys, build_service(settings)
+
+
 @app.command("serve")
 def serve(transport: Annotated[str, typer.Option(
               "--transport", help="stdio (desktop hosts), http (MCP at /mcp + REST at /v1) or rest.")] = "stdio",
@@ -221,17 +230,39 @@ def serve(transport: Annotated[str, typer.Option(
     try:
         from gex_mcp.server import run_server
 
-        settings = _settings(source)
-        logging.basicConfig(level=settings.log_level, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-        keys = _split(settings.http_token.get_secret_value()) if settings.http_token else ()
-        service = build_service(settings)
+        settings, keys, service = _serving(source)
         run_server(service, transport=transport, host=host, port=port, keys=keys,
                    rate_limit_per_minute=settings.rate_limit_per_minute or None,
                    allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
                    cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth,
                    stateless=stateless, session_idle_seconds=settings.session_idle_seconds,
                    max_connections=settings.http_max_connections)
+    except GexError as exc:
+        typer.echo(describe(exc), err=True)
+        raise typer.Exit(exc.exit_code) from None
+
+
+@app.command("dashboard")
+def dashboard(symbol: Annotated[str, typer.Argument(help="Symbol to open, e.g. SPX.")] = "SPY",
+              port: Annotated[int, typer.Option("--port", min=1, max=65535, help="HTTP port on 127.0.0.1.")] = 8000,
+              source: SourceOpt = None,
+              no_browser: Annotated[bool, typer.Option(
+                  "--no-browser", help="Print the page's address instead of opening a browser.")] = False,
+              ) -> None:
+    """Serve the GEX dashboard on loopback (MCP + REST + the page at /) and open it."""
+    import threading
+    import webbrowser
+
+    from gex_mcp.server import run_server
+
+    url = f"http://127.0.0.1:{port}/?symbol={symbol.strip().upper()}"
+    try:
+        settings, keys, service = _serving(source)
+        typer.echo(f"GEX dashboard: {url}  (Ctrl-C stops it)")
+        if not no_browser:
+            threading.Timer(1.0, webbrowser.open, (url,)).start()
+        run_server(service, transport="http", host="127.0.0.1", port=port, keys=keys,
+                   session_idle_seconds=settings.session_idle_seconds)
     except GexError as exc:
         typer.echo(describe(exc), err=True)
         raise typer.Exit(exc.exit_code) from None

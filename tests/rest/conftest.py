@@ -30,15 +30,30 @@ def demo_service() -> GexService:
                       cache=ChainCache(None))
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, closing the service in its own event loop once it has stopped serving (its
+    HTTP clients' connections belong to that loop)."""
+
+    def __init__(self, config: uvicorn.Config, service: GexService | None) -> None:
+        super().__init__(config)
+        self.service = service
+
+    async def shutdown(self, sockets=None) -> None:
+        await super().shutdown(sockets=sockets)
+        if self.service is not None:
+            await self.service.aclose()
+
+
 @contextmanager
-def running(service: GexService, *, mcp: bool = True, **options) -> Iterator[str]:
-    """Serve `service` (MCP + REST, guarded as `serve --transport http` does); yield the base URL."""
+def running(service: GexService, *, mcp: bool = True, close: bool = False, **options) -> Iterator[str]:
+    """Serve `service` (MCP + REST, guarded as `serve --transport http` does); yield the base URL.
+    With `close`, the service is closed when the server stops."""
     app = _serve.http_app(build_server(service) if mcp else None, build_rest_app(service),
                           host="127.0.0.1", **options)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
+    server = _Server(uvicorn.Config(app, log_config=None, lifespan="on"), service if close else None)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + STARTUP_SECONDS

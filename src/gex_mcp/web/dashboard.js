@@ -277,7 +277,13 @@
       banner("old", "Old snapshot: these numbers are as of " + new Date(a.as_of).toLocaleString() +
         ", " + fmtAge(a.age_seconds) + " ago.");
     }
-    Object.keys(state.errors).forEach(function (k) { banner("error", k + ": " + state.errors[k]); });
+    // One banner per distinct message, naming every panel it emptied.
+    var byMessage = {};
+    Object.keys(state.errors).forEach(function (k) {
+      var panel = k === "strikes" ? PER_STRIKE[state.metric] + " by strike" : k;
+      (byMessage[state.errors[k]] = byMessage[state.errors[k]] || []).push(panel);
+    });
+    Object.keys(byMessage).forEach(function (message) { banner("error", byMessage[message].join(", ") + ": " + message); });
     if (state.needKey && state.mode === "rest") keyForm();
   }
 
@@ -308,7 +314,7 @@
   function renderLevels() {
     var box = $("levels"), lv = state.answers.levels;
     box.textContent = "";
-    if (!lv) { box.appendChild(el("p", { "class": "caption" }, "Levels unavailable: " + (state.errors.levels || ""))); return; }
+    if (!lv) { box.appendChild(el("p", { "class": "caption wide" }, "Levels unavailable (see the message above).")); return; }
     var spot = lv.underlying_price;
     LEVELS.forEach(function (spec) {
       var value = lv[spec[0]], card = el("div", { "class": "card", "data-level": spec[0] });
@@ -327,8 +333,8 @@
 
   function renderExpirations() {
     var select = $("expiration"), ex = state.answers.expirations;
-    if (!ex) return;
     select.textContent = "";
+    if (!ex) { select.appendChild(el("option", { value: "" }, "All expiries")); return; }
     select.appendChild(el("option", { value: "" }, "All expiries (" + ex.count + ")"));
     // An index date listed with both AM and PM roots is one choice (the argument is a date).
     var byDate = {}, dates = [];
@@ -446,8 +452,11 @@
       var on = t.dataset.metric === state.metric;
       t.setAttribute("aria-selected", String(on)); t.tabIndex = on ? 0 : -1;
     });
+    box.classList.remove("failed");
     if (!a) {
       state.chart = null;
+      $("strike-caption").textContent = "";
+      box.classList.add("failed");
       box.appendChild(el("p", { "class": "banner error" }, "No " + PER_STRIKE[state.metric] +
         " chart: " + (state.errors.strikes || "no answer")));
       return;
@@ -497,7 +506,10 @@
     var box = $("profile-chart"), p = state.answers.profile;
     if (profilePlot) { profilePlot.destroy(); profilePlot = null; }
     box.textContent = "";
+    box.classList.remove("failed");
     if (!p) {
+      $("profile-caption").textContent = "";
+      box.classList.add("failed");
       box.appendChild(el("p", { "class": "banner error" }, "No profile: " + (state.errors.profile || "no answer")));
       return;
     }
@@ -584,7 +596,7 @@
         tr.appendChild(el("td", c[1] ? { "class": c[1] } : {}, c[0]));
       });
       var td = el("td");
-      flags.forEach(function (f) { td.appendChild(el("span", { "class": "flag" }, f)); });
+      flags.forEach(function (f) { td.appendChild(el("span", { "class": "flag", title: f }, f)); });
       tr.appendChild(td);
       tr.addEventListener("click", function () { openSymbol(r.symbol); });
       tr.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openSymbol(r.symbol); } });
@@ -597,7 +609,11 @@
   function openSymbol(symbol) {
     state.symbol = symbol.toUpperCase();
     state.expiration = "";
-    if (state.mode === "rest") history.replaceState(null, "", "?symbol=" + encodeURIComponent(state.symbol));
+    if (state.mode === "rest") {
+      var query = new URLSearchParams(location.search);
+      query.set("symbol", state.symbol);
+      history.replaceState(null, "", "?" + query.toString());
+    }
     window.scrollTo(0, 0);
     return refresh();
   }
@@ -675,8 +691,9 @@
       }
     }, function (err) { banner("error", "Could not connect to the host: " + err.message); });
   } else {
-    var fromUrl = new URLSearchParams(location.search).get("symbol");
-    if (fromUrl) state.symbol = fromUrl.toUpperCase();
+    var query = new URLSearchParams(location.search);
+    if (query.get("symbol")) state.symbol = query.get("symbol").toUpperCase();
+    if (query.get("watchlist")) $("watchlist").value = query.get("watchlist");
     refresh();
     runScan();
   }

@@ -1,0 +1,231 @@
+"""The dashboard page in headless Chromium against a real server on 127.0.0.1.
+
+Each test serves a real service (demo market, snapshot files, or CBOE played by the loopback
+server) with uvicorn, opens `/` in Chromium and compares what the page drew with the REST
+answers fetched independently by the test: bars per visible strike, level markers, banners.
+Screenshots go to build/screenshots/.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from gex_mcp.service import build_service
+from tests.rest.conftest import demo_service, running
+from tests.sources.loopback import Fault
+from tests.test_service import Clock, settings_for
+from tests.web.browser import ARGS, LAPTOP, LOAD_MS, PHONE, ConsoleLog, chromium_path, screenshot_path
+
+MAX_BARS = {LAPTOP["width"]: 90, PHONE["width"]: 40}  # the page's bar budget at each width
+LEVEL_MARKERS = ("gamma_flip", "call_wall", "put_wall", "max_positive_gamma", "max_negative_gamma",
+                 "zero_dte_magnet")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=chromium_path(), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def demo_url() -> Iterator[str]:
+    with running(demo_service()) as url:
+        yield url
+
+
+def open_page(browser: Browser, url: str, viewport: dict[str, int]) -> tuple[Page, ConsoleLog]:
+    page = browser.new_page(viewport=viewport)
+    log = ConsoleLog(page)
+    page.goto(url)
+    wait_ready(page)
+    return page, log
+
+
+def wait_ready(page: Page, **expected: str) -> None:
+    """Wait until the page finished a load (and its scan), with `expected` body data values."""
+    checks = " && ".join(f"document.body.dataset.{k} === {v!r}" for k, v in expected.items())
+    page.wait_for_function(
+        "() => document.body.dataset.status !== 'loading' && document.body.dataset.scan !== 'loading'"
+        + (f" && {checks}" if checks else ""), timeout=LOAD_MS)
+
+
+def rest(url: str, path: str, **params) -> dict:
+    response = httpx.get(url + path, params=params, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def windowed(answer: dict, window_pct: float = 5.0) -> list[dict]:
+    spot = answer["underlying_price"]
+    return [r for r in answer["strikes"]
+            if spot * (1 - window_pct / 100) <= r["strike"] <= spot * (1 + window_pct / 100)]
+
+
+def assert_bars_match(chart: dict, rows: list[dict], metric: str, max_bars: int) -> None:
+    """One bar per visible strike with the REST values; past `max_bars`, bins that partition the
+    strikes into equal-width groups and keep every total."""
+    assert chart["strikes"] == len(rows)
+    if len(rows) <= max_bars:
+        assert chart["binWidth"] == 0
+        assert chart["x"] == [r["strike"] for r in rows]
+        for side in ("call", "put", "net"):
+            assert chart[side] == pytest.approx([r[f"{side}_{metric}"] for r in rows], rel=1e-9, abs=1e-6)
+        return
+    width = chart["binWidth"]
+    assert width > 0 and len(chart["x"]) <= max_bars
+    assert chart["x"] == sorted(chart["x"])
+    for r in rows:  # every strike falls in exactly one bin [x, x + width)
+        assert sum(x <= r["strike"] < x + width for x in chart["x"]) == 1, r["strike"]
+    for side in ("call", "put", "net"):
+        assert math.fsum(chart[side]) == pytest.approx(math.fsum(r[f"{side}_{metric}"] for r in rows), rel=1e-9)
+
+
+def markers(page: Page) -> dict[str, dict]:
+    return {m["level"]: m for m in page.eval_on_selector_all(
+        "#markers .marker", """nodes => nodes.map(n => {
+            const b = n.getBoundingClientRect();
+            return {level: n.dataset.level, value: Number(n.dataset.value), edge: n.dataset.edge,
+                    left: b.left, right: b.right, top: b.top, bottom: b.bottom};
+        })""")}
+
+
+def assert_markers(page: Page, levels: dict, spot: float) -> None:
+    """A labelled marker per known level at its value; labels above the plot, never overlapping
+    each other, ordered left to right as their values are."""
+    drawn = markers(page)
+    expected = {"spot": spot, **{k: levels[k] for k in LEVEL_MARKERS if levels[k] is not None}}
+    assert {k: v["value"] for k, v in drawn.items()} == pytest.approx(expected)
+    plot_top = page.eval_on_selector("#strike-chart .u-over", "n => n.getBoundingClientRect().top")
+    boxes = list(drawn.values())
+    for m in boxes:
+        assert m["bottom"] <= plot_top + 0.5, f"{m['level']} label covers the plot"
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            apart = a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
+            assert apart, f"labels {a['level']} and {b['level']} overlap"
+    inside = sorted((m for m in boxes if m["edge"] == "none"), key=lambda m: m["value"])
+    centres = [(m["left"] + m["right"]) / 2 for m in inside]
+    assert centres == sorted(centres)
+
+
+def banners(page: Page) -> dict[str, str]:
+    return {b["kind"]: b["text"] for b in page.eval_on_selector_all(
+        "#banners [data-banner]", "ns => ns.map(n => ({kind: n.dataset.banner, text: n.textContent}))")}
+
+
+def test_demo_page_draws_the_rest_answers(browser, demo_url):
+    page, log = open_page(browser, f"{demo_url}/?symbol=SPY&watchlist=SPY,QQQ,IWM", LAPTOP)
+    gex, levels = rest(demo_url, "/v1/exposure/gex/SPY"), rest(demo_url, "/v1/exposure/levels/SPY")
+    summary = rest(demo_url, "/v1/exposure/summary/SPY")
+    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(gex), "gex", MAX_BARS[1280])
+    assert_markers(page, levels, gex["underlying_price"])
+    assert levels["zero_dte_magnet"] is not None  # the demo's Wednesday lists 0DTE options
+    assert page.get_attribute("#regime", "data-regime") == summary["regime"]
+    # The demo's clock is fixed on a 2025 Wednesday, so the page also says the data is old.
+    assert set(banners(page)) == {"demo", "old"} and "2025" in banners(page)["old"]
+    cards = page.eval_on_selector_all("#levels .card", "ns => ns.map(n => n.dataset.level)")
+    assert {"gamma_flip", "call_wall", "put_wall", "zero_dte_magnet"} <= set(cards)
+    rows = page.eval_on_selector_all("#expiries tbody tr", "ns => ns.length")
+    assert rows == len(summary["expiry_breakdown"])
+    page.screenshot(path=screenshot_path("page-laptop-SPY"), full_page=True)
+    assert log.errors == []
+
+
+def test_spx_is_binned_to_stay_readable_on_a_phone(browser, demo_url):
+    page, log = open_page(browser, f"{demo_url}/?symbol=SPX&watchlist=SPX", PHONE)
+    gex, levels = rest(demo_url, "/v1/exposure/gex/SPX"), rest(demo_url, "/v1/exposure/levels/SPX")
+    chart = page.evaluate("() => gexDashboard.chart")
+    assert len(windowed(gex)) > MAX_BARS[390]  # so this test exercises the binning
+    assert_bars_match(chart, windowed(gex), "gex", MAX_BARS[390])
+    assert_markers(page, levels, gex["underlying_price"])
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "the page scrolls sideways on a phone"
+    page.screenshot(path=screenshot_path("page-phone-SPX"), full_page=True)
+    assert log.errors == []
+
+
+def test_expiry_metric_symbol_and_scanner_switches_redraw(browser, demo_url):
+    page, log = open_page(browser, f"{demo_url}/?symbol=SPY&watchlist=SPY,QQQ,IWM", LAPTOP)
+    expiry = page.eval_on_selector_all("#expiration option", "ns => ns.map(n => n.value)")[2]
+    page.select_option("#expiration", expiry)
+    wait_ready(page, expiration=expiry)
+    answer = rest(demo_url, "/v1/exposure/gex/SPY", expiration=expiry)
+    assert answer["expiration"] == expiry
+    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(answer), "gex", MAX_BARS[1280])
+
+    page.focus("[role=tab][data-metric=gex]")
+    page.keyboard.press("ArrowRight")  # keyboard only: GEX -> DEX
+    wait_ready(page, metric="dex")
+    dex = rest(demo_url, "/v1/exposure/dex/SPY", expiration=expiry)
+    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(dex), "dex", MAX_BARS[1280])
+    assert page.get_attribute("[role=tab][data-metric=dex]", "aria-selected") == "true"
+
+    page.fill("#symbol", "qqq")
+    page.press("#symbol", "Enter")
+    wait_ready(page, symbol="QQQ")
+    qqq = rest(demo_url, "/v1/exposure/dex/QQQ")
+    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(qqq), "dex", MAX_BARS[1280])
+
+    scan = rest(demo_url, "/v1/exposure/scan", symbols="SPY,QQQ,IWM")
+    shown = page.eval_on_selector_all("#scan tbody tr", """ns => ns.map(n => ({
+        symbol: n.dataset.symbol, below: n.textContent.includes('below flip')}))""")
+    assert shown == [{"symbol": r["symbol"], "below": r["below_flip"]} for r in scan["rows"]]
+    assert any(r["below_flip"] for r in scan["rows"])  # IWM sits in negative gamma in the demo
+    page.focus("#scan tbody tr[data-symbol=IWM]")
+    page.keyboard.press("Enter")
+    wait_ready(page, symbol="IWM")
+    assert page.input_value("#symbol") == "IWM"
+    assert log.errors == []
+
+
+def test_snapshot_files_show_the_old_data_banner_and_errors_in_the_page(browser, chains_dir, tmp_path):
+    settings = settings_for_file(chains_dir, tmp_path)
+    with running(build_service(settings), close=True) as url:
+        page, log = open_page(browser, f"{url}/?symbol=SPX&watchlist=SPX,NVDA,ZZZZ", LAPTOP)
+        shown = banners(page)
+        assert "old" in shown and "demo" not in shown and "stale" not in shown
+        levels = rest(url, "/v1/exposure/levels/SPX")
+        assert levels["as_of"][:10] in shown["old"] or levels["as_of"][:4] in shown["old"]
+        assert_markers(page, levels, levels["underlying_price"])
+        assert page.get_attribute("#scan tbody tr[data-symbol=ZZZZ]", "data-symbol") == "ZZZZ"
+        assert "ZZZZ" in page.text_content("#scan tbody tr[data-symbol=ZZZZ]")
+
+        page.fill("#symbol", "ZZZZ")
+        page.press("#symbol", "Enter")
+        wait_ready(page, symbol="ZZZZ")
+        errors = page.eval_on_selector_all("#banners [data-banner=error]", "ns => ns.map(n => n.textContent)")
+        assert len(errors) == 1 and "ZZZZ" in errors[0]  # one banner for one cause
+        assert errors[0].startswith("GEX by strike, levels, summary, profile, expirations: ")
+        assert "No GEX chart" in page.text_content("#strike-chart")  # a message, not a blank chart
+        page.screenshot(path=screenshot_path("page-laptop-unknown-symbol"), full_page=True)
+    # The browser reports the 404s of the unknown symbol as resource errors; nothing else.
+    assert [e for e in log.errors if "404" not in e] == []
+
+
+def test_auto_refresh_turns_on_the_stale_banner_when_the_source_fails(browser, loopback, tmp_path):
+    clock = Clock()
+    service = build_service(settings_for(loopback, tmp_path, cache_ttl=5, cache_ttl_closed=5), clock=clock)
+    with running(service, close=True) as url:
+        page, log = open_page(browser, f"{url}/?symbol=AAPL&watchlist=AAPL", LAPTOP)
+        assert "stale" not in banners(page)
+        loads = page.evaluate("() => gexDashboard.loads")
+        loopback.faults["AAPL"] = Fault.http_status(503)
+        clock.now += 600  # the cached chain is now 10 minutes old
+        page.wait_for_function(f"() => gexDashboard.loads > {loads}", timeout=LOAD_MS)  # the 5 s refresh
+        wait_ready(page)
+        stale = banners(page)["stale"]
+        assert "503" in stale and "10 min" in stale
+    assert log.errors == []
+
+
+def settings_for_file(chains_dir, tmp_path):
+    from gex_mcp.settings import Settings
+
+    return Settings(_env_file=None, source="file", chains_dir=chains_dir, data_dir=tmp_path)
