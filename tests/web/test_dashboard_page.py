@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from gex_mcp.service import build_service
-from tests.rest.conftest import demo_service, running
+from tests.rest.conftest import KEYS, demo_service, running
 from tests.sources.loopback import Fault
 from tests.test_service import Clock, settings_for
 from tests.web.browser import ARGS, LAPTOP, LOAD_MS, PHONE, ConsoleLog, chromium_path, screenshot_path
@@ -87,29 +87,30 @@ def assert_bars_match(chart: dict, rows: list[dict], metric: str, max_bars: int)
         assert math.fsum(chart[side]) == pytest.approx(math.fsum(r[f"{side}_{metric}"] for r in rows), rel=1e-9)
 
 
-def markers(page: Page) -> dict[str, dict]:
-    return {m["level"]: m for m in page.eval_on_selector_all(
+def markers(page: Page) -> list[dict]:
+    return page.eval_on_selector_all(
         "#markers .marker", """nodes => nodes.map(n => {
             const b = n.getBoundingClientRect();
-            return {level: n.dataset.level, value: Number(n.dataset.value), edge: n.dataset.edge,
-                    left: b.left, right: b.right, top: b.top, bottom: b.bottom};
-        })""")}
+            return {levels: n.dataset.levels.split(' '), value: Number(n.dataset.value),
+                    edge: n.dataset.edge, left: b.left, right: b.right, top: b.top, bottom: b.bottom};
+        })""")
 
 
 def assert_markers(page: Page, levels: dict, spot: float) -> None:
-    """A labelled marker per known level at its value; labels above the plot, never overlapping
-    each other, ordered left to right as their values are."""
-    drawn = markers(page)
+    """A labelled marker per known level at its value (levels at one price share a label);
+    labels above the plot, never overlapping each other, ordered left to right as their values are."""
+    boxes = markers(page)
+    drawn = {level: m["value"] for m in boxes for level in m["levels"]}
     expected = {"spot": spot, **{k: levels[k] for k in LEVEL_MARKERS if levels[k] is not None}}
-    assert {k: v["value"] for k, v in drawn.items()} == pytest.approx(expected)
+    assert drawn == pytest.approx(expected)
+    assert len({m["value"] for m in boxes}) == len(boxes)  # one label per price
     plot_top = page.eval_on_selector("#strike-chart .u-over", "n => n.getBoundingClientRect().top")
-    boxes = list(drawn.values())
     for m in boxes:
-        assert m["bottom"] <= plot_top + 0.5, f"{m['level']} label covers the plot"
+        assert m["bottom"] <= plot_top + 0.5, f"{m['levels']} label covers the plot"
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             apart = a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
-            assert apart, f"labels {a['level']} and {b['level']} overlap"
+            assert apart, f"labels {a['levels']} and {b['levels']} overlap"
     inside = sorted((m for m in boxes if m["edge"] == "none"), key=lambda m: m["value"])
     centres = [(m["left"] + m["right"]) / 2 for m in inside]
     assert centres == sorted(centres)
@@ -229,3 +230,17 @@ def settings_for_file(chains_dir, tmp_path):
     from gex_mcp.settings import Settings
 
     return Settings(_env_file=None, source="file", chains_dir=chains_dir, data_dir=tmp_path)
+
+
+def test_a_keyed_server_asks_for_the_key_in_the_page(browser):
+    with running(demo_service(), keys=KEYS) as url:
+        page = browser.new_page(viewport=LAPTOP)
+        ConsoleLog(page)  # the 401s are expected here
+        page.goto(f"{url}/?symbol=SPY&watchlist=SPY")
+        wait_ready(page)
+        assert page.is_visible("#api-key") and "error" in banners(page)
+        page.fill("#api-key", KEYS[1])
+        page.press("#api-key", "Enter")
+        wait_ready(page, status="ready")
+        assert page.is_hidden("#api-key") and "error" not in banners(page)
+        assert page.evaluate("() => gexDashboard.chart.x.length") > 0

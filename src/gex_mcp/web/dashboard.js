@@ -288,18 +288,17 @@
   }
 
   function keyForm() {
-    var form = el("form", { "class": "banner error controls", id: "key-form" });
+    var form = el("div", { "class": "banner error controls", id: "key-form" });
     var input = el("input", { type: "password", id: "api-key", "aria-label": "API key", size: "24" });
     form.appendChild(el("label", {}, "API key "));
     form.lastChild.appendChild(input);
-    form.appendChild(el("button", { type: "submit" }, "Use key"));
-    form.addEventListener("submit", function (e) {
-      e.preventDefault();
+    form.appendChild(el("button", { type: "button", id: "use-key" }, "Use key"));
+    $("banners").appendChild(form);
+    onEnterOrClick(["api-key"], "use-key", function () {
       sessionStorage.setItem("gex-api-key", input.value);
       state.needKey = false;
       refresh(); runScan();
     });
-    $("banners").appendChild(form);
   }
 
   function renderRegime() {
@@ -413,16 +412,28 @@
     return out;
   }
 
+  /** Levels at the same price share one label ("Call wall · Max +gamma 590"). */
+  function mergeSamePrice(markers) {
+    var out = [];
+    markers.forEach(function (m) {
+      var same = out.filter(function (o) { return o.value === m.value; })[0];
+      if (same) { same.levels.push(m.level); same.label += " · " + m.label; }
+      else out.push({ levels: [m.level], level: m.level, label: m.label, value: m.value });
+    });
+    return out;
+  }
+
   /** Labels in a strip above the plot, one row per overlap, so they never cover a bar. */
   function placeMarkers(u, markers, strip) {
     strip.textContent = "";
     var left = u.bbox.left / uPlot.pxRatio, width = u.bbox.width / uPlot.pxRatio;
     var xmin = u.scales.x.min, xmax = u.scales.x.max;
-    var placed = markers.map(function (m) {
+    var placed = mergeSamePrice(markers).map(function (m) {
       var edge = m.value < xmin ? "left" : m.value > xmax ? "right" : "";
       var pos = edge === "left" ? 0 : edge === "right" ? width : u.valToPos(m.value, "x");
       var text = (edge === "left" ? "◀ " : "") + m.label + " " + fmtPrice(m.value) + (edge === "right" ? " ▶" : "");
       var node = el("span", { "class": "marker" + (edge ? " edge-" + edge : ""), "data-level": m.level,
+        "data-levels": m.levels.join(" "),
         "data-value": String(m.value), "data-edge": edge || "none", title: m.label + " " + fmtPrice(m.value) }, text);
       node.style.left = (left + pos) + "px";
       strip.appendChild(node);
@@ -439,7 +450,7 @@
       p.m.row = row; p.m.x = p.pos; p.m.edge = p.edge || null;
     });
     strip.style.height = (rowEnds.length * 18 + 4) + "px";
-    state.markers = markers;
+    state.markers = placed.map(function (p) { return p.m; });
   }
 
   var strikePlot = null, profilePlot = null;
@@ -618,8 +629,16 @@
     return refresh();
   }
 
-  $("symbol-form").addEventListener("submit", function (e) {
-    e.preventDefault();
+  /** Enter in a field or a click on its button: no <form> submission, which a host's sandboxed
+   *  iframe may forbid (no allow-forms). */
+  function onEnterOrClick(fields, button, action) {
+    fields.forEach(function (id) {
+      $(id).addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); action(); } });
+    });
+    $(button).addEventListener("click", action);
+  }
+
+  onEnterOrClick(["symbol", "min-oi"], "show", function () {
     var symbol = $("symbol").value.trim().toUpperCase();
     state.minOi = Math.max(0, parseInt($("min-oi").value || "0", 10) || 0);
     state.windowPct = parseFloat($("window").value);
@@ -635,7 +654,7 @@
     state.minOi = Math.max(0, parseInt(this.value || "0", 10) || 0);
     refresh();
   });
-  $("scan-form").addEventListener("submit", function (e) { e.preventDefault(); runScan(); });
+  onEnterOrClick(["watchlist"], "scan-button", runScan);
 
   var tabs = Array.prototype.slice.call(document.querySelectorAll(".tabs [role=tab]"));
   tabs.forEach(function (tab, i) {
