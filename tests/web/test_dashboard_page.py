@@ -168,6 +168,16 @@ def test_expiry_metric_symbol_and_scanner_switches_redraw(browser, demo_url):
     assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(dex), "dex", MAX_BARS[1280])
     assert page.get_attribute("[role=tab][data-metric=dex]", "aria-selected") == "true"
 
+    page.fill("#min-oi", "2000")
+    page.press("#min-oi", "Enter")
+    wait_ready(page, minOi="2000")
+    filtered = rest(demo_url, "/v1/exposure/dex/SPY", expiration=expiry, min_oi=2000)
+    assert 0 < len(windowed(filtered)) < len(windowed(dex))  # the filter drops some strikes
+    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(filtered), "dex", MAX_BARS[1280])
+    page.fill("#min-oi", "0")
+    page.press("#min-oi", "Enter")
+    wait_ready(page, minOi="0")
+
     page.fill("#symbol", "qqq")
     page.press("#symbol", "Enter")
     wait_ready(page, symbol="QQQ")

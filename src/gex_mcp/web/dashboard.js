@@ -214,6 +214,7 @@
       document.body.dataset.symbol = symbol;
       document.body.dataset.metric = state.metric;
       document.body.dataset.expiration = state.expiration;
+      document.body.dataset.minOi = String(state.minOi);
       document.body.dataset.status = Object.keys(state.answers).length ? "ready" : "error";
       schedule();
     });
