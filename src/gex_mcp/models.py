@@ -45,6 +45,10 @@ class DataQuality(BaseModel):
     filtered_min_oi: int = Field(0, description="Rows below the min_oi filter.")
     duplicates_dropped: int = Field(
         0, description="Rows repeating a contract already listed (same root, expiry, strike, side).")
+    iv_implausible: int = Field(
+        0, description="Rows whose quoted IV was outside 3%-1000% a year (placeholders), re-implied "
+                       "or skipped like a missing IV.")
+    iv_percent_scaled: bool = Field(False, description="The IV column was in percent and was divided by 100.")
     notes: list[str] = Field(default_factory=list, description="Loader and engine remarks.")
 
 

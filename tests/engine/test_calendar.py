@@ -66,3 +66,11 @@ def test_market_open_is_the_regular_session_of_trading_days():
     assert not at(2025, 6, 11, 9, 29) and not at(2025, 6, 11, 16, 15)
     assert not at(2025, 6, 14, 12, 0)  # Saturday
     assert not at(2025, 12, 25, 12, 0)  # Christmas
+
+
+def test_vix_weeklies_settle_in_the_morning_like_the_monthlies():
+    """VIX and VIXW settle to the Wednesday-morning SOQ; the PM index weeklies at the close."""
+    expiry = np.array(["2025-03-19"] * 5, dtype="datetime64[D]")
+    roots = np.array(["VIX", "VIXW", "SPXW", "NDXP", "RUTW"])
+    got = [datetime.fromtimestamp(t, NEW_YORK) for t in settlement_times(expiry, roots)]
+    assert [(g.hour, g.minute) for g in got] == [(9, 30), (9, 30), (16, 0), (16, 0), (16, 0)]

@@ -17,7 +17,14 @@ import numpy as np
 NEW_YORK = ZoneInfo("America/New_York")
 PM_SETTLEMENT = time(16, 0)
 AM_SETTLEMENT = time(9, 30)
-AM_SETTLED_ROOTS = frozenset({"SPX", "NDX", "RUT", "VIX", "DJX", "XEO", "MXEA", "MXEF"})
+#: OCC roots whose exercise-settlement value is fixed from opening prices (09:30 New York):
+#: - SPX: Cboe's standard third-Friday S&P 500 options (their PM twins list under SPXW);
+#: - NDX: Nasdaq-100 monthlies (PM twins: NDXP); RUT: Cboe Russell 2000 monthlies (PM: RUTW);
+#: - VIX and VIXW: Cboe volatility options, monthly and weekly alike, settle to the Special
+#:   Opening Quotation (SOQ) of VIX on the Wednesday morning of expiration;
+#: - DJX, XEO, MXEA, MXEF: Cboe's Dow Jones, S&P 100 European and MSCI EAFE/EM monthlies, as
+#:   first listed here; not re-checked against current product specifications.
+AM_SETTLED_ROOTS = frozenset({"SPX", "NDX", "RUT", "VIX", "VIXW", "DJX", "XEO", "MXEA", "MXEF"})
 SECONDS_PER_YEAR = 365.0 * 86400.0
 MIN_T_YEARS = 10.0 * 60.0 / SECONDS_PER_YEAR  # ten minutes
 

@@ -25,6 +25,13 @@ DEALER_MODELS = ("long_calls_short_puts", "short_all")
 DEFAULT_DEALER_MODEL = DEALER_MODELS[0]
 DEFAULT_RATE = 0.04  # decimal; the fallback where a chain gives no forward
 DEFAULT_DIVIDEND_YIELD = 0.0  # decimal
+#: Quoted IVs outside [MIN_PLAUSIBLE_IV, MAX_PLAUSIBLE_IV] (decimal, annualised) are not market
+#: data: the legacy .dat download writes 0.02 (and 0.01) where it has no IV, and no US equity or
+#: index option trades below 3% a year. They are treated as missing and re-implied.
+MIN_PLAUSIBLE_IV = 0.03
+MAX_PLAUSIBLE_IV = 10.0
+#: A file whose median quoted IV is above this is in percent (300 would be 30,000%/yr).
+PERCENT_MEDIAN_IV = 3.0
 
 
 @dataclass
@@ -41,6 +48,8 @@ class Quality:
     filtered_min_oi: int = 0
     filtered_expiration: int = 0
     duplicates_dropped: int = 0
+    iv_implausible: int = 0
+    iv_percent_scaled: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -108,6 +117,30 @@ def _repeated_by_columns(chain: OptionChain, idx: np.ndarray, repeated: np.ndarr
     return repeated
 
 
+def clean_iv(quoted: np.ndarray, rows: np.ndarray, quality: Quality) -> np.ndarray:
+    """Quoted IVs (decimal per year) made usable; the counts go to `quality`.
+
+    - A column in percent (median of the positive quotes above PERCENT_MEDIAN_IV) is divided
+      by 100, and a note says so.
+    - Values outside [MIN_PLAUSIBLE_IV, MAX_PLAUSIBLE_IV] become NaN, so they are re-implied
+      from the mid like a missing IV; `iv_implausible` counts those among `rows`.
+    """
+    iv = np.asarray(quoted, dtype=np.float64).copy()
+    quoted_ok = np.isfinite(iv) & (iv > 0)
+    if quoted_ok.any() and float(np.median(iv[quoted_ok])) > PERCENT_MEDIAN_IV:
+        iv /= 100.0
+        quality.iv_percent_scaled = True
+        quality.notes.append("IV column is in percent: divided by 100.")
+    implausible = quoted_ok & ((iv < MIN_PLAUSIBLE_IV) | (iv > MAX_PLAUSIBLE_IV))
+    iv[implausible] = np.nan
+    quality.iv_implausible = int(np.count_nonzero(implausible & rows))
+    if quality.iv_implausible:
+        quality.notes.append(
+            f"{quality.iv_implausible} quoted IVs outside {MIN_PLAUSIBLE_IV:.0%}-{MAX_PLAUSIBLE_IV:.0%} "
+            "a year (placeholders such as 0.02) were treated as missing and re-implied.")
+    return iv
+
+
 def dealer_sign(is_call: np.ndarray, dealer_model: str) -> np.ndarray:
     """+1/-1 per contract: the dealer's side under `dealer_model` (see module docstring)."""
     if dealer_model == "long_calls_short_puts":
@@ -129,8 +162,10 @@ def prepare_chain(
 ) -> PreparedChain:
     """Select the contracts that enter the sums and fill what is missing.
 
-    Steps: drop rows repeating a contract already listed (counted); drop rows settled at `as_of`; keep only `expiration` when given; floor time at
-    MIN_T_YEARS; drop zero-OI rows; re-imply missing IV from the bid/ask mid; failing that
+    Steps: drop rows repeating a contract already listed (counted); drop rows settled at
+    `as_of`; keep only `expiration` when given; floor time at MIN_T_YEARS; drop zero-OI rows;
+    clean quoted IVs (`clean_iv`: percent columns, placeholders); re-imply missing IV from the
+    bid/ask mid; failing that
     (a mid outside the no-arbitrage band, common for deep in-the-money rows), take the IV
     of the other side of the same (root, expiry, strike), equal by put-call parity; else
     skip the row and count it; drop strikes whose call+put OI is below `min_oi`.
@@ -166,7 +201,7 @@ def prepare_chain(
     keep = keep & has_oi
     t = np.maximum(t, MIN_T_YEARS)
 
-    iv = chain.iv.copy()
+    iv = clean_iv(chain.iv, keep, quality)
     missing = keep & ~(np.isfinite(iv) & (iv > 0))
     if missing.any():
         idx = np.flatnonzero(missing)
@@ -181,7 +216,7 @@ def prepare_chain(
         quality.iv_reimplied = int(np.count_nonzero(ok))
         if not ok.all():
             still = idx[~ok]
-            paired = _pair_iv(chain, chain.iv, still)
+            paired = _pair_iv(chain, iv, still)
             iv[still] = paired
             got = np.isfinite(paired)
             quality.iv_from_pair = int(np.count_nonzero(got))

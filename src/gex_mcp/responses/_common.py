@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -45,12 +45,9 @@ def int_or_none(value: float) -> int | None:
 
 
 def data_quality(q: Quality) -> DataQuality:
-    return DataQuality(
-        contracts_total=q.contracts_total, contracts_used=q.contracts_used,
-        expired_dropped=q.expired_dropped, iv_reimplied=q.iv_reimplied, iv_from_pair=q.iv_from_pair,
-        iv_missing_skipped=q.iv_missing_skipped, zero_open_interest=q.zero_open_interest,
-        filtered_min_oi=q.filtered_min_oi, duplicates_dropped=q.duplicates_dropped,
-        notes=list(q.notes))
+    """The engine's cleaning counts, every field the model publishes (notes copied)."""
+    counts = asdict(q)
+    return DataQuality(**{k: v for k, v in counts.items() if k in DataQuality.model_fields})
 
 
 def cents(value: float | None) -> float | None:
