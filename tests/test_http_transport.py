@@ -58,15 +58,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(tmp_path: Path, token: str | None) -> Iterator[HttpServer]:
+def _start(tmp_path: Path, token: str | None, *, source: str = "demo",
+           extra_env: dict[str, str] | None = None) -> Iterator[HttpServer]:
     port = _free_port()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-           "GEX_DATA_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl")}
+           "GEX_DATA_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl"), **(extra_env or {})}
     if token:
         env["GEX_HTTP_TOKEN"] = token
     process = subprocess.Popen(
         [sys.executable, "-m", "gex_mcp", "serve", "--transport", "http", "--port", str(port),
-         "--source", "demo"],
+         "--source", source],
         env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
     server = HttpServer(process, port)
