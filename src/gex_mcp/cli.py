@@ -237,6 +237,50 @@ def serve(transport: Annotated[str, typer.Option(
         raise typer.Exit(exc.exit_code) from None
 
 
+@app.command("watch")
+def watch(symbols: Annotated[list[str], typer.Argument(help="Symbols to watch, e.g. SPY QQQ SPX.")],
+          every: Annotated[float | None, typer.Option(
+              "--every", min=1.0, help="Seconds between polls; also the cache lifetime for this run "
+                                       "(default: GEX_CACHE_TTL).")] = None,
+          rules: Annotated[str | None, typer.Option(
+              "--rules", help="Comma-separated: flip_cross, near_wall, net_gex_sign, regime_change, "
+                              "wall_move (default: all).")] = None,
+          near_wall: Annotated[float, typer.Option(
+              "--near-wall", min=0.01, max=20.0, help="near_wall fires within this percent of a wall.")] = 0.5,
+          source: SourceOpt = None) -> None:
+    """Print alerts as they fire (flip crossed, spot near a wall, regime change...) until Ctrl-C."""
+    from gex_mcp.alerts.rules import RuleConfig
+    from gex_mcp.alerts.terminal import run_watch
+    from gex_mcp.alerts.watcher import Watcher
+
+    out, err = Console(soft_wrap=True), Console(stderr=True)
+    seen: list[Watcher] = []
+
+    async def main() -> None:
+        settings = _settings(source)
+        if every is not None:
+            settings = settings.model_copy(update={"cache_ttl": every, "cache_ttl_closed": every})
+        service = build_service(settings)
+        async with service:
+            watcher = Watcher(service, every=every, config=RuleConfig(near_wall_pct=near_wall))
+            watcher.watch(symbols, rules)
+            seen.append(watcher)
+            err.print(f"watching {', '.join(watcher.hub.watches)} on {service.default_source} "
+                      f"every {watcher.interval():g}s; alerts print below", style="dim")
+            await run_watch(watcher, out, err)
+
+    try:
+        anyio.run(main)
+    except GexError as exc:
+        typer.echo(describe(exc), err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        status = seen[0].status() if seen else None
+        if status is not None:
+            err.print(f"stopped after {status.ticks} polls; {status.alerts_fired} alerts")
+        raise typer.Exit(0) from None
+
+
 def main() -> None:
     app()
 
