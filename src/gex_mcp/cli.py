@@ -226,7 +226,12 @@ def serve(transport: Annotated[str, typer.Option(
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         keys = _split(settings.http_token.get_secret_value()) if settings.http_token else ()
         service = build_service(settings)
-        run_server(service, transport=transport, host=host, port=port, keys=keys,
+        from gex_mcp.alerts.rules import RuleConfig
+        from gex_mcp.alerts.watcher import Watcher
+
+        watcher = Watcher(service, every=settings.watch_every,
+                          config=RuleConfig(near_wall_pct=settings.watch_near_wall_pct))
+        run_server(service, transport=transport, watcher=watcher, host=host, port=port, keys=keys,
                    rate_limit_per_minute=settings.rate_limit_per_minute or None,
                    allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
                    cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth,
@@ -245,8 +250,9 @@ def watch(symbols: Annotated[list[str], typer.Argument(help="Symbols to watch, e
           rules: Annotated[str | None, typer.Option(
               "--rules", help="Comma-separated: flip_cross, near_wall, net_gex_sign, regime_change, "
                               "wall_move (default: all).")] = None,
-          near_wall: Annotated[float, typer.Option(
-              "--near-wall", min=0.01, max=20.0, help="near_wall fires within this percent of a wall.")] = 0.5,
+          near_wall: Annotated[float | None, typer.Option(
+              "--near-wall", min=0.01, max=20.0, help="near_wall fires within this percent of a "
+                                                      "wall (default: GEX_WATCH_NEAR_WALL_PCT, 0.5).")] = None,
           source: SourceOpt = None) -> None:
     """Print alerts as they fire (flip crossed, spot near a wall, regime change...) until Ctrl-C."""
     from gex_mcp.alerts.rules import RuleConfig
@@ -262,7 +268,8 @@ def watch(symbols: Annotated[list[str], typer.Argument(help="Symbols to watch, e
             settings = settings.model_copy(update={"cache_ttl": every, "cache_ttl_closed": every})
         service = build_service(settings)
         async with service:
-            watcher = Watcher(service, every=every, config=RuleConfig(near_wall_pct=near_wall))
+            watcher = Watcher(service, every=every if every is not None else settings.watch_every,
+                              config=RuleConfig(near_wall_pct=near_wall or settings.watch_near_wall_pct))
             watcher.watch(symbols, rules)
             seen.append(watcher)
             err.print(f"watching {', '.join(watcher.hub.watches)} on {service.default_source} "

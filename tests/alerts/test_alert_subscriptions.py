@@ -19,6 +19,7 @@ import warnings
 from pathlib import Path
 
 import anyio
+import httpx
 import mcp.types as types
 import pytest
 from mcp import Client, StdioServerParameters
@@ -117,7 +118,7 @@ async def test_subscribed_clients_of_both_eras_hear_each_alert_once_and_others_n
     servers = _start(http_dir, token=None, source="file", extra_env=env)
     http = next(servers)
     uris = ["gex://SPX/alerts", "gex://SPY/alerts"]
-    legacy_heard, silent_heard, modern_heard = Heard(), Heard(), []
+    legacy_heard, silent_heard, modern_heard, sse_heard = Heard(), Heard(), [], []
     try:
         async with (Client(stdio, mode="legacy", message_handler=legacy_heard) as legacy,
                     Client(http.url) as modern,
@@ -136,21 +137,24 @@ async def test_subscribed_clients_of_both_eras_hear_each_alert_once_and_others_n
                         modern_heard.append(event.uri)
 
                 tg.start_soon(hear)
+                await tg.start(_read_sse, http.port, sse_heard)
                 baseline = {"SPX": "2022-07-12T11:55", "SPY": "2020-06-22T20:42"}
                 for client in (legacy, modern):
                     await _until_async(lambda c=client: _polled(c, baseline))
                 steps = [(SPX[1], SPY[1]), (SPX[2],), (SPX[3],)]
-                spx_seen = spy_seen = 0
-                for step in steps:
+                spy_seen = 0
+                for spx_seen, step in enumerate(steps, 1):
                     for name in step:
                         link(name)
-                    spx_seen += 1
                     spy_seen += SPY[1] in step
                     want = sorted(["gex://SPX/alerts"] * spx_seen + ["gex://SPY/alerts"] * spy_seen)
                     await _until(lambda w=want: sorted(legacy_heard.uris) == w
-                                 and sorted(modern_heard) == w, f"notifications {want}")
+                                 and sorted(modern_heard) == w and len(sse_heard) == len(w),
+                                 f"notifications {want}")
                 await anyio.sleep(4 * float(TTL) + 0.5)  # later polls of the same snapshot: silence
                 tg.cancel_scope.cancel()
+            # the unsubscribed client was connected and served all along
+            assert (await silent.call_tool("watchlist", {})).structured_content["alerts_fired"] == 4
             for client in (legacy, modern):
                 spx_alerts = json.loads((await client.read_resource("gex://SPX/alerts")).contents[0].text)
                 spy_alerts = json.loads((await client.read_resource("gex://SPY/alerts")).contents[0].text)
@@ -162,6 +166,24 @@ async def test_subscribed_clients_of_both_eras_hear_each_alert_once_and_others_n
     assert sorted(legacy_heard.uris) == sorted(["gex://SPX/alerts"] * 3 + ["gex://SPY/alerts"])
     assert sorted(modern_heard) == sorted(legacy_heard.uris)
     assert silent_heard.uris == []
+    # REST: the SSE stream (every symbol) carried the same alerts, numbered, with their numbers
+    assert sorted(_numbers(a) for a in sse_heard) == sorted(_numbers(e) for e in flips + near)
+    assert len({a["id"] for a in sse_heard}) == len(sse_heard)
+
+
+async def _read_sse(port: int, heard: list[dict], *, task_status=anyio.TASK_STATUS_IGNORED) -> None:
+    """Collect the `alert` events of GET /v1/alerts/stream (all symbols) as a browser would."""
+    async with httpx.AsyncClient(timeout=None) as http, http.stream(
+            "GET", f"http://127.0.0.1:{port}/v1/alerts/stream") as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        task_status.started()
+        event = None
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event == "alert":
+                heard.append(json.loads(line.split(":", 1)[1]))
 
 
 def _numbers(event: dict) -> tuple:

@@ -6,9 +6,10 @@ subscriptions in both protocol eras.
   `ResourceUpdated(uri)` on that bus.
 - Handshake-era clients send `resources/subscribe` / `resources/unsubscribe`. `MCPServer`
   registers no handler for them, so `register_alerts` adds both on the low-level server (which
-  makes it advertise `resources.subscribe`) and keeps, per URI, the sessions subscribed; a new
-  alert sends them `notifications/resources/updated`. A session whose send fails (it has gone)
-  is forgotten, and at most `MAX_LEGACY_SUBSCRIPTIONS` (session, URI) pairs are kept.
+  makes it advertise `resources.subscribe`) and keeps, per URI, the client connections
+  subscribed; a new alert sends them `notifications/resources/updated`. A connection is
+  forgotten when it closes or a send to it fails, and at most `MAX_LEGACY_SUBSCRIPTIONS`
+  (connection, URI) pairs are kept.
 """
 
 from __future__ import annotations
@@ -46,40 +47,60 @@ Source = Annotated[str | None, Field(
     description="cboe, flashalpha, file or demo; leave out for the server's default source.")]
 
 
+def _connection(ctx: ServerRequestContext) -> Any:
+    """The client's connection: `ctx.session` is a per-request proxy, so subscriptions are
+    kept per connection (the SDK exposes no public accessor for it from a low-level handler)."""
+    return getattr(ctx.session, "_connection", None) or ctx.session
+
+
 class LegacySubscriptions:
-    """Handshake-era `resources/subscribe`: which sessions want which URI."""
+    """Handshake-era `resources/subscribe`: which connections want which URI. A connection's
+    subscriptions are forgotten when it closes (its `exit_stack` unwinds)."""
 
     def __init__(self, limit: int = MAX_LEGACY_SUBSCRIPTIONS) -> None:
         self.limit = limit
         self._by_uri: dict[str, dict[int, Any]] = {}
+        self._tracked: set[int] = set()  # connections whose close will forget them
 
     def __len__(self) -> int:
         return sum(len(s) for s in self._by_uri.values())
 
+    def _forget(self, key: int) -> None:
+        self._tracked.discard(key)
+        for uri in list(self._by_uri):
+            self._by_uri[uri].pop(key, None)
+            if not self._by_uri[uri]:
+                del self._by_uri[uri]
+
     async def subscribe(self, ctx: ServerRequestContext, params: types.SubscribeRequestParams
                         ) -> types.EmptyResult:
-        uri = str(params.uri)
+        uri, connection = str(params.uri), _connection(ctx)
+        key = id(connection)
         sessions = self._by_uri.setdefault(uri, {})
-        if id(ctx.session) not in sessions and len(self) >= self.limit:
+        if key not in sessions and len(self) >= self.limit:
             from mcp.shared.exceptions import MCPError
 
             raise MCPError(types.INTERNAL_ERROR, "Subscription limit reached; unsubscribe first.")
-        sessions[id(ctx.session)] = ctx.session
+        sessions[key] = connection
+        stack = getattr(connection, "exit_stack", None)
+        if key not in self._tracked and stack is not None:
+            self._tracked.add(key)
+            stack.callback(self._forget, key)
         return types.EmptyResult()
 
     async def unsubscribe(self, ctx: ServerRequestContext, params: types.UnsubscribeRequestParams
                           ) -> types.EmptyResult:
         sessions = self._by_uri.get(str(params.uri), {})
-        sessions.pop(id(ctx.session), None)
+        sessions.pop(id(_connection(ctx)), None)
         if not sessions:
             self._by_uri.pop(str(params.uri), None)
         return types.EmptyResult()
 
     async def notify(self, uri: str) -> None:
         sessions = self._by_uri.get(uri, {})
-        for key, session in list(sessions.items()):
+        for key, connection in list(sessions.items()):
             try:
-                await session.send_resource_updated(uri)
+                await connection.send_resource_updated(uri)
             except Exception as exc:  # the client has gone: forget it
                 logger.info("dropping a subscription to %s (%s)", uri, type(exc).__name__)
                 sessions.pop(key, None)
@@ -112,11 +133,11 @@ def register_alerts(mcp: MCPServer, watcher: Watcher, bus: SubscriptionBus, *,
         Recent alerts themselves are the resources gex://alerts and gex://{symbol}/alerts."""
         return watcher.status()
 
-    for fn, title, annotations in ((watch, "Watch symbols for alerts", _CHANGES),
-                                   (unwatch, "Stop watching symbols", _CHANGES),
-                                   (watchlist, "Watchlist and poller status", _READS)):
+    for fn, title, hints in ((watch, "Watch symbols for alerts", _CHANGES),
+                             (unwatch, "Stop watching symbols", _CHANGES),
+                             (watchlist, "Watchlist and poller status", _READS)):
         mcp.tool(name=fn.__name__, title=title, description=inspect.cleandoc(fn.__doc__ or ""),
-                 annotations=annotations)(tool_boundary(fn))
+                 annotations=hints)(tool_boundary(fn))
 
     @mcp.resource(ALL_ALERTS_URI, name="alerts", title="Recent alerts",
                   description="The most recent alerts of every watched symbol, oldest first "
