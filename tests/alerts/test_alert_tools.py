@@ -192,3 +192,18 @@ async def test_a_short_soak_on_the_demo_market_holds_traced_memory_flat():
     assert watcher.status().watching[0].polls == 200
     assert len(watcher.hub.recent().alerts) <= 20
     assert late - early < 2_000_000, (early, late)
+
+
+async def test_the_running_poller_takes_a_new_symbols_baseline_at_once(replay):
+    """With an hour between polls, `watch` still gets its first poll (the baseline) now."""
+    _, service, _ = replay
+    watcher = Watcher(service, every=3600.0)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(watcher.run)
+        await anyio.sleep(0.05)  # the first (empty) tick has run; the poller now waits an hour
+        watcher.watch(["SPY"])
+        with anyio.fail_after(WAIT):
+            while watcher.status().watching[0].polls == 0:
+                await anyio.sleep(0.01)
+        tg.cancel_scope.cancel()
+    assert watcher.status().watching[0].last_spot == 310.68

@@ -54,6 +54,7 @@ class Watcher:
         self.clock = clock or service.now
         self.ticks = 0
         self._last_interval: float | None = None
+        self._wake = anyio.Event()  # set by watch(): poll now, so new symbols get a baseline
 
     # ---- the watchlist (MCP tools, CLI) ----------------------------------------------------
 
@@ -68,6 +69,7 @@ class Watcher:
         wanted = parse_rules(rules)
         name = self.service.resolve_source(source)
         self.hub.watch(_symbols(symbols), name, wanted)
+        self._wake.set()
         return self.status()
 
     def unwatch(self, symbols: Sequence[str] | str) -> WatchlistResponse:
@@ -132,9 +134,10 @@ class Watcher:
         return events
 
     async def run(self) -> None:
-        """Poll until cancelled: a tick, then sleep `interval()` (rechecking the clock at
-        least every minute while paused)."""
+        """Poll until cancelled: a tick, then wait `interval()` (rechecking the clock at
+        least every minute while paused); `watch()` cuts the wait short."""
         while True:
+            self._wake = anyio.Event()
             try:
                 await self.tick()
             except Exception:  # never let the server's poller die
@@ -143,7 +146,8 @@ class Watcher:
             wait = self._last_interval
             if self.paused():
                 wait = min(wait, PAUSED_RECHECK_SECONDS)
-            await anyio.sleep(wait)
+            with anyio.move_on_after(wait):
+                await self._wake.wait()
 
 
 async def observe(service: Any, symbol: str, source: str) -> tuple[Observation, str | None]:
