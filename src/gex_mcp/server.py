@@ -196,7 +196,7 @@ def build_server(service: GexService, watcher: Watcher | None = None) -> MCPServ
 
     One tool per row of the endpoint table, in table order. The caller owns `service`
     (and closes it); the server only calls it. With `watcher`, also the alert tools
-    (watch, unwatch, watchlist) and resources (`gex.alerts.mcp`); the caller runs its poller.
+    (watch, unwatch, watchlist) and resources (`gex_mcp.alerts.mcp`); the caller runs its poller.
     """
     bus = InMemorySubscriptionBus()
     mcp = MCPServer(SERVER_NAME, version=__version__, instructions=_instructions(service),

@@ -23,9 +23,10 @@ import mcp.types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.subscriptions import ResourceUpdated, SubscriptionBus
-from mcp.types import ToolAnnotations
+from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
+from gex_mcp import compact
 from gex_mcp.alerts.hub import ALL_ALERTS_URI
 from gex_mcp.alerts.rules import RULES
 from gex_mcp.alerts.watcher import Watcher
@@ -51,6 +52,16 @@ def _connection(ctx: ServerRequestContext) -> Any:
     """The client's connection: `ctx.session` is a per-request proxy, so subscriptions are
     kept per connection (the SDK exposes no public accessor for it from a low-level handler)."""
     return getattr(ctx.session, "_connection", None) or ctx.session
+
+
+Answer = Annotated[CallToolResult, WatchlistResponse]
+
+
+def _answer(status: WatchlistResponse) -> CallToolResult:
+    """Structured content plus the same data as compact JSON text, as every gex-mcp tool answers."""
+    data = status.model_dump(mode="json")
+    return CallToolResult(content=[TextContent(type="text", text=compact.to_text(data))],
+                          structured_content=data)
 
 
 class LegacySubscriptions:
@@ -115,23 +126,23 @@ def register_alerts(mcp: MCPServer, watcher: Watcher, bus: SubscriptionBus, *,
     `watcher`'s hub fires. `bus` must be the one `mcp` was built with."""
     hub = watcher.hub
 
-    async def watch(symbols: Symbols, rules: Rules = None, source: Source = None) -> WatchlistResponse:
+    async def watch(symbols: Symbols, rules: Rules = None, source: Source = None) -> Answer:
         """Add symbols and alert rules to this server's watchlist; returns the watchlist and the alert resources.
-        Rules: flip_cross (spot crosses the gamma flip), near_wall (spot within 0.5% of the call or put wall), net_gex_sign, regime_change, wall_move; each crossing fires once (hysteresis).
+        Rules: flip_cross (spot crosses the gamma flip), near_wall (spot within 0.5% of the call or put wall, by default), net_gex_sign, regime_change, wall_move; each crossing fires once (hysteresis).
         The server polls at the cache TTL; subscribe to gex://alerts or gex://{symbol}/alerts to be notified, or read them."""
-        return watcher.watch(symbols, rules, source)
+        return _answer(watcher.watch(symbols, rules, source))
 
-    async def unwatch(symbols: Symbols) -> WatchlistResponse:
+    async def unwatch(symbols: Symbols) -> Answer:
         """Remove symbols from this server's watchlist; returns what is still watched.
         Use it when alerts for a symbol are no longer wanted; symbols not watched are ignored.
         Alerts already fired stay readable at gex://alerts."""
-        return watcher.unwatch(symbols)
+        return _answer(watcher.unwatch(symbols))
 
-    async def watchlist() -> WatchlistResponse:
+    async def watchlist() -> Answer:
         """The watched symbols with their rules, last poll (snapshot time, spot, error) and alert counts.
         Use it to check what the server is watching and whether polling is paused (live sources outside market hours).
         Recent alerts themselves are the resources gex://alerts and gex://{symbol}/alerts."""
-        return watcher.status()
+        return _answer(watcher.status())
 
     for fn, title, hints in ((watch, "Watch symbols for alerts", _CHANGES),
                              (unwatch, "Stop watching symbols", _CHANGES),
