@@ -23,6 +23,7 @@ import mcp.types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.subscriptions import ResourceUpdated, SubscriptionBus
+from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
@@ -86,11 +87,13 @@ class LegacySubscriptions:
     async def subscribe(self, ctx: ServerRequestContext, params: types.SubscribeRequestParams
                         ) -> types.EmptyResult:
         uri, connection = str(params.uri), _connection(ctx)
+        if getattr(connection, "has_standalone_channel", True) is False:
+            raise MCPError(types.INVALID_REQUEST, "This server runs without sessions (--stateless), "
+                           "so resources/subscribe cannot deliver notifications. Open a "
+                           "subscriptions/listen stream (protocol 2026-07-28), or read the resource.")
         key = id(connection)
         sessions = self._by_uri.setdefault(uri, {})
         if key not in sessions and len(self) >= self.limit:
-            from mcp.shared.exceptions import MCPError
-
             raise MCPError(types.INTERNAL_ERROR, "Subscription limit reached; unsubscribe first.")
         sessions[key] = connection
         stack = getattr(connection, "exit_stack", None)
