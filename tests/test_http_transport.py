@@ -23,6 +23,7 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
 from gex_mcp._serve import transport_security
+from gex_mcp.alerts.mcp import ALERT_TOOLS
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.server import run_server
 from tests.tool_calls import call_everything
@@ -57,15 +58,16 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _start(tmp_path: Path, token: str | None) -> Iterator[HttpServer]:
+def _start(tmp_path: Path, token: str | None, *, source: str = "demo",
+           extra_env: dict[str, str] | None = None) -> Iterator[HttpServer]:
     port = _free_port()
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-           "GEX_DATA_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl")}
+           "GEX_DATA_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl"), **(extra_env or {})}
     if token:
         env["GEX_HTTP_TOKEN"] = token
     process = subprocess.Popen(
         [sys.executable, "-m", "gex_mcp", "serve", "--transport", "http", "--port", str(port),
-         "--source", "demo"],
+         "--source", source],
         env=env, cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True)
     server = HttpServer(process, port)
@@ -120,7 +122,7 @@ async def test_http_server_answers_every_tool_resource_and_prompt(open_server: H
             levels = await client.call_tool("levels", {"symbol": "SPY"})
             bad = await client.call_tool("levels", {"symbol": "../../etc/passwd"})
             everything = await call_everything(client)
-    assert [t.name for t in tools] == [ep.name for ep in ENDPOINTS]
+    assert [t.name for t in tools] == [ep.name for ep in ENDPOINTS] + list(ALERT_TOOLS)
     assert not levels.is_error and levels.structured_content["symbol"] == "SPY"
     assert bad.is_error and "is not a ticker symbol" in bad.content[0].text
     assert everything["gex_chart"].structured_content["symbol"] == "SPY"

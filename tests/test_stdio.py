@@ -11,6 +11,7 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from gex_mcp.alerts.mcp import ALERT_TOOLS
 from gex_mcp.endpoints import ENDPOINTS
 from tests.tool_calls import call_everything
 
@@ -38,7 +39,7 @@ async def test_stdio_server_lists_tools_and_answers_levels_and_a_chart(tmp_path:
             bad = await client.call_tool("levels", {"symbol": "NOPE"})
             again = await client.call_tool("regime", {"symbol": "spy"})
             everything = await call_everything(client)
-    assert [t.name for t in tools] == [ep.name for ep in ENDPOINTS]
+    assert [t.name for t in tools] == [ep.name for ep in ENDPOINTS] + list(ALERT_TOOLS)
     assert not levels.is_error
     assert levels.structured_content["symbol"] == "SPY"
     assert levels.structured_content["is_demo"] is True

@@ -10,17 +10,26 @@ from gex_mcp.endpoints import ENDPOINTS
 EVERY_TOOL_CALL: dict[str, dict] = {ep.name: dict(ep.example) for ep in ENDPOINTS}
 
 
+#: The alert tools a served MCP server adds (`gex_mcp.alerts.mcp`), in a good calling order.
+ALERT_TOOL_CALLS: dict[str, dict] = {"watch": {"symbols": ["SPY"], "rules": ["flip_cross"]},
+                                     "watchlist": {}, "unwatch": {"symbols": ["SPY"]}}
+
+
 async def call_everything(client: Client) -> dict[str, object]:
-    """Call every listed tool, read every resource kind and get every prompt; return results."""
+    """Call every listed tool, read every resource kind and get every prompt; return results.
+
+    A server built with a watcher also lists the alert tools; they are called too."""
     listed = {t.name for t in (await client.list_tools()).tools}
-    assert listed == set(EVERY_TOOL_CALL), listed ^ set(EVERY_TOOL_CALL)
+    calls = {**EVERY_TOOL_CALL, **(ALERT_TOOL_CALLS if "watch" in listed else {})}
+    assert listed == set(calls), listed ^ set(calls)
     results: dict[str, object] = {}
-    for name, args in EVERY_TOOL_CALL.items():
+    for name, args in calls.items():
         result = await client.call_tool(name, args)
         assert not result.is_error, (name, result.content)
         assert result.structured_content, name
         results[name] = result
-    for uri in ("gex://SPY/levels", "gex://SPY/summary", "gex://conventions"):
+    alert_uris = ("gex://alerts", "gex://SPY/alerts") if "watch" in listed else ()
+    for uri in ("gex://SPY/levels", "gex://SPY/summary", "gex://conventions", *alert_uris):
         contents = (await client.read_resource(uri)).contents
         assert contents and contents[0].text, uri
         results[uri] = contents[0].text

@@ -210,6 +210,15 @@ def _serving(source: str | None):
     return settings, keys, build_service(settings)
 
 
+def _watcher(service, settings):
+    """The server's one alert poller (it starts with the server; see `gex_mcp.alerts`)."""
+    from gex_mcp.alerts.rules import RuleConfig
+    from gex_mcp.alerts.watcher import Watcher
+
+    return Watcher(service, every=settings.watch_every,
+                   config=RuleConfig(near_wall_pct=settings.watch_near_wall_pct))
+
+
 @app.command("serve")
 def serve(transport: Annotated[str, typer.Option(
               "--transport", help="stdio (desktop hosts), http (MCP at /mcp + REST at /v1) or rest.")] = "stdio",
@@ -231,7 +240,8 @@ def serve(transport: Annotated[str, typer.Option(
         from gex_mcp.server import run_server
 
         settings, keys, service = _serving(source)
-        run_server(service, transport=transport, host=host, port=port, keys=keys,
+        run_server(service, transport=transport, watcher=_watcher(service, settings), host=host,
+                   port=port, keys=keys,
                    rate_limit_per_minute=settings.rate_limit_per_minute or None,
                    allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
                    cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth,
@@ -261,11 +271,57 @@ def dashboard(symbol: Annotated[str, typer.Argument(help="Symbol to open, e.g. S
         typer.echo(f"GEX dashboard: {url}  (Ctrl-C stops it)")
         if not no_browser:
             threading.Timer(1.0, webbrowser.open, (url,)).start()
-        run_server(service, transport="http", host="127.0.0.1", port=port, keys=keys,
-                   session_idle_seconds=settings.session_idle_seconds)
+        run_server(service, transport="http", watcher=_watcher(service, settings), host="127.0.0.1",
+                   port=port, keys=keys, session_idle_seconds=settings.session_idle_seconds)
     except GexError as exc:
         typer.echo(describe(exc), err=True)
         raise typer.Exit(exc.exit_code) from None
+
+
+@app.command("watch")
+def watch(symbols: Annotated[list[str], typer.Argument(help="Symbols to watch, e.g. SPY QQQ SPX.")],
+          every: Annotated[float | None, typer.Option(
+              "--every", min=1.0, help="Seconds between polls; also the cache lifetime for this run "
+                                       "(default: GEX_CACHE_TTL).")] = None,
+          rules: Annotated[str | None, typer.Option(
+              "--rules", help="Comma-separated: flip_cross, near_wall, net_gex_sign, regime_change, "
+                              "wall_move (default: all).")] = None,
+          near_wall: Annotated[float | None, typer.Option(
+              "--near-wall", min=0.01, max=20.0, help="near_wall fires within this percent of a "
+                                                      "wall (default: GEX_WATCH_NEAR_WALL_PCT, 0.5).")] = None,
+          source: SourceOpt = None) -> None:
+    """Print alerts as they fire (flip crossed, spot near a wall, regime change...) until Ctrl-C."""
+    from gex_mcp.alerts.rules import RuleConfig
+    from gex_mcp.alerts.terminal import run_watch
+    from gex_mcp.alerts.watcher import Watcher
+
+    out, err = Console(soft_wrap=True), Console(stderr=True)
+    seen: list[Watcher] = []
+
+    async def main() -> None:
+        settings = _settings(source)
+        if every is not None:
+            settings = settings.model_copy(update={"cache_ttl": every, "cache_ttl_closed": every})
+        service = build_service(settings)
+        async with service:
+            watcher = Watcher(service, every=every if every is not None else settings.watch_every,
+                              config=RuleConfig(near_wall_pct=near_wall or settings.watch_near_wall_pct))
+            watcher.watch(symbols, rules)
+            seen.append(watcher)
+            err.print(f"watching {', '.join(watcher.hub.watches)} on {service.default_source} "
+                      f"every {watcher.interval():g}s; alerts print below", style="dim")
+            await run_watch(watcher, out, err)
+
+    try:
+        anyio.run(main)
+    except GexError as exc:
+        typer.echo(describe(exc), err=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        status = seen[0].status() if seen else None
+        if status is not None:
+            err.print(f"stopped after {status.ticks} polls; {status.alerts_fired} alerts")
+        raise typer.Exit(0) from None
 
 
 def main() -> None:

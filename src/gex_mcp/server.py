@@ -27,10 +27,13 @@ from mcp.server.mcpserver import Context, Image, MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
+from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import ConfigDict, create_model
 
 from gex_mcp import __version__, compact
+from gex_mcp.alerts.mcp import register_alerts
+from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.conventions import CONVENTIONS
 from gex_mcp.errors import ConfigError, GexError, UnknownSymbolError, describe
 from gex_mcp.prompts import register_prompts
@@ -207,14 +210,20 @@ def _dashboard_app(service: GexService) -> Apps:
     return apps
 
 
-def build_server(service: GexService) -> MCPServer:
+def build_server(service: GexService, watcher: Watcher | None = None) -> MCPServer:
     """An MCPServer whose tools, resources and prompts answer from `service`.
 
     One tool per row of the endpoint table, in table order. The caller owns `service`
-    (and closes it); the server only calls it.
+    (and closes it); the server only calls it. With `watcher`, also the alert tools
+    (watch, unwatch, watchlist) and resources (`gex_mcp.alerts.mcp`); the caller runs its poller.
     """
+    bus = InMemorySubscriptionBus()
     mcp = MCPServer(SERVER_NAME, version=__version__, instructions=_instructions(service),
-                    tools=[_mcp_tool(ep, service) for ep in ENDPOINTS], extensions=[_dashboard_app(service)])
+                    tools=[_mcp_tool(ep, service) for ep in ENDPOINTS],
+                    extensions=[_dashboard_app(service)], subscriptions=bus)
+    if watcher is not None:
+        register_alerts(mcp, watcher, bus, tool_boundary=_tool_boundary,
+                        resource_boundary=_resource_boundary)
 
     # ---- resources --------------------------------------------------------------------
 
@@ -249,6 +258,7 @@ def run_server(
     stateless: bool = False,
     session_idle_seconds: float | None = None,
     max_connections: int = 512,
+    watcher: Watcher | None = None,
 ) -> None:
     """Serve `service` until the transport closes (stdio) or the process is interrupted (http).
 
@@ -269,6 +279,8 @@ def run_server(
         stateless: MCP over HTTP without sessions (for several replicas behind a balancer).
         session_idle_seconds: close an MCP session idle this long (stateful mode).
         max_connections: connections and requests served at once; beyond, 503.
+        watcher: the alert poller (watch tools, alert resources, /v1/alerts/stream); a new
+            one polling at the cache TTL when None. It runs while the server does.
 
     Raises:
         ValueError: unknown transport.
@@ -292,7 +304,8 @@ def run_server(
             raise
         if host not in _serve.LOOPBACK_HOSTS and not keys:
             logger.warning("serving on %s with no key (--insecure-no-auth)", host)
-    mcp = build_server(service) if transport != "rest" else None
+    watcher = watcher or Watcher(service)
+    mcp = build_server(service, watcher) if transport != "rest" else None
 
     async def stdio_until_signal() -> None:
         """Serve stdio until stdin closes, SIGTERM or SIGINT; on a signal close the service,
@@ -313,12 +326,13 @@ def run_server(
             await mcp.run_stdio_async()
             tg.cancel_scope.cancel()
 
-    async def main() -> None:
-        try:
+    async def serve() -> None:
+        async with anyio.create_task_group() as poller:  # the one alert poller of this server
+            poller.start_soon(watcher.run)
             if mcp is not None and transport == "stdio":
                 await stdio_until_signal()
             else:
-                app = _serve.http_app(mcp, build_rest_app(service), host=host, keys=keys,
+                app = _serve.http_app(mcp, build_rest_app(service, watcher), host=host, keys=keys,
                                       rate_limit_per_minute=rate_limit_per_minute,
                                       allowed_hosts=allowed_hosts, cors_origins=cors_origins,
                                       stateless=stateless, session_idle_seconds=session_idle_seconds)
@@ -326,6 +340,11 @@ def run_server(
                     " (keys required)" if keys else "")
                 await _serve.serve_http(app, host=host, port=port, what=what,
                                         max_connections=max_connections)
+            poller.cancel_scope.cancel()
+
+    async def main() -> None:
+        try:
+            await serve()
         finally:
             with anyio.CancelScope(shield=True):
                 await service.aclose()

@@ -218,6 +218,15 @@ class GexService:
         wanted = prefix.strip().upper().lstrip("^_")
         return [s for s in (listed if listed is not None else LIQUID_SYMBOLS) if s.startswith(wanted)]
 
+    def now(self) -> float:
+        """The service's clock, Unix seconds (tests inject a fake through the cache)."""
+        return self._clock()
+
+    def refresh_seconds(self) -> float:
+        """How long a fetched chain stays fresh now (the cache TTL, longer while the market
+        is closed): how often a watcher polls."""
+        return self._chains.current_ttl()
+
     def _backend_for(self, ep: Endpoint, source: str) -> Backend:
         backend = self._backends[source]
         if backend.kind not in ep.backends:

@@ -81,6 +81,13 @@ class Settings(BaseSettings):
     cboe_daily_budget: int = Field(
         5000, ge=0, description="CBOE requests allowed per UTC day [GEX_CBOE_DAILY_BUDGET].")
 
+    watch_every: float | None = Field(
+        None, ge=0.05, description="Seconds between the alert poller's polls of the watchlist; "
+                                   "unset follows the cache lifetime [GEX_WATCH_EVERY].")
+    watch_near_wall_pct: float = Field(
+        0.5, gt=0, le=20, description="The near_wall alert fires when spot comes within this "
+                                      "percent of the call or put wall [GEX_WATCH_NEAR_WALL_PCT].")
+
     @field_validator("data_dir", mode="before")
     @classmethod
     def _default_when_empty(cls, value: object) -> object:

@@ -5,6 +5,7 @@
     GET /v1/exposure/scan?symbols=SPY,QQQ                    the watchlist scan
     GET /v1/exposure/chart/{symbol}                          PNG
     GET /v1/symbols   /v1/account   /health   /openapi.json   /docs
+    GET /v1/alerts   /v1/alerts/stream (SSE)                 when served with a watcher
 
 Query parameters are the row's arguments (names as in MCP), validated by the same checker,
 so a bad one is a 400 with the same sentence the MCP tool gives. A route's path segment is
@@ -34,6 +35,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from gex_mcp import __version__
+from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.errors import (
     AuthError,
     ConfigError,
@@ -126,8 +128,9 @@ DASHBOARD_HEADERS = {
 }
 
 
-def build_rest_app(service: GexService) -> Starlette:
-    """The /v1 routes, /health, /openapi.json, /docs and the dashboard page at /."""
+def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starlette:
+    """The /v1 routes, /health, /openapi.json, /docs and the dashboard page at /, answering
+    from `service`; with `watcher`, also /v1/alerts and /v1/alerts/stream (`gex_mcp.alerts.rest`)."""
 
     async def health(request: Request) -> Response:
         return JsonBody({"status": "ok", "version": __version__, "source": service.default_source})
@@ -176,5 +179,9 @@ def build_rest_app(service: GexService) -> Starlette:
     routes += [Route("/health", health), Route("/v1/symbols", symbols),
                Route("/v1/account", account), Route("/openapi.json", openapi),
                Route("/docs", docs), Route("/", dashboard)]
+    if watcher is not None:
+        from gex_mcp.alerts.rest import alert_routes
+
+        routes += alert_routes(watcher)
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found,
                                                        Exception: bug})
