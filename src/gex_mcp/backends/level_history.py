@@ -5,7 +5,8 @@ and `history_chart` come from.
   at most one per symbol per `LEVEL_RECORD_MIN_SECONDS` (a one-minute poll keeps them all).
 - Replayable sources (file: its snapshot files; demo: its market regenerated on an hourly
   grid) are analysed snapshot by snapshot instead, so a folder of files is a history without
-  any prior run; records are memoised per (source, symbol, time).
+  any prior run; records are memoised per (source, symbol, time), and a window replays at
+  most `MAX_REPLAY_SNAPSHOTS` (the latest; a note says so).
 - OI change for the file source: `previous_snapshot_oi` reads the symbol's previous file
   (12 hours to 10 days older) when the snapshot itself carries no previous OI.
 """
@@ -39,6 +40,7 @@ PREVIOUS_MIN_AGE = timedelta(hours=12)  # OI is published once a day, overnight
 PREVIOUS_MAX_GAP = timedelta(days=10)  # an older file says little about "since yesterday"
 PRIOR_LOOKBACK = timedelta(days=10)  # how far back the prior session's close is looked for
 REPLAY_MEMO_SIZE = 2048
+MAX_REPLAY_SNAPSHOTS = 60  # snapshots analysed per replayed window (~1 s for SPX)
 _TICK = timedelta(microseconds=1)
 
 #: (strikes, call OI, put OI, as_of) of an earlier snapshot.
@@ -151,6 +153,11 @@ class LevelHistory:
                                       with_strikes=with_strikes)
         src = self._backend.sources[source]
         times = await anyio.to_thread.run_sync(src.snapshot_times, symbol, since, until)
+        if len(times) > MAX_REPLAY_SNAPSHOTS:
+            notes.append(f"{len(times)} snapshots in the window; the latest {MAX_REPLAY_SNAPSHOTS} "
+                         f"(from {times[-MAX_REPLAY_SNAPSHOTS].isoformat()}) were analysed. Give "
+                         "fewer days for the rest.")
+            times = times[-MAX_REPLAY_SNAPSHOTS:]
         return await self._replay(symbol, source, times, notes)
 
     async def before(self, symbol: str, source: str, moment: datetime,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,7 @@ class LevelRecord:
     strikes: np.ndarray = field(default_factory=lambda: np.empty(0))
     net_gex_by_strike: np.ndarray = field(default_factory=lambda: np.empty(0))
 
-    @property
+    @cached_property
     def session(self) -> date:
         """The trading session the snapshot shows (`engine.calendar.session_of`): a Sunday
         snapshot belongs to Friday's session."""

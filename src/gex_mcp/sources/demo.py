@@ -52,7 +52,7 @@ DEMO_NOTE = "synthetic demo market: not real quotes"
 DEMO_RATE = 0.04
 SESSION_CLOSE = time(16, 0)
 REPLAY_HOURS = range(10, 17)  # the replay grid: 10:00 ... 16:00 New York
-MAX_HOURLY_REPLAY = 200  # beyond (about 28 sessions), replay session closes only
+MAX_HOURLY_REPLAY = 35  # beyond (5 sessions), replay session closes only
 
 DAILY_EXPIRY_COUNT = 12
 WEEKLY_EXPIRY_COUNT = 7

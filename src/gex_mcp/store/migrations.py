@@ -80,7 +80,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                strikes BLOB NOT NULL,         -- zlib of little-endian float32, ascending
                net_gex BLOB NOT NULL,         -- zlib of little-endian float32, per strike
                PRIMARY KEY (symbol, source, as_of_us)
-           ) WITHOUT ROWID""",
+           )""",
     )),
 )
 
