@@ -43,7 +43,8 @@ def history_view(r: HistoryResponse) -> RenderableType:
     table = Table(title=f"{len(r.points)} points, interval {r.interval} ({r.records} records); "
                         "Δ = change versus the prior session's close")
     table.add_column("session", no_wrap=True)
-    for col in ("time (NY)", "spot", "Δ%", "flip", "Δ", "call wall", "Δ", "put wall", "Δ",
+    table.add_column("time (NY)", no_wrap=True)
+    for col in ("spot", "Δ%", "flip", "Δ", "call wall", "Δ", "put wall", "Δ",
                 "net GEX", "Δ", "regime", "0DTE %"):
         table.add_column(col, justify="right")
     for p in r.points:

@@ -251,7 +251,7 @@ class GexService:
         if ep.kind == "chart":
             return await self.chart(**arguments)
         if ep.kind == "history":
-            return await self.history(name, **arguments)
+            return await self._history(name, **arguments)
         return await self.answer(name, **arguments)
 
     # ---- history -----------------------------------------------------------------------
@@ -266,10 +266,21 @@ class GexService:
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self._clock(), UTC)
 
-    async def history(self, name: str, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
+    async def history(self, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
                       since: str | None = None, interval: str = "auto",
                       source: str | None = None, as_of: str | None = None) -> BaseModel:
-        """`history` or `level_accuracy` of one symbol (see `gex_mcp.history.answers`)."""
+        """The level series of one symbol (see `gex_mcp.history.answers`)."""
+        return await self._history("history", symbol, days, since, interval, source, as_of)
+
+    async def level_accuracy(self, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
+                             since: str | None = None, source: str | None = None,
+                             as_of: str | None = None) -> BaseModel:
+        """How the prior closes' walls and flip held, session by session."""
+        return await self._history("level_accuracy", symbol, days, since, "auto", source, as_of)
+
+    async def _history(self, name: str, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
+                       since: str | None = None, interval: str = "auto",
+                       source: str | None = None, as_of: str | None = None) -> BaseModel:
         from gex_mcp.history.answers import history_answer
 
         return await history_answer(
