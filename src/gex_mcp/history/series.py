@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
+
 from gex_mcp.history.record import LevelRecord
 
 INTERVAL_SECONDS: dict[str, int | None] = {
@@ -28,7 +30,7 @@ def resample(records: Sequence[LevelRecord], interval: str) -> list[LevelRecord]
     seconds = INTERVAL_SECONDS[interval]
     chosen: dict[object, LevelRecord] = {}
     for r in records:
-        key = r.session if seconds is None else int(r.as_of.timestamp() // seconds)
+        key = r.session if seconds is None else int(r.epoch // seconds)
         chosen[key] = r
     return list(chosen.values())
 
@@ -38,13 +40,13 @@ def choose_interval(records: Sequence[LevelRecord], interval: str = "auto") -> s
     records that gives at most MAX_AUTO_POINTS points (hourly records: "1h")."""
     if interval != "auto":
         return interval
-    stamps = sorted(r.as_of.timestamp() for r in records)
-    gaps = sorted(b - a for a, b in zip(stamps, stamps[1:]))
-    median_gap = gaps[len(gaps) // 2] if gaps else 0.0
+    stamps = np.sort(np.array([r.epoch for r in records], dtype=np.float64))
+    median_gap = float(np.median(np.diff(stamps))) if len(stamps) > 1 else 0.0
     for name, seconds in INTERVAL_SECONDS.items():
-        if seconds is not None and seconds < 0.9 * median_gap:
-            continue
-        if len(resample(records, name)) <= MAX_AUTO_POINTS:
+        if seconds is None:
+            return name
+        if seconds >= 0.9 * median_gap and \
+                len(np.unique(np.floor(stamps / seconds))) <= MAX_AUTO_POINTS:
             return name
     return "1d"
 

@@ -10,8 +10,10 @@ behind the same four methods:
     store.latest("SPY", "cboe", at_or_before=...)        # or None
     store.prune(before=...)
 
-One row per snapshot: the scalars as JSON (~450 bytes) and the per-strike net GEX as two
-zlib-compressed float32 arrays (strikes exact to 1/64 USD below 100,000; GEX to 7 digits).
+One row per snapshot: the scalars as JSON (~600 bytes) and the per-strike net GEX (strikes
+within ±25% of spot) as two zlib-compressed arrays: strikes as float32 (exact for strikes on
+a 1/64 USD grid below 100,000), net GEX as int16 steps of max|net GEX| / 32767 (a float32
+scale first), so each value is within 1/65534 of the largest one.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from gex_mcp.store.history import _epoch_us
 from gex_mcp.store.migrations import connection_lock, transaction
 
 _FLOAT32 = np.dtype("<f4")
+_INT16 = np.dtype("<i2")
+_INT16_MAX = 32767
 _NO_LIMIT = 2**63 - 1
 
 
@@ -75,7 +79,7 @@ class SqliteLevelStore:
                 "INSERT OR REPLACE INTO level_records (symbol, source, as_of_us, as_of, record, "
                 "strikes, net_gex) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (symbol, source, _epoch_us(record.as_of), record.as_of.isoformat(), text,
-                 _pack(strikes[order]), _pack(net[order])))
+                 _pack_strikes(strikes[order]), _pack_net(net[order])))
 
     def records(self, symbol: str, source: str, *, since: datetime | None = None,
                 until: datetime | None = None, with_strikes: bool = False) -> list[LevelRecord]:
@@ -104,19 +108,33 @@ class SqliteLevelStore:
                                 (_epoch_us(before),)).rowcount
 
 
-def _pack(values: np.ndarray) -> bytes:
-    return zlib.compress(values.astype(_FLOAT32).tobytes(), 6)
+def _pack_strikes(strikes: np.ndarray) -> bytes:
+    return zlib.compress(strikes.astype(_FLOAT32).tobytes(), 6)
 
 
-def _unpack(blob: bytes) -> np.ndarray:
+def _unpack_strikes(blob: bytes) -> np.ndarray:
     return np.frombuffer(zlib.decompress(blob), dtype=_FLOAT32).astype(np.float64)
+
+
+def _pack_net(values: np.ndarray) -> bytes:
+    """float32 scale = max|value| / 32767, then each value / scale rounded to int16."""
+    peak = float(np.max(np.abs(values))) if len(values) else 0.0
+    scale = peak / _INT16_MAX if peak > 0 else 1.0
+    quantised = np.rint(values / scale).astype(_INT16)
+    return zlib.compress(np.float32(scale).tobytes() + quantised.tobytes(), 6)
+
+
+def _unpack_net(blob: bytes) -> np.ndarray:
+    raw = zlib.decompress(blob)
+    scale = float(np.frombuffer(raw[:4], dtype=_FLOAT32)[0])
+    return np.frombuffer(raw[4:], dtype=_INT16).astype(np.float64) * scale
 
 
 def _record(row: tuple) -> LevelRecord:
     as_of = datetime.fromisoformat(row[0])
     values = json.loads(row[1])
     if len(row) > 2:
-        return LevelRecord.from_scalars(as_of, values, _unpack(row[2]), _unpack(row[3]))
+        return LevelRecord.from_scalars(as_of, values, _unpack_strikes(row[2]), _unpack_net(row[3]))
     return LevelRecord.from_scalars(as_of, values)
 
 

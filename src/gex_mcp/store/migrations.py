@@ -78,7 +78,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                as_of TEXT NOT NULL,           -- ISO-8601 with the snapshot's own offset
                record TEXT NOT NULL,          -- JSON object: levels, totals, regime
                strikes BLOB NOT NULL,         -- zlib of little-endian float32, ascending
-               net_gex BLOB NOT NULL,         -- zlib of little-endian float32, per strike
+               net_gex BLOB NOT NULL,         -- zlib of float32 scale + int16 per strike
                PRIMARY KEY (symbol, source, as_of_us)
            )""",
     )),
