@@ -18,13 +18,6 @@ def _p(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.2f}"
 
 
-def _d(value: float | None, digits: int = 2) -> Text:
-    if value is None:
-        return Text("", style="dim")
-    text = f"{value:+,.{digits}f}"
-    return Text(text, style="green" if value > 0 else "red" if value < 0 else "")
-
-
 def _head(r: HistoryResponse | LevelAccuracyResponse) -> Text:
     ny = NEW_YORK
     text = Text(f"{r.symbol}  source {r.source} ({r.basis.replace('_', ' ')})  "
@@ -38,23 +31,36 @@ def _notes(notes: list[str]) -> list[Text]:
     return [Text(f"note: {n}", style="yellow") for n in notes]
 
 
+def _with_change(value: str, change: str | None) -> Text:
+    text = Text(value)
+    if change:
+        text.append(f" {change}", style="red" if change.startswith("-") else "green")
+    return text
+
+
+def _signed(value: float | None, fmt: str = "+,.2f") -> str | None:
+    return None if value is None else format(value, fmt)
+
+
 def history_view(r: HistoryResponse) -> RenderableType:
-    """One row per point: levels and the change versus the prior session's close."""
+    """One row per point: each level with its change versus the prior session's close."""
     table = Table(title=f"{len(r.points)} points, interval {r.interval} ({r.records} records); "
-                        "Δ = change versus the prior session's close")
+                        "change versus the prior session's close after each value")
     table.add_column("session", no_wrap=True)
     table.add_column("time (NY)", no_wrap=True)
-    for col in ("spot", "Δ%", "flip", "Δ", "call wall", "Δ", "put wall", "Δ",
-                "net GEX", "Δ", "regime", "0DTE %"):
-        table.add_column(col, justify="right")
+    for col in ("spot (Δ%)", "gamma flip", "call wall", "put wall", "net GEX", "regime"):
+        table.add_column(col, justify="right", no_wrap=True)
     for p in r.points:
         mark, style = _REGIME[p.gamma_regime]
+        net_change = None if p.net_gex_change is None else (
+            ("+" if p.net_gex_change >= 0 else "") + format_amount(p.net_gex_change))
         table.add_row(
-            p.session, f"{p.as_of.astimezone(NEW_YORK):%m-%d %H:%M}", _p(p.spot), _d(p.spot_change_pct),
-            _p(p.gamma_flip), _d(p.gamma_flip_change), _p(p.call_wall), _d(p.call_wall_change),
-            _p(p.put_wall), _d(p.put_wall_change), format_amount(p.net_gex),
-            Text("" if p.net_gex_change is None else format_amount(p.net_gex_change)),
-            Text(mark, style=style), _p(p.zero_dte_share_pct))
+            p.session, f"{p.as_of.astimezone(NEW_YORK):%m-%d %H:%M}",
+            _with_change(_p(p.spot), _signed(p.spot_change_pct) and f"{_signed(p.spot_change_pct)}%"),
+            _with_change(_p(p.gamma_flip), _signed(p.gamma_flip_change)),
+            _with_change(_p(p.call_wall), _signed(p.call_wall_change, "+,.0f")),
+            _with_change(_p(p.put_wall), _signed(p.put_wall_change, "+,.0f")),
+            _with_change(format_amount(p.net_gex), net_change), Text(mark, style=style))
     return Group(_head(r), table, *_notes(r.notes))
 
 

@@ -542,8 +542,8 @@ class LevelScore(BaseModel):
     level: LevelName
     sessions: int = Field(description="Sessions whose prior close had this level.")
     touches: int = Field(description="Sessions whose low <= level <= high.")
-    closes_beyond: int = Field(description="Call wall: close above; put wall: close below; "
-                                           "flip: close on the other side from the prior close.")
+    closes_beyond: int = Field(description="Sessions that closed on the other side of the level "
+                                           "from the prior close (crossed and not regained).")
     held: int = Field(description="Touched and not closed beyond.")
     mean_abs_distance_pct: float | None = Field(
         description="Mean |level - prior close spot| / prior close spot x 100.")

@@ -104,8 +104,7 @@ async def test_accuracy_counts_match_an_independent_count(service_and_records):
         for name in expected:
             level = getattr(ref, name)
             expected[name][0] += int(lo <= level <= hi)
-            beyond = {"call_wall": close > level, "put_wall": close < level,
-                      "gamma_flip": np.sign(close - level) != np.sign(ref.spot - level)}[name]
+            beyond = np.sign(close - level) * np.sign(ref.spot - level) == -1
             expected[name][1] += int(beyond)
     assert answer.sessions_tested == len(days) - 1
     got = {s.level: [s.touches, s.closes_beyond] for s in answer.scores}

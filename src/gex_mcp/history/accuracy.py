@@ -11,8 +11,9 @@ ref = that record's spot, and the session's spot path (its records' spots, oldes
                          (ref - low) / (ref - level) for one below: the share of the way
                          to the level the session travelled (>= 1: it got there)
     touched            = low <= level <= high
-    closed_beyond      = call wall: close > level; put wall: close < level;
-                         gamma flip: close on the other side of it from ref
+    closed_beyond      = the close is on the other side of the level from ref (the level
+                         was crossed and not regained: a call wall above ref broken upward,
+                         a put wall below ref broken downward, the flip crossed)
     held               = touched and not closed_beyond
 
 The sources give no intraday high and low, so the range is that of the recorded spots: a
@@ -64,12 +65,7 @@ def _test(level: str, price: float, ref: float, high: float, low: float, close: 
         reach = (ref - low) / (ref - price)
     else:
         reach = None
-    if level == "call_wall":
-        beyond = close > price
-    elif level == "put_wall":
-        beyond = close < price
-    else:
-        beyond = (close - price) * (ref - price) < 0
+    beyond = (close - price) * (ref - price) < 0
     return LevelTest(level, price, (price - ref) / ref * 100.0, reach,
                      low <= price <= high, beyond)
 

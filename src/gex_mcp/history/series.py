@@ -40,8 +40,10 @@ def choose_interval(records: Sequence[LevelRecord], interval: str = "auto") -> s
     records that gives at most MAX_AUTO_POINTS points (hourly records: "1h")."""
     if interval != "auto":
         return interval
+    if len(records) < 2:
+        return "1d"
     stamps = np.sort(np.array([r.epoch for r in records], dtype=np.float64))
-    median_gap = float(np.median(np.diff(stamps))) if len(stamps) > 1 else 0.0
+    median_gap = float(np.median(np.diff(stamps)))
     for name, seconds in INTERVAL_SECONDS.items():
         if seconds is None:
             return name
