@@ -67,16 +67,25 @@ def render_history_chart(points: Sequence[LevelRecord], info: HistoryChartInfo) 
         for ax in (top, bottom):
             for i in starts[1:]:
                 ax.axvline(i - 0.5, color="#9ca3af", lw=0.8, zorder=1)
-        bottom.set_xticks(starts, [f"{sessions[i]:%a %m-%d}" for i in starts], fontsize=9)
+        ends = [*starts[1:], len(points)]
+        ticks, labels = [], []
+        for first, stop in zip(starts, ends):  # label each session at its middle, if room
+            middle = (first + stop - 1) / 2
+            if not ticks or middle - ticks[-1] >= max(1.0, len(points) / 14):
+                ticks.append(middle)
+                labels.append(f"{sessions[first]:%a %m-%d}")
+        bottom.set_xticks(ticks, labels, fontsize=9)
         marker = "o" if len(points) <= 40 else None
         top.plot(x, _values(points, "spot"), color=_SPOT_BLUE, lw=2.4, marker=marker,
                  ms=4, label="spot", zorder=4)
-        for name, colour, style, label in (
-                ("gamma_flip", _FLIP_AMBER, "--", "gamma flip"),
-                ("call_wall", _CALL_WALL, "-", "call wall"),
-                ("put_wall", _PUT_WALL, "-", "put wall")):
+        # the call wall is drawn wide underneath, so a put wall at the same strike shows both
+        for name, colour, style, width, z, label in (
+                ("gamma_flip", _FLIP_AMBER, "--", 1.8, 3.2, "gamma flip"),
+                ("call_wall", _CALL_WALL, "-", 4.0, 2.9, "call wall"),
+                ("put_wall", _PUT_WALL, "-", 1.6, 3.0, "put wall")):
             top.stairs(_values(points, name), np.arange(len(points) + 1) - 0.5, baseline=None,
-                       color=colour, ls=style, lw=1.8, label=label, zorder=3)
+                       color=colour, ls=style, lw=width, label=label, zorder=z,
+                       alpha=0.55 if name == "call_wall" else 1.0)
         net = _values(points, "net_gex")
         bottom.bar(x, net, width=0.8, color=np.where(net >= 0, _GREEN, _RED))
         bottom.set_xlim(-0.5, len(points) - 0.5)
