@@ -47,7 +47,8 @@ async def test_oi_change_comes_from_the_previous_snapshot_file(service, folder):
         i = int(np.flatnonzero(k2 == row.strike)[0])
         assert row.call_oi_change == round(c2[i] - old_call.get(row.strike, 0.0))
         assert row.put_oi_change == round(p2[i] - old_put.get(row.strike, 0.0))
-    assert before.as_of.isoformat() in answer.oi_change_basis
+    assert answer.oi_change_basis == ("open interest minus the stored snapshot of "
+                                      f"{before.as_of.isoformat()} (the previous snapshot file)")
     first = await service.call("oi_changes", symbol="SPY", as_of="2020-06-22")
     assert not first.oi_change_known  # nothing before the first file
 

@@ -239,8 +239,9 @@ class ChainBackend:
                  previous: PreviousOI | None = None) -> _Analysed:
         exp, min_oi, source = query.expiration, query.min_oi, query.source
         previous_as_of = None if previous is None else previous[3]
+        previous_from = "GEX_DATA_DIR history"
         if previous is not None:
-            previous = previous[:3]
+            previous, previous_from = previous[:3], "the previous snapshot file"
         # stored snapshots are all-expiry, so they only serve an unfiltered analysis
         elif (self.history is not None and exp is None
                 and not np.isfinite(chain.prev_open_interest).any()):
@@ -272,6 +273,7 @@ class ChainBackend:
             self.level_history.record(chain.symbol, source, analysis)
         return _Analysed(analysis, BuildContext(min_oi=min_oi, neutral_band_pct=p.neutral_band_pct,
                                                 previous_oi_as_of=previous_as_of,
+                                                previous_oi_from=previous_from,
                                                 flip_range_pct=p.flip_range_pct))
 
     def _prune(self) -> None:
