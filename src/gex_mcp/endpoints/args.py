@@ -195,11 +195,9 @@ DEFAULT_HISTORY_DAYS = 5
 
 AS_OF = Arg(
     "as_of", str | None,
-    "Answer as of this past time: ISO-8601 ('2026-11-24T16:00:00-05:00'; no offset means New "
-    "York) or a date ('2026-11-24' = the end of that New York day). The file source analyses "
-    "its newest snapshot file at or before it and demo regenerates its market then; cboe keeps "
-    "no past chains, so it answers only levels and regime, from the record stored at or before "
-    "it. Leave out for the latest.",
+    "Answer as of a past time: ISO-8601 (no offset = New York) or a date (= the end of that "
+    "New York day). file and demo use their snapshot then; cboe answers only levels and regime, "
+    "from stored records. Leave out for the latest.",
     default=None, constraints={"max_length": MAX_AS_OF_LENGTH, "examples": ["2026-11-24"]},
     cli_flag="--as-of", cli_help="Answer as of this time (ISO-8601, or YYYY-MM-DD = end of that day).",
     rule="an ISO-8601 time or a date YYYY-MM-DD",
