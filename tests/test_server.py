@@ -518,7 +518,7 @@ async def test_bad_arguments_are_tool_errors_and_the_server_keeps_answering(serv
      "window_pct must be a percent above 0 and at most 50, got 80. Example: 10."),
     ("regime", {}, "symbol is required: a ticker of 1 to 32 characters. Example: 'SPY' or 'SPX'."),
     ("expirations", {"symbol": "SPY", "expiration": "2025-06-13"},
-     "expirations has no argument 'expiration'. It takes: symbol, source."),
+     "expirations has no argument 'expiration'. It takes: symbol, source, as_of."),
     ("gex", {"symbol": "SPY", "strikes": "some"},
      "strikes must be one of key, window, all, got 'some'. Example: 'all' to list every strike."),
     ("scan", {"symbols": ["SPY", "A" * 40]},

@@ -116,9 +116,7 @@ def _write_chart(image: Any, output: Path) -> None:
     except OSError as exc:
         typer.echo(f"InputError: cannot write {output}: {exc.strerror}", err=True)
         raise typer.Exit(2) from None
-    info = image.info
-    typer.echo(f"wrote {output} ({len(image.png):,} bytes): {info.symbol} net GEX {info.net_gex_label}, "
-               f"flip {'n/a' if info.gamma_flip is None else f'{info.gamma_flip:.2f}'}")
+    typer.echo(f"wrote {output} ({len(image.png):,} bytes): {image.caption}")
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from gex_mcp.history_views import HISTORY_VIEWS
 from gex_mcp.labels import format_amount
 from gex_mcp.models import (
     ChexResponse,
@@ -259,6 +260,7 @@ VIEWS: dict[str, Callable[..., RenderableType]] = {
     "gex": gex_view, "dex": greek_view, "vex": greek_view, "chex": greek_view,
     "levels": levels_view, "summary": summary_view, "scan": scan_view, "regime": regime_view,
     "expiry_breakdown": expiries_view, "oi_changes": oi_changes_view,
+    **HISTORY_VIEWS,
 }
 
 

@@ -22,7 +22,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +35,7 @@ from gex_mcp.backends.chains import ChainBackend, EngineParams
 from gex_mcp.endpoints import ENDPOINTS, Endpoint, endpoint
 from gex_mcp.endpoints.args import (
     DEFAULT_CHART_WINDOW_PCT,
+    DEFAULT_HISTORY_DAYS,
     DEFAULT_NEAR_WALL_PCT,
     MAX_CHART_WINDOW_PCT,
     MAX_NEAR_WALL_PCT,
@@ -42,7 +43,7 @@ from gex_mcp.endpoints.args import (
     argument_checker,
 )
 from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError, describe
-from gex_mcp.models import SOURCE_NAMES, GexChartInfo, ScanResponse, ScanRow
+from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
 from gex_mcp.store.cache import ChainCache, spread_ttl_factor
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from gex_mcp.sources.flashalpha import FlashAlphaClient
     from gex_mcp.store.budget import BudgetStatus, RequestBudget
     from gex_mcp.store.history import HistoryStore
+    from gex_mcp.store.levels import LevelStore
 
 logger = logging.getLogger(__name__)
 
@@ -100,10 +102,11 @@ def check_min_oi(min_oi: int | float) -> int:
 
 @dataclass(frozen=True)
 class ChartImage:
-    """A rendered GEX chart: PNG bytes and the numbers it draws."""
+    """A rendered chart: PNG bytes, the numbers it draws and a one-line caption."""
 
     png: bytes
-    info: GexChartInfo
+    info: BaseModel
+    caption: str = ""
 
 
 class GexService:
@@ -121,6 +124,7 @@ class GexService:
         on_close: called after the backends close (e.g. the database's close).
         history_days: prune stored snapshots older than this (None keeps them all).
         closed_ttl_seconds: cache lifetime while the market is closed (None: `ttl_seconds`).
+        levels: where live analyses leave level records (history, level_accuracy).
     """
 
     def __init__(
@@ -137,6 +141,7 @@ class GexService:
         on_close: Sequence[Callable[[], Awaitable[None] | None]] = (),
         history_days: float | None = None,
         closed_ttl_seconds: float | None = None,
+        levels: LevelStore | None = None,
     ) -> None:
         budgets = dict(budgets or {})
         self.default_source = default_source
@@ -146,7 +151,7 @@ class GexService:
                                     budgets={k: v for k, v in budgets.items() if k in sources},
                                     ttl_seconds=ttl_seconds, params=params,
                                     history_days=history_days,
-                                    closed_ttl_seconds=closed_ttl_seconds)
+                                    closed_ttl_seconds=closed_ttl_seconds, levels=levels)
         self._backends: dict[str, Backend] = {name: self._chains for name in sources}
         self._budget_fa = budgets.get("flashalpha") if flashalpha is not None else None
         if flashalpha is not None:
@@ -251,14 +256,68 @@ class GexService:
         arguments = checker(arguments)
         if ep.kind == "scan":
             return await self.scan(**arguments, progress=progress)
+        if name == "history_chart":
+            return await self.history_chart(**arguments)
         if ep.kind == "chart":
             return await self.chart(**arguments)
+        if ep.kind == "history":
+            return await self._history(name, **arguments)
         return await self.answer(name, **arguments)
 
+    # ---- history -----------------------------------------------------------------------
+
+    def _history_source(self, source: str | None) -> str:
+        name = self.resolve_source(source)
+        if name not in self._chains.sources:
+            raise InputError("Level history is kept for sources cboe, file and demo; FlashAlpha "
+                             "answers only the present. Use source cboe, file or demo.")
+        return name
+
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self._clock(), UTC)
+
+    async def history(self, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
+                      since: str | None = None, interval: str = "auto",
+                      source: str | None = None, as_of: str | None = None) -> BaseModel:
+        """The level series of one symbol (see `gex_mcp.history.answers`)."""
+        return await self._history("history", symbol, days, since, interval, source, as_of)
+
+    async def level_accuracy(self, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
+                             since: str | None = None, source: str | None = None,
+                             as_of: str | None = None) -> BaseModel:
+        """How the prior closes' walls and flip held, session by session."""
+        return await self._history("level_accuracy", symbol, days, since, "auto", source, as_of)
+
+    async def _history(self, name: str, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
+                       since: str | None = None, interval: str = "auto",
+                       source: str | None = None, as_of: str | None = None) -> BaseModel:
+        from gex_mcp.history.answers import history_answer
+
+        return await history_answer(
+            self._chains, name, symbol=symbol, source=self._history_source(source), days=days,
+            since=since, as_of=as_of, now=self._now(), interval=interval)
+
+    async def history_chart(self, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
+                            since: str | None = None, interval: str = "auto",
+                            source: str | None = None, as_of: str | None = None) -> ChartImage:
+        """PNG of spot, flip and walls over the history window, plus the numbers."""
+        from gex_mcp.history.answers import history_chart
+
+        png, info = await history_chart(
+            self._chains, symbol=symbol, source=self._history_source(source), days=days,
+            since=since, as_of=as_of, now=self._now(), interval=interval)
+        return ChartImage(png, info, f"{info.symbol} {info.points} points from "
+                                     f"{info.since:%Y-%m-%d} to {info.until:%Y-%m-%d} ({info.basis})")
+
     async def answer(self, name: str, symbol: str, *, source: str | None = None,
-                     expiration: str | None = None, min_oi: int = 0, **options: Any) -> BaseModel:
+                     expiration: str | None = None, min_oi: int = 0, as_of: str | None = None,
+                     **options: Any) -> BaseModel:
         """The answer of analysis endpoint `name` for one symbol; `options` are the
         endpoint's own arguments (e.g. `range_pct` of profile).
+
+        With `as_of`, the answer at or before that time: file and demo analyse their snapshot
+        of then; cboe keeps no past chains and answers levels and regime from its stored
+        level record (other endpoints: InputError saying so); FlashAlpha refuses.
 
         Raises:
             InputError subclasses for bad arguments, SourceError when the source fails and
@@ -268,8 +327,21 @@ class GexService:
         src = self.resolve_source(source)
         exp, least_oi = parse_expiration(expiration), check_min_oi(min_oi)
         backend = self._backend_for(ep, src)
+        moment = None
+        if as_of is not None:
+            from gex_mcp.history.answers import past_moment, record_answer
+
+            moment = past_moment(as_of, "as_of", self._now(), end_of_day=True)
+        if moment is not None:
+            if src not in self._chains.sources:
+                raise InputError("as_of needs source cboe, file or demo; FlashAlpha answers only "
+                                 "the present.")
+            if not self._chains.replayable(src):
+                return _aged(await record_answer(self._chains, name, symbol=symbol, source=src,
+                                                 expiration=exp, moment=moment), self._clock())
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
-        answer = await backend.answer(ep, Query(normalize_symbol(symbol), src, exp, least_oi, frozen))
+        answer = await backend.answer(ep, Query(normalize_symbol(symbol), src, exp, least_oi, frozen,
+                                                as_of=moment))
         return _aged(answer, self._clock())
 
     async def scan(self, symbols: Sequence[str] | str, source: str | None = None, *,
@@ -331,7 +403,7 @@ class GexService:
 
     async def chart(self, symbol: str, expiration: str | None = None, min_oi: int = 0,
                     source: str | None = None, window_pct: float = DEFAULT_CHART_WINDOW_PCT,
-                    oi_overlay: bool = False) -> ChartImage:
+                    oi_overlay: bool = False, as_of: str | None = None) -> ChartImage:
         """PNG of net GEX by strike with spot, flip and walls, plus the numbers drawn.
 
         Levels and regime come from the same expiration filter as the bars.
@@ -339,15 +411,18 @@ class GexService:
         if not (0 < window_pct <= MAX_CHART_WINDOW_PCT):
             raise InputError(f"window_pct must be between 0 and {MAX_CHART_WINDOW_PCT:g}, "
                              f"got {window_pct!r}.")
-        gex = await self.answer("gex", symbol, expiration=expiration, min_oi=min_oi, source=source)
-        levels = await self.answer("levels", symbol, source=source, expiration=expiration)
-        regime = await self.answer("regime", symbol, source=source, expiration=expiration)
+        gex = await self.answer("gex", symbol, expiration=expiration, min_oi=min_oi, source=source,
+                                as_of=as_of)
+        levels = await self.answer("levels", symbol, source=source, expiration=expiration, as_of=as_of)
+        regime = await self.answer("regime", symbol, source=source, expiration=expiration, as_of=as_of)
         from gex_mcp.charts import render_gex_chart
 
         png = await anyio.to_thread.run_sync(lambda: render_gex_chart(
             gex, levels, strikes_window_pct=window_pct, regime=regime.gamma_regime,
             oi_overlay=oi_overlay))
-        return ChartImage(png, responses.chart_info(gex, levels, regime, window_pct))
+        info = responses.chart_info(gex, levels, regime, window_pct)
+        flip = "n/a" if info.gamma_flip is None else f"{info.gamma_flip:.2f}"
+        return ChartImage(png, info, f"{info.symbol} net GEX {info.net_gex_label}, flip {flip}")
 
 
 def _aged(answer: BaseModel, now: float) -> BaseModel:
@@ -441,6 +516,7 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
     from gex_mcp.sources.demo import DemoSource
     from gex_mcp.store.budget import RequestBudget
     from gex_mcp.store.history import HistoryStore
+    from gex_mcp.store.levels import SqliteLevelStore
 
     if settings.source == "flashalpha" and settings.flashalpha_api_key is None:
         raise ConfigError("GEX_SOURCE is flashalpha but FLASHALPHA_API_KEY is not set. "
@@ -476,4 +552,5 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
         cache=ChainCache(conn, clock=clock, ttl_factor=spread_ttl_factor()),
         flashalpha=flashalpha, history=HistoryStore(conn), budgets=budgets,
         ttl_seconds=settings.cache_ttl, params=params, on_close=[conn.close],
-        history_days=settings.history_days, closed_ttl_seconds=settings.cache_ttl_closed)
+        history_days=settings.history_days, closed_ttl_seconds=settings.cache_ttl_closed,
+        levels=SqliteLevelStore(conn))

@@ -73,7 +73,7 @@ def test_query_parameters_filter_like_the_mcp_arguments(keyed_url):
     ("/v1/exposure/gex/SPY", {"min_oi": "-1"}, 400, "bad_request",
      "min_oi must be a whole number of contracts >= 0, got '-1'. Use 0 to keep every strike."),
     ("/v1/exposure/gex/SPY", {"foo": "1"}, 400, "bad_request",
-     "gex has no argument 'foo'. It takes: symbol, expiration, min_oi, source."),
+     "gex has no argument 'foo'. It takes: symbol, expiration, min_oi, source, as_of."),
     ("/v1/exposure/gex/SPY", {"expiration": "2025-13-01"}, 400, "bad_request",
      "'2025-13-01' is not an expiration date. Use YYYY-MM-DD, e.g. '2026-12-18', or leave it "
      "out for all expirations."),

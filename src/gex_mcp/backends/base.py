@@ -14,6 +14,7 @@ Two implementations:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
@@ -33,6 +34,7 @@ class Query:
         expiration: YYYY-MM-DD or None for every expiration.
         min_oi: drop strikes whose call+put OI is below this (contracts).
         options: the endpoint's own arguments, as sorted (name, value) pairs (hashable).
+        as_of: answer from the snapshot at or before this time (None: the latest).
     """
 
     symbol: str
@@ -40,6 +42,7 @@ class Query:
     expiration: str | None = None
     min_oi: int = 0
     options: tuple[tuple[str, Any], ...] = ()
+    as_of: datetime | None = None
 
 
 def stale_flags(cached: Cached) -> dict[str, Any]:

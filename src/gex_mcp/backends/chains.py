@@ -23,6 +23,12 @@ from cachetools import LRUCache
 from pydantic import BaseModel
 
 from gex_mcp.backends.base import Query, stale_flags
+from gex_mcp.backends.level_history import (
+    LevelHistory,
+    PreviousOI,
+    no_replay_message,
+    previous_snapshot_oi,
+)
 from gex_mcp.endpoints import Endpoint
 from gex_mcp.engine.analysis import ChainAnalysis, analyze_chain
 from gex_mcp.engine.calendar import NEW_YORK, market_open
@@ -35,13 +41,14 @@ from gex_mcp.engine.prepare import (
     live_strike_oi,
 )
 from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
-from gex_mcp.errors import InvalidExpiryError, NoDataError, UnknownSymbolError
+from gex_mcp.errors import InputError, InvalidExpiryError, NoDataError, UnknownSymbolError
 from gex_mcp.models import Provenance
 from gex_mcp.responses import BuildContext
 from gex_mcp.sources.base import ChainSource
 from gex_mcp.store.budget import RequestBudget
 from gex_mcp.store.cache import Cached, ChainCache, chain_key
 from gex_mcp.store.history import HistoryStore
+from gex_mcp.store.levels import LevelStore
 from gex_mcp.store.serialize import CHAIN_CODEC
 
 logger = logging.getLogger(__name__)
@@ -86,6 +93,7 @@ class ChainBackend:
         sources: chain sources by name ("cboe", "file", "demo").
         cache: the chain cache (memory + SQLite).
         history: stored snapshots, for OI change when the source has no previous OI.
+        levels: where each live analysis leaves its level record (see `level_history.py`).
         history_days: snapshots older than this many days are pruned, at start and then at
             most hourly while recording; None keeps everything.
         budgets: per-source daily request budgets, checked before each upstream fetch.
@@ -102,7 +110,8 @@ class ChainBackend:
                  budgets: Mapping[str, RequestBudget] | None = None,
                  ttl_seconds: float = 60.0, params: EngineParams | None = None,
                  history_days: float | None = None,
-                 closed_ttl_seconds: float | None = None) -> None:
+                 closed_ttl_seconds: float | None = None,
+                 levels: LevelStore | None = None) -> None:
         self.sources = dict(sources)
         self.cache = cache
         self.history = history
@@ -115,6 +124,7 @@ class ChainBackend:
         self._unknown: dict[tuple[str, str], tuple[float, str]] = {}  # -> (until, message)
         self._answered: set[tuple[str, str]] = set()
         self.history_days = history_days
+        self.level_history = LevelHistory(self, levels)
         self._pruned_at = -math.inf
         self._prune()
 
@@ -136,7 +146,7 @@ class ChainBackend:
 
     # ---- chains and analyses --------------------------------------------------------------
 
-    async def _fetch(self, source: str, symbol: str) -> OptionChain:
+    async def _fetch(self, source: str, symbol: str, as_of: datetime | None = None) -> OptionChain:
         key = (source, symbol)
         refused = self._unknown.get(key)
         if refused is not None and refused[0] > time.monotonic():
@@ -146,7 +156,8 @@ class ChainBackend:
             budget.check_and_spend(reserve=0 if self._proven(source, symbol) else
                                    int(budget.daily_limit * BUDGET_RESERVE_FRACTION))
         try:
-            chain = await self.sources[source].fetch_chain(symbol)
+            chain = await (self.sources[source].fetch_chain(symbol) if as_of is None else
+                           self.sources[source].fetch_chain(symbol, as_of=as_of))  # type: ignore[call-arg]
         except UnknownSymbolError as exc:
             self._unknown[key] = (time.monotonic() + UNKNOWN_SYMBOL_SECONDS, str(exc))
             raise
@@ -174,10 +185,18 @@ class ChainBackend:
             return True
         return self.history is not None and bool(self.history.levels_history(symbol, source, limit=1))
 
-    async def chain(self, symbol: str, source: str) -> tuple[OptionChain, Cached]:
-        """The (possibly cached, possibly stale) chain of a normalised symbol."""
+    def replayable(self, source: str) -> bool:
+        """True when the source can serve a past snapshot (`fetch_chain(as_of=)` and
+        `snapshot_times`): file (its snapshot files) and demo (regenerated)."""
+        return hasattr(self.sources.get(source), "snapshot_times")
+
+    async def chain(self, symbol: str, source: str,
+                    as_of: datetime | None = None) -> tuple[OptionChain, Cached]:
+        """The (possibly cached, possibly stale) chain of a normalised symbol; with `as_of`,
+        the replayable source's snapshot at or before it (see `replayable`)."""
+        tag = cache_tag(self.sources[source]) + ("" if as_of is None else f"@{as_of.isoformat()}")
         cached = await self.cache.get_or_fetch(
-            chain_key(cache_tag(self.sources[source]), symbol), lambda: self._fetch(source, symbol),
+            chain_key(tag, symbol), lambda: self._fetch(source, symbol, as_of),
             ttl_seconds=self.current_ttl(), codec=CHAIN_CODEC)
         return cached.value, cached
 
@@ -188,13 +207,20 @@ class ChainBackend:
             InvalidExpiryError: the expiration is not listed. NoDataError: nothing to analyse.
             SourceError: the source failed and nothing is cached.
         """
-        chain, cached = await self.chain(query.symbol, query.source)
+        if query.as_of is not None and not self.replayable(query.source):
+            raise InputError(no_replay_message(query.source))
+        chain, cached = await self.chain(query.symbol, query.source, query.as_of)
         if query.expiration is not None:
             _check_listed(chain, query.expiration)
-        key = (query.source, chain.symbol, cached.fetched_at, query.expiration, query.min_oi)
+        key = (query.source, chain.symbol, chain.as_of, cached.fetched_at, query.expiration,
+               query.min_oi)
         entry = self._memo.get(key)
         if entry is None:
-            entry = self._compute(chain, query, record=not cached.stale)
+            previous = None
+            if query.expiration is None:
+                previous = await previous_snapshot_oi(self.sources[query.source], chain)
+            entry = self._compute(chain, query, record=not cached.stale and query.as_of is None,
+                                  previous=previous)
             self._memo[key] = entry
         return entry, _provenance(chain, cached, query, self.params.dealer_model)
 
@@ -209,11 +235,15 @@ class ChainBackend:
             answer = entry.answers[key] = endpoint.build(entry.analysis, prov, context)
         return answer
 
-    def _compute(self, chain: OptionChain, query: Query, *, record: bool) -> _Analysed:
+    def _compute(self, chain: OptionChain, query: Query, *, record: bool,
+                 previous: PreviousOI | None = None) -> _Analysed:
         exp, min_oi, source = query.expiration, query.min_oi, query.source
-        previous = previous_as_of = None
+        previous_as_of = None if previous is None else previous[3]
+        previous_from = "GEX_DATA_DIR history"
+        if previous is not None:
+            previous, previous_from = previous[:3], "the previous snapshot file"
         # stored snapshots are all-expiry, so they only serve an unfiltered analysis
-        if (self.history is not None and exp is None
+        elif (self.history is not None and exp is None
                 and not np.isfinite(chain.prev_open_interest).any()):
             snap = self.history.previous_oi(chain.symbol, source, before=chain.as_of)
             if snap is not None:
@@ -239,8 +269,11 @@ class ChainBackend:
             analysis.prepared.quality.notes.append(listing)
         if record and self.history is not None and exp is None and min_oi == 0:
             self._record_history(chain, source, analysis)
+        if record and exp is None and min_oi == 0 and not self.replayable(source):
+            self.level_history.record(chain.symbol, source, analysis)
         return _Analysed(analysis, BuildContext(min_oi=min_oi, neutral_band_pct=p.neutral_band_pct,
                                                 previous_oi_as_of=previous_as_of,
+                                                previous_oi_from=previous_from,
                                                 flip_range_pct=p.flip_range_pct))
 
     def _prune(self) -> None:
@@ -257,6 +290,7 @@ class ChainBackend:
             return
         if dropped:
             logger.info("pruned %d history snapshots older than %s", dropped, cutoff.date())
+        self.level_history.prune(cutoff)
 
     def _record_history(self, chain: OptionChain, source: str, a: ChainAnalysis) -> None:
         """Store per-strike OI and the levels, unless a snapshot under 15 minutes old exists."""

@@ -189,12 +189,52 @@ MOVES = Arg(
     rule="a list of 1 to 20 moves, each between -20 and 20 percent",
     hint="Example: [-2, -1, 1, 2].")
 
+MAX_AS_OF_LENGTH = 40
+MAX_HISTORY_DAYS = 365
+DEFAULT_HISTORY_DAYS = 5
+
+AS_OF = Arg(
+    "as_of", str | None,
+    "Answer as of a past time: ISO-8601 (no offset = New York) or a date (= the end of that "
+    "New York day). file and demo use their snapshot then; cboe answers only levels and regime, "
+    "from stored records. Leave out for the latest.",
+    default=None, constraints={"max_length": MAX_AS_OF_LENGTH, "examples": ["2026-11-24"]},
+    cli_flag="--as-of", cli_help="Answer as of this time (ISO-8601, or YYYY-MM-DD = end of that day).",
+    rule="an ISO-8601 time or a date YYYY-MM-DD",
+    hint="Example: '2026-11-24' or '2026-11-24T16:00:00-05:00'; leave it out for the latest.")
+
+DAYS = Arg(
+    "days", int,
+    f"Days of history before the window end (as_of, else the newest record), 1 to "
+    f"{MAX_HISTORY_DAYS}; default {DEFAULT_HISTORY_DAYS}.",
+    default=DEFAULT_HISTORY_DAYS, constraints={"ge": 1, "le": MAX_HISTORY_DAYS, "examples": [5, 30]},
+    cli_flag="--days", cli_help="Days before the window end.",
+    rule=f"a whole number of days from 1 to {MAX_HISTORY_DAYS}", hint="Example: 5.")
+
+SINCE = Arg(
+    "since", str | None,
+    "Window start instead of days: ISO-8601 time or a date ('2026-11-17' = the start of that "
+    "New York day).",
+    default=None, constraints={"max_length": MAX_AS_OF_LENGTH, "examples": ["2026-11-17"]},
+    cli_flag="--since", cli_help="Window start (ISO-8601, or YYYY-MM-DD = start of that day).",
+    rule="an ISO-8601 time or a date YYYY-MM-DD", hint="Example: '2026-11-17'.")
+
+INTERVAL = Arg(
+    "interval", Literal["auto", "1m", "5m", "15m", "30m", "1h", "1d"],
+    "Spacing of the points (the last record of each interval; 1d = each session's close). "
+    "auto picks the finest giving at most 120 points.",
+    default="auto", constraints={"examples": ["auto", "1h", "1d"]},
+    cli_flag="--interval", cli_type=str, cli_help="auto, 1m, 5m, 15m, 30m, 1h or 1d.",
+    rule="one of auto, 1m, 5m, 15m, 30m, 1h, 1d", hint="Example: '1d' for session closes.")
+
 #: The arguments of a question about one symbol's chain (one expiration, or all of them).
-ONE_SYMBOL = (SYMBOL, EXPIRATION, SOURCE)
+ONE_SYMBOL = (SYMBOL, EXPIRATION, SOURCE, AS_OF)
 #: ... when the answer is about every expiration at once.
-ALL_EXPIRIES = (SYMBOL, SOURCE)
+ALL_EXPIRIES = (SYMBOL, SOURCE, AS_OF)
 #: ... and of a per-strike question, which can be filtered.
-PER_STRIKE = (SYMBOL, EXPIRATION, MIN_OI, SOURCE, STRIKES, STRIKE_WINDOW)
+PER_STRIKE = (SYMBOL, EXPIRATION, MIN_OI, SOURCE, AS_OF, STRIKES, STRIKE_WINDOW)
+#: ... and of a question about a symbol's stored or replayed levels over time.
+HISTORY_WINDOW = (SYMBOL, DAYS, SINCE, SOURCE, AS_OF)
 
 
 def _shown(value: Any) -> str:

@@ -11,6 +11,8 @@ Kinds:
   "flashalpha" (answers translated from FlashAlpha, see `backends/flashalpha.py`).
 - "scan": a watchlist, one row per symbol (from the levels and regime answers).
 - "chart": a PNG plus the numbers drawn.
+- "history": one symbol's level records over a time window (stored, or replayed from a
+  source's snapshots: see `backends/level_history.py`).
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from pydantic import BaseModel
 from gex_mcp import models, responses
 from gex_mcp.endpoints.args import (
     ALL_EXPIRIES,
+    AS_OF,
     CHART_WINDOW,
     EXPIRATION,
+    HISTORY_WINDOW,
+    INTERVAL,
     MIN_OI,
     MOVES,
     NEAR_WALL,
@@ -60,7 +65,7 @@ class Endpoint:
         backends: which backends can answer.
         per_strike: the answer lists strikes (rows with `net_<name>`); MCP lists the key ones
             by default (see `gex_mcp.compact`).
-        kind: "analysis", "scan" or "chart".
+        kind: "analysis", "scan", "chart" or "history".
         cli_name: the CLI command, when it differs from `name`.
         resource: when set, the answer is also the MCP resource `gex://{symbol}/<name>`
             (default source), and this is the resource's description.
@@ -79,7 +84,7 @@ class Endpoint:
     build: Callable[..., BaseModel] | None = None
     backends: frozenset[Backend] = CHAINS
     per_strike: bool = False
-    kind: Literal["analysis", "scan", "chart"] = "analysis"
+    kind: Literal["analysis", "scan", "chart", "history"] = "analysis"
     cli_name: str | None = None
     resource: str | None = None
     app: bool = False
@@ -319,9 +324,50 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "More than 60 strikes are summed into wider bins; demo data is watermarked; levels "
             "outside the window are drawn as arrows at the edge."),
         summary="PNG of net GEX by strike with spot, flip and walls, plus the numbers",
-        args=(SYMBOL, EXPIRATION, MIN_OI, SOURCE, CHART_WINDOW, OI_OVERLAY),
+        args=(SYMBOL, EXPIRATION, MIN_OI, SOURCE, AS_OF, CHART_WINDOW, OI_OVERLAY),
         response=models.GexChartInfo,
         backends=BOTH, example={"symbol": "SPY"}),
+    Endpoint(
+        name="history", title="Level history", kind="history",
+        description=(
+            "The series of one symbol's levels over time (USD): spot, gamma flip and status, "
+            "call and put walls, max ± gamma strikes, net GEX/DEX/VEX/CHEX, regime and 0DTE "
+            "share, each point with its change versus the prior session's close, plus each "
+            "session's close.",
+            "Use it for \"how have SPY's walls moved this week\" or \"what were the levels at "
+            "Tuesday's close\" (as_of); for today's levels use levels, for how well levels held "
+            "use level_accuracy, for a picture use history_chart.",
+            "cboe history is what this server recorded after each analysis (at most one a "
+            "minute, kept GEX_HISTORY_DAYS days); the file source analyses its snapshot files "
+            "and demo replays its market hourly, with no prior run needed."),
+        summary="levels over time with change versus the prior session's close",
+        args=(*HISTORY_WINDOW[:3], INTERVAL, *HISTORY_WINDOW[3:]), response=models.HistoryResponse,
+        example={"symbol": "SPY", "days": 2}),
+    Endpoint(
+        name="level_accuracy", title="How the levels held", kind="history",
+        description=(
+            "For each past session, how the prior close's call wall, put wall and gamma flip "
+            "held: touched or not, closed beyond or not, their distance from the prior close "
+            "and the session's range (percent of spot), plus counts per level.",
+            "Use it to judge how much to trust the walls and the flip for a symbol; history "
+            "gives the levels themselves.",
+            "The range comes from the recorded spots (the sources give no intraday high or "
+            "low): with one snapshot per session a touch is an exact hit."),
+        summary="per session: touches and closes beyond the walls and flip, range vs distance",
+        args=HISTORY_WINDOW, response=models.LevelAccuracyResponse,
+        example={"symbol": "SPY", "days": 5}),
+    Endpoint(
+        name="history_chart", title="Level history chart", kind="chart",
+        description=(
+            "PNG line chart of spot with the gamma flip, call wall and put wall over time, the "
+            "background tinted by gamma regime and net GEX (USD per 1% move) below, plus the "
+            "numbers behind it.",
+            "Use it when the user wants to see how levels moved; history gives the series as "
+            "numbers.",
+            "Nights and weekends take no room on the time axis; demo data is watermarked."),
+        summary="PNG of spot, flip and walls over time, net GEX below",
+        args=(*HISTORY_WINDOW[:3], INTERVAL, *HISTORY_WINDOW[3:]),
+        response=models.HistoryChartInfo, example={"symbol": "SPY", "days": 2}),
 )
 
 BY_NAME: dict[str, Endpoint] = {e.name: e for e in ENDPOINTS}

@@ -138,3 +138,17 @@ def market_open(moment: datetime) -> bool:
     such a day this still says open, which only costs a shorter cache lifetime."""
     local = moment.astimezone(NEW_YORK)
     return is_trading_day(local.date()) and time(9, 30) <= local.time() < time(16, 15)
+
+
+SESSION_OPEN = time(9, 30)
+
+
+def session_of(moment: datetime) -> date:
+    """The trading session whose prices a snapshot taken at `moment` shows: its New York date
+    when that is a trading day and the time is 09:30 or later, else the last trading day
+    before (a Sunday or pre-open snapshot shows the previous close)."""
+    local = moment.astimezone(NEW_YORK)
+    day = local.date()
+    if is_trading_day(day) and local.time() >= SESSION_OPEN:
+        return day
+    return expiry_on_or_before(day - timedelta(days=1))

@@ -28,6 +28,7 @@ class BuildContext:
         previous_oi_as_of: when OI change came from a stored snapshot, that snapshot's time.
         options: the endpoint's own arguments (validated), e.g. {"range_pct": 5.0}.
         flip_range_pct: the flip search range, percent of spot.
+        previous_oi_from: where that earlier snapshot lives, in words.
     """
 
     min_oi: int = 0
@@ -35,6 +36,7 @@ class BuildContext:
     previous_oi_as_of: datetime | None = None
     options: dict[str, Any] = field(default_factory=dict)
     flip_range_pct: float = DEFAULT_RANGE_PCT
+    previous_oi_from: str = "GEX_DATA_DIR history"
 
 
 DEFAULT_CONTEXT = BuildContext()

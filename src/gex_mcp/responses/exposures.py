@@ -218,7 +218,7 @@ def oi_changes_response(a: ChainAnalysis, prov: Provenance,
     else:
         before = ctx.previous_oi_as_of
         basis = ("open interest minus the stored snapshot of "
-                 f"{before.isoformat() if before else 'an earlier day'} (GEX_DATA_DIR history)")
+                 f"{before.isoformat() if before else 'an earlier day'} ({ctx.previous_oi_from})")
     return OIChangesResponse(**prov.model_dump(), oi_change_known=known,
                              oi_change_basis=basis if known else "no previous open interest yet",
                              movers=oi_mover_rows(a))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from gex_mcp.engine.chain import OptionChain
-from gex_mcp.errors import UnknownSymbolError
+from gex_mcp.errors import NoDataError, UnknownSymbolError
 from gex_mcp.parsing import load_chain_file
 from gex_mcp.sources.base import normalize_symbol
 
@@ -32,7 +33,21 @@ class ChainFileSource:
     def symbols(self) -> list[str]:
         return [self.sole_symbol()]
 
-    async def fetch_chain(self, symbol: str) -> OptionChain:
+    async def fetch_chain(self, symbol: str, *, as_of: datetime | None = None) -> OptionChain:
+        """The file's chain; with `as_of`, only when the snapshot is at or before it."""
+        chain = self._own(symbol)
+        if as_of is not None and chain.as_of > as_of:
+            raise NoDataError(f"{self.path.name} is a snapshot of {chain.as_of.isoformat()}, "
+                              f"after as_of {as_of.isoformat()}. Leave as_of out.")
+        return chain
+
+    def snapshot_times(self, symbol: str, since: datetime | None = None,
+                       until: datetime | None = None) -> list[datetime]:
+        """The one snapshot's time when since <= it <= until: a file is a one-point history."""
+        moment = self._own(symbol).as_of
+        return [moment] if (since is None or since <= moment) and (until is None or moment <= until) else []
+
+    def _own(self, symbol: str) -> OptionChain:
         chain = self.load()
         if normalize_symbol(symbol) != chain.symbol:
             raise UnknownSymbolError(

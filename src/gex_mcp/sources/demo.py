@@ -51,6 +51,8 @@ __all__ = ["DEMO_NOTE", "DEMO_SYMBOLS", "DemoSource", "generate_chain"]
 DEMO_NOTE = "synthetic demo market: not real quotes"
 DEMO_RATE = 0.04
 SESSION_CLOSE = time(16, 0)
+REPLAY_HOURS = range(10, 17)  # the replay grid: 10:00 ... 16:00 New York
+MAX_HOURLY_REPLAY = 35  # beyond (5 sessions), replay session closes only
 
 DAILY_EXPIRY_COUNT = 12
 WEEKLY_EXPIRY_COUNT = 7
@@ -137,23 +139,52 @@ class DemoSource:
         """The symbols the demo market lists."""
         return list(DEMO_SYMBOLS)
 
-    async def fetch_chain(self, symbol: str) -> OptionChain:
-        """The demo chain of `symbol` as of `clock()`.
+    async def fetch_chain(self, symbol: str, *, as_of: datetime | None = None) -> OptionChain:
+        """The demo chain of `symbol` as of `as_of` (default `clock()`): the market can be
+        regenerated at any past time, so demo replays like a folder of snapshots.
 
         Raises:
             UnknownSymbolError: the symbol is malformed or not in the demo market.
             ValueError: the clock returned a naive datetime.
         """
+        key = self._known(symbol)
+        as_of = as_of or self._clock()
+        if as_of.tzinfo is None:
+            raise ValueError("the demo source's clock must return a timezone-aware datetime")
+        return generate_chain(key, as_of)
+
+    def snapshot_times(self, symbol: str, since: datetime | None = None,
+                       until: datetime | None = None) -> list[datetime]:
+        """The demo's replay grid: every whole hour from 10:00 to 16:00 New York on trading
+        days, with since <= t <= until (until defaults to now, since to 5 days before it);
+        only the 16:00 closes when that would exceed MAX_HOURLY_REPLAY times.
+
+        Raises:
+            UnknownSymbolError: the symbol is not in the demo market.
+        """
+        self._known(symbol)
+        now = self._clock()
+        until = min(until or now, now)
+        since = since or until - timedelta(days=5)
+        day, last = since.astimezone(NEW_YORK).date(), until.astimezone(NEW_YORK).date()
+        times = []
+        while day <= last:
+            if is_trading_day(day):
+                times += [t for hour in REPLAY_HOURS
+                          if since <= (t := datetime.combine(day, time(hour), NEW_YORK)) <= until]
+            day += timedelta(days=1)
+        if len(times) > MAX_HOURLY_REPLAY:  # a long window: session closes only
+            times = [t for t in times if t.hour == REPLAY_HOURS[-1]]
+        return times
+
+    def _known(self, symbol: str) -> str:
         key = normalize_symbol(symbol)
         if key not in _PROFILES:
             raise UnknownSymbolError(
                 f"No demo data for {key!r}. The demo source knows: {', '.join(DEMO_SYMBOLS)}. "
                 "Use source cboe for live delayed quotes."
             )
-        as_of = self._clock()
-        if as_of.tzinfo is None:
-            raise ValueError("the demo source's clock must return a timezone-aware datetime")
-        return generate_chain(key, as_of)
+        return key
 
     async def aclose(self) -> None:
         """Nothing to release; present for symmetry with the network sources."""

@@ -27,7 +27,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import anyio.to_thread
@@ -136,6 +136,35 @@ class FileSource:
         sym = normalize_symbol(symbol)
         cutoff = _aware(as_of) if as_of is not None else self.as_of
         return await anyio.to_thread.run_sync(self._load, sym, cutoff)
+
+    def snapshot_times(self, symbol: str, since: datetime | None = None,
+                       until: datetime | None = None) -> list[datetime]:
+        """Exact times of `symbol`'s snapshots with since <= t <= until (until capped at the
+        instance's `as_of`), ascending. Files named by date alone are read once to learn
+        their time (then remembered by path, size and modification time).
+
+        Raises:
+            UnknownSymbolError: no file holds `symbol`. ConfigError: the folder has gone.
+            SourceDataError: a candidate file does not parse.
+        """
+        sym = normalize_symbol(symbol)
+        if self.as_of is not None:
+            until = self.as_of if until is None else min(until, self.as_of)
+        infos = self._scan()
+        candidates = [i for i in infos if i.symbol == sym]
+        if not candidates:
+            raise self._unknown(sym, infos)
+        slack = timedelta(days=1)  # a file's named day may differ from its content's date
+        lo = None if since is None else (since - slack).astimezone(NEW_YORK).date()
+        hi = None if until is None else (until + slack).astimezone(NEW_YORK).date()
+        times = set()
+        for info in candidates:
+            if (lo is not None and info.day < lo) or (hi is not None and info.day > hi):
+                continue
+            moment = info.as_of if info.as_of_exact else self._read(info.path).as_of
+            if (since is None or moment >= since) and (until is None or moment <= until):
+                times.add(moment)
+        return sorted(times)
 
     # -- selection ------------------------------------------------------------------------
 

@@ -70,6 +70,18 @@ MIGRATIONS: tuple[Migration, ...] = (
                PRIMARY KEY (symbol, source, as_of_us)
            )""",
     )),
+    Migration("create_level_records", (
+        """CREATE TABLE level_records (
+               symbol TEXT NOT NULL,
+               source TEXT NOT NULL,
+               as_of_us INTEGER NOT NULL,     -- snapshot instant, Unix microseconds
+               as_of TEXT NOT NULL,           -- ISO-8601 with the snapshot's own offset
+               record TEXT NOT NULL,          -- JSON object: levels, totals, regime
+               strikes BLOB NOT NULL,         -- zlib of little-endian float32, ascending
+               net_gex BLOB NOT NULL,         -- zlib of float32 scale + int16 per strike
+               PRIMARY KEY (symbol, source, as_of_us)
+           )""",
+    )),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,158 @@
+"""Shape level records (`history.record.LevelRecord`) into the history answers, and answer
+`levels` and `regime` with as_of from a stored record (live sources keep no past chains)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from gex_mcp.history.accuracy import LEVELS, session_tests
+from gex_mcp.history.record import LevelRecord
+from gex_mcp.history.series import change_versus_prior_close, resample, session_closes
+from gex_mcp.labels import format_amount
+from gex_mcp.models import (
+    HistoryChartInfo,
+    HistoryPoint,
+    HistoryResponse,
+    LevelAccuracyResponse,
+    LevelScore,
+    LevelsResponse,
+    Provenance,
+    RegimeResponse,
+    SessionClose,
+    SessionLevelTest,
+)
+from gex_mcp.responses._common import cents, round_or_none
+
+
+@dataclass
+class Window:
+    """What a history answer covers: records in [since, until] and the record before them."""
+
+    symbol: str
+    source: str
+    is_demo: bool
+    basis: str
+    since: datetime
+    until: datetime
+    records: Sequence[LevelRecord]
+    earlier: LevelRecord | None
+    notes: list[str] = field(default_factory=list)
+
+    def header(self) -> dict:
+        return {"symbol": self.symbol, "source": self.source, "is_demo": self.is_demo,
+                "basis": self.basis, "since": self.since, "until": self.until}
+
+
+def history_response(w: Window, interval: str) -> HistoryResponse:
+    """Points: the last record per interval bucket, with changes versus the prior close."""
+    closes = session_closes(([w.earlier] if w.earlier else []) + list(w.records))
+    points = []
+    for r in resample(w.records, interval):
+        c = change_versus_prior_close(r, closes)
+        points.append(HistoryPoint(
+            as_of=r.as_of, session=r.session.isoformat(), spot=cents(r.spot),
+            gamma_flip=cents(r.gamma_flip), gamma_flip_status=r.gamma_flip_status,
+            call_wall=r.call_wall, put_wall=r.put_wall, max_positive_gamma=r.max_positive_gamma,
+            max_negative_gamma=r.max_negative_gamma, net_gex=r.net_gex, net_dex=r.net_dex,
+            net_vex=r.net_vex, net_chex=r.net_chex, gamma_regime=r.regime,
+            zero_dte_share_pct=round_or_none(r.zero_dte_share_pct, 3),
+            spot_change_pct=round_or_none(c.spot_pct, 3), gamma_flip_change=cents(c.gamma_flip),
+            call_wall_change=cents(c.call_wall), put_wall_change=cents(c.put_wall),
+            net_gex_change=c.net_gex))
+    first_prior = None
+    if w.records:
+        first_prior = change_versus_prior_close(w.records[0], closes).prior
+    notes = list(w.notes)
+    if not w.records:
+        notes.append(f"no records of {w.symbol} between {w.since.isoformat()} and "
+                     f"{w.until.isoformat()}")
+    return HistoryResponse(
+        **w.header(), interval=interval, records=len(w.records),
+        prior_close_as_of=first_prior.as_of if first_prior else None, points=points,
+        sessions=[SessionClose(session=d.isoformat(), as_of=r.as_of, spot=cents(r.spot),
+                               gamma_flip=cents(r.gamma_flip), call_wall=r.call_wall,
+                               put_wall=r.put_wall, net_gex=r.net_gex, gamma_regime=r.regime)
+                  for d, r in session_closes(w.records).items()],
+        notes=notes)
+
+
+def level_accuracy_response(w: Window) -> LevelAccuracyResponse:
+    """Per session and per level, from `history.accuracy.session_tests`."""
+    tested = session_tests(w.records, w.earlier)
+    rows, scores = [], []
+    for s in tested:
+        by_level = {t.level: t for t in s.tests}
+        row = {"session": s.session.isoformat(), "reference_as_of": s.reference.as_of,
+               "reference_spot": cents(s.reference.spot), "points": s.points,
+               "high": cents(s.high), "low": cents(s.low), "close": cents(s.close),
+               "range_pct": round(s.range_pct, 3)}
+        for name in LEVELS:
+            t = by_level.get(name)
+            row.update({name: None if t is None else t.price,
+                        f"{name}_distance_pct": None if t is None else round(t.distance_pct, 3),
+                        f"{name}_reach": None if t is None else round_or_none(t.reach, 3),
+                        f"{name}_touched": None if t is None else t.touched,
+                        f"{name}_closed_beyond": None if t is None else t.closed_beyond})
+        rows.append(SessionLevelTest(**row))
+    for name in LEVELS:
+        tests = [t for s in tested for t in s.tests if t.level == name]
+        scores.append(LevelScore(
+            level=name, sessions=len(tests), touches=sum(t.touched for t in tests),
+            closes_beyond=sum(t.closed_beyond for t in tests), held=sum(t.held for t in tests),
+            mean_abs_distance_pct=round(sum(abs(t.distance_pct) for t in tests) / len(tests), 3)
+            if tests else None))
+    notes = list(w.notes)
+    if not tested:
+        notes.append("no session with a prior close in the window: give more days")
+    elif all(s.points == 1 for s in tested):
+        notes.append("one snapshot per session: high = low = close, so a touch is an exact hit; "
+                     "record more often (a live source polled each minute) for intraday touches")
+    return LevelAccuracyResponse(**w.header(), sessions_tested=len(tested), scores=scores,
+                                 sessions=rows, notes=notes)
+
+
+def history_chart_info(w: Window, interval: str, points: int) -> HistoryChartInfo:
+    last = w.records[-1] if w.records else None
+    return HistoryChartInfo(
+        **w.header(), interval=interval, points=points,
+        sessions=len({r.session for r in w.records}),
+        last_spot=cents(last.spot) if last else None,
+        last_gamma_flip=cents(last.gamma_flip) if last else None,
+        last_call_wall=last.call_wall if last else None,
+        last_put_wall=last.put_wall if last else None, notes=list(w.notes))
+
+
+def _provenance(r: LevelRecord, symbol: str, source: str) -> dict:
+    return Provenance(symbol=symbol, underlying_price=r.spot, as_of=r.as_of,
+                      source=source).model_dump()
+
+
+def _flip(r: LevelRecord) -> dict:
+    return {"gamma_flip": cents(r.gamma_flip), "gamma_flip_status": r.gamma_flip_status,
+            "gamma_flip_reason": r.gamma_flip_reason}
+
+
+def levels_from_record(r: LevelRecord, symbol: str, source: str) -> LevelsResponse:
+    """The levels answer of a stored record (no crossings or search range: not stored)."""
+    return LevelsResponse(
+        **_provenance(r, symbol, source), **_flip(r), call_wall=r.call_wall,
+        put_wall=r.put_wall, max_positive_gamma=r.max_positive_gamma,
+        max_negative_gamma=r.max_negative_gamma, highest_oi_strike=r.highest_oi_strike,
+        zero_dte_magnet=r.zero_dte_magnet)
+
+
+def regime_from_record(r: LevelRecord, symbol: str, source: str,
+                       neutral_band_pct: float) -> RegimeResponse:
+    """The regime answer of a stored record, as classified when it was recorded."""
+    points = None if r.gamma_flip is None else r.spot - r.gamma_flip
+    return RegimeResponse(
+        **_provenance(r, symbol, source), **_flip(r), gamma_regime=r.regime,
+        regime_reason=r.regime_reason, net_gex=r.net_gex, net_gex_label=format_amount(r.net_gex),
+        distance_to_flip_pct=None if points is None else round(points / r.spot * 100.0, 3),
+        distance_to_flip_points=cents(points), neutral_band_pct=neutral_band_pct)
+
+
+__all__ = ["Window", "history_chart_info", "history_response", "level_accuracy_response",
+           "levels_from_record", "regime_from_record"]

@@ -1,0 +1,86 @@
+"""A folder of snapshot files is a history: the three SPY 2020 .dat snapshots give OI change
+from the previous file, a `history` series and as_of answers, with no stored run behind them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gex_mcp.engine.prepare import live_strike_oi
+from gex_mcp.parsing import load_chain_file
+from gex_mcp.service import GexService
+from gex_mcp.sources.file import FileSource
+from gex_mcp.store.cache import ChainCache
+
+pytestmark = pytest.mark.anyio
+FILES = ("cboe_legacy_SPY_2020-06-22.dat", "cboe_legacy_SPY_2020-06-28.dat",
+         "cboe_legacy_SPY_2020-07-04.dat")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+def folder(tmp_path, chains_dir):
+    for name in FILES:  # links, not copies
+        (tmp_path / name).symlink_to(chains_dir / name)
+    return tmp_path
+
+
+@pytest.fixture
+def service(folder):
+    return GexService(sources={"file": FileSource(folder)}, default_source="file",
+                      cache=ChainCache(None))
+
+
+async def test_oi_change_comes_from_the_previous_snapshot_file(service, folder):
+    answer = await service.call("oi_changes", symbol="SPY")
+    assert answer.oi_change_known and answer.movers
+    now, before = (load_chain_file(folder / FILES[i]) for i in (2, 1))
+    k1, c1, p1 = live_strike_oi(before)
+    k2, c2, p2 = live_strike_oi(now)
+    old_call = dict(zip(k1, c1))
+    old_put = dict(zip(k1, p1))
+    for row in answer.movers:
+        i = int(np.flatnonzero(k2 == row.strike)[0])
+        assert row.call_oi_change == round(c2[i] - old_call.get(row.strike, 0.0))
+        assert row.put_oi_change == round(p2[i] - old_put.get(row.strike, 0.0))
+    assert answer.oi_change_basis == ("open interest minus the stored snapshot of "
+                                      f"{before.as_of.isoformat()} (the previous snapshot file)")
+    first = await service.call("oi_changes", symbol="SPY", as_of="2020-06-22")
+    assert not first.oi_change_known  # nothing before the first file
+
+
+async def test_history_lists_each_file_and_changes_versus_the_previous_one(service, folder):
+    chains = [load_chain_file(folder / name) for name in FILES]
+    answer = await service.call("history", symbol="SPY", days=30)
+    assert [p.as_of for p in answer.points] == [c.as_of for c in chains]
+    assert [p.spot for p in answer.points] == [round(c.spot, 2) for c in chains]
+    assert answer.points[0].spot_change_pct is None
+    for p, prev in zip(answer.points[1:], chains):
+        assert p.spot_change_pct == pytest.approx((p.spot - prev.spot) / prev.spot * 100, abs=1e-3)
+    assert answer.basis == "snapshot_files" and answer.interval == "1d"
+    # the Sunday 06-28 snapshot shows Friday 06-26's session
+    assert [s.session for s in answer.sessions] == ["2020-06-22", "2020-06-26", "2020-07-02"]
+
+
+async def test_as_of_picks_the_file_at_or_before_it(service):
+    levels = await service.call("levels", symbol="SPY", as_of="2020-06-30")
+    assert levels.as_of.isoformat() == "2020-06-28T14:27:00-04:00"
+    gex = await service.call("gex", symbol="SPY", as_of="2020-06-30T12:00")
+    assert gex.as_of == levels.as_of and gex.underlying_price == pytest.approx(300.01)
+    from gex_mcp.errors import InputError, NoDataError
+    with pytest.raises(NoDataError, match="No snapshot"):
+        await service.call("levels", symbol="SPY", as_of="2020-01-02")
+    with pytest.raises(InputError, match="as_of must be an ISO-8601"):
+        await service.call("levels", symbol="SPY", as_of="last tuesday")
+    with pytest.raises(InputError, match="in the future"):
+        await service.call("levels", symbol="SPY", as_of="2999-01-01")
+
+
+async def test_history_chart_is_a_png_with_the_numbers(service):
+    image = await service.call("history_chart", symbol="SPY", days=30)
+    assert image.png.startswith(b"\x89PNG") and image.info.points == 3
+    assert image.info.last_spot == pytest.approx(312.18)
