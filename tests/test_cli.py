@@ -82,7 +82,7 @@ def test_expiration_filter_keeps_one_expiry(run, chains_dir):
      "Listed expirations start at 2023-09-14.\n"),
     (["levels", "--expiration", "2023-09-14"], 2,
      "InvalidExpiryError: SPX options expiring 2023-09-14 settled at 16:00 New York, before this "
-     "snapshot of 2023-09-14 16:31. Expirations still trading start at 2023-09-15.\n"),
+     "snapshot of 2023-09-14 16:15. Expirations still trading start at 2023-09-15.\n"),
     (["gex", "--min-oi", "-5"], 2,
      "InputError: min_oi must be a whole number of contracts >= 0, got -5. Use 0 to keep every strike.\n"),
     (["levels", "SPY"], 2,

@@ -77,8 +77,8 @@ async def test_spx_kinds_settlements_and_days_follow_the_listing_calendar(spx_pa
     assert (rows["2023-09-15"].kind, rows["2023-09-15"].settlement) == ("quarterly", "AM+PM")
     assert (rows["2023-09-18"].kind, rows["2023-09-18"].settlement) == ("weekly", "PM")
     assert (rows["2023-10-20"].kind, rows["2023-10-20"].settlement) == ("monthly", "AM+PM")
-    # 2023-09-15 09:30 and 16:00 New York, from 2023-09-14 16:31: the last settlement counts
-    assert rows["2023-09-15"].days_to_expiry == pytest.approx((23 * 60 + 29) / 1440, abs=1e-4)
+    # 2023-09-15 09:30 and 16:00 New York, from the 2023-09-14 16:15 close: the last settlement counts
+    assert rows["2023-09-15"].days_to_expiry == pytest.approx((23 * 60 + 45) / 1440, abs=1e-4)
     days = [r.days_to_expiry for r in rows.values()]
     assert days == sorted(days) and days[0] > 0
     leaps = [d for d, r in rows.items() if r.kind == "leaps"]

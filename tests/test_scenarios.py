@@ -212,8 +212,8 @@ async def test_a_date_with_am_and_pm_settlements_has_a_row_for_each(spx):
     friday = [e for e in breakdown.expiries if e.expiration == "2023-09-15"]
     assert [e.settlement for e in friday] == ["AM", "PM"]
     am, pm = friday
-    assert am.days_to_expiry == pytest.approx((17 * 60 - 1) / 1440, abs=1e-3)  # 16:31 -> 09:30
-    assert pm.days_to_expiry == pytest.approx((23 * 60 + 29) / 1440, abs=1e-3)  # 16:31 -> 16:00
+    assert am.days_to_expiry == pytest.approx((17 * 60 + 15) / 1440, abs=1e-3)  # 16:15 -> 09:30
+    assert pm.days_to_expiry == pytest.approx((23 * 60 + 45) / 1440, abs=1e-3)  # 16:15 -> 16:00
     raw = {root: float(np.nansum(chain.open_interest[(chain.root == root)
                                                       & (chain.expiry == np.datetime64("2023-09-15"))]))
            for root in ("SPX", "SPXW")}

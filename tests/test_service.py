@@ -216,7 +216,8 @@ async def test_replay_times_do_not_share_cached_chains(chains_dir, tmp_path):
                      file_as_of=when)
         async with build_service(s) as svc:
             answers.append(await svc.levels("SPY"))
-    assert [a.as_of.date().isoformat() for a in answers] == ["2020-06-22", "2020-07-04"]
+    # The 07-04 file (a Saturday; Friday 07-03 was the observed holiday) holds Thursday's close.
+    assert [a.as_of.date().isoformat() for a in answers] == ["2020-06-22", "2020-07-02"]
     assert answers[0].source == "file:cboe_legacy_SPY_2020-06-22.dat"
 
 

@@ -58,6 +58,9 @@ class Provenance(BaseModel):
     symbol: str = Field(description="Underlying symbol, e.g. 'SPY' or 'SPX'.")
     underlying_price: float = Field(description="Spot price used, USD.")
     as_of: datetime = Field(description="Snapshot time of the chain, ISO-8601 with offset.")
+    retrieved_at: datetime | None = Field(
+        None, description="When the data was downloaded, when later than as_of (as_of is the "
+                          "quotes' market time: a weekend download holds the last close).")
     source: str = Field(description="Data source: cboe, flashalpha, file:<name> or demo.")
     is_demo: bool = Field(False, description="True when the numbers come from the synthetic demo market.")
     stale: bool = Field(False, description="True when upstream failed and a cached answer is served.")

@@ -138,7 +138,7 @@ async def test_subscribed_clients_of_both_eras_hear_each_alert_once_and_others_n
 
                 tg.start_soon(hear)
                 await tg.start(_read_sse, http.port, sse_heard)
-                baseline = {"SPX": "2022-07-12T11:55", "SPY": "2020-06-22T20:42"}
+                baseline = {"SPX": "2022-07-12T11:55", "SPY": "2020-06-22T16:00"}  # the quotes' times
                 for client in (legacy, modern):
                     await _until_async(lambda c=client: _polled(c, baseline))
                 steps = [(SPX[1], SPY[1]), (SPX[2],), (SPX[3],)]

@@ -30,7 +30,7 @@ async def test_alert_lines_print_on_stdout_and_the_status_stays_off_it():
     source.as_of = datetime(2020, 6, 29, tzinfo=NEW_YORK)
     await run_watch(watcher, Console(file=out, width=200), Console(file=err, width=200), max_ticks=2)
     lines = out.getvalue().splitlines()
-    assert lines == ["2020-06-28 14:27:00 SPY   near_wall     SPY is within 0.00% of the put wall 300 "
+    assert lines == ["2020-06-26 16:00:00 SPY   near_wall     SPY is within 0.00% of the put wall 300 "
                      "(spot 300.01)."]
     assert "tick" not in out.getvalue()
 

@@ -9,10 +9,13 @@ import pytest
 
 from gex_mcp.engine.calendar import (
     NEW_YORK,
+    early_closes,
     expiry_on_or_before,
     is_trading_day,
+    market_open,
     next_trading_day,
     nyse_holidays,
+    quote_time,
     settlement_times,
 )
 
@@ -74,3 +77,50 @@ def test_vix_weeklies_settle_in_the_morning_like_the_monthlies():
     roots = np.array(["VIX", "VIXW", "SPXW", "NDXP", "RUTW"])
     got = [datetime.fromtimestamp(t, NEW_YORK) for t in settlement_times(expiry, roots)]
     assert [(g.hour, g.minute) for g in got] == [(9, 30), (9, 30), (16, 0), (16, 0), (16, 0)]
+
+
+# NYSE's published 13:00 closes (nyse.com holiday pages, 2018-2026).
+PUBLISHED_EARLY_CLOSES = {
+    2018: {date(2018, 7, 3), date(2018, 11, 23), date(2018, 12, 24)},
+    2019: {date(2019, 7, 3), date(2019, 11, 29), date(2019, 12, 24)},
+    2020: {date(2020, 11, 27), date(2020, 12, 24)},
+    2021: {date(2021, 11, 26)},
+    2022: {date(2022, 11, 25)},
+    2023: {date(2023, 7, 3), date(2023, 11, 24)},
+    2024: {date(2024, 7, 3), date(2024, 11, 29), date(2024, 12, 24)},
+    2025: {date(2025, 7, 3), date(2025, 11, 28), date(2025, 12, 24)},
+}
+
+
+@pytest.mark.parametrize("year", sorted(PUBLISHED_EARLY_CLOSES))
+def test_early_closes_match_the_published_nyse_calendar(year):
+    assert early_closes(year) == PUBLISHED_EARLY_CLOSES[year]
+
+
+def test_unscheduled_closures_are_not_trading_days():
+    assert not is_trading_day(date(2025, 1, 9))  # national day of mourning, President Carter
+    assert not is_trading_day(date(2012, 10, 29))  # Hurricane Sandy
+    assert is_trading_day(date(2025, 1, 10))
+
+
+@pytest.mark.parametrize(("seen", "symbol", "expected"), [
+    (datetime(2023, 8, 20, 22, 35), "AMD", datetime(2023, 8, 18, 16, 0)),  # Sunday: Friday's close
+    (datetime(2024, 11, 29, 15, 0), "SPY", datetime(2024, 11, 29, 13, 0)),  # after an early close
+    (datetime(2024, 11, 29, 13, 10), "SPX", datetime(2024, 11, 29, 13, 10)),  # index: until 13:15
+    (datetime(2024, 11, 30, 12, 0), "SPY", datetime(2024, 11, 29, 13, 0)),  # Saturday after it
+    (datetime(2025, 1, 9, 12, 0), "SPY", datetime(2025, 1, 8, 16, 0)),  # closed day
+    (datetime(2025, 1, 10, 8, 0), "SPY", datetime(2025, 1, 8, 16, 0)),  # before the open
+    (datetime(2025, 1, 10, 8, 0), "SPX", datetime(2025, 1, 10, 8, 0)),  # SPX trades overnight
+    (datetime(2025, 1, 6, 21, 26), "SPX", datetime(2025, 1, 6, 21, 26)),  # GTH
+    (datetime(2025, 1, 6, 18, 0), "SPX", datetime(2025, 1, 6, 16, 15)),  # between sessions
+    (datetime(2025, 1, 6, 21, 26), "NVDA", datetime(2025, 1, 6, 16, 0)),
+    (datetime(2025, 1, 6, 11, 0), "NVDA", datetime(2025, 1, 6, 11, 0)),  # in session
+])
+def test_quote_time_is_the_last_moment_the_options_traded(seen, symbol, expected):
+    assert quote_time(seen.replace(tzinfo=NEW_YORK), symbol) == expected.replace(tzinfo=NEW_YORK)
+
+
+def test_the_market_is_closed_after_an_early_close():
+    assert market_open(datetime(2024, 11, 29, 13, 10, tzinfo=NEW_YORK))
+    assert not market_open(datetime(2024, 11, 29, 13, 20, tzinfo=NEW_YORK))
+    assert market_open(datetime(2024, 11, 27, 16, 10, tzinfo=NEW_YORK))

@@ -68,7 +68,7 @@ async def test_history_lists_each_file_and_changes_versus_the_previous_one(servi
 
 async def test_as_of_picks_the_file_at_or_before_it(service):
     levels = await service.call("levels", symbol="SPY", as_of="2020-06-30")
-    assert levels.as_of.isoformat() == "2020-06-28T14:27:00-04:00"
+    assert levels.as_of.isoformat() == "2020-06-26T16:00:00-04:00"  # the Sunday file: Friday's close
     gex = await service.call("gex", symbol="SPY", as_of="2020-06-30T12:00")
     assert gex.as_of == levels.as_of and gex.underlying_price == pytest.approx(300.01)
     from gex_mcp.errors import InputError, NoDataError

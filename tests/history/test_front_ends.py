@@ -68,4 +68,4 @@ async def test_mcp_history_chart_gives_an_image_and_numbers_and_rest_a_png(folde
         body = (await http.get("/v1/exposure/level-accuracy/SPY", params={"days": 30})).json()
         assert body["sessions_tested"] == 2
         old = await http.get("/v1/exposure/levels/SPY", params={"as_of": "2020-06-23"})
-        assert old.json()["as_of"] == "2020-06-22T20:42:00-04:00"
+        assert old.json()["as_of"] == "2020-06-22T16:00:00-04:00"

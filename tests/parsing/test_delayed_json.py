@@ -69,9 +69,11 @@ def test_last_trade_time_is_the_snapshot_time_in_new_york() -> None:
 
 
 def test_without_last_trade_time_the_file_timestamp_is_used_and_noted() -> None:
-    """The top-level timestamp is the fallback, also read as New York time."""
+    """The top-level timestamp is the fallback, also read as New York time; taken on a Sunday,
+    it shows Friday's close, so that is as_of and the timestamp is retrieved_at."""
     chain = parse_cboe_delayed_json(encode(payload(last_trade_time=None)), name="t")
-    assert chain.as_of.replace(tzinfo=None) == datetime(2025, 9, 7, 0, 32, 2)
+    assert chain.as_of.replace(tzinfo=None) == datetime(2025, 9, 5, 16, 15)  # SPX options: 16:15
+    assert chain.retrieved_at.replace(tzinfo=None) == datetime(2025, 9, 7, 0, 32, 2)
     assert chain.notes == ("as_of is the file timestamp (no data.last_trade_time)",)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -34,8 +34,14 @@ def test_fixture_loads_with_the_recorded_symbol_spot_and_time(chains, recorded: 
     assert chain.symbol == recorded.symbol
     assert chain.spot == recorded.spot
     assert chain.as_of.tzinfo is not None
-    assert chain.as_of.astimezone(NEW_YORK).replace(tzinfo=None) == recorded.local_time
-    assert chain.as_of.utcoffset() == timedelta(hours=recorded.utc_offset_hours)
+    # PROVENANCE records a CSV's download time (its Date line) and a JSON's last trade time.
+    recorded_time = chain.as_of if recorded.file.endswith(".json") else (chain.retrieved_at or chain.as_of)
+    assert recorded_time.astimezone(NEW_YORK).replace(tzinfo=None) == recorded.local_time
+    assert recorded_time.utcoffset() == timedelta(hours=recorded.utc_offset_hours)
+    # The quotes' own time: the download time while the options traded, else a session close.
+    assert chain.as_of <= recorded_time
+    if chain.as_of != recorded_time:
+        assert chain.as_of.astimezone(NEW_YORK).time() in (time(16), time(16, 15), time(13), time(13, 15))
     assert chain.source == f"file:{recorded.file}"
 
 

@@ -81,13 +81,15 @@ async def test_the_newest_snapshot_is_served_by_default() -> None:
 
 
 async def test_as_of_picks_the_newest_at_or_before_it_to_the_minute() -> None:
-    """2023-09-14 16:31 is the SPX snapshot time: 16:30 gets the one before, 16:31 gets it."""
+    """The SPX file downloaded 2023-09-14 16:31 holds the 16:15 close's quotes (its as_of):
+    16:14 gets the snapshot before, 16:15 gets it."""
     source = FileSource(CHAINS)
-    before = await fetch(source, "SPX", as_of=ny(2023, 9, 14, 16, 30))
-    at = await fetch(source, "SPX", as_of=ny(2023, 9, 14, 16, 31))
+    before = await fetch(source, "SPX", as_of=ny(2023, 9, 14, 16, 14))
+    at = await fetch(source, "SPX", as_of=ny(2023, 9, 14, 16, 15))
     assert before.source == "file:cboe_quotedata_SPX_2023-08-20.csv"
     assert at.source == "file:cboe_quotedata_SPX_2023-09-14.csv"
-    assert at.as_of == ny(2023, 9, 14, 16, 31)
+    assert at.as_of == ny(2023, 9, 14, 16, 15)
+    assert at.retrieved_at == ny(2023, 9, 14, 16, 31)
 
 
 async def test_the_constructor_as_of_is_the_default_cut_off() -> None:
@@ -98,11 +100,12 @@ async def test_the_constructor_as_of_is_the_default_cut_off() -> None:
 
 
 async def test_reading_a_file_makes_its_listed_time_exact() -> None:
-    """After a fetch the listing shows the file's own time, flagged exact."""
+    """After a fetch the listing shows the file's own time (its quotes': the Friday close
+    before the Sunday download), flagged exact."""
     source = FileSource(CHAINS)
     await fetch(source, "TSLA")
     (tsla,) = source.list_snapshots("TSLA")
-    assert (tsla.as_of, tsla.as_of_exact) == (ny(2023, 8, 20, 22, 38), True)
+    assert (tsla.as_of, tsla.as_of_exact) == (ny(2023, 8, 18, 16, 0), True)
 
 
 async def test_an_unknown_symbol_lists_the_symbols_present() -> None:

@@ -329,7 +329,7 @@ def partial_listing_note(chain: OptionChain) -> str | None:
 def _provenance(chain: OptionChain, cached: Cached, query: Query, dealer_model: str) -> Provenance:
     return Provenance(
         symbol=chain.symbol, underlying_price=chain.spot, as_of=chain.as_of,
-        source=chain.source if query.source == "file" else query.source,
+        retrieved_at=chain.retrieved_at, source=chain.source if query.source == "file" else query.source,
         is_demo=query.source == "demo", **stale_flags(cached), expiration=query.expiration,
         dealer_model=dealer_model)
 

@@ -111,9 +111,77 @@ def nyse_holidays(year: int) -> frozenset[date]:
     return frozenset(days)
 
 
+#: Unscheduled full-day NYSE closures (national days of mourning, weather, 9/11).
+SPECIAL_CLOSURES = frozenset({
+    date(2001, 9, 11), date(2001, 9, 12), date(2001, 9, 13), date(2001, 9, 14),
+    date(2004, 6, 11),  # President Reagan
+    date(2007, 1, 2),  # President Ford
+    date(2012, 10, 29), date(2012, 10, 30),  # Hurricane Sandy
+    date(2018, 12, 5),  # President G. H. W. Bush
+    date(2025, 1, 9),  # President Carter
+})
+REGULAR_CLOSE = time(16, 0)
+EARLY_CLOSE = time(13, 0)
+SESSION_OPEN = time(9, 30)
+
+
 def is_trading_day(day: date) -> bool:
-    """Weekday and not an NYSE holiday."""
-    return day.weekday() < 5 and day not in nyse_holidays(day.year)
+    """Weekday, not an NYSE holiday and not an unscheduled closure."""
+    return day.weekday() < 5 and day not in nyse_holidays(day.year) and day not in SPECIAL_CLOSURES
+
+
+@lru_cache(maxsize=64)
+def early_closes(year: int) -> frozenset[date]:
+    """NYSE 13:00 closes of `year`: the day after Thanksgiving, and July 3 and December 24
+    when they are trading days (not when they are the observed holiday or a weekend)."""
+    days = {_nth_weekday(year, 11, 3, 4) + timedelta(days=1)}
+    days |= {d for d in (date(year, 7, 3), date(year, 12, 24)) if is_trading_day(d)}
+    return frozenset(days)
+
+
+def session_close(day: date) -> time:
+    """The regular session's close on trading day `day`: 16:00, or 13:00 on early-close days."""
+    return EARLY_CLOSE if day in early_closes(day.year) else REGULAR_CLOSE
+
+
+#: Index options trade 15 minutes past the stock close (16:15, or 13:15 on early-close days).
+INDEX_SYMBOLS = frozenset({"SPX", "XSP", "NDX", "RUT", "VIX", "DJX", "XEO", "OEX", "MXEA", "MXEF"})
+#: Cboe's Global Trading Hours: these also trade from 20:15 New York the evening before a
+#: trading day until its open, so a download then holds live quotes: the SPX file saved on
+#: Monday 2025-01-06 at 21:26 fits its mids at 21:26 better than at the 16:15 close, while
+#: the one saved on Sunday 2024-01-07 at 10:52 (no session) fits Friday's close.
+GTH_SYMBOLS = frozenset({"SPX", "XSP", "VIX"})
+GTH_OPEN = time(20, 15)
+
+
+def quote_time(seen: datetime, symbol: str | None = None) -> datetime:
+    """When the quotes visible at `seen` for `symbol`'s options were made: `seen` itself while
+    they trade, otherwise the close of the last session at or before it. A Sunday-evening
+    download of AMD shows Friday's 16:00 close (13:00 on an early-close day); index options
+    close at 16:15, and SPX, XSP and VIX also trade overnight (GTH, from 20:15). New York time.
+
+    >>> quote_time(datetime(2023, 8, 20, 22, 35, tzinfo=NEW_YORK), "AMD").isoformat()
+    '2023-08-18T16:00:00-04:00'
+    """
+    local = seen.astimezone(NEW_YORK)
+    day, clock = local.date(), local.time()
+    extra = timedelta(minutes=15) if symbol in INDEX_SYMBOLS else timedelta(0)
+
+    def close_of(d: date) -> datetime:
+        return datetime.combine(d, session_close(d), tzinfo=NEW_YORK) + extra
+
+    if is_trading_day(day) and datetime.combine(day, SESSION_OPEN, tzinfo=NEW_YORK) <= local < close_of(day):
+        return local
+    if symbol in GTH_SYMBOLS and (
+            (clock >= GTH_OPEN and is_trading_day(day + timedelta(days=1)))
+            or (clock < SESSION_OPEN and is_trading_day(day))):
+        return local
+    if is_trading_day(day) and local >= close_of(day):
+        return close_of(day)
+    day -= timedelta(days=1)
+    while not is_trading_day(day):
+        day -= timedelta(days=1)
+    return close_of(day)
 
 
 def next_trading_day(day: date) -> date:
@@ -133,14 +201,14 @@ def expiry_on_or_before(day: date) -> date:
 
 
 def market_open(moment: datetime) -> bool:
-    """True during the regular US options session: a trading day, 09:30 to 16:15 New York
-    (index options trade until 16:15). Early closes are not known here: after 13:00 on
-    such a day this still says open, which only costs a shorter cache lifetime."""
+    """True during the regular US options session: a trading day, 09:30 to 15 minutes after
+    the close (index options trade until 16:15, or 13:15 on early-close days) New York."""
     local = moment.astimezone(NEW_YORK)
-    return is_trading_day(local.date()) and time(9, 30) <= local.time() < time(16, 15)
-
-
-SESSION_OPEN = time(9, 30)
+    day = local.date()
+    if not is_trading_day(day):
+        return False
+    close = datetime.combine(day, session_close(day)) + timedelta(minutes=15)
+    return SESSION_OPEN <= local.time() < close.time()
 
 
 def session_of(moment: datetime) -> date:

@@ -41,6 +41,8 @@ class OptionChain:
         quote_spot: the spot at which bid/ask were quoted, when `spot` was moved away from
             it (what-if analysis); None means `spot`. Missing IVs are implied at this spot,
             so a hypothetical spot re-prices options at their snapshot IVs.
+        retrieved_at: when the snapshot was downloaded or fetched, when that differs from
+            `as_of` (the quotes' market time: a Sunday download holds Friday's close).
     """
 
     symbol: str
@@ -61,6 +63,7 @@ class OptionChain:
     source: str = "unknown"
     notes: tuple[str, ...] = field(default=())
     quote_spot: float | None = None
+    retrieved_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.as_of.tzinfo is None:
@@ -120,6 +123,7 @@ def build_chain(
     multiplier: float | np.ndarray = DEFAULT_MULTIPLIER,
     source: str = "unknown",
     notes: tuple[str, ...] = (),
+    retrieved_at: datetime | None = None,
 ) -> OptionChain:
     """Build a chain from columns, filling optional ones and computing settlement times.
 
@@ -155,4 +159,5 @@ def build_chain(
         multiplier=floats(np.broadcast_to(multiplier, (n,)), DEFAULT_MULTIPLIER),
         source=source,
         notes=notes,
+        retrieved_at=retrieved_at,
     )

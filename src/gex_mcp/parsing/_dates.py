@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from gex_mcp.engine.calendar import NEW_YORK
+from gex_mcp.engine.calendar import NEW_YORK, quote_time
 
 _MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)}
@@ -101,3 +101,11 @@ def parse_expiration_date(text: str) -> date:
     if match is not None:
         return date(int(match["year"]), month_number(match["month"]), int(match["day"]))
     raise ValueError(f"unrecognised expiration date {text!r}")
+
+
+def market_clock(seen: datetime, symbol: str | None) -> tuple[datetime, datetime | None]:
+    """(as_of, retrieved_at) of quotes downloaded at `seen`: as_of is the quotes' market time
+    (`quote_time`: `seen` while the options trade, else the last close); retrieved_at is
+    `seen` when it differs, else None."""
+    as_of = quote_time(seen, symbol)
+    return as_of, (None if as_of == seen else seen)

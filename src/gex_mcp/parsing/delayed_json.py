@@ -12,9 +12,10 @@ Shape::
 Index symbols carry a leading underscore ("_SPX"), dropped here. Strikes come from the OCC
 symbol and may be fractional (207.5).
 
-Time: `as_of` is `data.last_trade_time` (the underlying's last trade, i.e. when the quotes
-are from) when present, else the top-level `timestamp` (when the file was produced, which
-may be hours later). CBOE does not label either; both are read as America/New_York local
+Time: `as_of` is the market time of the quotes: `data.last_trade_time` (the underlying's last
+trade) when present, else the top-level `timestamp` (when the file was produced, which may be
+hours later), either clamped to the last session's close when it falls outside a session
+(`engine.calendar.quote_time`); `retrieved_at` is the file's timestamp when it is later. CBOE does not label either; both are read as America/New_York local
 time, which matches the 16:00 close in the fixtures.
 
 Strictness: `open_interest` and `volume` must be non-negative numbers in every option, or
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from gex_mcp.engine.calendar import NEW_YORK
+from gex_mcp.engine.calendar import NEW_YORK, quote_time
 from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
 from gex_mcp.parsing._deliverables import drop_adjusted
@@ -98,10 +99,11 @@ def parse_delayed_json(data: bytes, *, name: str, source: str) -> OptionChain:
 
     columns = drop_adjusted(columns, name=name, notes=notes)
 
+    symbol = _symbol(payload, body, columns["root"], name)
     return build_chain(
-        symbol=_symbol(payload, body, columns["root"], name),
+        symbol=symbol,
         spot=_spot(body, name, notes),
-        as_of=_as_of(payload, body, name, notes),
+        **_clock(payload, body, symbol, name, notes),
         source=source,
         notes=tuple(notes),
         **columns,
@@ -178,20 +180,39 @@ def _spot(body: dict, name: str, notes: list[str]) -> float:
                           f"{body.get('close')!r})")
 
 
+def _clock(payload: dict, body: dict, symbol: str, name: str, notes: list[str]) -> dict[str, datetime | None]:
+    """as_of: the quotes' market time (`quote_time` of the last trade, or of the file time);
+    retrieved_at: the file's own timestamp when it is later than that."""
+    seen = _as_of(payload, body, name, notes)
+    as_of = quote_time(seen, symbol)
+    retrieved = _time(payload.get("timestamp"))
+    if retrieved is None or retrieved <= as_of:
+        retrieved = None if as_of == seen else seen
+    return {"as_of": as_of, "retrieved_at": retrieved}
+
+
+def _time(raw: Any) -> datetime | None:
+    """A CBOE time string read as New York local time (None when absent or unreadable)."""
+    try:
+        moment = datetime.fromisoformat(str(raw)) if raw is not None else None
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=NEW_YORK) if moment.tzinfo is None else moment.astimezone(NEW_YORK)
+
+
 def _as_of(payload: dict, body: dict, name: str, notes: list[str]) -> datetime:
     for where, raw in (("data.last_trade_time", body.get("last_trade_time")),
                        ("timestamp", payload.get("timestamp"))):
         if raw is None:
             continue
-        try:
-            moment = datetime.fromisoformat(str(raw))
-        except ValueError:
+        moment = _time(raw)
+        if moment is None:
             notes.append(f"could not read {where} {raw!r}")
             continue
         if where == "timestamp":
             notes.append("as_of is the file timestamp (no data.last_trade_time)")
-        if moment.tzinfo is None:
-            return moment.replace(tzinfo=NEW_YORK)
-        return moment.astimezone(NEW_YORK)
+        return moment
     raise SourceDataError(f"{name}: no snapshot time (data.last_trade_time and timestamp are "
                           f"missing or unreadable)")

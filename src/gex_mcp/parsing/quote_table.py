@@ -40,7 +40,7 @@ import numpy as np
 
 from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
-from gex_mcp.parsing._dates import parse_expiration_date, parse_snapshot_time
+from gex_mcp.parsing._dates import market_clock, parse_expiration_date, parse_snapshot_time
 from gex_mcp.parsing._deliverables import drop_adjusted
 from gex_mcp.parsing._text import decode_text
 from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
@@ -99,7 +99,8 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None)
         raise SourceDataError(f"{name}: no option rows")
     columns, line_numbers = _split_rows(body, first_row + 1, name)
     chain_columns, symbol = _contracts(columns, line_numbers, preamble, name, notes)
-    return build_chain(symbol=symbol, spot=preamble.spot, as_of=preamble.as_of,
+    as_of, retrieved_at = market_clock(preamble.as_of, symbol)
+    return build_chain(symbol=symbol, spot=preamble.spot, as_of=as_of, retrieved_at=retrieved_at,
                        source=source or f"file:{name}", notes=tuple(notes), **chain_columns)
 
 

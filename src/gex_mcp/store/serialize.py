@@ -57,6 +57,7 @@ def encode_chain(chain: OptionChain) -> bytes:
         "tz": tz.key if isinstance(tz, ZoneInfo) else None,
         "source": chain.source,
         "notes": list(chain.notes),
+        "retrieved_at": chain.retrieved_at.isoformat() if chain.retrieved_at else None,
     }
     arrays: dict[str, Any] = {name: np.asarray(getattr(chain, name)) for name in _COLUMNS}
     # An object array would need pickle to store; roots are plain strings anyway.
@@ -87,8 +88,10 @@ def decode_chain(payload: bytes) -> OptionChain:
         # An unknown zone keeps the fixed offset: same instant, same wall time.
         with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
             as_of = as_of.astimezone(ZoneInfo(meta["tz"]))
+    retrieved = meta.get("retrieved_at")  # absent in rows cached before it existed
     return OptionChain(symbol=symbol, spot=float(spot), as_of=as_of, source=source,
-                       notes=tuple(notes), **columns)
+                       notes=tuple(notes), **columns,
+                       retrieved_at=datetime.fromisoformat(retrieved) if retrieved else None)
 
 
 CHAIN_CODEC: Codec[OptionChain] = Codec(CHAIN_FORMAT, encode_chain, decode_chain)
