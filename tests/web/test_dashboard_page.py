@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from datetime import datetime
 
 import httpx
 import pytest
@@ -135,6 +136,13 @@ def test_demo_page_draws_the_rest_answers(browser, demo_url):
     assert {"gamma_flip", "call_wall", "put_wall", "zero_dte_magnet"} <= set(cards)
     rows = page.eval_on_selector_all("#expiries tbody tr", "ns => ns.length")
     assert rows == len(summary["expiry_breakdown"])
+    page.wait_for_function("() => document.body.dataset.history !== 'loading'", timeout=LOAD_MS)
+    history = rest(demo_url, "/v1/exposure/history/SPY", days=5)
+    drawn = page.evaluate("() => gexDashboard.historyChart")
+    assert len(history["points"]) > 10  # five sessions of the demo, hourly
+    assert drawn["x"] == [datetime.fromisoformat(p["as_of"]).timestamp() for p in history["points"]]
+    for line, field in (("spot", "spot"), ("flip", "gamma_flip"), ("call", "call_wall"), ("put", "put_wall")):
+        assert drawn[line] == [p[field] for p in history["points"]], line
     page.screenshot(path=screenshot_path("page-laptop-SPY"), full_page=True)
     assert log.errors == []
 

@@ -210,6 +210,7 @@
         else state.errors[k] = results[k].error;
       });
       render();
+      loadHistory(seq, symbol);
       state.loads += 1;
       document.body.dataset.symbol = symbol;
       document.body.dataset.metric = state.metric;
@@ -559,6 +560,67 @@
     });
   }
 
+  // ---- levels over time ------------------------------------------------------------------
+
+  var HISTORY_DAYS = 5;
+  var historyPlot = null;
+
+  /** Spot, flip and walls over the last sessions (the history endpoint); its own panel, so a
+   *  source with no stored history yet says so there without holding up the rest. */
+  function loadHistory(seq, symbol) {
+    document.body.dataset.history = "loading";
+    var args = { symbol: symbol, days: HISTORY_DAYS };
+    return transport.call("history", args).then(function (answer) {
+      if (seq !== state.seq) return;
+      state.history = answer;
+      renderHistory(answer, null);
+      document.body.dataset.history = "ready";
+    }, function (err) {
+      if (seq !== state.seq) return;
+      state.history = null;
+      renderHistory(null, err.message);
+      document.body.dataset.history = "error";
+    });
+  }
+
+  function renderHistory(answer, error) {
+    var box = $("history-chart");
+    if (historyPlot) { historyPlot.destroy(); historyPlot = null; }
+    box.textContent = "";
+    box.classList.remove("failed");
+    if (!answer || !answer.points.length) {
+      $("history-caption").textContent = "";
+      box.classList.add("failed");
+      box.appendChild(el("p", { "class": "caption", "data-history-error": "" },
+        "No level history: " + (error || "no records in the window")));
+      return;
+    }
+    var pts = answer.points;
+    function col(name) { return pts.map(function (p) { return p[name] === undefined ? null : p[name]; }); }
+    $("history-caption").textContent = pts.length + " points (" + answer.interval + ") from " +
+      new Date(answer.since).toLocaleDateString() + " to " + new Date(answer.until).toLocaleDateString() +
+      "; source " + answer.source + (answer.is_demo ? " (demo)" : "") + ".";
+    var xs = pts.map(function (p) { return Date.parse(p.as_of) / 1000; });
+    state.historyChart = { x: xs, spot: col("spot"), flip: col("gamma_flip"), call: col("call_wall"), put: col("put_wall") };
+    var width = chartWidth(box);
+    historyPlot = new uPlot({
+      width: width, height: width < 600 ? 200 : 240,
+      axes: [{}, { size: 64, values: function (u, v) { return v.map(fmtPrice); } }],
+      cursor: { points: { show: false } },
+      series: [
+        {},
+        { label: "Spot", stroke: "#000", width: 2, points: { size: 4 }, value: legendPrice },
+        { label: "Gamma flip", stroke: "#CC79A7", width: 2, dash: [6, 4], points: { show: false }, value: legendPrice },
+        { label: "Call wall", stroke: "#0072B2", width: 2, points: { show: false },
+          paths: uPlot.paths.stepped({ align: 1 }), value: legendPrice },
+        { label: "Put wall", stroke: "#D55E00", width: 2, points: { show: false },
+          paths: uPlot.paths.stepped({ align: 1 }), value: legendPrice },
+      ],
+    }, [xs, state.historyChart.spot, state.historyChart.flip, state.historyChart.call, state.historyChart.put], box);
+  }
+
+  function legendPrice(u, v) { return v === null || v === undefined ? "" : fmtPrice(v); }
+
   // ---- watchlist scanner -----------------------------------------------------------------
 
   function watchlist() {
@@ -671,7 +733,10 @@
   var resizeTimer = null;
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(function () { if (state.answers.strikes) { renderStrikeChart(); renderProfile(); } }, 150);
+    resizeTimer = setTimeout(function () {
+      if (state.answers.strikes) { renderStrikeChart(); renderProfile(); }
+      if (state.history) renderHistory(state.history, null);
+    }, 150);
   });
 
   // ---- start -----------------------------------------------------------------------------
