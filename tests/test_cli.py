@@ -162,3 +162,24 @@ def test_serve_on_a_public_address_without_a_key_is_refused(run):
     assert result.stderr == ("ConfigError: Refusing to serve on 0.0.0.0 without a key: anyone who "
                              "can reach it could call the API. Set GEX_HTTP_TOKEN, or bind "
                              "127.0.0.1.\n")
+
+
+def test_an_unreadable_date_line_names_the_override_and_the_override_works(run, chains_dir, tmp_path):
+    """A Date line in an unknown spelling fails with file, line and --snapshot-time; given
+    that, the file analyses as if its line had been read (same as_of, same numbers)."""
+    original = chains_dir / "cboe_quotedata_AMD_2023-08-20.csv"
+    broken = tmp_path / "amd.csv"
+    broken.write_text(original.read_text(encoding="utf-8").replace(
+        "Date: August 20, 2023 at 10:35 PM EDT", "Datum: Sonntag 20/08/2023 22h35"), encoding="utf-8")
+    failed = run("levels", "--chain", str(broken))
+    assert failed.exit_code == 3
+    assert failed.stderr.startswith("SourceDataError: amd.csv: line 3: cannot read the snapshot date")
+    assert "--snapshot-time 'YYYY-MM-DD HH:MM'" in failed.stderr
+    fixed = run("levels", "--chain", str(broken), "--snapshot-time", "2023-08-20 22:35", "--json")
+    expected = run("levels", "--chain", str(original), "--json")
+    assert fixed.exit_code == 0, fixed.stderr
+    got, want = json.loads(fixed.stdout), json.loads(expected.stdout)
+    assert (got["as_of"], got["retrieved_at"]) == (want["as_of"], want["retrieved_at"])
+    assert got["gamma_flip"] == want["gamma_flip"] and got["call_wall"] == want["call_wall"]
+    wrong = run("levels", "--chain", str(broken), "--snapshot-time", "Sunday night")
+    assert wrong.exit_code == 2 and "'YYYY-MM-DD HH:MM'" in wrong.stderr

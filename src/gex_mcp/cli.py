@@ -21,6 +21,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -39,6 +40,9 @@ app = typer.Typer(
 
 ChainOpt = Annotated[Path | None, typer.Option(
     "--chain", help="Analyse this CBOE chain file (.csv, .dat or .json) instead of a source.")]
+SnapshotTimeOpt = Annotated[str | None, typer.Option(
+    "--snapshot-time", help="With --chain: the file's download time, 'YYYY-MM-DD HH:MM' New York "
+                            "time, for a file whose date line cannot be read.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON response instead of tables.")]
 OutputOpt = Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")]
 SourceOpt = Annotated[str | None, typer.Option(
@@ -74,11 +78,25 @@ def _symbol(symbol: str | None, service: GexService) -> str:
     raise InputError("Give a SYMBOL (e.g. SPY), or --chain FILE to analyse a snapshot file.")
 
 
+def _snapshot_time(text: str | None, chain: Path | None) -> datetime | None:
+    """The --snapshot-time value as a datetime (naive: New York), checked."""
+    if text is None:
+        return None
+    if chain is None:
+        raise InputError("--snapshot-time applies to a --chain FILE only.")
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(f"--snapshot-time {text!r} is not a time; write it as 'YYYY-MM-DD HH:MM' "
+                         "(New York time), e.g. '2023-08-18 16:00'.") from None
+
+
 def _run(work: Callable[[GexService], Awaitable[Any]], *, source: str | None = None,
-         chain: Path | None = None) -> Any:
+         chain: Path | None = None, snapshot_time: str | None = None) -> Any:
     """Build the service, run `work(service)`, close it; map errors to exit codes."""
     async def main():
-        service = build_service(_settings(None if chain else source), chain_file=chain)
+        service = build_service(_settings(None if chain else source), chain_file=chain,
+                                snapshot_time=_snapshot_time(snapshot_time, chain))
         async with service:
             return await work(service)
     try:
@@ -147,6 +165,7 @@ def _parameters(ep: Endpoint) -> list[inspect.Parameter]:
         params.append((arg.name, Annotated[kind, info], inspect.Parameter.empty if default is ... else default))
     if any(a.name == "symbol" for a in ep.args):
         params.append(("chain", ChainOpt, None))
+        params.append(("snapshot_time", SnapshotTimeOpt, None))
     if ep.kind == "chart":
         params.append(("output", OutputOpt, Path("gex.png")))
     else:
@@ -161,6 +180,7 @@ def _command(ep: Endpoint) -> Callable[..., None]:
         from gex_mcp import dashboard
 
         chain: Path | None = kwargs.pop("chain", None)
+        snapshot_time: str | None = kwargs.pop("snapshot_time", None)
         as_json: bool = kwargs.pop("as_json", False)
         output: Path | None = kwargs.pop("output", None)
         window = kwargs.pop("window_pct") if ep.per_strike else None
@@ -176,7 +196,7 @@ def _command(ep: Endpoint) -> Callable[..., None]:
             with _scan_progress() as progress:
                 return await service.call(ep.name, progress=progress, **kwargs)
 
-        result = _run(work, source=source, chain=chain)
+        result = _run(work, source=source, chain=chain, snapshot_time=snapshot_time)
         if output is not None:
             _write_chart(result, output)
             return

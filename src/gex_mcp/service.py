@@ -495,11 +495,13 @@ def _open_store(path: Path) -> Any:
 
 
 def build_service(settings: Settings, *, chain_file: Path | None = None,
-                  clock: Callable[[], float] = time.time) -> GexService:
+                  clock: Callable[[], float] = time.time,
+                  snapshot_time: datetime | None = None) -> GexService:
     """Wire sources, cache, history and budgets from `Settings` (see settings.py).
 
     With `chain_file`, the service answers from that one snapshot file alone (memory
-    cache, no database, no network), as `gex-mcp ... --chain FILE` does.
+    cache, no database, no network), as `gex-mcp ... --chain FILE` does; `snapshot_time`
+    then overrides the download time the file states (`--snapshot-time`).
 
     Raises:
         ConfigError: the chosen source is not usable with these settings.
@@ -509,7 +511,8 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
     if chain_file is not None:
         from gex_mcp.sources.chain_file import ChainFileSource
 
-        return GexService(sources={"file": ChainFileSource(chain_file)}, default_source="file",
+        return GexService(sources={"file": ChainFileSource(chain_file, snapshot_time=snapshot_time)},
+                          default_source="file",
                           cache=ChainCache(None, clock=clock), params=params)
 
     from gex_mcp.sources.cboe import CboeSource

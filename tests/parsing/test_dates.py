@@ -60,3 +60,24 @@ def test_unreadable_dates_raise_value_error(text: str) -> None:
 def test_expiration_cells_in_both_layouts_are_read(text: str, expected: date) -> None:
     """2022+ CSV 'Fri Jan 10 2025' and legacy '08/30/2019'."""
     assert parse_expiration_date(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Fecha: 14 de septiembre de 2023, 16:31 GMT-4",  # es-ES
+    "Date: 14 de septiembre de 2023, 4:31 p. m. GMT-4",  # es-MX, 12-hour
+    "Date: 14 de setembro de 2023 16:31 GMT-4",  # pt-BR
+    "Date: 14 septembre 2023 à 16:31 UTC\u22124",  # fr-FR (minus sign U+2212)
+    "Datum: 14. September 2023 um 16:31 GMT-4",  # de-DE
+    "Date: 14 settembre 2023 alle ore 16:31 GMT-4",  # it-IT
+    "Дата: 14 сентября 2023 г., 16:31 GMT-4",  # ru-RU
+    "Date: 14 sept. 2023, 16:31 GMT-04:00",  # abbreviated month, offset with minutes
+])
+def test_date_lines_written_in_other_browser_locales_load(text: str) -> None:
+    moment, remark = parse_snapshot_time(text)
+    assert moment.replace(tzinfo=None) == datetime(2023, 9, 14, 16, 31)
+    assert moment.utcoffset() == timedelta(hours=-4) and remark is None
+
+
+def test_a_gmt_offset_that_is_not_new_yorks_is_refused() -> None:
+    with pytest.raises(ValueError, match="not New York's offset"):
+        parse_snapshot_time("Date: 14 septembre 2023 à 16:31 UTC+2")

@@ -90,25 +90,31 @@ def test_a_renamed_header_column_is_named() -> None:
         "x.csv: line 4: header column 8 is 'Vola', expected 'IV'")
 
 
+OVERRIDE = ("Give the download time instead with --chain FILE --snapshot-time 'YYYY-MM-DD HH:MM' "
+            "(New York time).")
+
+
 def test_a_garbage_date_line_is_quoted_in_the_error() -> None:
     """'Date: Foo' cannot be a snapshot time."""
     data = with_line(SPX_CSV, 2, b'"Date: Foo",Bid: 1,Ask: 2,Size: 1*1,Volume: 0')
     assert str(error_of(data, "x.csv")) == (
-        "x.csv: line 3: cannot read the snapshot date 'Date: Foo'")
+        "x.csv: line 3: cannot read the snapshot date 'Date: Foo'. " + OVERRIDE)
 
 
 def test_a_date_in_another_time_zone_is_rejected() -> None:
     """Only EDT, EST and ET (New York) are accepted."""
     data = with_line(SPX_CSV, 2, b'"Date: September 14, 2023 at 3:31 PM CDT",Bid: 1')
     assert str(error_of(data, "x.csv")) == (
-        "x.csv: line 3: cannot read the snapshot date 'Date: September 14, 2023 at 3:31 PM CDT'")
+        "x.csv: line 3: cannot read the snapshot date 'Date: September 14, 2023 at 3:31 PM CDT': "
+        "time zone 'CDT' is not New York time (EDT, EST, ET or its GMT offset). " + OVERRIDE)
 
 
 def test_a_legacy_garbage_date_is_rejected() -> None:
     """The legacy date is the first field of line 2."""
     data = with_line("cboe_legacy_AAPL_2019-08-25.dat", 1, b"Aug 95 2019 @ 10:55 ET,Bid,1\r")
     assert str(error_of(data, "a.dat")) == (
-        "a.dat: line 2: cannot read the snapshot date 'Aug 95 2019 @ 10:55 ET'")
+        "a.dat: line 2: cannot read the snapshot date 'Aug 95 2019 @ 10:55 ET': day is out of "
+        "range for month. " + OVERRIDE)
 
 
 def test_a_missing_spot_is_rejected() -> None:

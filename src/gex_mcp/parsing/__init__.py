@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
 
 from gex_mcp.engine.chain import OptionChain
@@ -26,23 +27,25 @@ __all__ = ["load_chain_file", "parse_cboe_delayed_json", "parse_chain_bytes"]
 _JSON_START = re.compile(rb"(?:\xef\xbb\xbf)?\s*[{\[]")
 
 
-def parse_chain_bytes(data: bytes, *, name: str) -> OptionChain:
+def parse_chain_bytes(data: bytes, *, name: str, snapshot_time: datetime | None = None) -> OptionChain:
     """Parse any of the three CBOE chain formats, sniffed from the content.
 
     Args:
         data: the file's bytes.
         name: file name; starts every error message, and the chain's source is "file:NAME".
+        snapshot_time: the download time, overriding the one the file states (quote tables'
+            Date line, the JSON timestamps); naive means New York time.
 
     Raises:
         SourceDataError: empty, binary, truncated or malformed.
     """
     source = f"file:{name}"
     if _JSON_START.match(data):
-        return parse_delayed_json(data, name=name, source=source)
-    return parse_cboe_quote_table(data, name=name, source=source)
+        return parse_delayed_json(data, name=name, source=source, snapshot_time=snapshot_time)
+    return parse_cboe_quote_table(data, name=name, source=source, snapshot_time=snapshot_time)
 
 
-def load_chain_file(path: str | os.PathLike[str]) -> OptionChain:
+def load_chain_file(path: str | os.PathLike[str], *, snapshot_time: datetime | None = None) -> OptionChain:
     """Read and parse a chain file; its name (without folders) labels errors and the source.
 
     Raises:
@@ -55,4 +58,4 @@ def load_chain_file(path: str | os.PathLike[str]) -> OptionChain:
         raise SourceDataError(f"file not found: {file}") from None
     except OSError as exc:
         raise SourceDataError(f"cannot read {file}: {exc.strerror or exc}") from None
-    return parse_chain_bytes(data, name=file.name)
+    return parse_chain_bytes(data, name=file.name, snapshot_time=snapshot_time)

@@ -35,6 +35,7 @@ import numpy as np
 from gex_mcp.engine.calendar import NEW_YORK, quote_time
 from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
+from gex_mcp.parsing._dates import as_new_york, market_clock
 from gex_mcp.parsing._deliverables import drop_adjusted
 from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
 
@@ -56,8 +57,10 @@ def parse_cboe_delayed_json(data: bytes, *, name: str) -> OptionChain:
     return parse_delayed_json(data, name=name, source=name)
 
 
-def parse_delayed_json(data: bytes, *, name: str, source: str) -> OptionChain:
-    """As `parse_cboe_delayed_json`, with a separate source label (files use "file:NAME").
+def parse_delayed_json(data: bytes, *, name: str, source: str,
+                       snapshot_time: datetime | None = None) -> OptionChain:
+    """As `parse_cboe_delayed_json`, with a separate source label (files use "file:NAME") and
+    optionally the download time given instead of the file's (`snapshot_time`).
 
     Raises:
         SourceDataError: not JSON, truncated, or missing what the format promises.
@@ -103,7 +106,8 @@ def parse_delayed_json(data: bytes, *, name: str, source: str) -> OptionChain:
     return build_chain(
         symbol=symbol,
         spot=_spot(body, name, notes),
-        **_clock(payload, body, symbol, name, notes),
+        **(_clock(payload, body, symbol, name, notes) if snapshot_time is None
+           else _given_clock(snapshot_time, symbol, notes)),
         source=source,
         notes=tuple(notes),
         **columns,
@@ -189,6 +193,13 @@ def _clock(payload: dict, body: dict, symbol: str, name: str, notes: list[str]) 
     if retrieved is None or retrieved <= as_of:
         retrieved = None if as_of == seen else seen
     return {"as_of": as_of, "retrieved_at": retrieved}
+
+
+def _given_clock(snapshot_time: datetime, symbol: str, notes: list[str]) -> dict[str, datetime | None]:
+    seen = as_new_york(snapshot_time)
+    notes.append(f"snapshot time {seen:%Y-%m-%d %H:%M} given by the caller, not read from the file")
+    as_of, retrieved_at = market_clock(seen, symbol)
+    return {"as_of": as_of, "retrieved_at": retrieved_at}
 
 
 def _time(raw: Any) -> datetime | None:

@@ -40,7 +40,7 @@ import numpy as np
 
 from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
-from gex_mcp.parsing._dates import market_clock, parse_expiration_date, parse_snapshot_time
+from gex_mcp.parsing._dates import as_new_york, market_clock, parse_expiration_date, parse_snapshot_time
 from gex_mcp.parsing._deliverables import drop_adjusted
 from gex_mcp.parsing._text import decode_text
 from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
@@ -70,13 +70,16 @@ class _Preamble:
     header_index: int  # 0-based index of the header in the list of lines
 
 
-def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None) -> OptionChain:
+def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
+                           snapshot_time: datetime | None = None) -> OptionChain:
     """Parse a CBOE quote-table download, 2022+ CSV or legacy `.dat`, into a chain.
 
     Args:
         data: the file's bytes.
         name: file name, used in messages and the default source label.
         source: source label for the chain; defaults to "file:NAME".
+        snapshot_time: when the file was downloaded, overriding its Date line (aware, or
+            naive New York time): for a Date line this parser cannot read.
 
     Raises:
         SourceDataError: empty, truncated or malformed, with the name and line number.
@@ -86,7 +89,7 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None)
     ends_with_line_break = lines[-1] == ""
     if ends_with_line_break:
         lines.pop()
-    preamble = _read_preamble(lines, name, notes)
+    preamble = _read_preamble(lines, name, notes, snapshot_time)
 
     first_row = preamble.header_index + 1
     body = lines[first_row:]
@@ -104,7 +107,8 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None)
                        source=source or f"file:{name}", notes=tuple(notes), **chain_columns)
 
 
-def _read_preamble(lines: list[str], name: str, notes: list[str]) -> _Preamble:
+def _read_preamble(lines: list[str], name: str, notes: list[str],
+                   snapshot_time: datetime | None = None) -> _Preamble:
     start = 0
     while start < len(lines) and not lines[start].strip(" ,\t"):
         start += 1
@@ -133,11 +137,18 @@ def _read_preamble(lines: list[str], name: str, notes: list[str]) -> _Preamble:
         raise SourceDataError(f"{name}: line {start + 1}: spot price {spot_text} is not positive")
 
     date_text = _DATE_FIELD.fullmatch(date_line)["date"]  # the pattern matches any line
-    try:
-        as_of, remark = parse_snapshot_time(date_text)
-    except ValueError:
-        raise SourceDataError(f"{name}: line {start + 2}: cannot read the snapshot date "
-                              f"{_clip(date_text)!r}") from None
+    if snapshot_time is not None:
+        as_of, remark = as_new_york(snapshot_time), None
+        notes.append(f"snapshot time {as_of:%Y-%m-%d %H:%M} given by the caller, not read from line {start + 2}")
+    else:
+        try:
+            as_of, remark = parse_snapshot_time(date_text)
+        except ValueError as exc:
+            why = "" if str(exc).startswith("unrecognised") else f": {exc}"
+            raise SourceDataError(
+                f"{name}: line {start + 2}: cannot read the snapshot date {_clip(date_text)!r}{why}. "
+                "Give the download time instead with --chain FILE --snapshot-time "
+                "'YYYY-MM-DD HH:MM' (New York time).") from None
     if date_line.count('"') % 2:
         notes.append(f"line {start + 2}: ignored an unbalanced double quote in the date line")
     if remark:

@@ -16,14 +16,15 @@ class ChainFileSource:
 
     name = "file"
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, snapshot_time: datetime | None = None) -> None:
         self.path = Path(path)
+        self.snapshot_time = snapshot_time  # overrides the time the file states
         self._chain: OptionChain | None = None
 
     def load(self) -> OptionChain:
         """Parse the file once (SourceDataError names the file when it is malformed)."""
         if self._chain is None:
-            self._chain = load_chain_file(self.path)
+            self._chain = load_chain_file(self.path, snapshot_time=self.snapshot_time)
         return self._chain
 
     def sole_symbol(self) -> str:
