@@ -16,6 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.service import build_service
 from tests.rest.conftest import KEYS, demo_service, running
 from tests.sources.loopback import Fault
@@ -132,6 +133,9 @@ def test_demo_page_draws_the_rest_answers(browser, demo_url):
     assert page.get_attribute("#regime", "data-regime") == summary["regime"]
     # The demo's clock is fixed on a 2025 Wednesday, so the page also says the data is old.
     assert set(banners(page)) == {"demo", "old"} and "2025" in banners(page)["old"]
+    # times read as the market does, New York wall clock, whatever the browser's zone
+    new_york = datetime.fromisoformat(gex["as_of"]).astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M ET")
+    assert new_york in page.text_content("#meta") and new_york in banners(page)["old"]
     cards = page.eval_on_selector_all("#levels .card", "ns => ns.map(n => n.dataset.level)")
     assert {"gamma_flip", "call_wall", "put_wall", "zero_dte_magnet"} <= set(cards)
     rows = page.eval_on_selector_all("#expiries tbody tr", "ns => ns.length")

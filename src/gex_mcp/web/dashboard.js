@@ -71,6 +71,15 @@
     return Math.round(seconds / 86400) + " days";
   }
   function legendAmount(u, v) { return v === null || v === undefined ? "" : fmtAmount(v); }
+  /** A time as the market reads it: New York wall clock, "2023-09-14 16:15 ET". */
+  var NEW_YORK = new Intl.DateTimeFormat("en-CA", {
+    timeZone: "America/New_York", year: "numeric", month: "2-digit", day: "2-digit",
+    hour: "2-digit", minute: "2-digit", hour12: false });
+  function fmtTime(iso) {
+    var parts = {};
+    NEW_YORK.formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+    return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + " ET";
+  }
   function pctFromSpot(level, spot) { return (level - spot) / spot * 100; }
 
   // ---- transports ------------------------------------------------------------------------
@@ -250,9 +259,9 @@
     var a = main();
     $("symbol").value = state.symbol;
     if (!a) { $("meta").textContent = state.symbol + ": no data"; return; }
-    var asOf = new Date(a.as_of);
     $("meta").textContent = a.symbol + " · spot " + fmtPrice(a.underlying_price) + " · as of " +
-      asOf.toLocaleString() + " (" + fmtAge(a.age_seconds) + " ago) · source " + a.source +
+      fmtTime(a.as_of) + " (" + fmtAge(a.age_seconds) + " ago)" +
+      (a.retrieved_at ? ", downloaded " + fmtTime(a.retrieved_at) : "") + " · source " + a.source +
       " · refreshes every " + Math.max(5, CONFIG.refresh_seconds || 60) + " s";
     $("footer").textContent = "Dealer model " + a.dealer_model + ". GEX in " + UNITS.gex +
       ". Analytics, not investment advice. gex-mcp " + CONFIG.version + ".";
@@ -276,7 +285,7 @@
         "), so these numbers are from the cache, " + fmtAge(stale.stale_age_seconds) + " old.");
     }
     if (a && a.age_seconds > OLD_AFTER_SECONDS) {
-      banner("old", "Old snapshot: these numbers are as of " + new Date(a.as_of).toLocaleString() +
+      banner("old", "Old snapshot: these numbers are as of " + fmtTime(a.as_of) +
         ", " + fmtAge(a.age_seconds) + " ago.");
     }
     // One banner per distinct message, naming every panel it emptied.
@@ -569,6 +578,9 @@
    *  source with no stored history yet says so there without holding up the rest. */
   function loadHistory(seq, symbol) {
     document.body.dataset.history = "loading";
+    if (!state.history || state.history.symbol !== symbol) {
+      $("history-caption").textContent = "Loading " + HISTORY_DAYS + " sessions of " + symbol + "…";
+    }
     var args = { symbol: symbol, days: HISTORY_DAYS };
     return transport.call("history", args).then(function (answer) {
       if (seq !== state.seq) return;
@@ -598,8 +610,17 @@
     var pts = answer.points;
     function col(name) { return pts.map(function (p) { return p[name] === undefined ? null : p[name]; }); }
     $("history-caption").textContent = pts.length + " points (" + answer.interval + ") from " +
-      new Date(answer.since).toLocaleDateString() + " to " + new Date(answer.until).toLocaleDateString() +
+      fmtTime(answer.since) + " to " + fmtTime(answer.until) +
       "; source " + answer.source + (answer.is_demo ? " (demo)" : "") + ".";
+    if (pts.length < 2) {  // one snapshot in the window: say it, a one-point chart shows nothing
+      var p0 = pts[0];
+      state.historyChart = null;
+      box.classList.add("failed");
+      box.appendChild(el("p", { "class": "caption", "data-history-single": "" }, "One snapshot in the window (" +
+        fmtTime(p0.as_of) + "): spot " + fmtPrice(p0.spot) + ", gamma flip " + fmtPrice(p0.gamma_flip) +
+        ", call wall " + fmtPrice(p0.call_wall) + ", put wall " + fmtPrice(p0.put_wall) + "."));
+      return;
+    }
     var xs = pts.map(function (p) { return Date.parse(p.as_of) / 1000; });
     state.historyChart = { x: xs, spot: col("spot"), flip: col("gamma_flip"), call: col("call_wall"), put: col("put_wall") };
     var width = chartWidth(box);
