@@ -11,24 +11,9 @@ from gex_mcp.parsing import load_chain_file
 from gex_mcp.service import GexService
 from gex_mcp.sources.file import FileSource
 from gex_mcp.store.cache import ChainCache
+from tests.history.conftest import FILES
 
 pytestmark = pytest.mark.anyio
-FILES = ("cboe_legacy_SPY_2020-06-22.dat", "cboe_legacy_SPY_2020-06-28.dat",
-         "cboe_legacy_SPY_2020-07-04.dat")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def folder(tmp_path, chains_dir):
-    for name in FILES:  # links, not copies
-        (tmp_path / name).symlink_to(chains_dir / name)
-    return tmp_path
-
-
 @pytest.fixture
 def service(folder):
     return GexService(sources={"file": FileSource(folder)}, default_source="file",

@@ -16,23 +16,6 @@ from gex_mcp.service import GexService
 from gex_mcp.sources.file import FileSource
 from gex_mcp.store.cache import ChainCache
 
-FILES = ("cboe_legacy_SPY_2020-06-22.dat", "cboe_legacy_SPY_2020-06-28.dat",
-         "cboe_legacy_SPY_2020-07-04.dat")
-
-
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def folder(tmp_path, chains_dir):
-    linked = tmp_path / "chains"
-    linked.mkdir()
-    for name in FILES:
-        (linked / name).symlink_to(chains_dir / name)
-    return linked
-
 
 def test_cli_history_accuracy_and_chart(folder, tmp_path, monkeypatch):
     monkeypatch.setenv("GEX_DATA_DIR", str(tmp_path / "data"))
