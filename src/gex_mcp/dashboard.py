@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gex_mcp.history_views import HISTORY_VIEWS
-from gex_mcp.labels import format_amount
+from gex_mcp.labels import format_amount, new_york_time
 from gex_mcp.models import (
     ChexResponse,
     DexResponse,
@@ -37,7 +37,9 @@ def _price(value: float | None) -> str:
 
 
 def _flags(p: Provenance) -> Text:
-    text = Text(f"{p.symbol}  {p.underlying_price:,.2f}  as of {p.as_of.isoformat()}  source {p.source}")
+    downloaded = f" (downloaded {new_york_time(p.retrieved_at)})" if p.retrieved_at else ""
+    text = Text(f"{p.symbol}  {p.underlying_price:,.2f}  as of {new_york_time(p.as_of)}{downloaded}  "
+                f"source {p.source}")
     if p.expiration:
         text.append(f"  expiration {p.expiration}")
     if p.is_demo:

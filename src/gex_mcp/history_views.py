@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gex_mcp.engine.calendar import NEW_YORK
-from gex_mcp.labels import format_amount
+from gex_mcp.labels import format_amount, new_york_time
 from gex_mcp.models import HistoryResponse, LevelAccuracyResponse
 
 _REGIME = {"positive_gamma": ("+γ", "green"), "negative_gamma": ("−γ", "red"),
@@ -19,9 +19,8 @@ def _p(value: float | None) -> str:
 
 
 def _head(r: HistoryResponse | LevelAccuracyResponse) -> Text:
-    ny = NEW_YORK
     text = Text(f"{r.symbol}  source {r.source} ({r.basis.replace('_', ' ')})  "
-                f"{r.since.astimezone(ny):%Y-%m-%d %H:%M} to {r.until.astimezone(ny):%Y-%m-%d %H:%M} New York")
+                f"{new_york_time(r.since)} to {new_york_time(r.until)}")
     if r.is_demo:
         text.append("  DEMO DATA (synthetic)", style="bold magenta")
     return text

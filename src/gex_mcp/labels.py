@@ -1,8 +1,11 @@
-"""Human labels for dollar amounts: 1_847_293_000 -> "1.85B"."""
+"""Human labels: dollar amounts (1_847_293_000 -> "1.85B") and market times ("... 16:15 ET")."""
 
 from __future__ import annotations
 
 import math
+from datetime import datetime
+
+from gex_mcp.engine.calendar import NEW_YORK
 
 _UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
 
@@ -27,3 +30,13 @@ def format_amount(value: float | None) -> str:
             return f"{sign}{magnitude / size:.2f}{suffix}"
     text = f"{sign}{magnitude:.0f}"
     return "0" if text == "-0" else text
+
+
+def new_york_time(moment: datetime) -> str:
+    """A time as the market reads it, New York wall clock to the minute.
+
+    >>> from datetime import UTC
+    >>> new_york_time(datetime(2023, 9, 14, 20, 15, tzinfo=UTC))
+    '2023-09-14 16:15 ET'
+    """
+    return f"{moment.astimezone(NEW_YORK):%Y-%m-%d %H:%M} ET"
