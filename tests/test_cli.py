@@ -162,3 +162,39 @@ def test_serve_on_a_public_address_without_a_key_is_refused(run):
     assert result.stderr == ("ConfigError: Refusing to serve on 0.0.0.0 without a key: anyone who "
                              "can reach it could call the API. Set GEX_HTTP_TOKEN, or bind "
                              "127.0.0.1.\n")
+
+
+def test_dashboard_refuses_a_look_alike_symbol_before_serving(run):
+    """'ſpy' would open the page on SPY; it is a usage error instead. The port is busy so a
+    regression fails on it (exit 5) rather than serving forever."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = run("dashboard", "ſpy", "--no-browser", "--source", "demo",
+                     "--port", str(busy.getsockname()[1]))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("UnknownSymbolError: 'ſpy' is not a ticker symbol. Use letters only, "
+                             "e.g. 'SPY' or 'SPX'.\n")
+
+
+def test_an_absurd_open_interest_prints_short_numbers(run, chains_dir, tmp_path):
+    """One contract with OI 1e300 (a corrupt feed): tables show 1.00e+300-style numbers,
+    never a 300-digit integer, in every view that prints OI, shares or totals."""
+    import re
+
+    document = json.loads((chains_dir / "cboe_delayed_AAPL_2025-09-05.json").read_text())
+    options = document["data"]["options"]
+    spot = document["data"]["current_price"]
+    calls = [o for o in options if o["option"].startswith("AAPL250912C")]
+    near = min(calls, key=lambda o: abs(int(o["option"][-8:]) / 1000 - spot))
+    near["open_interest"] = 1e300
+    chain = tmp_path / "cboe_delayed_AAPL_2025-09-05.json"
+    chain.write_text(json.dumps(document))
+    long_number = re.compile(r"\d(?:,?\d){15}")  # 16 digits or more, separators allowed
+    for command in ("gex", "summary", "expiries", "max-pain", "hedging"):
+        result = run(command, "--chain", str(chain))
+        assert result.exit_code == 0, result.output
+        assert "e+30" in result.stdout, command  # the absurd amounts are there, in short form
+        assert not long_number.search(result.stdout), (command, long_number.search(result.stdout))

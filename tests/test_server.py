@@ -606,3 +606,24 @@ async def test_scan_reports_progress_per_symbol(service, mode):
                                             progress_callback=on_progress)
     assert not result.is_error
     assert seen == [(1, 3, "1 of 3 symbols"), (2, 3, "2 of 3 symbols"), (3, 3, "3 of 3 symbols")]
+
+
+async def test_look_alike_letters_never_become_a_ticker_in_prompts_scan_or_completions(service, mode):
+    """'ſpy' upper-cases to 'SPY' in Python: prompts refuse it, a scan row keeps its own name
+    (not a failed 'SPY' beside the real one), and it completes to nothing."""
+    brief = PromptReference(type="ref/prompt", name="dashboard_brief")
+    async with connect(service, mode) as client:
+        with anyio.fail_after(WAIT):
+            with pytest.raises(MCPError) as refused:
+                await client.get_prompt("dashboard_brief", {"symbol": "ſpy"})
+            with pytest.raises(MCPError):
+                await client.get_prompt("watchlist_scan", {"symbols": "QQQ, ſpy"})
+            scan = await call_ok(client, "scan", symbols=["SPY", "ſpy"])
+            completed = (await client.complete(brief, {"name": "symbol", "value": "ſ"})).completion
+    assert refused.value.error.message == ("'ſpy' is not a ticker symbol. Use letters only, "
+                                           "e.g. 'SPY' or 'SPX'.")
+    rows = records(scan["rows"])
+    assert [r["symbol"] for r in rows] == ["SPY", "ſpy"]
+    assert rows[0]["error"] is None and rows[1]["error"].startswith("UnknownSymbolError")
+    assert scan["failed"] == ["ſpy"]
+    assert completed.values == []

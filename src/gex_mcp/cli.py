@@ -264,9 +264,10 @@ def dashboard(symbol: Annotated[str, typer.Argument(help="Symbol to open, e.g. S
     import webbrowser
 
     from gex_mcp.server import run_server
+    from gex_mcp.sources.base import normalize_symbol
 
-    url = f"http://127.0.0.1:{port}/?symbol={symbol.strip().upper()}"
     try:
+        url = f"http://127.0.0.1:{port}/?symbol={normalize_symbol(symbol)}"
         settings, keys, service = _serving(source)
         typer.echo(f"GEX dashboard: {url}  (Ctrl-C stops it)")
         if not no_browser:

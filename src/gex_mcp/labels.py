@@ -1,10 +1,13 @@
-"""Human labels for dollar amounts: 1_847_293_000 -> "1.85B"."""
+"""Human labels for dollar amounts (1_847_293_000 -> "1.85B") and counts (1,234 contracts)."""
 
 from __future__ import annotations
 
 import math
 
 _UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+#: Counts (contracts, shares) from here up print in scientific notation: no real chain comes
+#: near it, and a corrupt one (OI of 1e300) must not print a 300-digit number.
+MAX_PLAIN_COUNT = 1e15
 
 
 def format_amount(value: float | None) -> str:
@@ -27,3 +30,18 @@ def format_amount(value: float | None) -> str:
             return f"{sign}{magnitude / size:.2f}{suffix}"
     text = f"{sign}{magnitude:.0f}"
     return "0" if text == "-0" else text
+
+
+def format_count(value: float | None, *, signed: bool = False) -> str:
+    """A count of contracts or shares with thousands separators ("+" first when `signed`);
+    scientific notation from 1e15 up; "n/a" for None or non-finite.
+
+    >>> format_count(1234567), format_count(-250.4, signed=True), format_count(1e300)
+    ('1,234,567', '-250', '1.00e+300')
+    """
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = "+" if signed else ""
+    if abs(value) >= MAX_PLAIN_COUNT:
+        return f"{value:{sign}.2e}"
+    return f"{round(value):{sign},}"

@@ -215,6 +215,8 @@ class GexService:
         except GexError:
             return []
         listed = self._chains.symbols(name) if name in self._chains.sources else None
+        if not prefix.isascii():  # no look-alike folding ("ſ" is not "S"), as in normalize_symbol
+            return []
         wanted = prefix.strip().upper().lstrip("^_")
         return [s for s in (listed if listed is not None else LIQUID_SYMBOLS) if s.startswith(wanted)]
 
@@ -322,10 +324,10 @@ class GexService:
             levels = await self.answer("levels", symbol, source=source)
             regime = await self.answer("regime", symbol, source=source)
         except GexError as exc:
-            return ScanRow(symbol=symbol.strip().upper()[:12], error=describe(exc))
+            return ScanRow(symbol=_row_name(symbol), error=describe(exc))
         except Exception:
             logger.exception("scan failed for %s", symbol)
-            return ScanRow(symbol=symbol.strip().upper()[:12],
+            return ScanRow(symbol=_row_name(symbol),
                            error="internal error while analysing this symbol (see the server log)")
         return responses.scan_row(levels, regime, near_pct)
 
@@ -348,6 +350,12 @@ class GexService:
             gex, levels, strikes_window_pct=window_pct, regime=regime.gamma_regime,
             oi_overlay=oi_overlay))
         return ChartImage(png, responses.chart_info(gex, levels, regime, window_pct))
+
+
+def _row_name(symbol: str) -> str:
+    """A failed scan row's symbol: upper-cased only when ASCII, so "ſpy" is not shown as SPY."""
+    text = symbol.strip()
+    return (text.upper() if text.isascii() else text)[:12]
 
 
 def _aged(answer: BaseModel, now: float) -> BaseModel:
