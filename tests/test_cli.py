@@ -198,3 +198,30 @@ def test_an_absurd_open_interest_prints_short_numbers(run, chains_dir, tmp_path)
         assert result.exit_code == 0, result.output
         assert "e+30" in result.stdout, command  # the absurd amounts are there, in short form
         assert not long_number.search(result.stdout), (command, long_number.search(result.stdout))
+
+
+def test_a_one_shot_command_imports_only_what_it_uses(tmp_path):
+    """Start-up cost is imports: `levels --json` on the demo must not load scipy, matplotlib,
+    rich, the MCP SDK, the HTTP server stack or the HTTP client (checked in a fresh
+    interpreter, as a property rather than a timing)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import gex_mcp.cli\n"
+        "on_import = set(sys.modules)\n"
+        "try:\n"
+        "    gex_mcp.cli.app(['levels', 'SPY', '--source', 'demo', '--json'])\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "heavy = ('scipy', 'matplotlib', 'rich', 'mcp', 'uvicorn', 'starlette', 'httpx', 'pandas')\n"
+        "for label, names in (('import', on_import), ('levels', set(sys.modules))):\n"
+        "    print(label, sorted({n.split('.')[0] for n in names} & set(heavy)), file=sys.stderr)\n")
+    env = {**os.environ, "GEX_DATA_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["symbol"] == "SPY"
+    assert done.stderr.splitlines() == ["import []", "levels []"]

@@ -427,6 +427,13 @@ def _open_store(path: Path) -> Any:
     return open_database(MEMORY)
 
 
+def _cboe_source(settings: Settings, max_bytes: int) -> ChainSource:
+    from gex_mcp.sources.cboe import CboeSource
+
+    return CboeSource(base_url=settings.cboe_base_url, timeout_seconds=settings.http_timeout,
+                      retries=settings.http_retries, max_bytes=max_bytes)
+
+
 def build_service(settings: Settings, *, chain_file: Path | None = None,
                   clock: Callable[[], float] = time.time) -> GexService:
     """Wire sources, cache, history and budgets from `Settings` (see settings.py).
@@ -445,7 +452,7 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
         return GexService(sources={"file": ChainFileSource(chain_file)}, default_source="file",
                           cache=ChainCache(None, clock=clock), params=params)
 
-    from gex_mcp.sources.cboe import CboeSource
+    from gex_mcp.sources.base import LazySource
     from gex_mcp.sources.demo import DemoSource
     from gex_mcp.store.budget import RequestBudget
     from gex_mcp.store.history import HistoryStore
@@ -459,8 +466,7 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
     conn = _open_store(settings.data_dir / "gex.db")
     max_bytes = int(settings.max_response_mb * 1_048_576)
     sources: dict[str, ChainSource] = {
-        "cboe": CboeSource(base_url=settings.cboe_base_url, timeout_seconds=settings.http_timeout,
-                           retries=settings.http_retries, max_bytes=max_bytes),
+        "cboe": LazySource("cboe", lambda: _cboe_source(settings, max_bytes)),
         "demo": DemoSource(),
     }
     if settings.chains_dir is not None:

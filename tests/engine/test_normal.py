@@ -37,6 +37,8 @@ def test_edges_symmetry_and_shape():
     assert np.allclose(ndtr(grid) + ndtr(-grid), 1.0, rtol=0, atol=2e-16)
     assert np.all(np.diff(ndtr(grid)) >= 0)  # saturates at 1.0 near +8
     assert ndtr(np.zeros((2, 3))).shape == (2, 3) and ndtr(1.5).shape == ()
+    assert np.array_equal(ndtr(np.array([np.inf, -np.inf])), [1.0, 0.0])  # no warning either
+    assert ndtr(np.array([])).shape == (0,)
 
 
 def test_docstring_example_holds():
