@@ -127,6 +127,17 @@ def test_scan_reports_each_symbol_and_isolates_failures(run):
     assert out["failed"] == ["ZZZZ"] and "TSLA" in out["negative_gamma"]
 
 
+def test_a_terminal_scan_may_pass_the_agents_limit_of_25(run):
+    """The CLI scans up to 1000 symbols from any source (here 30 on the demo, 17 unknown):
+    one row per symbol in the order given, full rows (not the agent's compact table)."""
+    from gex_mcp.sources.demo import DEMO_SYMBOLS
+
+    watchlist = [*DEMO_SYMBOLS, *(f"ZZ{chr(65 + i)}" for i in range(30 - len(DEMO_SYMBOLS)))]
+    out = _json(run("scan", *watchlist, "--source", "demo", "--json"))
+    assert [r["symbol"] for r in out["rows"]] == watchlist
+    assert out["failed"] == watchlist[len(DEMO_SYMBOLS):]
+
+
 def test_chart_writes_a_png(run, chains_dir, tmp_path):
     """chart -o writes a PNG file of the chain."""
     target = tmp_path / "spx.png"

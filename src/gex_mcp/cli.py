@@ -31,7 +31,14 @@ from pydantic import BaseModel, ValidationError
 
 from gex_mcp.errors import ConfigError, GexError, InputError, describe
 from gex_mcp.models import SOURCE_NAMES
-from gex_mcp.service import ENDPOINTS, Endpoint, GexService, build_service
+from gex_mcp.service import (
+    ENDPOINTS,
+    MAX_LOCAL_SCAN_SYMBOLS,
+    Endpoint,
+    GexService,
+    build_service,
+    normalize_symbol,
+)
 
 app = typer.Typer(
     name="gex-mcp", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
@@ -177,8 +184,9 @@ def _command(ep: Endpoint) -> Callable[..., None]:
                 kwargs["source"] = None
             if ep.kind != "scan":
                 return await service.call(ep.name, **kwargs)
-            with _scan_progress() as progress:
-                return await service.call(ep.name, progress=progress, **kwargs)
+            with _scan_progress() as progress:  # a terminal may scan a whole universe
+                return await service.call(ep.name, progress=progress,
+                                          max_symbols=MAX_LOCAL_SCAN_SYMBOLS, **kwargs)
 
         result = _run(work, source=source, chain=chain)
         if output is not None:
@@ -293,7 +301,6 @@ def dashboard(symbol: Annotated[str, typer.Argument(help="Symbol to open, e.g. S
 
     resume_gc = _pause_gc()
     from gex_mcp.server import run_server
-    from gex_mcp.sources.base import normalize_symbol
 
     try:
         url = f"http://127.0.0.1:{port}/?symbol={normalize_symbol(symbol)}"

@@ -17,8 +17,7 @@ from pydantic import Field
 
 from gex_mcp.endpoints.args import MAX_EXPIRATION_LENGTH, MAX_SYMBOL_LENGTH
 from gex_mcp.errors import GexError, UnknownSymbolError
-from gex_mcp.service import MAX_SCAN_SYMBOLS, GexService
-from gex_mcp.sources.base import normalize_symbol
+from gex_mcp.service import MAX_SCAN_SYMBOLS, GexService, normalize_symbol
 
 MAX_COMPLETIONS = 100  # the protocol's cap per answer
 

@@ -36,7 +36,9 @@ from gex_mcp.endpoints import ENDPOINTS, Endpoint, endpoint
 from gex_mcp.endpoints.args import (
     DEFAULT_CHART_WINDOW_PCT,
     DEFAULT_NEAR_WALL_PCT,
+    LOCAL_SOURCES,
     MAX_CHART_WINDOW_PCT,
+    MAX_LOCAL_SCAN_SYMBOLS,
     MAX_NEAR_WALL_PCT,
     MAX_SCAN_SYMBOLS,
     argument_checker,
@@ -63,8 +65,9 @@ _NOT_CONFIGURED = {
 }
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-__all__ = ["ENDPOINTS", "MAX_SCAN_SYMBOLS", "argument_checker", "ChartImage", "Endpoint", "EngineParams", "GexService",
-           "build_service", "check_min_oi", "parse_expiration"]
+__all__ = ["ENDPOINTS", "MAX_LOCAL_SCAN_SYMBOLS", "MAX_SCAN_SYMBOLS", "argument_checker", "ChartImage",
+           "Endpoint", "EngineParams", "GexService", "build_service", "check_min_oi",
+           "normalize_symbol", "parse_expiration"]
 
 
 def parse_expiration(expiration: str | None) -> str | None:
@@ -238,10 +241,12 @@ class GexService:
 
     # ---- the endpoints -----------------------------------------------------------------
 
-    async def call(self, name: str, *, progress: Progress | None = None, **arguments: Any) -> Any:
+    async def call(self, name: str, *, progress: Progress | None = None,
+                   max_symbols: int | None = None, **arguments: Any) -> Any:
         """Answer endpoint `name` of the table with its (service) arguments.
 
-        `progress(done, total)` is awaited as a long call (a scan) advances.
+        `progress(done, total)` is awaited as a long call (a scan) advances; `max_symbols`
+        overrides a scan's watchlist limit (see `scan`).
 
         Raises:
             InputError: an argument is unknown or out of range (one sentence saying which).
@@ -252,7 +257,7 @@ class GexService:
             checker = self._checkers[name] = argument_checker(name, ep.service_args)
         arguments = checker(arguments)
         if ep.kind == "scan":
-            return await self.scan(**arguments, progress=progress)
+            return await self.scan(**arguments, progress=progress, max_symbols=max_symbols)
         if ep.kind == "chart":
             return await self.chart(**arguments)
         return await self.answer(name, **arguments)
@@ -277,25 +282,35 @@ class GexService:
     async def scan(self, symbols: Sequence[str] | str, source: str | None = None, *,
                    near_wall_pct: float = DEFAULT_NEAR_WALL_PCT,
                    concurrency: int = DEFAULT_SCAN_CONCURRENCY,
-                   progress: Progress | None = None) -> ScanResponse:
+                   progress: Progress | None = None,
+                   max_symbols: int | None = None) -> ScanResponse:
         """Flip, regime, net GEX and walls for a watchlist, fetched concurrently.
 
         Each row comes from the symbol's levels and regime answers, so every backend gives
         the same regime rule. A symbol that fails gets its error in its row; the scan
         itself fails only for a bad watchlist (empty, too long) or an unknown source.
+
+        At most MAX_SCAN_SYMBOLS symbols from a network source (each costs an upstream
+        request from a daily budget), MAX_LOCAL_SCAN_SYMBOLS from file or demo; `max_symbols`
+        overrides both (the CLI: a person at a terminal who asked for it).
         """
         if isinstance(symbols, str):
             symbols = [s for s in re.split(r"[,\s]+", symbols) if s]
         symbols = list(dict.fromkeys(s.strip() for s in symbols if s and s.strip()))
         if not symbols:
             raise InputError("The watchlist is empty. Give one or more symbols, e.g. ['SPY', 'QQQ'].")
-        if len(symbols) > MAX_SCAN_SYMBOLS:
-            raise InputError(f"The watchlist has {len(symbols)} symbols; the limit is "
-                             f"{MAX_SCAN_SYMBOLS}. Split it into several scans.")
         if not (0 < near_wall_pct <= MAX_NEAR_WALL_PCT):
             raise InputError(f"near_wall_pct must be between 0 and {MAX_NEAR_WALL_PCT:g}, "
                              f"got {near_wall_pct!r}.")
         name = self.resolve_source(source)
+        local = name in LOCAL_SOURCES
+        limit = max_symbols or (MAX_LOCAL_SCAN_SYMBOLS if local else MAX_SCAN_SYMBOLS)
+        if len(symbols) > limit:
+            more = "" if local or max_symbols else (
+                f" (source {name} fetches each one upstream; file and demo allow "
+                f"{MAX_LOCAL_SCAN_SYMBOLS})")
+            raise InputError(f"The watchlist has {len(symbols)} symbols; the limit is "
+                             f"{limit}{more}. Split it into several scans.")
         rows: list[ScanRow | None] = [None] * len(symbols)
         limiter = anyio.CapacityLimiter(max(1, concurrency))
 
