@@ -236,3 +236,21 @@ def test_a_one_shot_command_imports_only_what_it_uses(tmp_path):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["symbol"] == "SPY"
     assert done.stderr.splitlines() == ["import []", "levels []"]
+
+
+def test_insecure_no_auth_lets_a_public_bind_past_the_key_check(run):
+    """--insecure-no-auth is the explicit way to bind 0.0.0.0 without a key: the refusal is
+    skipped and the next check (here: the port is taken) speaks instead."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        refused = run("serve", "--transport", "rest", "--host", "0.0.0.0", "--port", port,
+                      "--source", "demo")
+        allowed = run("serve", "--transport", "rest", "--host", "0.0.0.0", "--port", port,
+                      "--source", "demo", "--insecure-no-auth")
+    assert refused.exit_code == 5 and "Refusing to serve on 0.0.0.0 without a key" in refused.stderr
+    assert allowed.exit_code == 5
+    assert allowed.stderr.startswith(f"ConfigError: Cannot listen on 0.0.0.0:{port} (")
