@@ -1,17 +1,30 @@
 """Watchlist scan latency through GexService, cold and warm.
 
 Run: .venv/bin/python benchmarks/bench_scan.py
+     .venv/bin/python benchmarks/bench_scan.py --universe 500
+
 
 - cboe over loopback: AAPL, GOOGL, META served by the test suite's loopback HTTP server
   (real CBOE JSON fixtures), with a fresh data dir each round so every fetch is cold.
 - file: 10 symbols from ../shared/chains (GEX_CHAINS_DIR), cold (new service, empty cache)
   and warm (same service, second call).
+- `--universe N` (this alone, in a fresh process): N symbols from local snapshot files made
+  for the run, each a link to one of the 24 fixtures under a generated ticker (U000,
+  U001, ...), in a temporary GEX_CHAINS_DIR. The service is the server's (SQLite cache and
+  history in a temporary GEX_DATA_DIR). Cold: the first scan (every file parsed, analysed,
+  cached); warm: the same scan again, within the cache lifetime. Peak RSS of this process
+  after each. Then the same universe as one `gex-mcp scan ... --source file --json` process
+  (cold, its own empty data dir): wall time and its peak RSS. Goals (issue 15): 500 symbols
+  in at most 10 s cold and 0.5 s warm on 2 cores, RSS at most 1 GB.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,9 +58,79 @@ async def scan_once(settings: Settings, symbols: list[str], warm_rounds: int = 0
     return cold, warm
 
 
+def make_universe(folder: Path, count: int) -> list[str]:
+    """`count` snapshot files in `folder`: links to the fixtures, cycling, under tickers
+    U000, U001, ...; the file source takes the symbol from the name."""
+    fixtures = sorted(p for p in CHAINS.iterdir() if p.suffix in (".csv", ".dat", ".json"))
+    tickers = []
+    for i in range(count):
+        fixture = fixtures[i % len(fixtures)]
+        kind, _, rest = fixture.name.removeprefix("cboe_").partition("_")
+        day_and_tail = rest.split("_", 1)[1]  # "2023-09-14.csv", "2023-09-14_intraday.csv"
+        ticker = f"U{i:03d}"
+        (folder / f"cboe_{kind}_{ticker}_{day_and_tail}").symlink_to(fixture)
+        tickers.append(ticker)
+    return tickers
+
+
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
+
+
+async def universe_scan(settings: Settings, symbols: list[str], warm_rounds: int):
+    async with build_service(settings) as svc:
+        t0 = time.perf_counter()
+        result = await svc.scan(symbols, max_symbols=len(symbols))
+        cold = time.perf_counter() - t0
+        cold_rss = peak_rss_mb()
+        warm = []
+        for _ in range(warm_rounds):
+            t0 = time.perf_counter()
+            await svc.scan(symbols, max_symbols=len(symbols))
+            warm.append(time.perf_counter() - t0)
+    return result, cold, cold_rss, warm
+
+
+def universe(count: int, warm_rounds: int) -> None:
+    with tempfile.TemporaryDirectory(prefix="gex-universe-") as tmp:
+        chains, data = Path(tmp) / "chains", Path(tmp) / "data"
+        chains.mkdir()
+        symbols = make_universe(chains, count)
+        settings = Settings(_env_file=None, source="file", data_dir=data, chains_dir=chains)
+        start_rss = peak_rss_mb()
+        result, cold, cold_rss, warm = anyio.run(universe_scan, settings, symbols, warm_rounds)
+        print(f"universe scan, {count} symbols from local files (links to {len(list(CHAINS.glob('cboe_*')))} "
+              f"fixtures), in process: cold {cold:.2f} s, warm median "
+              f"{statistics.median(warm) * 1e3:.0f} ms (min {min(warm) * 1e3:.0f}, "
+              f"max {max(warm) * 1e3:.0f}, {len(warm)} rounds); failed {len(result.failed)}; "
+              f"peak RSS {start_rss:.0f} MB before, {cold_rss:.0f} MB after cold, "
+              f"{peak_rss_mb():.0f} MB after warm")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GEX_", "FLASHALPHA_"))}
+        env.update(GEX_DATA_DIR=str(Path(tmp) / "cli-data"), GEX_CHAINS_DIR=str(chains),
+                   MPLCONFIGDIR=str(Path(tmp) / "mpl"))
+        t0 = time.perf_counter()
+        done = subprocess.run([str(Path(sys.executable).parent / "gex-mcp"), "scan", *symbols,
+                               "--source", "file", "--json"], env=env, capture_output=True,
+                              check=False)
+        elapsed = time.perf_counter() - t0
+        if done.returncode != 0:
+            raise SystemExit(f"gex-mcp scan exited {done.returncode}: {done.stderr.decode()[-500:]}")
+        print(f"universe scan, {count} symbols, one `gex-mcp scan --source file --json` process "
+              f"(cold, start-up included): {elapsed:.2f} s, peak RSS "
+              f"{peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
+
+
 def main() -> None:
-    print(f"python {sys.version.split()[0]}, OPENBLAS_CORETYPE="
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--universe", type=int, default=0, metavar="N",
+                        help="only the N-symbol universe scan from generated local files")
+    parser.add_argument("--warm-rounds", type=int, default=5)
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, OPENBLAS_CORETYPE="
           f"{os.environ.get('OPENBLAS_CORETYPE', '(not set)')}")
+    if args.universe:
+        universe(args.universe, args.warm_rounds)
+        return
     with LoopbackServer() as server:
         colds = []
         for _ in range(5):

@@ -127,6 +127,17 @@ def test_scan_reports_each_symbol_and_isolates_failures(run):
     assert out["failed"] == ["ZZZZ"] and "TSLA" in out["negative_gamma"]
 
 
+def test_a_terminal_scan_may_pass_the_agents_limit_of_25(run):
+    """The CLI scans up to 1000 symbols from any source (here 30 on the demo, 17 unknown):
+    one row per symbol in the order given, full rows (not the agent's compact table)."""
+    from gex_mcp.sources.demo import DEMO_SYMBOLS
+
+    watchlist = [*DEMO_SYMBOLS, *(f"ZZ{chr(65 + i)}" for i in range(30 - len(DEMO_SYMBOLS)))]
+    out = _json(run("scan", *watchlist, "--source", "demo", "--json"))
+    assert [r["symbol"] for r in out["rows"]] == watchlist
+    assert out["failed"] == watchlist[len(DEMO_SYMBOLS):]
+
+
 def test_chart_writes_a_png(run, chains_dir, tmp_path):
     """chart -o writes a PNG file of the chain."""
     target = tmp_path / "spx.png"
@@ -183,3 +194,84 @@ def test_an_unreadable_date_line_names_the_override_and_the_override_works(run, 
     assert got["gamma_flip"] == want["gamma_flip"] and got["call_wall"] == want["call_wall"]
     wrong = run("levels", "--chain", str(broken), "--snapshot-time", "Sunday night")
     assert wrong.exit_code == 2 and "'YYYY-MM-DD HH:MM'" in wrong.stderr
+
+
+def test_dashboard_refuses_a_look_alike_symbol_before_serving(run):
+    """'ſpy' would open the page on SPY; it is a usage error instead. The port is busy so a
+    regression fails on it (exit 5) rather than serving forever."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        result = run("dashboard", "ſpy", "--no-browser", "--source", "demo",
+                     "--port", str(busy.getsockname()[1]))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == ("UnknownSymbolError: 'ſpy' is not a ticker symbol. Use letters only, "
+                             "e.g. 'SPY' or 'SPX'.\n")
+
+
+def test_an_absurd_open_interest_prints_short_numbers(run, chains_dir, tmp_path):
+    """One contract with OI 1e300 (a corrupt feed): tables show 1.00e+300-style numbers,
+    never a 300-digit integer, in every view that prints OI, shares or totals."""
+    import re
+
+    document = json.loads((chains_dir / "cboe_delayed_AAPL_2025-09-05.json").read_text())
+    options = document["data"]["options"]
+    spot = document["data"]["current_price"]
+    calls = [o for o in options if o["option"].startswith("AAPL250912C")]
+    near = min(calls, key=lambda o: abs(int(o["option"][-8:]) / 1000 - spot))
+    near["open_interest"] = 1e300
+    chain = tmp_path / "cboe_delayed_AAPL_2025-09-05.json"
+    chain.write_text(json.dumps(document))
+    long_number = re.compile(r"\d(?:,?\d){15}")  # 16 digits or more, separators allowed
+    for command in ("gex", "summary", "expiries", "max-pain", "hedging"):
+        result = run(command, "--chain", str(chain))
+        assert result.exit_code == 0, result.output
+        assert "e+30" in result.stdout, command  # the absurd amounts are there, in short form
+        assert not long_number.search(result.stdout), (command, long_number.search(result.stdout))
+
+
+def test_a_one_shot_command_imports_only_what_it_uses(tmp_path):
+    """Start-up cost is imports: `levels --json` on the demo must not load scipy, matplotlib,
+    rich, the MCP SDK, the HTTP server stack or the HTTP client (checked in a fresh
+    interpreter, as a property rather than a timing)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "import gex_mcp.cli\n"
+        "on_import = set(sys.modules)\n"
+        "try:\n"
+        "    gex_mcp.cli.app(['levels', 'SPY', '--source', 'demo', '--json'])\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "heavy = ('scipy', 'matplotlib', 'rich', 'mcp', 'uvicorn', 'starlette', 'httpx', 'pandas')\n"
+        "for label, names in (('import', on_import), ('levels', set(sys.modules))):\n"
+        "    print(label, sorted({n.split('.')[0] for n in names} & set(heavy)), file=sys.stderr)\n")
+    env = {**os.environ, "GEX_DATA_DIR": str(tmp_path), "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["symbol"] == "SPY"
+    assert done.stderr.splitlines() == ["import []", "levels []"]
+
+
+def test_insecure_no_auth_lets_a_public_bind_past_the_key_check(run):
+    """--insecure-no-auth is the explicit way to bind 0.0.0.0 without a key: the refusal is
+    skipped and the next check (here: the port is taken) speaks instead."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        refused = run("serve", "--transport", "rest", "--host", "0.0.0.0", "--port", port,
+                      "--source", "demo")
+        allowed = run("serve", "--transport", "rest", "--host", "0.0.0.0", "--port", port,
+                      "--source", "demo", "--insecure-no-auth")
+    assert refused.exit_code == 5 and "Refusing to serve on 0.0.0.0 without a key" in refused.stderr
+    assert allowed.exit_code == 5
+    assert allowed.stderr.startswith(f"ConfigError: Cannot listen on 0.0.0.0:{port} (")

@@ -73,3 +73,13 @@ def test_an_empty_data_dir_setting_means_the_default_not_the_working_directory(m
 
     monkeypatch.setenv("GEX_DATA_DIR", "")
     assert Settings(_env_file=None).data_dir == DEFAULT_DATA_DIR
+
+
+@pytest.mark.parametrize("name", ["GEX_CHAINS_DIR", "GEX_FILE_AS_OF", "GEX_CACHE_TTL", "GEX_SOURCE",
+                                  "FLASHALPHA_API_KEY"])
+def test_an_empty_variable_means_its_default(monkeypatch, name):
+    """GEX_CHAINS_DIR="" would read the working directory, the others fail validation."""
+    monkeypatch.setenv(name, "")
+    defaults = Settings(_env_file=None).model_dump()
+    monkeypatch.delenv(name)
+    assert defaults == Settings(_env_file=None).model_dump()

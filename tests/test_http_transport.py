@@ -31,7 +31,7 @@ from tests.tool_calls import call_everything
 pytestmark = pytest.mark.anyio
 
 TOKEN = "s3cret-token-for-tests"
-# A fresh interpreter imports numpy, scipy, matplotlib and the SDK before uvicorn binds:
+# A fresh interpreter imports numpy, the SDK and uvicorn before it binds:
 # 2-5 s on a cold machine; 30 s fails fast enough if it never comes up.
 STARTUP_TIMEOUT = 30
 WAIT = 15

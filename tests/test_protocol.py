@@ -72,3 +72,55 @@ def test_repeated_log_lines_are_thinned_out():
     assert passed[-1].msg == "accept failed [repeated; further copies suppressed for 60 s]"
     other = logging.LogRecord("x", logging.ERROR, __file__, 1, "another line", None, None)
     assert flood.filter(other)
+
+
+def test_connections_past_gex_http_max_connections_get_503_and_the_server_recovers(tmp_path):
+    """`serve --transport rest` as a real process with GEX_HTTP_MAX_CONNECTIONS=3: with three
+    connections held open (headers unfinished), a fourth request is answered 503 at once;
+    once they close, requests are served again."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GEX_")},
+           "GEX_DATA_DIR": str(tmp_path), "GEX_HTTP_MAX_CONNECTIONS": "3",
+           "MPLCONFIGDIR": str(tmp_path / "mpl")}
+    server = subprocess.Popen([sys.executable, "-m", "gex_mcp", "serve", "--transport", "rest",
+                               "--source", "demo", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/health"
+    held: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None and time.monotonic() < deadline, "server did not start"
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        for _ in range(3):
+            conn = socket.create_connection(("127.0.0.1", port), timeout=5)
+            conn.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            held.append(conn)
+        time.sleep(0.3)
+        assert httpx.get(url, timeout=5).status_code == 503
+        for conn in held:
+            conn.close()
+        held.clear()
+        time.sleep(0.3)
+        assert httpx.get(url, timeout=5).status_code == 200
+    finally:
+        for conn in held:
+            conn.close()
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server.stderr.close()

@@ -125,7 +125,7 @@ async def test_tool_input_schemas_carry_the_bounds(service, mode):
     sources = [s for s in gex["source"]["anyOf"] if "enum" in s][0]["enum"]
     assert sources == ["cboe", "flashalpha", "file", "demo"]
     symbols = tools["scan"].input_schema["properties"]["symbols"]
-    assert (symbols["minItems"], symbols["maxItems"]) == (1, 25)
+    assert (symbols["minItems"], symbols["maxItems"]) == (1, 1000)  # 25 from network sources
     assert tools["scan"].input_schema["required"] == ["symbols"]
     assert tools["gex_chart"].output_schema["title"] == "CompactGexChartInfo"  # bars as a table
 
@@ -358,6 +358,28 @@ async def test_scan_keeps_going_when_one_symbol_fails(service, mode):
     assert rows[0]["error"] is None and data["near_wall_pct"] == 2.5
 
 
+async def test_a_big_local_scan_lists_the_flagged_rows_first_and_counts_the_rest(service, mode):
+    """40 symbols on the demo source (over the network limit of 25): the agent reads at most
+    25 rows, those below the flip or near a wall first, then failures, in the order asked;
+    negative_gamma and failed still name every symbol."""
+    from gex_mcp.compact import MAX_SCAN_ROWS
+    from gex_mcp.sources.demo import DEMO_SYMBOLS
+
+    unknown = [f"ZZ{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(40 - len(DEMO_SYMBOLS))]
+    watchlist = [*unknown[:5], *DEMO_SYMBOLS, *unknown[5:]]
+    async with connect(service, mode) as client:
+        data = await call_ok(client, "scan", symbols=watchlist, near_wall_pct=2.0)
+    full = (await service.scan(watchlist, near_wall_pct=2.0)).rows
+    flagged = [r.symbol for r in full if r.below_flip or r.near_call_wall or r.near_put_wall]
+    failed = [r.symbol for r in full if r.error]
+    assert flagged and len(failed) == len(unknown)
+    listed = [r["symbol"] for r in records(data["rows"])]
+    assert listed == (flagged + failed)[:MAX_SCAN_ROWS]
+    assert (data["rows_total"], data["rows_omitted"]) == (40, 40 - MAX_SCAN_ROWS)
+    assert data["failed"] == failed
+    assert data["negative_gamma"] == [r.symbol for r in full if r.gamma_regime == "negative_gamma"]
+
+
 # ---- chart ----------------------------------------------------------------------------
 
 
@@ -505,12 +527,15 @@ async def test_bad_arguments_are_tool_errors_and_the_server_keeps_answering(serv
     ("gex", {"symbol": "SPY", "strikes": "window", "window_pct": 1000},
      "window_pct must be a percent above 0 and at most 100, got 1000. "
      "Example: 20 for strikes within ±20% of spot."),
-    ("scan", {"symbols": [f"S{i}" for i in range(30)]},
-     "symbols must be a list of 1 to 25 tickers, got a list of 30. "
-     "Example: ['SPY', 'QQQ', 'IWM']; split a longer watchlist into several scans."),
+    ("scan", {"symbols": [f"S{i}" for i in range(1001)]},
+     "symbols must be a list of 1 to 25 tickers (1000 with source file or demo), got a list of "
+     "1001. Example: ['SPY', 'QQQ', 'IWM']; split a longer watchlist into several scans."),
     ("scan", {"symbols": []},
-     "symbols must be a list of 1 to 25 tickers, got a list of 0. "
-     "Example: ['SPY', 'QQQ', 'IWM']; split a longer watchlist into several scans."),
+     "symbols must be a list of 1 to 25 tickers (1000 with source file or demo), got a list of "
+     "0. Example: ['SPY', 'QQQ', 'IWM']; split a longer watchlist into several scans."),
+    ("scan", {"symbols": [f"S{i}" for i in range(30)], "source": "cboe"},
+     "The watchlist has 30 symbols; the limit is 25 (source cboe fetches each one upstream; "
+     "file and demo allow 1000). Split it into several scans."),
     ("levels", {"symbol": "SPY", "source": "nope"},
      "source must be one of cboe, flashalpha, file, demo, got 'nope'. "
      "Example: 'cboe'; leave it out for the server default."),
@@ -606,3 +631,24 @@ async def test_scan_reports_progress_per_symbol(service, mode):
                                             progress_callback=on_progress)
     assert not result.is_error
     assert seen == [(1, 3, "1 of 3 symbols"), (2, 3, "2 of 3 symbols"), (3, 3, "3 of 3 symbols")]
+
+
+async def test_look_alike_letters_never_become_a_ticker_in_prompts_scan_or_completions(service, mode):
+    """'ſpy' upper-cases to 'SPY' in Python: prompts refuse it, a scan row keeps its own name
+    (not a failed 'SPY' beside the real one), and it completes to nothing."""
+    brief = PromptReference(type="ref/prompt", name="dashboard_brief")
+    async with connect(service, mode) as client:
+        with anyio.fail_after(WAIT):
+            with pytest.raises(MCPError) as refused:
+                await client.get_prompt("dashboard_brief", {"symbol": "ſpy"})
+            with pytest.raises(MCPError):
+                await client.get_prompt("watchlist_scan", {"symbols": "QQQ, ſpy"})
+            scan = await call_ok(client, "scan", symbols=["SPY", "ſpy"])
+            completed = (await client.complete(brief, {"name": "symbol", "value": "ſ"})).completion
+    assert refused.value.error.message == ("'ſpy' is not a ticker symbol. Use letters only, "
+                                           "e.g. 'SPY' or 'SPX'.")
+    rows = records(scan["rows"])
+    assert [r["symbol"] for r in rows] == ["SPY", "ſpy"]
+    assert rows[0]["error"] is None and rows[1]["error"].startswith("UnknownSymbolError")
+    assert scan["failed"] == ["ſpy"]
+    assert completed.values == []

@@ -285,3 +285,33 @@ async def test_the_cache_lifetime_follows_the_market(loopback, tmp_path, moment,
         clock.now += 120
         await svc.levels("AAPL")
     assert loopback.requests[loopback.cboe_path("AAPL")] == (2 if refetched else 1)
+
+
+async def test_a_fresh_answer_is_served_without_reloading_its_evicted_chain(tmp_path, monkeypatch):
+    """Memory keeps one chain here: after QQQ pushes SPY's chain out, SPY's levels still come
+    from the answer memo (no SQLite read and decode of the chain) while its row is fresh;
+    past the TTL the chain is fetched again and the answer is a new one."""
+    clock = Clock()
+    conn = open_database(tmp_path / "gex.db")
+    loads = []
+    original = ChainCache._load_row
+
+    def counting(self, key, codec, *, newer_than):
+        loads.append(key)
+        return original(self, key, codec, newer_than=newer_than)
+
+    monkeypatch.setattr(ChainCache, "_load_row", counting)
+    try:
+        svc = GexService(sources={"demo": DemoSource()}, default_source="demo",
+                         cache=ChainCache(conn, clock=clock, max_memory_entries=1),
+                         ttl_seconds=60, closed_ttl_seconds=60)
+        first = await svc.levels("SPY")
+        await svc.levels("QQQ")
+        loads.clear()
+        again = await svc.levels("SPY")
+        assert loads == [] and again.gamma_flip == first.gamma_flip
+        clock.now += 61
+        later = await svc.levels("SPY")
+    finally:
+        conn.close()
+    assert later.as_of > first.as_of  # a new demo snapshot, not the remembered answer

@@ -17,7 +17,7 @@ from tests.tool_calls import call_everything
 
 pytestmark = pytest.mark.anyio
 
-# Starting a fresh interpreter that imports numpy, scipy, matplotlib and the MCP SDK takes
+# Starting a fresh interpreter that imports numpy, matplotlib and the MCP SDK takes
 # 2-5 s on a cold machine, and the first chart renders fonts; 30 s leaves room on slow CI
 # while still failing fast if the server never answers (e.g. something printed to stdout).
 STDIO_TIMEOUT = 30

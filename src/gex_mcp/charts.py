@@ -22,6 +22,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from gex_mcp.chart_bars import Bars, chart_bars
+from gex_mcp.labels import format_count
 from gex_mcp.models import GexResponse, LevelsResponse, window_bounds
 
 __all__ = ["build_gex_figure", "render_gex_chart"]
@@ -289,7 +290,7 @@ def _draw_titles(
     if gex.expiration:
         parts.append(f"expiry {_escape(gex.expiration)}")
     if gex.min_oi > 0:
-        parts.append(f"min OI {gex.min_oi:,}")
+        parts.append(f"min OI {format_count(gex.min_oi)}")
     fig.text(left, 1 - 48 / _height_px(fig), "  |  ".join(parts), ha="left", va="center",
              fontsize=10, color=_GREY)
 

@@ -16,6 +16,7 @@ bug and exits 1 (traceback only with GEX_DEBUG=1).
 
 from __future__ import annotations
 
+import gc
 import inspect
 import logging
 import sys
@@ -28,11 +29,17 @@ from typing import Annotated, Any
 import anyio
 import typer
 from pydantic import BaseModel, ValidationError
-from rich.console import Console
 
 from gex_mcp.errors import ConfigError, GexError, InputError, describe
 from gex_mcp.models import SOURCE_NAMES
-from gex_mcp.service import ENDPOINTS, Endpoint, GexService, build_service
+from gex_mcp.service import (
+    ENDPOINTS,
+    MAX_LOCAL_SCAN_SYMBOLS,
+    Endpoint,
+    GexService,
+    build_service,
+    normalize_symbol,
+)
 
 app = typer.Typer(
     name="gex-mcp", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
@@ -49,7 +56,9 @@ SourceOpt = Annotated[str | None, typer.Option(
     "--source", help="cboe, flashalpha, file or demo (default: GEX_SOURCE, else cboe).")]
 
 
-def _console() -> Console:
+def _console() -> Any:
+    from rich.console import Console  # rich only for tables: --json never imports it
+
     return Console(soft_wrap=False, width=max(Console().width, 120))
 
 
@@ -121,11 +130,12 @@ def _debug_requested() -> bool:
         return False
 
 
-def _emit(model: BaseModel, as_json: bool, view: Callable[[BaseModel], Any]) -> None:
+def _emit(model: BaseModel, as_json: bool, view: Callable[[], Callable[[BaseModel], Any]]) -> None:
+    """Print `model` as JSON, or as the table `view()` returns (imported only then)."""
     if as_json:
         sys.stdout.write(model.model_dump_json(indent=2) + "\n")
     else:
-        _console().print(view(model))
+        _console().print(view()(model))
 
 
 def _write_chart(image: Any, output: Path) -> None:
@@ -140,6 +150,7 @@ def _write_chart(image: Any, output: Path) -> None:
 @contextmanager
 def _scan_progress() -> Iterator[Callable[[int, int], Awaitable[None]]]:
     """A transient progress bar on stderr while a scan runs (stdout stays clean for --json)."""
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), transient=True,
@@ -177,8 +188,6 @@ def _parameters(ep: Endpoint) -> list[inspect.Parameter]:
 def _command(ep: Endpoint) -> Callable[..., None]:
     """The CLI command of one endpoint row."""
     def command(**kwargs: Any) -> None:
-        from gex_mcp import dashboard
-
         chain: Path | None = kwargs.pop("chain", None)
         snapshot_time: str | None = kwargs.pop("snapshot_time", None)
         as_json: bool = kwargs.pop("as_json", False)
@@ -193,15 +202,21 @@ def _command(ep: Endpoint) -> Callable[..., None]:
                 kwargs["source"] = None
             if ep.kind != "scan":
                 return await service.call(ep.name, **kwargs)
-            with _scan_progress() as progress:
-                return await service.call(ep.name, progress=progress, **kwargs)
+            with _scan_progress() as progress:  # a terminal may scan a whole universe
+                return await service.call(ep.name, progress=progress,
+                                          max_symbols=MAX_LOCAL_SCAN_SYMBOLS, **kwargs)
 
         result = _run(work, source=source, chain=chain, snapshot_time=snapshot_time)
         if output is not None:
             _write_chart(result, output)
             return
-        view = dashboard.view_for(ep.name)
-        _emit(result, as_json, (lambda m: view(m, window or None)) if ep.per_strike else view)
+        def view() -> Callable[[BaseModel], Any]:
+            from gex_mcp import dashboard
+
+            table = dashboard.view_for(ep.name)
+            return (lambda m: table(m, window or None)) if ep.per_strike else table
+
+        _emit(result, as_json, view)
 
     params = _parameters(ep)
     command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
@@ -226,6 +241,23 @@ def _serving(source: str | None):
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     keys = _split(settings.http_token.get_secret_value()) if settings.http_token else ()
     return settings, keys, build_service(settings)
+
+
+def _pause_gc() -> Callable[[], None]:
+    """Stop the garbage collector while a server starts; the function returned restarts it.
+
+    Importing the MCP SDK and building the tools' pydantic models make ~10^5 long-lived
+    objects and almost no cycles, so collections meanwhile only cost time (~0.05-0.1 s of
+    `serve`). When started again, `gc.freeze()` moves everything built so far out of every
+    later collection.
+    """
+    gc.disable()
+
+    def resume() -> None:
+        gc.freeze()
+        gc.enable()
+
+    return resume
 
 
 def _watcher(service, settings):
@@ -254,11 +286,13 @@ def serve(transport: Annotated[str, typer.Option(
     if transport not in ("stdio", "http", "rest"):
         typer.echo(f"InputError: --transport must be stdio, http or rest, got {transport!r}", err=True)
         raise typer.Exit(2)
+    resume_gc = _pause_gc()
     try:
         from gex_mcp.server import run_server
 
         settings, keys, service = _serving(source)
-        run_server(service, transport=transport, watcher=_watcher(service, settings), host=host,
+        run_server(service, transport=transport, watcher=_watcher(service, settings), on_ready=resume_gc,
+                   host=host,
                    port=port, keys=keys,
                    rate_limit_per_minute=settings.rate_limit_per_minute or None,
                    allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
@@ -268,6 +302,8 @@ def serve(transport: Annotated[str, typer.Option(
     except GexError as exc:
         typer.echo(describe(exc), err=True)
         raise typer.Exit(exc.exit_code) from None
+    finally:
+        gc.enable()  # a server that failed to start (in-process callers, tests)
 
 
 @app.command("dashboard")
@@ -281,19 +317,23 @@ def dashboard(symbol: Annotated[str, typer.Argument(help="Symbol to open, e.g. S
     import threading
     import webbrowser
 
+    resume_gc = _pause_gc()
     from gex_mcp.server import run_server
 
-    url = f"http://127.0.0.1:{port}/?symbol={symbol.strip().upper()}"
     try:
+        url = f"http://127.0.0.1:{port}/?symbol={normalize_symbol(symbol)}"
         settings, keys, service = _serving(source)
         typer.echo(f"GEX dashboard: {url}  (Ctrl-C stops it)")
         if not no_browser:
             threading.Timer(1.0, webbrowser.open, (url,)).start()
-        run_server(service, transport="http", watcher=_watcher(service, settings), host="127.0.0.1",
+        run_server(service, transport="http", watcher=_watcher(service, settings), on_ready=resume_gc,
+                   host="127.0.0.1",
                    port=port, keys=keys, session_idle_seconds=settings.session_idle_seconds)
     except GexError as exc:
         typer.echo(describe(exc), err=True)
         raise typer.Exit(exc.exit_code) from None
+    finally:
+        gc.enable()
 
 
 @app.command("watch")
@@ -309,6 +349,8 @@ def watch(symbols: Annotated[list[str], typer.Argument(help="Symbols to watch, e
                                                       "wall (default: GEX_WATCH_NEAR_WALL_PCT, 0.5).")] = None,
           source: SourceOpt = None) -> None:
     """Print alerts as they fire (flip crossed, spot near a wall, regime change...) until Ctrl-C."""
+    from rich.console import Console
+
     from gex_mcp.alerts.rules import RuleConfig
     from gex_mcp.alerts.terminal import run_watch
     from gex_mcp.alerts.watcher import Watcher

@@ -13,6 +13,9 @@ reshaped, never recomputed:
   largest |net| exposure plus the `KEY_NEAREST` strikes nearest spot, in strike order, with
   a count of the rest. `strikes="window"` lists every strike within ±window_pct% of spot,
   `strikes="all"` every strike. Totals always cover the whole chain.
+- A scan lists at most `MAX_SCAN_ROWS` rows: past that, the rows that match a flag first
+  (spot below the flip or near a wall, then rows with an error), each group in the order
+  asked, with a count of the rest. `negative_gamma` and `failed` still name every symbol.
 
 The CLI's `--json` and the REST API keep the guide's full shapes.
 """
@@ -27,11 +30,12 @@ from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, Field, create_model
 
-from gex_mcp.models import in_window
+from gex_mcp.models import ScanResponse, in_window
 
 StrikeChoice = Literal["key", "window", "all"]
 KEY_LARGEST = 10  # strikes of largest |net| exposure
 KEY_NEAREST = 10  # strikes nearest spot
+MAX_SCAN_ROWS = 25  # rows of a scan an agent reads; the flagged ones first
 SIGNIFICANT_DIGITS = 4
 _AMOUNT = re.compile(r"(^|_)(gex|dex|vex|chex|usd)(_at_spot)?$|shares_to_trade$")
 
@@ -57,6 +61,16 @@ class StrikeSelection(BaseModel):
                     "window_pct) to see them.")
 
 
+class ScanSelection(BaseModel):
+    """How many of a scan's rows are listed (an agent's answer stays short on a big scan)."""
+
+    rows_total: int = Field(description="Symbols scanned.")
+    rows_omitted: int = Field(
+        description=f"Rows not listed: past {MAX_SCAN_ROWS} rows the listed ones are those "
+                    "below the flip or near a wall, then those with an error, in the order "
+                    "asked. negative_gamma and failed still name every symbol.")
+
+
 def _row_model(annotation: Any) -> type[BaseModel] | None:
     """The record model of a `list[Model]` field annotation, else None."""
     if get_origin(annotation) is list:
@@ -73,13 +87,16 @@ def _columns(row_model: type[BaseModel]) -> list[str]:
 @cache
 def agent_model(model: type[BaseModel], per_strike: bool = False) -> type[BaseModel]:
     """The output model an MCP tool publishes for `model`: list fields as `Table`s, and for
-    per-strike answers the selection facts. `model` itself when nothing changes."""
+    per-strike answers the selection facts, for a scan its row counts. `model` itself when
+    nothing changes."""
     tables = {name: (Table, Field(description=f"{field.description or name.replace('_', ' ')} "
                                               "As a table: columns name each row's fields."))
               for name, field in model.model_fields.items() if _row_model(field.annotation)}
     if not tables and not per_strike:
         return model
     bases = (model, StrikeSelection) if per_strike else (model,)
+    if model is ScanResponse:
+        bases = (model, ScanSelection)
     return create_model(f"Compact{model.__name__}", __base__=bases, __doc__=model.__doc__,
                         __module__=__name__, **tables)
 
@@ -98,6 +115,19 @@ def round_amount(value: float) -> float:
 def _round_amounts(record: dict[str, Any]) -> dict[str, Any]:
     return {k: round_amount(v) if isinstance(v, float) and _AMOUNT.search(k) else
             (_round_amounts(v) if isinstance(v, dict) else v) for k, v in record.items()}
+
+
+def scan_rows(rows: list[dict[str, Any]]) -> list[int]:
+    """Indexes of the scan rows to list: all when at most MAX_SCAN_ROWS, else the flagged
+    rows first (below the flip or near a wall, then errors), each group in asked order."""
+    if len(rows) <= MAX_SCAN_ROWS:
+        return list(range(len(rows)))
+    flagged = [i for i, r in enumerate(rows)
+               if r["below_flip"] or r["near_call_wall"] or r["near_put_wall"]]
+    failed = [i for i, r in enumerate(rows) if r["error"]]
+    listed = set(flagged) | set(failed)
+    rest = [i for i in range(len(rows)) if i not in listed]
+    return (flagged + failed + rest)[:MAX_SCAN_ROWS]
 
 
 def key_strikes(strikes: list[float], net: list[float], spot: float) -> list[int]:
@@ -131,6 +161,10 @@ def shape(answer: BaseModel, *, per_strike: str | None = None, strikes: StrikeCh
         data["strikes"] = [rows[i] for i in kept]
         data.update(strikes_listed=strikes, window_pct=window_pct if strikes == "window" else None,
                     strikes_total=len(rows), strikes_omitted=len(rows) - len(kept))
+    if isinstance(answer, ScanResponse):
+        rows = data["rows"]
+        data["rows"] = [rows[i] for i in scan_rows(rows)]
+        data.update(rows_total=len(rows), rows_omitted=len(rows) - len(data["rows"]))
     data = _round_amounts(data)  # top-level amounts; rows are rounded as tables below
     for name, field in type(answer).model_fields.items():
         row_model = _row_model(field.annotation)

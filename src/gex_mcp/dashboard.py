@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from gex_mcp.history_views import HISTORY_VIEWS
-from gex_mcp.labels import format_amount, new_york_time
+from gex_mcp.labels import format_amount, format_count, new_york_time
 from gex_mcp.models import (
     ChexResponse,
     DexResponse,
@@ -73,17 +73,19 @@ def gex_view(g: GexResponse, window_pct: float | None = 5.0) -> RenderableType:
         table.add_column(col, justify="left" if col == "" else "right")
     for r in rows:
         mark = " ◀ spot" if rows and r is min(rows, key=lambda x: abs(x.strike - g.underlying_price)) else ""
-        chg = ("n/a" if r.call_oi_change is None else f"{r.call_oi_change:+,}/{r.put_oi_change:+,}")
+        chg = ("n/a" if r.call_oi_change is None
+               else f"{format_count(r.call_oi_change, signed=True)}/{format_count(r.put_oi_change, signed=True)}")
         table.add_row(f"{r.strike:,.2f}{mark}", format_amount(r.call_gex), format_amount(r.put_gex),
-                      format_amount(r.net_gex), _bar(r.net_gex, scale), f"{r.call_oi:,}",
-                      f"{r.put_oi:,}", chg)
+                      format_amount(r.net_gex), _bar(r.net_gex, scale), format_count(r.call_oi),
+                      format_count(r.put_oi), chg)
     head = Text.assemble(
         ("Net GEX ", "bold"), (g.net_gex_label, "green" if g.net_gex >= 0 else "red"),
         f"   call {format_amount(g.call_gex)}  put {format_amount(g.put_gex)}   ",
         ("Gamma flip ", "bold"), _flip_text(g.gamma_flip, g.gamma_flip_status, g.gamma_flip_reason))
     hidden = len(g.strikes) - len(rows)
     foot = Text(f"{len(rows)} strikes shown, {hidden} outside the window (--window 0 for all). "
-                f"Contracts used {g.data_quality.contracts_used:,} of {g.data_quality.contracts_total:,}.",
+                f"Contracts used {format_count(g.data_quality.contracts_used)} of "
+                f"{format_count(g.data_quality.contracts_total)}.",
                 style="dim")
     return Group(_flags(g), head, table, foot)
 
@@ -138,7 +140,7 @@ def summary_view(s: SummaryResponse) -> RenderableType:
     for col in ("move", "new spot", "shares", "direction", "notional"):
         hedge.add_column(col, justify="right")
     for h in (s.dealer_hedge_up_1pct, s.dealer_hedge_down_1pct):
-        hedge.add_row(f"{h.spot_move_pct:+.0f}%", _price(h.new_spot), f"{h.dealer_shares_to_trade:+,.0f}",
+        hedge.add_row(f"{h.spot_move_pct:+.0f}%", _price(h.new_spot), format_count(h.dealer_shares_to_trade, signed=True),
                       h.direction, format_amount(h.notional_usd))
     exp = Table(title="GEX by expiration")
     for col in ("expiration", "kind", "days", "net GEX", "share", "top strike"):
@@ -160,7 +162,8 @@ def summary_view(s: SummaryResponse) -> RenderableType:
         for col in ("strike", "Δ call OI", "Δ put OI"):
             movers.add_column(col, justify="right")
         for m in s.top_oi_movers:
-            movers.add_row(_price(m.strike), f"{m.call_oi_change:+,}", f"{m.put_oi_change:+,}")
+            movers.add_row(_price(m.strike), format_count(m.call_oi_change, signed=True),
+                           format_count(m.put_oi_change, signed=True))
         parts.append(movers)
     return Group(*parts)
 
@@ -200,7 +203,7 @@ def expiries_view(e: ExpiryBreakdownResponse) -> RenderableType:
         table.add_column(col, justify="right")
     for x in e.expiries:
         table.add_row(x.expiration, x.settlement, x.kind, f"{x.days_to_expiry:.1f}", x.net_gex_label,
-                      f"{x.share_of_total_pct:.1f}%", _price(x.top_strike), f"{x.open_interest:,}")
+                      f"{x.share_of_total_pct:.1f}%", _price(x.top_strike), format_count(x.open_interest))
     head = Text(f"Net GEX {e.net_gex_label}: 0DTE {e.zero_dte_pct:.1f}%, weekly {e.weekly_pct:.1f}%, "
                 f"monthly and longer {e.monthly_pct:.1f}%")
     return Group(_flags(e), head, table)
@@ -215,20 +218,24 @@ def oi_changes_view(o: OIChangesResponse) -> RenderableType:
     for col in ("strike", "Δ call OI", "Δ put OI", "|Δ| total"):
         table.add_column(col, justify="right")
     for m in o.movers:
-        table.add_row(_price(m.strike), f"{m.call_oi_change:+,}", f"{m.put_oi_change:+,}",
-                      f"{m.total_abs_change:,}")
+        table.add_row(_price(m.strike), format_count(m.call_oi_change, signed=True),
+                      format_count(m.put_oi_change, signed=True), format_count(m.total_abs_change))
     return Group(_flags(o), Text(f"Basis: {o.oi_change_basis}", style="dim"), table)
 
 
 def _cell(value: object) -> str:
     if value is None:
         return "n/a"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_count(value)
     if isinstance(value, float):
         if abs(value) >= 1e4:
             return format_amount(value)
         return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.4g}"
     if isinstance(value, BaseModel):
         return ", ".join(f"{k}={_cell(v)}" for k, v in value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_cell(v) for v in value) + "]"
     return str(value)
 
 

@@ -1,4 +1,5 @@
-"""Human labels: dollar amounts (1_847_293_000 -> "1.85B") and market times ("... 16:15 ET")."""
+"""Human labels: dollar amounts (1_847_293_000 -> "1.85B"), counts (1,234 contracts) and market
+times ("2023-09-14 16:15 ET")."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from datetime import datetime
 from gex_mcp.engine.calendar import NEW_YORK
 
 _UNITS = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K"))
+#: Counts (contracts, shares) from here up print in scientific notation: no real chain comes
+#: near it, and a corrupt one (OI of 1e300) must not print a 300-digit number.
+MAX_PLAIN_COUNT = 1e15
 
 
 def format_amount(value: float | None) -> str:
@@ -40,3 +44,18 @@ def new_york_time(moment: datetime) -> str:
     '2023-09-14 16:15 ET'
     """
     return f"{moment.astimezone(NEW_YORK):%Y-%m-%d %H:%M} ET"
+
+
+def format_count(value: float | None, *, signed: bool = False) -> str:
+    """A count of contracts or shares with thousands separators ("+" first when `signed`);
+    scientific notation from 1e15 up; "n/a" for None or non-finite.
+
+    >>> format_count(1234567), format_count(-250.4, signed=True), format_count(1e300)
+    ('1,234,567', '-250', '1.00e+300')
+    """
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = "+" if signed else ""
+    if abs(value) >= MAX_PLAIN_COUNT:
+        return f"{value:{sign}.2e}"
+    return f"{round(value):{sign},}"

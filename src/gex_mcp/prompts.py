@@ -16,20 +16,22 @@ from mcp.types import INVALID_PARAMS, Completion, CompletionArgument, Completion
 from pydantic import Field
 
 from gex_mcp.endpoints.args import MAX_EXPIRATION_LENGTH, MAX_SYMBOL_LENGTH
-from gex_mcp.errors import GexError
-from gex_mcp.service import MAX_SCAN_SYMBOLS, GexService
+from gex_mcp.errors import GexError, UnknownSymbolError
+from gex_mcp.service import MAX_SCAN_SYMBOLS, GexService, normalize_symbol
 
 MAX_COMPLETIONS = 100  # the protocol's cap per answer
 
 
 def _ticker(text: str) -> str:
-    """A prompt's ticker, upper case. MCPError keeps our text; any other exception would
-    reach the client as a bare "Error rendering prompt"."""
-    sym = text.strip().upper()
-    if not sym or len(sym) > MAX_SYMBOL_LENGTH:
+    """A prompt's ticker as the tools spell it (ASCII only: "ſpy" is not SPY). MCPError keeps
+    our text; any other exception would reach the client as a bare "Error rendering prompt"."""
+    if not text.strip() or len(text) > MAX_SYMBOL_LENGTH:
         raise MCPError(INVALID_PARAMS, f"A ticker has 1 to {MAX_SYMBOL_LENGTH} characters, e.g. "
                                        "'SPY' or 'SPX'.")
-    return sym
+    try:
+        return normalize_symbol(text)
+    except UnknownSymbolError as exc:
+        raise MCPError(INVALID_PARAMS, str(exc)) from None
 
 
 def register_prompts(mcp: MCPServer, service: GexService) -> None:

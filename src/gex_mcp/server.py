@@ -259,6 +259,7 @@ def run_server(
     session_idle_seconds: float | None = None,
     max_connections: int = 512,
     watcher: Watcher | None = None,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Serve `service` until the transport closes (stdio) or the process is interrupted (http).
 
@@ -281,6 +282,7 @@ def run_server(
         max_connections: connections and requests served at once; beyond, 503.
         watcher: the alert poller (watch tools, alert resources, /v1/alerts/stream); a new
             one polling at the cache TTL when None. It runs while the server does.
+        on_ready: called once the server is built, just before it starts serving.
 
     Raises:
         ValueError: unknown transport.
@@ -289,7 +291,6 @@ def run_server(
     import anyio
 
     from gex_mcp import _serve
-    from gex_mcp.rest.app import build_rest_app
 
     if transport not in ("stdio", "http", "rest"):
         raise ValueError(f"Unknown transport {transport!r}; use 'stdio', 'http' or 'rest'.")
@@ -306,6 +307,8 @@ def run_server(
             logger.warning("serving on %s with no key (--insecure-no-auth)", host)
     watcher = watcher or Watcher(service)
     mcp = build_server(service, watcher) if transport != "rest" else None
+    if on_ready is not None:
+        on_ready()
 
     async def stdio_until_signal() -> None:
         """Serve stdio until stdin closes, SIGTERM or SIGINT; on a signal close the service,
@@ -332,6 +335,8 @@ def run_server(
             if mcp is not None and transport == "stdio":
                 await stdio_until_signal()
             else:
+                from gex_mcp.rest.app import build_rest_app  # not needed by stdio
+
                 app = _serve.http_app(mcp, build_rest_app(service, watcher), host=host, keys=keys,
                                       rate_limit_per_minute=rate_limit_per_minute,
                                       allowed_hosts=allowed_hosts, cors_origins=cors_origins,

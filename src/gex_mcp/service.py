@@ -37,7 +37,9 @@ from gex_mcp.endpoints.args import (
     DEFAULT_CHART_WINDOW_PCT,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_NEAR_WALL_PCT,
+    LOCAL_SOURCES,
     MAX_CHART_WINDOW_PCT,
+    MAX_LOCAL_SCAN_SYMBOLS,
     MAX_NEAR_WALL_PCT,
     MAX_SCAN_SYMBOLS,
     argument_checker,
@@ -65,8 +67,9 @@ _NOT_CONFIGURED = {
 }
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-__all__ = ["ENDPOINTS", "MAX_SCAN_SYMBOLS", "argument_checker", "ChartImage", "Endpoint", "EngineParams", "GexService",
-           "build_service", "check_min_oi", "parse_expiration"]
+__all__ = ["ENDPOINTS", "MAX_LOCAL_SCAN_SYMBOLS", "MAX_SCAN_SYMBOLS", "argument_checker", "ChartImage",
+           "Endpoint", "EngineParams", "GexService", "build_service", "check_min_oi",
+           "normalize_symbol", "parse_expiration"]
 
 
 def parse_expiration(expiration: str | None) -> str | None:
@@ -220,6 +223,8 @@ class GexService:
         except GexError:
             return []
         listed = self._chains.symbols(name) if name in self._chains.sources else None
+        if not prefix.isascii():  # no look-alike folding ("ſ" is not "S"), as in normalize_symbol
+            return []
         wanted = prefix.strip().upper().lstrip("^_")
         return [s for s in (listed if listed is not None else LIQUID_SYMBOLS) if s.startswith(wanted)]
 
@@ -241,10 +246,12 @@ class GexService:
 
     # ---- the endpoints -----------------------------------------------------------------
 
-    async def call(self, name: str, *, progress: Progress | None = None, **arguments: Any) -> Any:
+    async def call(self, name: str, *, progress: Progress | None = None,
+                   max_symbols: int | None = None, **arguments: Any) -> Any:
         """Answer endpoint `name` of the table with its (service) arguments.
 
-        `progress(done, total)` is awaited as a long call (a scan) advances.
+        `progress(done, total)` is awaited as a long call (a scan) advances; `max_symbols`
+        overrides a scan's watchlist limit (see `scan`).
 
         Raises:
             InputError: an argument is unknown or out of range (one sentence saying which).
@@ -255,7 +262,7 @@ class GexService:
             checker = self._checkers[name] = argument_checker(name, ep.service_args)
         arguments = checker(arguments)
         if ep.kind == "scan":
-            return await self.scan(**arguments, progress=progress)
+            return await self.scan(**arguments, progress=progress, max_symbols=max_symbols)
         if name == "history_chart":
             return await self.history_chart(**arguments)
         if ep.kind == "chart":
@@ -347,25 +354,35 @@ class GexService:
     async def scan(self, symbols: Sequence[str] | str, source: str | None = None, *,
                    near_wall_pct: float = DEFAULT_NEAR_WALL_PCT,
                    concurrency: int = DEFAULT_SCAN_CONCURRENCY,
-                   progress: Progress | None = None) -> ScanResponse:
+                   progress: Progress | None = None,
+                   max_symbols: int | None = None) -> ScanResponse:
         """Flip, regime, net GEX and walls for a watchlist, fetched concurrently.
 
         Each row comes from the symbol's levels and regime answers, so every backend gives
         the same regime rule. A symbol that fails gets its error in its row; the scan
         itself fails only for a bad watchlist (empty, too long) or an unknown source.
+
+        At most MAX_SCAN_SYMBOLS symbols from a network source (each costs an upstream
+        request from a daily budget), MAX_LOCAL_SCAN_SYMBOLS from file or demo; `max_symbols`
+        overrides both (the CLI: a person at a terminal who asked for it).
         """
         if isinstance(symbols, str):
             symbols = [s for s in re.split(r"[,\s]+", symbols) if s]
         symbols = list(dict.fromkeys(s.strip() for s in symbols if s and s.strip()))
         if not symbols:
             raise InputError("The watchlist is empty. Give one or more symbols, e.g. ['SPY', 'QQQ'].")
-        if len(symbols) > MAX_SCAN_SYMBOLS:
-            raise InputError(f"The watchlist has {len(symbols)} symbols; the limit is "
-                             f"{MAX_SCAN_SYMBOLS}. Split it into several scans.")
         if not (0 < near_wall_pct <= MAX_NEAR_WALL_PCT):
             raise InputError(f"near_wall_pct must be between 0 and {MAX_NEAR_WALL_PCT:g}, "
                              f"got {near_wall_pct!r}.")
         name = self.resolve_source(source)
+        local = name in LOCAL_SOURCES
+        limit = max_symbols or (MAX_LOCAL_SCAN_SYMBOLS if local else MAX_SCAN_SYMBOLS)
+        if len(symbols) > limit:
+            more = "" if local or max_symbols else (
+                f" (source {name} fetches each one upstream; file and demo allow "
+                f"{MAX_LOCAL_SCAN_SYMBOLS})")
+            raise InputError(f"The watchlist has {len(symbols)} symbols; the limit is "
+                             f"{limit}{more}. Split it into several scans.")
         rows: list[ScanRow | None] = [None] * len(symbols)
         limiter = anyio.CapacityLimiter(max(1, concurrency))
 
@@ -394,10 +411,10 @@ class GexService:
             levels = await self.answer("levels", symbol, source=source)
             regime = await self.answer("regime", symbol, source=source)
         except GexError as exc:
-            return ScanRow(symbol=symbol.strip().upper()[:12], error=describe(exc))
+            return ScanRow(symbol=_row_name(symbol), error=describe(exc))
         except Exception:
             logger.exception("scan failed for %s", symbol)
-            return ScanRow(symbol=symbol.strip().upper()[:12],
+            return ScanRow(symbol=_row_name(symbol),
                            error="internal error while analysing this symbol (see the server log)")
         return responses.scan_row(levels, regime, near_pct)
 
@@ -423,6 +440,12 @@ class GexService:
         info = responses.chart_info(gex, levels, regime, window_pct)
         flip = "n/a" if info.gamma_flip is None else f"{info.gamma_flip:.2f}"
         return ChartImage(png, info, f"{info.symbol} net GEX {info.net_gex_label}, flip {flip}")
+
+
+def _row_name(symbol: str) -> str:
+    """A failed scan row's symbol: upper-cased only when ASCII, so "ſpy" is not shown as SPY."""
+    text = symbol.strip()
+    return (text.upper() if text.isascii() else text)[:12]
 
 
 def _aged(answer: BaseModel, now: float) -> BaseModel:
@@ -494,6 +517,13 @@ def _open_store(path: Path) -> Any:
     return open_database(MEMORY)
 
 
+def _cboe_source(settings: Settings, max_bytes: int) -> ChainSource:
+    from gex_mcp.sources.cboe import CboeSource
+
+    return CboeSource(base_url=settings.cboe_base_url, timeout_seconds=settings.http_timeout,
+                      retries=settings.http_retries, max_bytes=max_bytes)
+
+
 def build_service(settings: Settings, *, chain_file: Path | None = None,
                   clock: Callable[[], float] = time.time,
                   snapshot_time: datetime | None = None) -> GexService:
@@ -515,7 +545,7 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
                           default_source="file",
                           cache=ChainCache(None, clock=clock), params=params)
 
-    from gex_mcp.sources.cboe import CboeSource
+    from gex_mcp.sources.base import LazySource
     from gex_mcp.sources.demo import DemoSource
     from gex_mcp.store.budget import RequestBudget
     from gex_mcp.store.history import HistoryStore
@@ -530,8 +560,7 @@ def build_service(settings: Settings, *, chain_file: Path | None = None,
     conn = _open_store(settings.data_dir / "gex.db")
     max_bytes = int(settings.max_response_mb * 1_048_576)
     sources: dict[str, ChainSource] = {
-        "cboe": CboeSource(base_url=settings.cboe_base_url, timeout_seconds=settings.http_timeout,
-                           retries=settings.http_retries, max_bytes=max_bytes),
+        "cboe": LazySource("cboe", lambda: _cboe_source(settings, max_bytes)),
         "demo": DemoSource(),
     }
     if settings.chains_dir is not None:

@@ -23,7 +23,9 @@ DEFAULT_DATA_DIR = Path.home() / ".gex-mcp"
 class Settings(BaseSettings):
     """gex-mcp configuration (environment variable in brackets)."""
 
-    model_config = SettingsConfigDict(env_prefix="GEX_", env_file=".env", extra="ignore")
+    # An empty variable means unset (its default), never Path("") = the working directory.
+    model_config = SettingsConfigDict(env_prefix="GEX_", env_file=".env", extra="ignore",
+                                      env_ignore_empty=True)
 
     source: SourceName = Field("cboe", description="Data source [GEX_SOURCE]: cboe, flashalpha, file or demo.")
     flashalpha_api_key: SecretStr | None = Field(

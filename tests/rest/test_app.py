@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 import anyio
 import httpx
@@ -198,3 +199,25 @@ def test_stateless_mcp_answers_without_a_session(serve):
     assert listed.status_code == 200, listed.text
     assert "mcp-session-id" not in listed.headers
     assert '"name":"gex"' in listed.text.replace(" ", "")
+
+
+def test_an_idle_mcp_session_is_closed_and_its_id_refused(serve):
+    """session_idle_seconds (GEX_SESSION_IDLE_SECONDS): a session left alone that long is
+    gone (404 for its id, so the client re-initializes), while a busy one lives on."""
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    with serve(demo_service(), session_idle_seconds=1.0) as url, httpx.Client(timeout=20) as http:
+        sessions = []
+        for _ in range(2):
+            opened = http.post(url + "/mcp", headers=headers, json=init)
+            assert opened.status_code == 200, opened.text
+            sessions.append({**headers, "mcp-session-id": opened.headers["mcp-session-id"]})
+        for _ in range(4):  # the second session stays busy for 2 s, the first is left alone
+            time.sleep(0.5)
+            assert http.post(url + "/mcp", headers=sessions[1], json=listing).status_code == 200
+        idle = http.post(url + "/mcp", headers=sessions[0], json=listing)
+        busy = http.post(url + "/mcp", headers=sessions[1], json=listing)
+    assert idle.status_code == 404
+    assert busy.status_code == 200

@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import get_args
 
+from gex_mcp.labels import format_amount
 from gex_mcp.models import AlertEvent, AlertRule
 
 RULES: tuple[str, ...] = get_args(AlertRule)
@@ -160,7 +161,7 @@ def check(state: SymbolState | None, obs: Observation, config: RuleConfig = Rule
         if "net_gex_sign" in rules:
             word = "positive" if sign > 0 else "negative"
             events.append(_event(obs, "net_gex_sign", f"{sym} net GEX turned {word}: "
-                                 f"{net:,.0f} USD per 1% move (spot {spot:.2f}).",
+                                 f"{format_amount(net)} USD per 1% move (spot {spot:.2f}).",
                                  previous="negative" if sign > 0 else "positive", current=word))
 
     # regime_change

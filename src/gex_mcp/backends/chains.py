@@ -54,6 +54,7 @@ from gex_mcp.store.serialize import CHAIN_CODEC
 logger = logging.getLogger(__name__)
 
 ANALYSIS_MEMO_SIZE = 32  # an SPX analysis holds ~3 MB of arrays
+ANSWER_MEMO_SIZE = 4096  # finished answers, a few KB each: a 1000-symbol scan stays warm
 UNKNOWN_SYMBOL_SECONDS = 900.0  # how long "no such symbol" is believed without asking again
 BUDGET_RESERVE_FRACTION = 0.1  # of a daily budget, kept for symbols that answered before
 PRUNE_EVERY_SECONDS = 3600.0
@@ -121,6 +122,7 @@ class ChainBackend:
         self._ttl_minute: tuple[int, float] = (-1, ttl_seconds)
         self.params = params or EngineParams()
         self._memo: LRUCache[tuple, _Analysed] = LRUCache(ANALYSIS_MEMO_SIZE)
+        self._answers: LRUCache[tuple, BaseModel] = LRUCache(ANSWER_MEMO_SIZE)
         self._unknown: dict[tuple[str, str], tuple[float, str]] = {}  # -> (until, message)
         self._answered: set[tuple[str, str]] = set()
         self.history_days = history_days
@@ -200,8 +202,9 @@ class ChainBackend:
             ttl_seconds=self.current_ttl(), codec=CHAIN_CODEC)
         return cached.value, cached
 
-    async def analyse(self, query: Query) -> tuple[_Analysed, Provenance]:
-        """The memoised analysis for a query, and the provenance of this call's answer.
+    async def analyse(self, query: Query) -> tuple[_Analysed, Provenance, datetime]:
+        """The memoised analysis for a query, the provenance of this call's answer and when
+        its chain was fetched.
 
         Raises:
             InvalidExpiryError: the expiration is not listed. NoDataError: nothing to analyse.
@@ -222,10 +225,20 @@ class ChainBackend:
             entry = self._compute(chain, query, record=not cached.stale and query.as_of is None,
                                   previous=previous)
             self._memo[key] = entry
-        return entry, _provenance(chain, cached, query, self.params.dealer_model)
+        return entry, _provenance(chain, cached, query, self.params.dealer_model), cached.fetched_at
 
     async def answer(self, endpoint: Endpoint, query: Query) -> BaseModel:
-        entry, prov = await self.analyse(query)
+        """The answer to `endpoint` for `query`. A fresh answer is kept apart from its
+        (large) analysis, keyed by when its chain was fetched: while that chain is fresh in
+        the cache the answer is served without loading the chain or analysing it again."""
+        stamp = self.cache.fresh_stamp(
+            chain_key(cache_tag(self.sources[query.source]), query.symbol),
+            ttl_seconds=self.current_ttl())
+        if stamp is not None:
+            kept = self._answers.get((endpoint.name, query, stamp))
+            if kept is not None:
+                return kept
+        entry, prov, fetched_at = await self.analyse(query)
         context = replace(entry.context, options=dict(query.options)) if query.options else entry.context
         if prov.stale:
             return endpoint.build(entry.analysis, prov, context)
@@ -233,6 +246,7 @@ class ChainBackend:
         answer = entry.answers.get(key)
         if answer is None:
             answer = entry.answers[key] = endpoint.build(entry.analysis, prov, context)
+        self._answers[(endpoint.name, query, fetched_at)] = answer
         return answer
 
     def _compute(self, chain: OptionChain, query: Query, *, record: bool,

@@ -20,7 +20,9 @@ from gex_mcp.models import SourceName
 
 MAX_SYMBOL_LENGTH = 32  # generous: the service gives the precise "not a ticker" message
 MAX_EXPIRATION_LENGTH = 32  # likewise for "not an expiration date"
-MAX_SCAN_SYMBOLS = 25
+MAX_SCAN_SYMBOLS = 25  # a scan that fetches from the network (cboe, flashalpha)
+MAX_LOCAL_SCAN_SYMBOLS = 1000  # a scan of local data (file, demo sources) and any CLI scan
+LOCAL_SOURCES = ("file", "demo")
 DEFAULT_NEAR_WALL_PCT = 1.0
 MAX_NEAR_WALL_PCT = 20.0
 DEFAULT_STRIKE_WINDOW_PCT = 10.0
@@ -162,11 +164,13 @@ OI_OVERLAY = Arg(
 SYMBOLS = Arg(
     "symbols",
     list[Annotated[str, Field(min_length=1, max_length=MAX_SYMBOL_LENGTH)]],
-    f"Watchlist as a JSON list of 1 to {MAX_SCAN_SYMBOLS} tickers, e.g. ['SPY', 'QQQ', 'IWM'].",
-    constraints={"min_length": 1, "max_length": MAX_SCAN_SYMBOLS,
+    f"Watchlist as a JSON list of 1 to {MAX_SCAN_SYMBOLS} tickers, e.g. ['SPY', 'QQQ', 'IWM'] "
+    f"(up to {MAX_LOCAL_SCAN_SYMBOLS} with source file or demo, which read local data).",
+    constraints={"min_length": 1, "max_length": MAX_LOCAL_SCAN_SYMBOLS,
                  "examples": [["SPY", "QQQ", "IWM"]]},
     cli_type=list[str], cli_help="Symbols, e.g. SPY QQQ IWM TSLA.",
-    rule=f"a list of 1 to {MAX_SCAN_SYMBOLS} tickers",
+    rule=f"a list of 1 to {MAX_SCAN_SYMBOLS} tickers ({MAX_LOCAL_SCAN_SYMBOLS} with source file "
+         "or demo)",
     hint="Example: ['SPY', 'QQQ', 'IWM']; split a longer watchlist into several scans.")
 
 NEAR_WALL = percent_arg(

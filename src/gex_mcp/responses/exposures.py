@@ -6,7 +6,7 @@ import numpy as np
 
 from gex_mcp.chart_bars import chart_bars
 from gex_mcp.engine.analysis import ChainAnalysis
-from gex_mcp.labels import format_amount
+from gex_mcp.labels import format_amount, format_count
 from gex_mcp.models import (
     ChartBar,
     ChexResponse,
@@ -129,7 +129,7 @@ def _against_regime(a: ChainAnalysis) -> str:
              f"{'short' if long else 'long'} gamma," if crosses else "")
     return (f" Caveat: a 1% {word} (to {move.new_spot:.2f}){where} and the re-priced dealer hedge "
             f"for it is a net {'sale' if move.direction == 'sell' else 'purchase'} of "
-            f"{abs(move.shares):,.0f} shares.")
+            f"{format_count(abs(move.shares))} shares.")
 
 
 def interpret_vanna(net_vex: float) -> str:

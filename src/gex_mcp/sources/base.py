@@ -8,7 +8,8 @@ so a path-like or malformed argument never reaches a URL or a file name.
 from __future__ import annotations
 
 import re
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 from gex_mcp.engine.chain import OptionChain
 from gex_mcp.errors import UnknownSymbolError
@@ -69,3 +70,33 @@ class ChainSource(Protocol):
             NoDataError: the source has the symbol but no options in the chain.
         """
         ...
+
+
+class LazySource:
+    """A source built on first use, so a process that never asks it never imports what it
+    needs (the CBOE client brings httpx and tenacity: ~45 ms of a CLI command on the demo).
+
+    `fetch_chain` and any other attribute go to the built source; `aclose` closes it only
+    if it was built.
+    """
+
+    def __init__(self, name: str, build: Callable[[], ChainSource]) -> None:
+        self.name = name
+        self._build = build
+        self._source: ChainSource | None = None
+
+    def _get(self) -> ChainSource:
+        if self._source is None:
+            self._source = self._build()
+        return self._source
+
+    async def fetch_chain(self, symbol: str) -> OptionChain:
+        return await self._get().fetch_chain(symbol)
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._get(), attr)
+
+    async def aclose(self) -> None:
+        close = getattr(self._source, "aclose", None)
+        if close is not None:
+            await close()

@@ -176,6 +176,22 @@ class ChainCache:
                 return Cached(entry.value, entry.fetched_at, max(age, 0.0), from_cache=True)
         return await self._miss(key, fetch, ttl_seconds, codec)
 
+    def fresh_stamp(self, key: CacheKey, *, ttl_seconds: float) -> datetime | None:
+        """The `fetched_at` that `get_or_fetch(key, ..., ttl_seconds=...)` would answer with
+        now without fetching (a value in memory or a SQLite row younger than the TTL), read
+        without decoding the value; None when it would fetch. Lets a caller reuse what it
+        derived from that very value (e.g. answers) without loading it again."""
+        ttl_seconds *= self._ttl_factor
+        now = self._clock()
+        entry = self._memory.get(key)
+        if entry is not None and now - entry.fetched_epoch < ttl_seconds:
+            return entry.fetched_at
+        if self._conn is None:
+            return None
+        row = self._sql("SELECT fetched_at FROM cache_entries WHERE key = ? AND fetched_at > ?",
+                        (_row_key(key), now - ttl_seconds))
+        return datetime.fromtimestamp(row[0][0], UTC) if row else None
+
     def invalidate(self, key: CacheKey) -> None:
         """Forget `key` in memory and in SQLite (the next call fetches)."""
         self._memory.pop(key, None)
