@@ -49,6 +49,9 @@ class DataQuality(BaseModel):
         0, description="Rows whose quoted IV was outside 3%-1000% a year (placeholders), re-implied "
                        "or skipped like a missing IV.")
     iv_percent_scaled: bool = Field(False, description="The IV column was in percent and was divided by 100.")
+    forward_fallbacks: int = Field(
+        0, description="Expirations whose forward could not be read from put-call parity "
+                       "(one-sided or missing quotes), priced with GEX_RATE/GEX_DIVIDEND_YIELD.")
     notes: list[str] = Field(default_factory=list, description="Loader and engine remarks.")
 
 
@@ -195,6 +198,12 @@ class ExpiryExposure(BaseModel):
         "PM", description="AM: settles 09:30 New York (index monthlies); PM: 16:00. A date with "
                           "both (SPX and SPXW) has a row for each.")
     atm_iv: float | None = Field(None, description="Mean IV of the at-the-money call and put, decimal.")
+    forward: float | None = Field(
+        None, description="Forward the greeks are priced off, USD: implied from put-call parity "
+                          "near the money, else carried from spot at the rate/yield settings.")
+    implied_carry_pct: float | None = Field(
+        None, description="ln(forward/spot)/T x 100, percent a year (rate minus dividends and "
+                          "borrow); null where parity could not be read.")
 
 
 class OIMover(BaseModel):

@@ -42,7 +42,7 @@ def test_totals_equal_an_independent_per_row_sum(name):
     a = analysis(name)
     p = a.prepared
     rows = zip(p.strike, p.t_years, p.iv, p.is_call, p.open_interest, p.multiplier)
-    ref = reference.exposures_by_strike(rows, p.spot, RATE, 0.0)
+    ref = reference.exposures_by_strike(rows, p.spot, RATE, p.dividend_yield)
     totals = a.totals
     for key in ("gex", "dex", "vex", "chex"):
         expected = sum(v[key] for v in ref.values())

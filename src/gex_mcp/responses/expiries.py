@@ -42,7 +42,9 @@ def expiry_rows(a: ChainAnalysis) -> list[ExpiryExposure]:
                            kind=e.kind, net_gex=e.net_gex, net_gex_label=format_amount(e.net_gex),
                            share_of_total_pct=e.share_of_total_pct, top_strike=e.top_strike,
                            open_interest=int(round(e.open_interest)), settlement=e.settlement,
-                           atm_iv=round_or_none(atm_iv.get(e.expiration), 4))
+                           atm_iv=round_or_none(atm_iv.get(e.expiration), 4),
+                           forward=cents(e.forward),
+                           implied_carry_pct=round_or_none(e.implied_carry_pct, 3))
             for e in a.expiries]
 
 
