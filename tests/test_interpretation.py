@@ -33,8 +33,8 @@ def test_the_interpretation_warns_exactly_when_a_1pct_hedge_goes_against_the_reg
 
 
 def test_spx_2023_09_14_says_the_fall_crosses_the_flip(chains_dir):
-    """Flip 0.37% below spot: 'buy dips' alone would contradict the −1% hedge (a sale)."""
+    """Flip 0.47% below spot: 'buy dips' alone would contradict the −1% hedge (a sale)."""
     s = anyio.run(summary_of, chains_dir / "cboe_quotedata_SPX_2023-09-14.csv")
     assert s.interpretation.endswith(
-        "Caveat: a 1% fall (to 4460.05) crosses the gamma flip at 4488.59, where dealers turn "
-        "short gamma, and the re-priced dealer hedge for it is a net sale of 1,351,105 shares.")
+        "Caveat: a 1% fall (to 4460.05) crosses the gamma flip at 4483.70, where dealers turn "
+        "short gamma, and the re-priced dealer hedge for it is a net sale of 62,301 shares.")

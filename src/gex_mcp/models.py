@@ -198,6 +198,11 @@ class ExpiryExposure(BaseModel):
         "PM", description="AM: settles 09:30 New York (index monthlies); PM: 16:00. A date with "
                           "both (SPX and SPXW) has a row for each.")
     atm_iv: float | None = Field(None, description="Mean IV of the at-the-money call and put, decimal.")
+
+
+class ExpiryForwardExposure(ExpiryExposure):
+    """GEX of one expiration, with the forward its greeks are priced off (expiry breakdown)."""
+
     forward: float | None = Field(
         None, description="Forward the greeks are priced off, USD: implied from put-call parity "
                           "near the money, else carried from spot at the rate/yield settings.")
@@ -276,7 +281,7 @@ class ExpiryBreakdownResponse(Provenance):
     zero_dte_pct: float = Field(description="Share of |GEX| in same-day expiries, percent.")
     weekly_pct: float = Field(description="Share of |GEX| in weekly (non-monthly, non-0DTE) expiries, percent.")
     monthly_pct: float = Field(description="Share of |GEX| in monthly, quarterly and LEAPS expiries, percent.")
-    expiries: list[ExpiryExposure]
+    expiries: list[ExpiryForwardExposure]
 
 
 class ExpirationListing(BaseModel):

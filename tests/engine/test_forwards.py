@@ -9,13 +9,19 @@ from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
+import anyio
 import numpy as np
 import pytest
+from mcp import Client
 
+from gex_mcp.compact import records
 from gex_mcp.engine.analysis import analyze_chain
 from gex_mcp.engine.chain import build_chain
 from gex_mcp.parsing import load_chain_file
 from gex_mcp.responses._common import data_quality
+from gex_mcp.server import build_server
+from gex_mcp.service import build_service
+from gex_mcp.settings import Settings
 from tests.conftest import CHAINS_DIR
 from tests.engine import reference
 
@@ -183,3 +189,27 @@ def test_spx_forwards_sit_where_call_minus_put_changes_sign():
             assert 2.0 < e.implied_carry_pct < 7.0, e.expiration
         checked += 1
     assert checked > 20
+
+
+@pytest.mark.anyio
+async def test_the_expiry_breakdown_tool_lists_each_forward_and_its_carry(chains_dir):
+    """Through a real MCP client on SPX 2023-09-14: every row has a forward and implied carry
+    that agree (F = S e^{carry T}), AM and PM rows on the 2023-09-15 date have their own, and
+    the summary's data_quality reports no fallback."""
+    path = chains_dir / "cboe_quotedata_SPX_2023-09-14.csv"
+    service = build_service(Settings(_env_file=None), chain_file=path)
+    async with service, Client(build_server(service), mode="legacy") as client:
+        with anyio.fail_after(20):
+            result = await client.call_tool("expiry_breakdown", {"symbol": "SPX"})
+            summary = await client.call_tool("summary", {"symbol": "SPX"})
+    assert not result.is_error, result.content
+    data = result.structured_content
+    rows = records(data["expiries"])
+    spot = data["underlying_price"]
+    for r in rows:
+        t = r["days_to_expiry"] / 365.0
+        assert r["forward"] == pytest.approx(spot * math.exp(r["implied_carry_pct"] / 100 * t),
+                                             abs=0.02 + spot * 2e-4 * t), r["expiration"]
+    same_day = [r for r in rows if r["expiration"] == "2023-09-15"]
+    assert sorted(r["settlement"] for r in same_day) == ["AM", "PM"]
+    assert summary.structured_content["data_quality"]["forward_fallbacks"] == 0
