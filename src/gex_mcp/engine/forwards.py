@@ -106,9 +106,6 @@ def parity_forwards(chain: OptionChain, rows: np.ndarray, t_years: np.ndarray, r
         return _EMPTY
     p_i, c_i = order[put_at], order[put_at + 1]
     diff = mid[c_i] - mid[p_i]
-    c_row = idx[c_i]
-    t = t_years[c_row]
-    estimate = chain.strike[c_row] + np.exp(rate * t) * diff
     # pairs are in key order: each instant's pairs are contiguous, by ascending strike
     pair_minute = minute[c_i]
     new_group = np.empty(len(pair_minute), dtype=bool)
@@ -127,14 +124,17 @@ def parity_forwards(chain: OptionChain, rows: np.ndarray, t_years: np.ndarray, r
     lo = np.clip(k_star - REFINE_STRIKES // 2, starts, np.maximum(starts, ends - REFINE_STRIKES))
     window = lo[:, None] + np.arange(REFINE_STRIKES)
     inside = window < ends[:, None]
-    table = np.where(inside, estimate[np.minimum(window, len(estimate) - 1)], np.inf)
+    window = np.minimum(window, len(diff) - 1)
+    row = idx[c_i[window]]
+    estimate = chain.strike[row] + np.exp(rate * t_years[row]) * diff[window]  # F_K
+    table = np.where(inside, estimate, np.inf)
     counts = np.count_nonzero(inside, axis=1)
     forward = _median_of_first(table, counts)
     dispersion = _median_of_first(np.abs(table - forward[:, None]), counts)
     with np.errstate(divide="ignore", invalid="ignore"):
         basis = np.abs(np.log(forward / spot))
     reason = np.zeros(len(starts), dtype=np.int64)
-    reason[~(basis <= MAX_BASIS + MAX_CARRY * t[starts])] = 3  # NaN and non-positive F too
+    reason[~(basis <= MAX_BASIS + MAX_CARRY * t_years[row[:, 0]])] = 3  # NaN and non-positive F too
     reason[~(dispersion <= MAX_DISPERSION * spot)] = 2
     reason[counts < MIN_STRIKES] = 1
     return Forwards(pair_minute[starts], np.where(reason == 0, forward, np.nan), counts, reason)

@@ -288,7 +288,7 @@ def _carry(chain: OptionChain, quoted_rows: np.ndarray, keep: np.ndarray, t: np.
     forward, reason = forwards.lookup(chain.settle_time[idx])
     ok = reason == 0
     q[idx[ok]] = implied_yield(forward[ok], quote_spot, t[idx[ok]], rate)
-    implied[idx[ok]] = True
+    implied[idx] = ok
     if not ok.all():
         minutes, first = np.unique(np.rint(chain.settle_time[idx[~ok]] / 60.0), return_index=True)
         quality.forward_fallbacks = len(minutes)
