@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from gex_mcp.engine.aggregate import oi_change_by_strike
+from gex_mcp.engine.aggregate import oi_change_by_strike, unique_inverse
 from gex_mcp.engine.calendar import NEW_YORK, SECONDS_PER_YEAR, expiry_on_or_before
 from gex_mcp.engine.exposure import ContractExposures
 from gex_mcp.engine.prepare import PreparedChain
@@ -74,9 +74,9 @@ def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list
     # the settlement instant, to the minute (T is floored at ten minutes, so AM and PM stay apart)
     # (it also fixes the date, so one int64 key per row suffices)
     minutes = np.rint(prepared.t_years * SECONDS_PER_YEAR / 60.0).astype(np.int64)
-    keys, first, e_idx = np.unique(minutes, return_index=True, return_inverse=True)
+    keys, first, e_idx = unique_inverse(minutes)
     dates = prepared.expiry[first]
-    strikes, k_idx = np.unique(prepared.strike, return_inverse=True)
+    strikes, _, k_idx = unique_inverse(prepared.strike)
     n_e, n_k = len(keys), len(strikes)
     grid = np.bincount(e_idx * n_k + k_idx, weights=contracts.gex, minlength=n_e * n_k).reshape(n_e, n_k)
     net = grid.sum(axis=1)

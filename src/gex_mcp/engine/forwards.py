@@ -50,25 +50,23 @@ _STRIKE_SPAN = 10**9  # so strikes below 1,000,000 USD pack with the settlement 
 class Forwards:
     """Forwards per settlement instant, ascending; `reason` 0 where parity was read."""
 
-    minute: np.ndarray  # settlement instant, Unix minutes (int64)
+    settle_time: np.ndarray  # settlement instant, Unix seconds (as in the chain's column)
     forward: np.ndarray  # USD; NaN where not read
+    carry_yield: np.ndarray  # q = r - ln(F/S)/T, decimal per year; NaN where not read
     strikes_used: np.ndarray  # pairs in the median
     reason: np.ndarray  # 0 = read from parity, else a key of REASONS
 
     def lookup(self, settle_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(forward, reason) of each settlement time (Unix seconds); reason 1 for an
-        instant with no quoted pair at all."""
-        minute = np.rint(np.asarray(settle_time) / 60.0).astype(np.int64)
-        forward = np.full(len(minute), np.nan)
-        reason = np.ones(len(minute), dtype=np.int64)
-        if len(self.minute):
-            pos = np.minimum(np.searchsorted(self.minute, minute), len(self.minute) - 1)
-            hit = self.minute[pos] == minute
-            forward[hit], reason[hit] = self.forward[pos[hit]], self.reason[pos[hit]]
-        return forward, reason
+        """(index into these arrays, reason) for each settlement time (Unix seconds, exactly
+        as in the chain); reason 1 for an instant with no quoted pair at all."""
+        settle_time = np.asarray(settle_time)
+        if len(self.settle_time) == 0:
+            return np.zeros(len(settle_time), np.int64), np.ones(len(settle_time), np.int64)
+        pos = np.minimum(np.searchsorted(self.settle_time, settle_time), len(self.settle_time) - 1)
+        return pos, np.where(self.settle_time[pos] == settle_time, self.reason[pos], 1)
 
 
-_EMPTY = Forwards(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64))
+_EMPTY = Forwards(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64))
 
 
 def _two_sided(bid: np.ndarray, ask: np.ndarray) -> np.ndarray:
@@ -137,7 +135,10 @@ def parity_forwards(chain: OptionChain, rows: np.ndarray, t_years: np.ndarray, r
     reason[~(basis <= MAX_BASIS + MAX_CARRY * t_years[row[:, 0]])] = 3  # NaN and non-positive F too
     reason[~(dispersion <= MAX_DISPERSION * spot)] = 2
     reason[counts < MIN_STRIKES] = 1
-    return Forwards(pair_minute[starts], np.where(reason == 0, forward, np.nan), counts, reason)
+    forward = np.where(reason == 0, forward, np.nan)
+    t_group = t_years[row[:, 0]]
+    return Forwards(chain.settle_time[row[:, 0]], forward,
+                    implied_yield(forward, spot, t_group, rate), counts, reason)
 
 
 def _median_of_first(table: np.ndarray, counts: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ import numpy as np
 from gex_mcp.engine.aggregate import sum_by_strike
 from gex_mcp.engine.calendar import MIN_T_YEARS, NEW_YORK, years_to_expiry
 from gex_mcp.engine.chain import OptionChain
-from gex_mcp.engine.forwards import REASONS, implied_yield, parity_forwards
+from gex_mcp.engine.forwards import REASONS, parity_forwards
 from gex_mcp.engine.greeks import implied_vol
 
 DEALER_MODELS = ("long_calls_short_puts", "short_all")
@@ -285,9 +285,9 @@ def _carry(chain: OptionChain, quoted_rows: np.ndarray, keep: np.ndarray, t: np.
         return q, implied
     forwards = parity_forwards(chain, quoted_rows, t, rate, quote_spot)
     idx = np.flatnonzero(keep)
-    forward, reason = forwards.lookup(chain.settle_time[idx])
+    pos, reason = forwards.lookup(chain.settle_time[idx])
     ok = reason == 0
-    q[idx[ok]] = implied_yield(forward[ok], quote_spot, t[idx[ok]], rate)
+    q[idx[ok]] = forwards.carry_yield[pos[ok]]
     implied[idx] = ok
     if not ok.all():
         minutes, first = np.unique(np.rint(chain.settle_time[idx[~ok]] / 60.0), return_index=True)
