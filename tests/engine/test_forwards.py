@@ -4,6 +4,7 @@ on real chains the rate setting no longer moves net GEX and forwards sit where C
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -13,7 +14,9 @@ import anyio
 import numpy as np
 import pytest
 from mcp import Client
+from typer.testing import CliRunner
 
+from gex_mcp.cli import app
 from gex_mcp.compact import records
 from gex_mcp.engine.analysis import analyze_chain
 from gex_mcp.engine.chain import build_chain
@@ -213,3 +216,23 @@ async def test_the_expiry_breakdown_tool_lists_each_forward_and_its_carry(chains
     same_day = [r for r in rows if r["expiration"] == "2023-09-15"]
     assert sorted(r["settlement"] for r in same_day) == ["AM", "PM"]
     assert summary.structured_content["data_quality"]["forward_fallbacks"] == 0
+
+
+def test_the_expiries_command_prints_each_forward_and_marks_fallbacks(chains_dir, monkeypatch,
+                                                                      tmp_path):
+    """The terminal table shows the forward and carry of each row (as in --json), and a
+    footnote when an expiration fell back to the settings (NDX 2022-02-05 has one)."""
+    monkeypatch.setenv("GEX_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    path = str(chains_dir / "cboe_quotedata_NDX_2022-02-05.csv")
+    data = json.loads(runner.invoke(app, ["expiries", "--chain", path, "--json"]).stdout)
+    text = runner.invoke(app, ["expiries", "--chain", path]).stdout
+    fell_back = [r for r in data["expiries"] if r["implied_carry_pct"] is None]
+    assert len(fell_back) == 1
+    for r in data["expiries"]:
+        line = next(x for x in text.splitlines() if r["expiration"] in x and f" {r['settlement']} " in x)
+        assert f"{r['forward']:,.2f}" in line
+        carry = "—" if r["implied_carry_pct"] is None else f"{r['implied_carry_pct']:.2f}%"
+        assert line.rstrip(" │").endswith(carry)
+    assert "put-call parity unreadable" in text
