@@ -236,3 +236,12 @@ def test_the_expiries_command_prints_each_forward_and_marks_fallbacks(chains_dir
         carry = "—" if r["implied_carry_pct"] is None else f"{r['implied_carry_pct']:.2f}%"
         assert line.rstrip(" │").endswith(carry)
     assert "put-call parity unreadable" in text
+
+
+def test_a_chain_whose_calls_and_puts_offset_exactly_has_no_flip_and_no_crash():
+    """Equal call and put OI at every strike and the default dealer model: total gamma is zero
+    up to rounding, whose sign changes must not reach the root finder as brackets (it raised)."""
+    chain = priced_chain([(4, "SPXW", Q), (38, "SPX", 0.03)])
+    a = analyze_chain(chain.with_open_interest(np.full(len(chain), 500.0)), rate=R)
+    assert abs(a.totals["net_gex"]) < 1e-6 * np.abs(a.contracts.gex).sum()
+    assert a.flip.status in ("ok", "no_crossing", "ill_determined", "no_data")
