@@ -3,10 +3,10 @@
 Run: .venv/bin/python benchmarks/bench_engine.py [--repeat N] [--chains DIR]
 
 Prints, per SPX snapshot in ../shared/chains: contracts, parse time (median), analysis
-time (median of N runs of analyze_chain: preparation incl. IV re-implication, greeks,
-per-strike exposures, levels, regime, hedging, expiry breakdown and the gamma flip), and
-nanoseconds per option evaluation in the flip's float32 lattice scan (contracts scanned x
-spot points).
+time (median of N runs of analyze_chain: preparation incl. parity forwards and IV
+re-implication, greeks, per-strike exposures, levels, regime, hedging, expiry breakdown and the
+gamma flip), the parity forwards alone (part of the analysis), the flip alone, and nanoseconds
+per option evaluation in the flip's float32 lattice scan (contracts scanned x spot points).
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from gex_mcp.engine.analysis import analyze_chain
+from gex_mcp.engine.calendar import MIN_T_YEARS, years_to_expiry
 from gex_mcp.engine.flip import LATTICE_STEP, GammaProfile
+from gex_mcp.engine.forwards import parity_forwards
 from gex_mcp.engine.prepare import prepare_chain
 from gex_mcp.parsing import load_chain_file
 
@@ -44,8 +46,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cpus, "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '(not set)')}")
-    print(f"{'file':<48} {'contracts':>9} {'parse ms':>9} {'analyse ms':>10} {'flip ms':>8} "
-          f"{'ns/eval':>8}")
+    print(f"{'file':<48} {'contracts':>9} {'parse ms':>9} {'analyse ms':>10} {'fwd ms':>7} "
+          f"{'flip ms':>8} {'ns/eval':>8}")
     for path in sorted(args.chains.glob("*SPX*")):
         parse_s, chain = timed(lambda p=path: load_chain_file(p), max(3, args.repeat // 5))
         analyse_s, analysis = timed(lambda c=chain: analyze_chain(c, rate=0.04), args.repeat)
@@ -57,9 +59,13 @@ def main() -> None:
         scan_s, _ = timed(lambda f=profile, g=grid: f.scan(g), args.repeat)
         from gex_mcp.engine.flip import find_gamma_flip
         flip_s, _ = timed(lambda p=prepared: find_gamma_flip(p), args.repeat)
+        t = years_to_expiry(chain.settle_time, chain.as_of)
+        live, t = t > 0, np.maximum(t, MIN_T_YEARS)
+        fwd_s, _ = timed(lambda c=chain, m=live, y=t: parity_forwards(c, m, y, 0.04, c.spot),
+                         args.repeat)
         ns_per_eval = scan_s / (profile.contracts_scanned * n_points) * 1e9
         print(f"{path.name:<48} {len(chain):>9} {parse_s * 1e3:>9.1f} {analyse_s * 1e3:>10.2f} "
-              f"{flip_s * 1e3:>8.2f} {ns_per_eval:>8.2f}")
+              f"{fwd_s * 1e3:>7.2f} {flip_s * 1e3:>8.2f} {ns_per_eval:>8.2f}")
         _ = analysis
 
 

@@ -33,7 +33,7 @@ def test_the_interpretation_warns_exactly_when_a_1pct_hedge_goes_against_the_reg
 
 
 def test_spx_2023_09_14_says_the_fall_crosses_the_flip(chains_dir):
-    """Flip 0.37% below spot: 'buy dips' alone would contradict the −1% hedge (a sale)."""
+    """Flip 0.47% below spot: 'buy dips' alone would contradict the −1% hedge (a sale)."""
     s = anyio.run(summary_of, chains_dir / "cboe_quotedata_SPX_2023-09-14.csv")
     down = s.dealer_hedge_down_1pct
     assert s.underlying_price * 0.99 < s.gamma_flip < s.underlying_price and down.direction == "sell"

@@ -36,10 +36,11 @@ async def call(path, name, **arguments):
 def reference_totals(prepared, spot: float) -> tuple[float, float, float]:
     """(GEX, DEX, dealer delta in shares) at `spot`, one contract at a time with math only."""
     gex = dex = shares = 0.0
-    for k, t, iv, call_, oi, m, s in zip(prepared.strike, prepared.t_years, prepared.iv,
-                                         prepared.is_call, prepared.open_interest,
-                                         prepared.multiplier, prepared.sign):
-        g = reference.greeks(spot, k, t, iv, prepared.rate, prepared.dividend_yield, bool(call_))
+    for k, t, iv, call_, oi, m, s, q in zip(prepared.strike, prepared.t_years, prepared.iv,
+                                            prepared.is_call, prepared.open_interest,
+                                            prepared.multiplier, prepared.sign,
+                                            prepared.dividend_yield):
+        g = reference.greeks(spot, k, t, iv, prepared.rate, float(q), bool(call_))
         gex += s * g["gamma"] * oi * m * spot * spot * 0.01
         dex += s * g["delta"] * oi * m * spot
         shares += s * g["delta"] * oi * m

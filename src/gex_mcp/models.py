@@ -49,6 +49,9 @@ class DataQuality(BaseModel):
         0, description="Rows whose quoted IV was outside 3%-1000% a year (placeholders), re-implied "
                        "or skipped like a missing IV.")
     iv_percent_scaled: bool = Field(False, description="The IV column was in percent and was divided by 100.")
+    forward_fallbacks: int = Field(
+        0, description="Expirations whose forward could not be read from put-call parity "
+                       "(one-sided or missing quotes), priced with GEX_RATE/GEX_DIVIDEND_YIELD.")
     notes: list[str] = Field(default_factory=list, description="Loader and engine remarks.")
 
 
@@ -200,6 +203,17 @@ class ExpiryExposure(BaseModel):
     atm_iv: float | None = Field(None, description="Mean IV of the at-the-money call and put, decimal.")
 
 
+class ExpiryForwardExposure(ExpiryExposure):
+    """GEX of one expiration, with the forward its greeks are priced off (expiry breakdown)."""
+
+    forward: float | None = Field(
+        None, description="Forward the greeks are priced off, USD: implied from put-call parity "
+                          "near the money, else carried from spot at the rate/yield settings.")
+    implied_carry_pct: float | None = Field(
+        None, description="ln(forward/spot)/T x 100, percent a year (rate minus dividends and "
+                          "borrow); null where parity could not be read.")
+
+
 class OIMover(BaseModel):
     strike: float
     call_oi_change: int
@@ -270,7 +284,7 @@ class ExpiryBreakdownResponse(Provenance):
     zero_dte_pct: float = Field(description="Share of |GEX| in same-day expiries, percent.")
     weekly_pct: float = Field(description="Share of |GEX| in weekly (non-monthly, non-0DTE) expiries, percent.")
     monthly_pct: float = Field(description="Share of |GEX| in monthly, quarterly and LEAPS expiries, percent.")
-    expiries: list[ExpiryExposure]
+    expiries: list[ExpiryForwardExposure]
 
 
 class ExpirationListing(BaseModel):

@@ -36,10 +36,13 @@ def greeks(S: float, K: float, T: float, sigma: float, r: float, q: float, call:
 
 
 def exposures_by_strike(rows, S: float, r: float, q: float, sign_model: str = "long_calls_short_puts"):
-    """rows: iterable of (strike, T, sigma, call, oi, multiplier). Returns {strike: dict}."""
+    """rows: iterable of (strike, T, sigma, call, oi, multiplier); q one yield for all rows or
+    a sequence with one per row (the engine's per-expiry implied yields). Returns {strike: dict}."""
     out: dict[float, dict[str, float]] = {}
-    for K, T, sigma, call, oi, m in rows:
-        g = greeks(S, K, T, sigma, r, q, call)
+    rows = list(rows)
+    yields = [float(x) for x in q] if hasattr(q, "__len__") else [q] * len(rows)
+    for (K, T, sigma, call, oi, m), q_row in zip(rows, yields, strict=True):
+        g = greeks(S, K, T, sigma, r, q_row, call)
         s = (1.0 if call else -1.0) if sign_model == "long_calls_short_puts" else -1.0
         acc = out.setdefault(K, {"gex": 0.0, "dex": 0.0, "vex": 0.0, "chex": 0.0})
         acc["gex"] += s * g["gamma"] * oi * m * S * S * 0.01

@@ -50,9 +50,10 @@ def test_hedge_estimate_equals_repriced_reference_delta_difference():
     p = a.prepared
 
     def dealer_delta(S):
-        return sum(s * reference.greeks(S, k, t, v, p.rate, p.dividend_yield, bool(cl))["delta"] * n * m
-                   for s, k, t, v, cl, n, m in zip(p.sign, p.strike, p.t_years, p.iv, p.is_call,
-                                                   p.open_interest, p.multiplier))
+        return sum(s * reference.greeks(S, k, t, v, p.rate, float(q), bool(cl))["delta"] * n * m
+                   for s, k, t, v, cl, n, m, q in zip(p.sign, p.strike, p.t_years, p.iv, p.is_call,
+                                                      p.open_interest, p.multiplier,
+                                                      p.dividend_yield))
     for hedge, factor in ((a.hedge_up, 1.01), (a.hedge_down, 0.99)):
         expected = -(dealer_delta(p.spot * factor) - dealer_delta(p.spot))
         assert hedge.shares == pytest.approx(expected, rel=1e-9)

@@ -12,7 +12,7 @@ import pytest
 from gex_mcp.engine.analysis import analyze_chain
 from gex_mcp.models import Provenance
 from gex_mcp.parsing import load_chain_file
-from gex_mcp.responses import gex_response, summary_response
+from gex_mcp.responses import expiry_breakdown_response, gex_response, summary_response
 from tests.conftest import CHAINS_DIR
 from tests.engine import reference
 
@@ -42,7 +42,7 @@ def test_totals_equal_an_independent_per_row_sum(name):
     a = analysis(name)
     p = a.prepared
     rows = zip(p.strike, p.t_years, p.iv, p.is_call, p.open_interest, p.multiplier)
-    ref = reference.exposures_by_strike(rows, p.spot, RATE, 0.0)
+    ref = reference.exposures_by_strike(rows, p.spot, RATE, p.dividend_yield)
     totals = a.totals
     for key in ("gex", "dex", "vex", "chex"):
         expected = sum(v[key] for v in ref.values())
@@ -52,14 +52,17 @@ def test_totals_equal_an_independent_per_row_sum(name):
 
 @pytest.mark.parametrize("name", FIXTURES)
 def test_json_output_is_finite_with_offsets(name):
-    """gex and summary responses carry no NaN/Infinity and an as_of with a UTC offset."""
+    """gex, summary and expiry breakdown responses carry no NaN/Infinity and an as_of with a
+    UTC offset; every breakdown row has a positive forward."""
     a = analysis(name)
     c = chain(name)
     prov = Provenance(symbol=c.symbol, underlying_price=c.spot, as_of=c.as_of, source="file")
-    for model in (gex_response(a, prov), summary_response(a, prov)):
+    breakdown = expiry_breakdown_response(a, prov)
+    for model in (gex_response(a, prov), summary_response(a, prov), breakdown):
         text = model.model_dump_json()
         json.loads(text, parse_constant=lambda token: pytest.fail(f"{token} in JSON of {name}"))
         assert json.loads(text)["as_of"][-6] in "+-"
+    assert all(row.forward is not None and row.forward > 0 for row in breakdown.expiries)
 
 
 def test_doubling_open_interest_doubles_every_exposure_on_spx():

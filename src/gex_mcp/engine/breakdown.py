@@ -6,6 +6,9 @@ Expiry kinds: "0dte" expires on as_of's New York date; "leaps" more than 365 day
 month (the third Friday, or the trading day before it when it is a holiday); "weekly"
 everything else. share_of_total = |net GEX of the expiry| / Σ |net GEX of each
 expiry| x 100, so shares add up to 100 even when expiries offset each other.
+forward = S e^{(r - q)T}, the price the expiry's greeks were carried to (USD; the put-call
+parity forward, see forwards.py); implied_carry_pct = ln(F/S)/T x 100 = (r - q) x 100, percent
+a year, None where parity could not be read and the settings were used.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from gex_mcp.engine.aggregate import oi_change_by_strike
+from gex_mcp.engine.aggregate import oi_change_by_strike, unique_inverse
 from gex_mcp.engine.calendar import NEW_YORK, SECONDS_PER_YEAR, expiry_on_or_before
 from gex_mcp.engine.exposure import ContractExposures
 from gex_mcp.engine.prepare import PreparedChain
@@ -31,6 +34,8 @@ class ExpiryGex:
     top_strike: float | None
     open_interest: float
     settlement: str = "PM"  # "AM" (09:30 New York) or "PM" (16:00)
+    forward: float | None = None  # USD
+    implied_carry_pct: float | None = None  # percent a year; None = settings, not parity
 
 
 @dataclass(frozen=True)
@@ -69,14 +74,17 @@ def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list
     # the settlement instant, to the minute (T is floored at ten minutes, so AM and PM stay apart)
     # (it also fixes the date, so one int64 key per row suffices)
     minutes = np.rint(prepared.t_years * SECONDS_PER_YEAR / 60.0).astype(np.int64)
-    keys, first, e_idx = np.unique(minutes, return_index=True, return_inverse=True)
+    keys, first, e_idx = unique_inverse(minutes)
     dates = prepared.expiry[first]
-    strikes, k_idx = np.unique(prepared.strike, return_inverse=True)
+    strikes, _, k_idx = unique_inverse(prepared.strike)
     n_e, n_k = len(keys), len(strikes)
     grid = np.bincount(e_idx * n_k + k_idx, weights=contracts.gex, minlength=n_e * n_k).reshape(n_e, n_k)
     net = grid.sum(axis=1)
     oi = np.bincount(e_idx, weights=prepared.open_interest, minlength=n_e)
     gross = float(np.abs(net).sum())
+    carry = prepared.rate - prepared.dividend_yield[first]
+    forward = prepared.spot * np.exp(carry * prepared.t_years[first])
+    from_parity = prepared.forward_implied[first]
     top = np.argmax(np.abs(grid), axis=1)
     out = []
     for i in range(n_e):
@@ -87,7 +95,9 @@ def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list
         out.append(ExpiryGex(exp, days, expiry_kind(exp, prepared.today, days), float(net[i]),
                              float(abs(net[i]) / gross * 100.0) if gross > 0 else 0.0,
                              top_strike, float(oi[i]),
-                             "AM" if settles.hour < 12 and settles.date() == exp.astype(object) else "PM"))
+                             "AM" if settles.hour < 12 and settles.date() == exp.astype(object) else "PM",
+                             float(forward[i]),
+                             float(carry[i] * 100.0) if from_parity[i] else None))
     return out
 
 

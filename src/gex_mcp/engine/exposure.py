@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gex_mcp.engine.aggregate import oi_change_by_strike, sum_by_strike
+from gex_mcp.engine.aggregate import oi_change_by_strike, sum_by_strike, unique_inverse
 from gex_mcp.engine.greeks import Greeks, all_greeks
 from gex_mcp.engine.prepare import PreparedChain
 
@@ -97,7 +97,7 @@ def contract_exposures(prepared: PreparedChain, greeks: Greeks) -> ContractExpos
 
 def strike_exposures(prepared: PreparedChain, per_contract: ContractExposures) -> StrikeExposures:
     """Sum contract exposures, OI, volume and OI change per strike."""
-    strikes, inverse = np.unique(prepared.strike, return_inverse=True)
+    strikes, _, inverse = unique_inverse(prepared.strike)
     n = len(strikes)
 
     def split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

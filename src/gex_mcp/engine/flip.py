@@ -134,8 +134,13 @@ def find_gamma_flip(prepared: PreparedChain, *, range_pct: float = DEFAULT_RANGE
     signs = np.sign(values)
     brackets = np.flatnonzero(signs[:-1] * signs[1:] < 0)
     exact = grid[signs == 0]
-    roots = [brent_root(lambda s: float(profile(s)[0]), float(grid[i]), float(grid[i + 1]),
-                        xtol=spot * 1e-9, rtol=1e-12) for i in brackets]
+    roots = []
+    for i in brackets:
+        try:
+            roots.append(brent_root(lambda s: float(profile(s)[0]), float(grid[i]),
+                                    float(grid[i + 1]), xtol=spot * 1e-9, rtol=1e-12))
+        except ValueError:  # a sign change of rounding noise (G ~ 0, e.g. calls and puts
+            continue        # offsetting exactly) that a single-point evaluation does not repeat
     crossings = sorted(set(roots) | {float(v) for v in exact})
     if not crossings:
         side = "positive" if signs[0] > 0 else "negative"

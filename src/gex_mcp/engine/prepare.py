@@ -19,12 +19,13 @@ import numpy as np
 from gex_mcp.engine.aggregate import sum_by_strike
 from gex_mcp.engine.calendar import MIN_T_YEARS, NEW_YORK, years_to_expiry
 from gex_mcp.engine.chain import OptionChain
+from gex_mcp.engine.forwards import REASONS, parity_forwards
 from gex_mcp.engine.greeks import implied_vol
 
 DEALER_MODELS = ("long_calls_short_puts", "short_all")
 DEFAULT_DEALER_MODEL = DEALER_MODELS[0]
-DEFAULT_RATE = 0.04  # decimal; the fallback where a chain gives no forward
-DEFAULT_DIVIDEND_YIELD = 0.0  # decimal
+DEFAULT_RATE = 0.04  # decimal; discounts, and carries spot where a chain gives no forward
+DEFAULT_DIVIDEND_YIELD = 0.0  # decimal; used only where a chain gives no forward
 #: Quoted IVs outside [MIN_PLAUSIBLE_IV, MAX_PLAUSIBLE_IV] (decimal, annualised) are not market
 #: data: the legacy .dat download writes 0.02 (and 0.01) where it has no IV, and no US equity or
 #: index option trades below 3% a year. They are treated as missing and re-implied.
@@ -50,6 +51,7 @@ class Quality:
     duplicates_dropped: int = 0
     iv_implausible: int = 0
     iv_percent_scaled: bool = False
+    forward_fallbacks: int = 0  # settlements priced off the r/q settings, not parity
     notes: list[str] = field(default_factory=list)
 
 
@@ -75,7 +77,8 @@ class PreparedChain:
     multiplier: np.ndarray
     sign: np.ndarray
     rate: float
-    dividend_yield: float
+    dividend_yield: np.ndarray  # per contract: r - ln(F/S)/T of its expiry's forward, or the setting
+    forward_implied: np.ndarray  # per contract: True where the forward came from parity
     quality: Quality
 
     def __len__(self) -> int:
@@ -164,6 +167,8 @@ def prepare_chain(
 
     Steps: drop rows repeating a contract already listed (counted); drop rows settled at
     `as_of`; keep only `expiration` when given; floor time at MIN_T_YEARS; drop zero-OI rows;
+    read each settlement's forward from put-call parity (forwards.py) and price its contracts
+    with q = r - ln(F/S)/T, or with `dividend_yield` where parity cannot be read (counted);
     clean quoted IVs (`clean_iv`: percent columns, placeholders); re-imply missing IV from the
     bid/ask mid; failing that
     (a mid outside the no-arbitrage band, common for deep in-the-money rows), take the IV
@@ -195,11 +200,14 @@ def prepare_chain(
         on_date = chain.expiry == np.datetime64(expiration, "D")
         quality.filtered_expiration = int(np.count_nonzero(keep & ~on_date))
         keep = keep & on_date
+    quoted_rows = keep.copy()  # parity reads every live quote in scope, whatever its OI
     oi = np.nan_to_num(chain.open_interest, nan=0.0)
     has_oi = oi > 0
     quality.zero_open_interest = int(np.count_nonzero(keep & ~has_oi))
     keep = keep & has_oi
     t = np.maximum(t, MIN_T_YEARS)
+    quote_spot = chain.quote_spot or chain.spot
+    q, implied = _carry(chain, quoted_rows, keep, t, rate, dividend_yield, quote_spot, quality)
 
     iv = clean_iv(chain.iv, keep, quality)
     missing = keep & ~(np.isfinite(iv) & (iv > 0))
@@ -208,11 +216,10 @@ def prepare_chain(
         bid, ask = chain.bid[idx], chain.ask[idx]
         quoted = np.isfinite(bid) & np.isfinite(ask) & (bid >= 0) & (ask > 0) & (ask >= bid)
         mid = np.where(quoted, 0.5 * (bid + ask), np.nan)
-        quote_spot = chain.quote_spot or chain.spot
-        implied = implied_vol(mid, quote_spot, chain.strike[idx], t[idx], chain.is_call[idx],
-                              rate, dividend_yield)
-        iv[idx] = implied
-        ok = np.isfinite(implied)
+        reimplied = implied_vol(mid, quote_spot, chain.strike[idx], t[idx], chain.is_call[idx],
+                                rate, q[idx])
+        iv[idx] = reimplied
+        ok = np.isfinite(reimplied)
         quality.iv_reimplied = int(np.count_nonzero(ok))
         if not ok.all():
             still = idx[~ok]
@@ -260,9 +267,40 @@ def prepare_chain(
         multiplier=chain.multiplier[sel],
         sign=dealer_sign(chain.is_call[sel], dealer_model),
         rate=rate,
-        dividend_yield=dividend_yield,
+        dividend_yield=q[sel],
+        forward_implied=implied[sel],
         quality=quality,
     )
+
+
+def _carry(chain: OptionChain, quoted_rows: np.ndarray, keep: np.ndarray, t: np.ndarray,
+           rate: float, dividend_yield: float, quote_spot: float,
+           quality: Quality) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row yield q and whether it came from parity (see forwards.py); rows of a settlement
+    whose parity cannot be read get `dividend_yield`, and those settlements are counted in
+    `quality.forward_fallbacks` with a note naming them and why."""
+    q = np.full(len(chain), float(dividend_yield))
+    implied = np.zeros(len(chain), dtype=bool)
+    if not keep.any():
+        return q, implied
+    forwards = parity_forwards(chain, quoted_rows, t, rate, quote_spot)
+    idx = np.flatnonzero(keep)
+    pos, reason = forwards.lookup(chain.settle_time[idx])
+    ok = reason == 0
+    q[idx[ok]] = forwards.carry_yield[pos[ok]]
+    implied[idx] = ok
+    if not ok.all():
+        minutes, first = np.unique(np.rint(chain.settle_time[idx[~ok]] / 60.0), return_index=True)
+        quality.forward_fallbacks = len(minutes)
+        why = reason[~ok][first]
+        listed = [f"{chain.expiry[idx[~ok]][i]} ({REASONS[int(w)]})" for i, w in
+                  zip(first[:3], why[:3])]
+        more = f" and {len(minutes) - 3} more" if len(minutes) > 3 else ""
+        quality.notes.append(
+            f"{len(minutes)} expirations priced with the rate and dividend-yield settings "
+            f"(r={rate:g}, q={dividend_yield:g}) instead of a put-call parity forward: "
+            + ", ".join(listed) + more + ".")
+    return q, implied
 
 
 def _strike_oi_change(strike, is_call, oi, previous):

@@ -22,7 +22,7 @@ from gex_mcp.engine.regime import RegimeCall, classify_regime
 PIN_BAND_PCT = 1.0
 ZERO_DTE_MOVES_PCT = (-1.0, -0.5, 0.5, 1.0)
 _PER_CONTRACT = ("expiry", "strike", "is_call", "iv", "t_years", "open_interest", "volume",
-                 "oi_change", "multiplier", "sign")
+                 "oi_change", "multiplier", "sign", "dividend_yield", "forward_implied")
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from gex_mcp.models import (
     ExpirationsResponse,
     ExpiryBreakdownResponse,
     ExpiryExposure,
+    ExpiryForwardExposure,
     MaxPainExpiry,
     MaxPainResponse,
     PayoutPoint,
@@ -37,6 +38,7 @@ from gex_mcp.responses._common import (
 
 
 def expiry_rows(a: ChainAnalysis) -> list[ExpiryExposure]:
+    """One row per settlement (the summary's short form: no forwards)."""
     atm_iv = {m.expiration: m.atm_iv for m in a.expected_moves}
     return [ExpiryExposure(expiration=str(e.expiration), days_to_expiry=round(e.days_to_expiry, 4),
                            kind=e.kind, net_gex=e.net_gex, net_gex_label=format_amount(e.net_gex),
@@ -48,7 +50,9 @@ def expiry_rows(a: ChainAnalysis) -> list[ExpiryExposure]:
 
 def expiry_breakdown_response(a: ChainAnalysis, prov: Provenance,
                               ctx: BuildContext = DEFAULT_CONTEXT) -> ExpiryBreakdownResponse:
-    rows = expiry_rows(a)
+    rows = [ExpiryForwardExposure(**row.model_dump(), forward=cents(e.forward),
+                                  implied_carry_pct=round_or_none(e.implied_carry_pct, 2))
+            for row, e in zip(expiry_rows(a), a.expiries, strict=True)]
 
     def share(kinds: tuple[str, ...]) -> float:
         return float(sum(r.share_of_total_pct for r in rows if r.kind in kinds))
