@@ -211,9 +211,9 @@ def test_dashboard_refuses_a_look_alike_symbol_before_serving(run):
                              "e.g. 'SPY' or 'SPX'.\n")
 
 
-def test_an_absurd_open_interest_prints_short_numbers(run, chains_dir, tmp_path):
-    """One contract with OI 1e300 (a corrupt feed): tables show 1.00e+300-style numbers,
-    never a 300-digit integer, in every view that prints OI, shares or totals."""
+def test_an_absurd_open_interest_is_read_as_unknown_and_said(run, chains_dir, tmp_path):
+    """One contract with OI 1e300 (a corrupt feed) is no position: every view leaves it out
+    (no 300-digit integer in a table or in JSON) and data_quality says why."""
     import re
 
     document = json.loads((chains_dir / "cboe_delayed_AAPL_2025-09-05.json").read_text())
@@ -225,11 +225,14 @@ def test_an_absurd_open_interest_prints_short_numbers(run, chains_dir, tmp_path)
     chain = tmp_path / "cboe_delayed_AAPL_2025-09-05.json"
     chain.write_text(json.dumps(document))
     long_number = re.compile(r"\d(?:,?\d){15}")  # 16 digits or more, separators allowed
-    for command in ("gex", "summary", "expiries", "max-pain", "hedging"):
+    for command in ("gex", "summary", "expiries", "expirations", "max-pain", "hedging"):
         result = run(command, "--chain", str(chain))
         assert result.exit_code == 0, result.output
-        assert "e+30" in result.stdout, command  # the absurd amounts are there, in short form
         assert not long_number.search(result.stdout), (command, long_number.search(result.stdout))
+        as_json = run(command, "--chain", str(chain), "--json")
+        assert not re.search(r"(?<![.\d])\d{16,}", as_json.stdout), command  # no huge integer
+    notes = json.loads(run("gex", "--chain", str(chain), "--json").stdout)["data_quality"]["notes"]
+    assert any("open interest above 50,000,000" in n for n in notes)
 
 
 def test_a_one_shot_command_imports_only_what_it_uses(tmp_path):

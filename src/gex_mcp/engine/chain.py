@@ -105,6 +105,11 @@ class OptionChain:
         return [str(d) for d in np.unique(self.expiry)]
 
 
+#: Open interest above this many contracts in one series is a corrupt value (the largest US
+#: series hold a few million); build_chain reads it as unknown (NaN) and says so in `notes`.
+MAX_PLAUSIBLE_OI = 50_000_000
+
+
 def build_chain(
     *,
     symbol: str,
@@ -141,6 +146,12 @@ def build_chain(
 
     roots = np.asarray(root, dtype=str)
     expiries = np.asarray(expiry, dtype="datetime64[D]")
+    open_interest = floats(open_interest, 0.0)
+    absurd = open_interest > MAX_PLAUSIBLE_OI
+    if absurd.any():  # a corrupt feed, not a position: every answer would repeat it
+        open_interest = np.where(absurd, np.nan, open_interest)
+        notes = (*notes, f"{int(absurd.sum())} contracts reported open interest above "
+                         f"{MAX_PLAUSIBLE_OI:,} (no real position is that large); read as unknown")
     return OptionChain(
         symbol=symbol,
         spot=float(spot),
@@ -151,7 +162,7 @@ def build_chain(
         strike=floats(strike, np.nan),
         is_call=np.asarray(is_call, dtype=bool),
         iv=floats(iv, np.nan),
-        open_interest=floats(open_interest, 0.0),
+        open_interest=open_interest,
         volume=floats(volume, 0.0),
         bid=floats(bid, np.nan),
         ask=floats(ask, np.nan),
