@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
+from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.engine.chain import OptionChain
 from gex_mcp.errors import UnknownSymbolError
 from gex_mcp.sources.demo import DEMO_NOTE, DEMO_SYMBOLS, DemoSource
@@ -374,3 +375,13 @@ async def test_naive_clock_is_rejected() -> None:
 def test_demo_source_is_named_demo() -> None:
     """The source reports its name as 'demo'."""
     assert DemoSource.name == "demo"
+
+
+def test_the_replay_grid_ends_at_each_sessions_close_early_closes_included():
+    """Black Friday 2026-11-27 closes at 13:00 (NYSE); Thanksgiving is shut; others run to 16:00."""
+    source = DemoSource(clock=lambda: datetime(2026, 11, 28, 12, 0, tzinfo=NEW_YORK))
+    times = source.snapshot_times("SPY", since=datetime(2026, 11, 25, 0, 0, tzinfo=NEW_YORK))
+    by_day: dict[str, list[int]] = {}
+    for t in times:
+        by_day.setdefault(t.strftime("%Y-%m-%d"), []).append(t.hour)
+    assert by_day == {"2026-11-25": list(range(10, 17)), "2026-11-27": [10, 11, 12, 13]}

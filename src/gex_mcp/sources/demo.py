@@ -40,6 +40,7 @@ from gex_mcp.engine.calendar import (
     expiry_on_or_before,
     is_trading_day,
     next_trading_day,
+    session_close,
     settlement_times,
 )
 from gex_mcp.engine.chain import OptionChain, build_chain
@@ -50,7 +51,6 @@ __all__ = ["DEMO_NOTE", "DEMO_SYMBOLS", "DemoSource", "generate_chain"]
 
 DEMO_NOTE = "synthetic demo market: not real quotes"
 DEMO_RATE = 0.04
-SESSION_CLOSE = time(16, 0)
 REPLAY_HOURS = range(10, 17)  # the replay grid: 10:00 ... 16:00 New York
 MAX_HOURLY_REPLAY = 35  # beyond (5 sessions), replay session closes only
 
@@ -155,9 +155,10 @@ class DemoSource:
 
     def snapshot_times(self, symbol: str, since: datetime | None = None,
                        until: datetime | None = None) -> list[datetime]:
-        """The demo's replay grid: every whole hour from 10:00 to 16:00 New York on trading
-        days, with since <= t <= until (until defaults to now, since to 5 days before it);
-        only the 16:00 closes when that would exceed MAX_HOURLY_REPLAY times.
+        """The demo's replay grid: every whole hour from 10:00 to the session's close New York
+        (16:00, 13:00 on early-close days) on trading days, with since <= t <= until (until
+        defaults to now, since to 5 days before it); only the closes when that would exceed
+        MAX_HOURLY_REPLAY times.
 
         Raises:
             UnknownSymbolError: the symbol is not in the demo market.
@@ -167,15 +168,15 @@ class DemoSource:
         until = min(until or now, now)
         since = since or until - timedelta(days=5)
         day, last = since.astimezone(NEW_YORK).date(), until.astimezone(NEW_YORK).date()
-        times = []
+        times, closes = [], []
         while day <= last:
             if is_trading_day(day):
-                times += [t for hour in REPLAY_HOURS
-                          if since <= (t := datetime.combine(day, time(hour), NEW_YORK)) <= until]
+                close = session_close(day).hour
+                grid = [datetime.combine(day, time(hour), NEW_YORK) for hour in REPLAY_HOURS if hour <= close]
+                times += [t for t in grid if since <= t <= until]
+                closes += [t for t in grid[-1:] if since <= t <= until]
             day += timedelta(days=1)
-        if len(times) > MAX_HOURLY_REPLAY:  # a long window: session closes only
-            times = [t for t in times if t.hour == REPLAY_HOURS[-1]]
-        return times
+        return closes if len(times) > MAX_HOURLY_REPLAY else times  # long windows: closes only
 
     def _known(self, symbol: str) -> str:
         key = normalize_symbol(symbol)
@@ -270,7 +271,7 @@ def _listed_expiries(symbol: str, profile: _Profile,
                      ny_now: datetime) -> list[tuple[date, str, float]]:
     """(expiry, root, OI weight) listed at `ny_now`, settled ones included (the caller drops)."""
     today = ny_now.date()
-    session_open = is_trading_day(today) and ny_now.time() < SESSION_CLOSE
+    session_open = is_trading_day(today) and ny_now.time() < session_close(today)
     first = today if session_open else next_trading_day(today)
 
     kinds: dict[date, str] = {}
