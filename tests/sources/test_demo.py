@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pytest
 
-from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.engine.chain import OptionChain
 from gex_mcp.errors import UnknownSymbolError
 from gex_mcp.sources.demo import DEMO_NOTE, DEMO_SYMBOLS, DemoSource
