@@ -42,6 +42,7 @@ from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
 from gex_mcp.parsing._dates import as_new_york, market_clock, parse_expiration_date, parse_snapshot_time
 from gex_mcp.parsing._deliverables import drop_adjusted
+from gex_mcp.parsing._fields import ByteTable, parse_decimals
 from gex_mcp.parsing._text import decode_text
 from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
 
@@ -184,18 +185,41 @@ def _check_header(line: str, line_number: int, first_line: str, name: str) -> bo
                           f"{fields[column]!r}, expected {expected[column]!r}")
 
 
-def _split_rows(body: list[str], first_line_number: int,
-                name: str) -> tuple[list[list[str]], list[int] | None]:
-    """Columns of the body as lists of strings, and each row's line number (None: contiguous).
+class _ListTable:
+    """Columns held as lists of strings (the irregular-file path), with `ByteTable`'s API."""
 
-    Fast path: no quotes and exactly 21 commas per line, split once. Otherwise line by line
-    (CBOE rows never span lines), with the csv module for lines holding quoted fields;
-    blank lines are skipped and spreadsheet padding is dropped.
+    def __init__(self, columns: list[list[str]]) -> None:
+        self._columns = columns
+
+    def __len__(self) -> int:
+        return len(self._columns[0])
+
+    def cell(self, column: int, row: int) -> str:
+        return self._columns[column][row]
+
+    def strings(self, column: int) -> list[str]:
+        return self._columns[column]
+
+    def column(self, column: int) -> np.ndarray:
+        return np.array(self._columns[column], dtype=str)
+
+
+def _split_rows(body: list[str], first_line_number: int,
+                name: str) -> tuple[ByteTable | _ListTable, list[int] | None]:
+    """The body's fields, and each row's line number (None: contiguous).
+
+    Fast path: an ASCII body without quotes and exactly 21 commas per line, split as one
+    byte array (`ByteTable`). Otherwise line by line (CBOE rows never span lines), with the
+    csv module for lines holding quoted fields; blank lines are skipped and spreadsheet
+    padding is dropped.
     """
     joined = "\n".join(body)
+    table = ByteTable.split(joined, N_COLUMNS)
+    if table is not None:
+        return table, None
     if '"' not in joined and set(map(str.count, body, repeat(","))) == {N_COLUMNS - 1}:
         flat = joined.replace("\n", ",").split(",")
-        return [flat[i::N_COLUMNS] for i in range(N_COLUMNS)], None
+        return _ListTable([flat[i::N_COLUMNS] for i in range(N_COLUMNS)]), None
     rows: list[list[str]] = []
     line_numbers: list[int] = []
     for line_number, line in enumerate(body, start=first_line_number):
@@ -215,13 +239,14 @@ def _split_rows(body: list[str], first_line_number: int,
         line_numbers.append(line_number)
     if not rows:
         raise SourceDataError(f"{name}: no option rows")
-    return [list(column) for column in zip(*rows, strict=True)], line_numbers
+    return _ListTable([list(column) for column in zip(*rows, strict=True)]), line_numbers
 
 
-def _contracts(columns: list[list[str]], line_numbers: list[int] | None, preamble: _Preamble,
-               name: str, notes: list[str]) -> tuple[dict[str, np.ndarray], str]:
+def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
+               preamble: _Preamble, name: str,
+               notes: list[str]) -> tuple[dict[str, np.ndarray], str]:
     """Per-contract columns (call then put for each row) and the underlying symbol."""
-    n_rows = len(columns[0])
+    n_rows = len(table)
     header = LEGACY_COLUMNS if preamble.legacy else CSV_COLUMNS
     first = preamble.header_index + 2
 
@@ -229,24 +254,27 @@ def _contracts(columns: list[list[str]], line_numbers: list[int] | None, preambl
         return line_numbers[row] if line_numbers is not None else first + row
 
     def numbers(index: int, *, count: bool = False) -> np.ndarray:
-        values = columns[index]
         side = "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
-        try:
-            parsed = np.array(values, dtype=np.float64)
-        except ValueError:
-            row = next((i for i, v in enumerate(values) if not _is_number(v)), 0)
-            raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side} is not "
-                                  f"a number: {values[row]!r}") from None
+        parsed = (parse_decimals(table.column(index), table.lengths(index))
+                  if isinstance(table, ByteTable) else None)
+        if parsed is None:  # float() semantics for anything but plain decimals
+            values = table.strings(index)
+            try:
+                parsed = np.array(values, dtype=np.float64)
+            except ValueError:
+                row = next((i for i, v in enumerate(values) if not _is_number(v)), 0)
+                raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side} is "
+                                      f"not a number: {values[row]!r}") from None
         if count:
             bad = ~(parsed >= 0) | np.isinf(parsed)
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
                 raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side} is "
-                                      f"not a count: {values[row]!r}")
+                                      f"not a count: {table.cell(index, row)!r}")
         return parsed
 
     try:
-        occ = parse_occ_symbols(columns[_CALL] + columns[_PUT])
+        occ = parse_occ_symbols(_both(table.column(_CALL), table.column(_PUT)))
     except OccSymbolError as exc:
         row, side = exc.position % n_rows, exc.position // n_rows
         raise SourceDataError(f"{name}: line {line_of(row)}: {('Calls', 'Puts')[side]}: "
@@ -256,16 +284,16 @@ def _contracts(columns: list[list[str]], line_numbers: list[int] | None, preambl
     if wrong_side.any():
         row = int(np.flatnonzero(wrong_side)[0])
         raise SourceDataError(f"{name}: line {line_of(row)}: the Calls column must hold a call "
-                              f"and the Puts column a put ({columns[_CALL][row]!r}, "
-                              f"{columns[_PUT][row]!r})")
+                              f"and the Puts column a put ({table.cell(_CALL, row)!r}, "
+                              f"{table.cell(_PUT, row)!r})")
 
     strike = numbers(_STRIKE)
     mismatch = (np.abs(occ.strike.reshape(2, n_rows) - strike) > 5e-4).any(axis=0)
     if mismatch.any():
         row = int(np.flatnonzero(mismatch)[0])
-        raise SourceDataError(f"{name}: line {line_of(row)}: strike {columns[_STRIKE][row]!r} "
-                              f"disagrees with the option symbols ({columns[_CALL][row]!r})")
-    _check_expiries(columns[_EXPIRY], occ.expiry.reshape(2, n_rows), line_of, name, columns)
+        raise SourceDataError(f"{name}: line {line_of(row)}: strike {table.cell(_STRIKE, row)!r} "
+                              f"disagrees with the option symbols ({table.cell(_CALL, row)!r})")
+    _check_expiries(table, occ.expiry.reshape(2, n_rows), line_of, name)
 
     fields = {}
     for field, offset in _FIELD_OFFSETS.items():
@@ -299,25 +327,40 @@ def _contracts(columns: list[list[str]], line_numbers: list[int] | None, preambl
     return chain_columns, symbol
 
 
-def _check_expiries(cells: list[str], occ_expiry: np.ndarray, line_of, name: str,
-                    columns: list[list[str]]) -> None:
-    """Each row's Expiration Date must equal the date in both of its OCC symbols."""
+def _check_expiries(table: ByteTable | _ListTable, occ_expiry: np.ndarray, line_of,
+                    name: str) -> None:
+    """Each row's Expiration Date must equal the date in both of its OCC symbols.
+
+    Each run of equal cells (rows come grouped by expiry) is read once.
+    """
+    cells = table.column(_EXPIRY)
+    run_starts = np.flatnonzero(np.concatenate([[True], cells[1:] != cells[:-1]]))
     days: dict[str, int] = {}
-    for cell in dict.fromkeys(cells):
-        try:
-            days[cell] = parse_expiration_date(cell).toordinal()
-        except ValueError:
-            row = cells.index(cell)
-            raise SourceDataError(f"{name}: line {line_of(row)}: cannot read the expiration "
-                                  f"date {_clip(cell)!r}") from None
-    column_days = np.fromiter((days[c] for c in cells), dtype=np.int64, count=len(cells))
+    run_days = []
+    for row in run_starts.tolist():
+        cell = table.cell(_EXPIRY, row)
+        if cell not in days:
+            try:
+                days[cell] = parse_expiration_date(cell).toordinal()
+            except ValueError:
+                raise SourceDataError(f"{name}: line {line_of(row)}: cannot read the expiration "
+                                      f"date {_clip(cell)!r}") from None
+        run_days.append(days[cell])
+    column_days = np.repeat(np.array(run_days, dtype=np.int64),
+                            np.diff(np.append(run_starts, len(cells))))
     unix_epoch_ordinal = 719163  # date(1970, 1, 1).toordinal()
     occ_days = occ_expiry.astype(np.int64) + unix_epoch_ordinal
     mismatch = (occ_days != column_days).any(axis=0)
     if mismatch.any():
         row = int(np.flatnonzero(mismatch)[0])
-        raise SourceDataError(f"{name}: line {line_of(row)}: expiration date {cells[row]!r} "
-                              f"disagrees with the option symbol {columns[_CALL][row]!r}")
+        raise SourceDataError(f"{name}: line {line_of(row)}: expiration date "
+                              f"{table.cell(_EXPIRY, row)!r} disagrees with the option symbol "
+                              f"{table.cell(_CALL, row)!r}")
+
+
+def _both(calls: np.ndarray, puts: np.ndarray) -> np.ndarray:
+    """Calls then puts in one array (string arrays of possibly different widths)."""
+    return np.concatenate([calls, puts])
 
 
 def _strip_padding(fields: list[str]) -> list[str]:
