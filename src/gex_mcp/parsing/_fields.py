@@ -29,10 +29,11 @@ _POWERS_OF_TEN = _INT_POWERS.astype(np.float64)
 
 @dataclass(frozen=True)
 class ByteTable:
-    """Fields of an ASCII body as byte offsets: `starts[r, c]` to `ends[r, c]` (exclusive)."""
+    """Fields of an ASCII body as byte offsets: `starts[c, r]` to `ends[c, r]` (exclusive),
+    column-major so that one column's offsets are contiguous."""
 
     data: np.ndarray  # uint8, the body
-    starts: np.ndarray  # int64 (rows, columns)
+    starts: np.ndarray  # int64 (columns, rows)
     ends: np.ndarray
 
     @classmethod
@@ -44,65 +45,73 @@ class ByteTable:
         data = np.frombuffer(body.encode("ascii"), dtype=np.uint8)
         is_newline = data == _NEWLINE
         separators = np.flatnonzero(is_newline | (data == _COMMA))
-        n_rows = int(is_newline.sum()) + 1
+        n_rows = int(np.count_nonzero(is_newline)) + 1
         if len(separators) != n_rows * n_columns - 1:
             return None
-        ends = np.append(separators, len(data)).reshape(n_rows, n_columns)
+        ends = np.empty(n_rows * n_columns, dtype=np.int64)
+        ends[:-1] = separators
+        ends[-1] = len(data)
+        starts = np.empty_like(ends)
+        starts[0] = 0
+        np.add(ends[:-1], 1, out=starts[1:])
+        ends, starts = ends.reshape(n_rows, n_columns), starts.reshape(n_rows, n_columns)
         if not is_newline[ends[:-1, -1]].all() or is_newline[ends[:, :-1]].any():
             return None  # a line with too many commas beside one with too few
-        starts = np.empty_like(ends)
-        flat_starts, flat_ends = starts.reshape(-1), ends.reshape(-1)
-        flat_starts[0] = 0
-        np.add(flat_ends[:-1], 1, out=flat_starts[1:])
-        return cls(data, starts, ends)
+        return cls(data, np.ascontiguousarray(starts.T), np.ascontiguousarray(ends.T))
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return self.starts.shape[1]
 
     def cell(self, column: int, row: int) -> str:
-        return self.data[self.starts[row, column]:self.ends[row, column]].tobytes().decode("ascii")
+        return self.data[self.starts[column, row]:self.ends[column, row]].tobytes().decode("ascii")
 
     def strings(self, column: int) -> list[str]:
         return [value.decode("ascii") for value in self.column(column).tolist()]
 
     def lengths(self, column: int) -> np.ndarray:
-        return self.ends[:, column] - self.starts[:, column]
+        return self.ends[column] - self.starts[column]
+
+    def codes(self, column: int) -> np.ndarray:
+        """One column's bytes as a (width, rows) uint8 matrix, zero past each field's end."""
+        starts, lengths = self.starts[column], self.lengths(column)
+        width = max(int(lengths.max()), 1)
+        offsets = np.arange(width)[:, None]
+        index = np.minimum(starts + offsets, len(self.data) - 1)
+        return np.where(offsets < lengths, self.data[index], np.uint8(0))
 
     def column(self, column: int) -> np.ndarray:
         """One column as a fixed-width `S` array (its widest field's width)."""
-        starts, lengths = self.starts[:, column], self.lengths(column)
-        width = max(int(lengths.max()), 1)
-        offsets = np.arange(width)
-        inside = offsets < lengths[:, None]
-        index = np.minimum(starts[:, None] + offsets, len(self.data) - 1)
-        codes = np.where(inside, self.data[index], 0).astype(np.uint8)
-        return codes.view(f"S{width}").ravel()
+        codes = self.codes(column)
+        return np.ascontiguousarray(codes.T).view(f"S{codes.shape[0]}").ravel()
+
+    def decimals(self, column: int) -> np.ndarray | None:
+        """`parse_decimals` of one column."""
+        return decimal_codes(self.codes(column), self.lengths(column))
 
 
-def parse_decimals(column: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray | None:
-    """Plain decimals of an `S` array as float64, identical to `float`; None if any is not one.
-
-    `lengths`: each value's length in bytes, when known (else `np.char.str_len`).
-    """
-    n, width = len(column), column.dtype.itemsize
-    if n == 0:
+def parse_decimals(column: np.ndarray) -> np.ndarray | None:
+    """Plain decimals of an `S` array as float64, identical to `float`; None if any is not one."""
+    if len(column) == 0:
         return np.empty(0)
-    if lengths is None:
-        lengths = np.char.str_len(column)
-    codes = column.view(np.uint8).reshape(n, width)
-    negative = codes[:, 0] == _MINUS
-    signed = negative | (codes[:, 0] == _PLUS)
+    codes = column.view(np.uint8).reshape(len(column), column.dtype.itemsize).T
+    return decimal_codes(codes, np.char.str_len(column))
+
+
+def decimal_codes(codes: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
+    """`parse_decimals` of a (width, values) byte matrix, zero padded, and the lengths."""
+    negative = codes[0] == _MINUS
+    signed = negative | (codes[0] == _PLUS)
     digits = codes - np.uint8(_ZERO)  # wraps: every non-digit byte becomes >= 10
     is_digit = digits < 10
     is_dot = codes == _DOT
-    n_digits = np.count_nonzero(is_digit, axis=1)
-    n_dots = np.count_nonzero(is_dot, axis=1)
+    n_digits = is_digit.sum(axis=0)
+    n_dots = is_dot.sum(axis=0)
     # Every byte within the length is a digit, the one dot or a leading sign (padding is 0).
     if (not np.array_equal(n_digits + n_dots + signed, lengths) or n_dots.max() > 1
             or n_digits.min() < 1 or n_digits.max() > _MAX_DIGITS):
         return None
-    digits_to_the_right = n_digits[:, None] - np.cumsum(is_digit, axis=1, dtype=np.int8)
-    mantissa = (np.where(is_digit, digits, 0) * _INT_POWERS[digits_to_the_right]).sum(axis=1)
-    fraction_digits = np.where(n_dots > 0, lengths - 1 - np.argmax(is_dot, axis=1), 0)
+    digits_to_the_right = n_digits - np.cumsum(is_digit, axis=0)
+    mantissa = (np.where(is_digit, digits, 0) * _INT_POWERS[digits_to_the_right]).sum(axis=0)
+    fraction_digits = np.where(n_dots > 0, lengths - 1 - np.argmax(is_dot, axis=0), 0)
     value = mantissa / _POWERS_OF_TEN[fraction_digits]
     return np.negative(value, out=value, where=negative)

@@ -42,7 +42,7 @@ from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
 from gex_mcp.parsing._dates import as_new_york, market_clock, parse_expiration_date, parse_snapshot_time
 from gex_mcp.parsing._deliverables import drop_adjusted
-from gex_mcp.parsing._fields import ByteTable, parse_decimals
+from gex_mcp.parsing._fields import ByteTable
 from gex_mcp.parsing._text import decode_text
 from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
 
@@ -255,8 +255,7 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
 
     def numbers(index: int, *, count: bool = False) -> np.ndarray:
         side = "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
-        parsed = (parse_decimals(table.column(index), table.lengths(index))
-                  if isinstance(table, ByteTable) else None)
+        parsed = table.decimals(index) if isinstance(table, ByteTable) else None
         if parsed is None:  # float() semantics for anything but plain decimals
             values = table.strings(index)
             try:
