@@ -29,11 +29,10 @@ _POWERS_OF_TEN = _INT_POWERS.astype(np.float64)
 
 @dataclass(frozen=True)
 class ByteTable:
-    """Fields of an ASCII body as byte offsets: `starts[c, r]` to `ends[c, r]` (exclusive),
-    column-major so that one column's offsets are contiguous."""
+    """Fields of an ASCII body as byte offsets: `starts[r, c]` to `ends[r, c]` (exclusive)."""
 
     data: np.ndarray  # uint8, the body
-    starts: np.ndarray  # int64 (columns, rows)
+    starts: np.ndarray  # int64 (rows, columns)
     ends: np.ndarray
 
     @classmethod
@@ -55,25 +54,26 @@ class ByteTable:
         starts[0] = 0
         np.add(ends[:-1], 1, out=starts[1:])
         ends, starts = ends.reshape(n_rows, n_columns), starts.reshape(n_rows, n_columns)
-        if not is_newline[ends[:-1, -1]].all() or is_newline[ends[:, :-1]].any():
+        # n_rows - 1 newlines in all: if each row's last separator is one, none is elsewhere.
+        if not is_newline[ends[:-1, -1]].all():
             return None  # a line with too many commas beside one with too few
-        return cls(data, np.ascontiguousarray(starts.T), np.ascontiguousarray(ends.T))
+        return cls(data, starts, ends)
 
     def __len__(self) -> int:
-        return self.starts.shape[1]
+        return self.starts.shape[0]
 
     def cell(self, column: int, row: int) -> str:
-        return self.data[self.starts[column, row]:self.ends[column, row]].tobytes().decode("ascii")
+        return self.data[self.starts[row, column]:self.ends[row, column]].tobytes().decode("ascii")
 
     def strings(self, column: int) -> list[str]:
         return [value.decode("ascii") for value in self.column(column).tolist()]
 
     def lengths(self, column: int) -> np.ndarray:
-        return self.ends[column] - self.starts[column]
+        return self.ends[:, column] - self.starts[:, column]
 
     def codes(self, column: int) -> np.ndarray:
         """One column's bytes as a (width, rows) uint8 matrix, zero past each field's end."""
-        starts, lengths = self.starts[column], self.lengths(column)
+        starts, lengths = self.starts[:, column], self.lengths(column)
         width = max(int(lengths.max()), 1)
         offsets = np.arange(width)[:, None]
         index = np.minimum(starts + offsets, len(self.data) - 1)
@@ -110,7 +110,7 @@ def decimal_codes(codes: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
     if (not np.array_equal(n_digits + n_dots + signed, lengths) or n_dots.max() > 1
             or n_digits.min() < 1 or n_digits.max() > _MAX_DIGITS):
         return None
-    digits_to_the_right = n_digits - np.cumsum(is_digit, axis=0)
+    digits_to_the_right = n_digits - np.cumsum(is_digit, axis=0, dtype=np.int8)
     mantissa = (np.where(is_digit, digits, 0) * _INT_POWERS[digits_to_the_right]).sum(axis=0)
     fraction_digits = np.where(n_dots > 0, lengths - 1 - np.argmax(is_dot, axis=0), 0)
     value = mantissa / _POWERS_OF_TEN[fraction_digits]
