@@ -162,7 +162,7 @@ def _as_ascii_bytes(symbols: Sequence[str] | np.ndarray) -> np.ndarray:
     values = symbols.ravel().tolist() if isinstance(symbols, np.ndarray) else list(symbols)
     if not values:
         return np.empty(0, dtype="S1")
-    if all(type(value) is str for value in values):
+    if set(map(type, values)) == {str}:
         try:
             return np.array(values, dtype="S")
         except UnicodeEncodeError:
