@@ -119,20 +119,24 @@ def parse_occ_symbols(symbols: Sequence[str] | np.ndarray) -> OccSymbols:
     root_length = length - _TAIL
     long_enough = root_length >= 1
     tail_start = np.where(long_enough, root_length, 0)
-    tail = np.take_along_axis(codes, tail_start[:, None] + np.arange(_TAIL), axis=1)
-    digits = tail.astype(np.int64) - ord("0")
-    numeric = ((digits >= 0) & (digits <= 9))
-    is_call = tail[:, 6] == ord("C")
-    year = 2000 + digits[:, 0] * 10 + digits[:, 1]
-    month = digits[:, 2] * 10 + digits[:, 3]
-    day = digits[:, 4] * 10 + digits[:, 5]
-    ok = (long_enough & numeric[:, :6].all(axis=1) & numeric[:, 7:].all(axis=1)
-          & (is_call | (tail[:, 6] == ord("P")))
+    # The 15 tail bytes as rows of a (15, n) matrix: each position is one contiguous vector.
+    index = np.arange(0, n * width, width) + tail_start + np.arange(_TAIL)[:, None]
+    tail = codes.ravel()[index]
+    digits = tail - np.uint8(ord("0"))  # wraps: every non-digit byte becomes >= 10
+    numeric = digits <= 9
+    is_call = tail[6] == ord("C")
+    stamp = digits[:6].astype(np.int64)
+    year = 2000 + stamp[0] * 10 + stamp[1]
+    month = stamp[2] * 10 + stamp[3]
+    day = stamp[4] * 10 + stamp[5]
+    ok = (long_enough & numeric[:6].all(axis=0) & numeric[7:].all(axis=0)
+          & (is_call | (tail[6] == ord("P")))
           & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31))
     first_of_month = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
     expiry = first_of_month.astype("datetime64[D]") + (np.clip(day, 1, 31) - 1)
     ok &= expiry.astype("datetime64[M]") == first_of_month  # rejects Feb 30 and the like
-    strike = (np.where(numeric[:, 7:], digits[:, 7:], 0) @ _STRIKE_WEIGHTS) / 1000.0
+    strike_digits = np.where(numeric[7:], digits[7:], np.uint8(0)).astype(np.int64)
+    strike = (strike_digits * _STRIKE_WEIGHTS[:, None]).sum(axis=0) / 1000.0
 
     # A root is at most 6 bytes, so the first 8 bytes (masked past the root) are a
     # uint64 key: np.unique on integers is much faster than on strings.
