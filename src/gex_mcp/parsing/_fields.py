@@ -23,8 +23,7 @@ import numpy as np
 
 _COMMA, _NEWLINE, _DOT, _MINUS, _PLUS, _ZERO = (ord(c) for c in ",\n.-+0")
 _MAX_DIGITS = 15
-_INT_POWERS = 10 ** np.arange(_MAX_DIGITS + 1, dtype=np.int64)
-_POWERS_OF_TEN = _INT_POWERS.astype(np.float64)
+_POWERS_OF_TEN = 10.0 ** np.arange(_MAX_DIGITS + 1)
 
 
 @dataclass(frozen=True)
@@ -110,8 +109,9 @@ def decimal_codes(codes: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
     if (not np.array_equal(n_digits + n_dots + signed, lengths) or n_dots.max() > 1
             or n_digits.min() < 1 or n_digits.max() > _MAX_DIGITS):
         return None
-    digits_to_the_right = n_digits - np.cumsum(is_digit, axis=0, dtype=np.int8)
-    mantissa = (np.where(is_digit, digits, 0) * _INT_POWERS[digits_to_the_right]).sum(axis=0)
+    mantissa = np.zeros(codes.shape[1], dtype=np.int64)
+    for position_digits, position_is_digit in zip(digits, is_digit, strict=True):
+        mantissa = np.where(position_is_digit, mantissa * 10 + position_digits, mantissa)
     fraction_digits = np.where(n_dots > 0, lengths - 1 - np.argmax(is_dot, axis=0), 0)
     value = mantissa / _POWERS_OF_TEN[fraction_digits]
     return np.negative(value, out=value, where=negative)
