@@ -28,11 +28,11 @@ _POWERS_OF_TEN = 10.0 ** np.arange(_MAX_DIGITS + 1)
 
 @dataclass(frozen=True)
 class ByteTable:
-    """Fields of an ASCII body as byte offsets: `starts[r, c]` to `ends[r, c]` (exclusive)."""
+    """Fields of an ASCII body as byte offsets: field (r, c) ends at `ends[r, c]` (exclusive,
+    its separator) and starts one byte after the field before it."""
 
-    data: np.ndarray  # uint8, the body
-    starts: np.ndarray  # int64 (rows, columns)
-    ends: np.ndarray
+    data: np.ndarray  # uint8, the body and a final newline
+    ends: np.ndarray  # int64 (rows, columns)
 
     @classmethod
     def split(cls, body: str, n_columns: int) -> ByteTable | None:
@@ -40,39 +40,43 @@ class ByteTable:
         (and the body is ASCII without NUL bytes or double quotes)."""
         if not body.isascii() or '"' in body or "\0" in body:
             return None
-        data = np.frombuffer(body.encode("ascii"), dtype=np.uint8)
+        data = np.frombuffer((body + "\n").encode("ascii"), dtype=np.uint8)
         is_newline = data == _NEWLINE
-        separators = np.flatnonzero(is_newline | (data == _COMMA))
-        n_rows = int(np.count_nonzero(is_newline)) + 1
-        if len(separators) != n_rows * n_columns - 1:
+        ends = np.flatnonzero(is_newline | (data == _COMMA))
+        n_rows = int(np.count_nonzero(is_newline))
+        if len(ends) != n_rows * n_columns:
             return None
-        ends = np.empty(n_rows * n_columns, dtype=np.int64)
-        ends[:-1] = separators
-        ends[-1] = len(data)
-        starts = np.empty_like(ends)
-        starts[0] = 0
-        np.add(ends[:-1], 1, out=starts[1:])
-        ends, starts = ends.reshape(n_rows, n_columns), starts.reshape(n_rows, n_columns)
-        # n_rows - 1 newlines in all: if each row's last separator is one, none is elsewhere.
-        if not is_newline[ends[:-1, -1]].all():
+        ends = ends.reshape(n_rows, n_columns)
+        # n_rows newlines in all: if each row's last separator is one, none is elsewhere.
+        if not is_newline[ends[:, -1]].all():
             return None  # a line with too many commas beside one with too few
-        return cls(data, starts, ends)
+        return cls(data, ends)
+
+    def starts(self, column: int) -> np.ndarray:
+        if column > 0:
+            return self.ends[:, column - 1] + 1
+        starts = np.empty(len(self), dtype=np.int64)
+        starts[0] = 0
+        np.add(self.ends[:-1, -1], 1, out=starts[1:])
+        return starts
 
     def __len__(self) -> int:
-        return self.starts.shape[0]
+        return self.ends.shape[0]
 
     def cell(self, column: int, row: int) -> str:
-        return self.data[self.starts[row, column]:self.ends[row, column]].tobytes().decode("ascii")
+        start = self.ends[row, column - 1] + 1 if column else (self.ends[row - 1, -1] + 1 if row else 0)
+        return self.data[start:self.ends[row, column]].tobytes().decode("ascii")
 
     def strings(self, column: int) -> list[str]:
         return [value.decode("ascii") for value in self.column(column).tolist()]
 
     def lengths(self, column: int) -> np.ndarray:
-        return self.ends[:, column] - self.starts[:, column]
+        return self.ends[:, column] - self.starts(column)
 
     def codes(self, column: int) -> np.ndarray:
         """One column's bytes as a (width, rows) uint8 matrix, zero past each field's end."""
-        starts, lengths = self.starts[:, column], self.lengths(column)
+        starts = self.starts(column)
+        lengths = self.ends[:, column] - starts
         width = max(int(lengths.max()), 1)
         offsets = np.arange(width)[:, None]
         index = np.minimum(starts + offsets, len(self.data) - 1)

@@ -101,7 +101,7 @@ def parse_delayed_json(data: bytes, *, name: str, source: str,
     for field in ("bid", "ask"):
         columns[field] = np.where(np.isfinite(columns[field]), columns[field], np.nan)
 
-    columns = drop_adjusted(columns, name=name, notes=notes)
+    columns = drop_adjusted(columns, name=name, notes=notes, roots=occ.roots)
 
     symbol = _symbol(payload, body, columns["root"], name)
     return build_chain(

@@ -49,12 +49,14 @@ class OccSymbols:
         expiry: expiration date, datetime64[D].
         is_call: True for calls, False for puts.
         strike: USD per share (the symbol's 8 digits / 1000).
+        roots: the distinct roots in `root`, in no particular order.
     """
 
     root: np.ndarray
     expiry: np.ndarray
     is_call: np.ndarray
     strike: np.ndarray
+    roots: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.strike)
@@ -158,6 +160,7 @@ def parse_occ_symbols(symbols: Sequence[str] | np.ndarray) -> OccSymbols:
         expiry=expiry,
         is_call=is_call,
         strike=strike,
+        roots=tuple(decoded),
     )
 
 

@@ -44,7 +44,12 @@ from gex_mcp.parsing._dates import as_new_york, market_clock, parse_expiration_d
 from gex_mcp.parsing._deliverables import drop_adjusted
 from gex_mcp.parsing._fields import ByteTable
 from gex_mcp.parsing._text import decode_text
-from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
+from gex_mcp.parsing.occ import (
+    OccSymbolError,
+    is_adjusted_root,
+    parse_occ_symbols,
+    underlying_of,
+)
 
 _SIDE_COLUMNS = ("Last Sale", "Net", "Bid", "Ask", "Volume", "IV", "Delta", "Gamma",
                  "Open Interest")
@@ -313,8 +318,8 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
         "is_call": np.tile(np.array([True, False]), n_rows),
         **fields,
     }
-    chain_columns = drop_adjusted(chain_columns, name=name, notes=notes)
-    underlyings = sorted({underlying_of(r) for r in np.unique(chain_columns["root"]).tolist()})
+    chain_columns = drop_adjusted(chain_columns, name=name, notes=notes, roots=occ.roots)
+    underlyings = sorted({underlying_of(r) for r in occ.roots if not is_adjusted_root(r)})
     symbol = preamble.symbol
     if symbol is None:
         if len(underlyings) != 1:
