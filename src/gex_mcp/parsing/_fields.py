@@ -31,18 +31,26 @@ class ByteTable:
     """Fields of an ASCII body as byte offsets: field (r, c) ends at `ends[r, c]` (exclusive,
     its separator) and starts one byte after the field before it."""
 
-    data: np.ndarray  # uint8, the body and a final newline
+    data: np.ndarray  # uint8, the body's lines, each ending in a line break
     ends: np.ndarray  # int64 (rows, columns)
 
     @classmethod
     def split(cls, body: str, n_columns: int) -> ByteTable | None:
         """The grid of fields, or None unless every line has exactly `n_columns` fields
         (and the body is ASCII without NUL bytes or double quotes)."""
-        if not body.isascii() or '"' in body or "\0" in body:
+        if not body.isascii():
             return None
-        data = np.frombuffer((body + "\n").encode("ascii"), dtype=np.uint8)
-        is_newline = data == _NEWLINE
-        ends = np.flatnonzero(is_newline | (data == _COMMA))
+        encoded = (body + "\n").encode("ascii")
+        return cls.from_bytes(encoded, 0, len(encoded), n_columns)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, start: int, stop: int, n_columns: int) -> ByteTable | None:
+        """As `split`, for the ASCII lines `data[start:stop]` (ending in a line break), in place."""
+        if data.find(b'"', start, stop) >= 0 or data.find(b"\0", start, stop) >= 0:
+            return None
+        view = np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start)
+        is_newline = view == _NEWLINE
+        ends = np.flatnonzero(is_newline | (view == _COMMA))
         n_rows = int(np.count_nonzero(is_newline))
         if len(ends) != n_rows * n_columns:
             return None
@@ -50,7 +58,7 @@ class ByteTable:
         # n_rows newlines in all: if each row's last separator is one, none is elsewhere.
         if not is_newline[ends[:, -1]].all():
             return None  # a line with too many commas beside one with too few
-        return cls(data, ends)
+        return cls(view, ends)
 
     def starts(self, column: int) -> np.ndarray:
         if column > 0:

@@ -106,7 +106,13 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
                               f"break after the last row); it looks truncated")
     if not body:
         raise SourceDataError(f"{name}: no option rows")
-    columns, line_numbers = _split_rows(body, first_row + 1, name)
+    # Plain ASCII without carriage returns: text offsets are byte offsets, so the body is
+    # read in place from `data` (a view, not a copy).
+    in_place = data.isascii() and b"\r" not in data
+    start = sum(map(len, lines[:first_row])) + first_row
+    stop = start + sum(map(len, body)) + len(body)  # through the last row's line break
+    columns, line_numbers = _split_rows(body, first_row + 1, name,
+                                        (data, start, stop) if in_place else None)
     chain_columns, symbol = _contracts(columns, line_numbers, preamble, name, notes)
     as_of, retrieved_at = market_clock(preamble.as_of, symbol)
     return build_chain(symbol=symbol, spot=preamble.spot, as_of=as_of, retrieved_at=retrieved_at,
@@ -209,17 +215,22 @@ class _ListTable:
         return np.array(self._columns[column], dtype=str)
 
 
-def _split_rows(body: list[str], first_line_number: int,
-                name: str) -> tuple[ByteTable | _ListTable, list[int] | None]:
+def _split_rows(body: list[str], first_line_number: int, name: str,
+                raw: tuple[bytes, int, int] | None = None,
+                ) -> tuple[ByteTable | _ListTable, list[int] | None]:
     """The body's fields, and each row's line number (None: contiguous).
 
     Fast path: an ASCII body without quotes and exactly 21 commas per line, split as one
     byte array (`ByteTable`). Otherwise line by line (CBOE rows never span lines), with the
     csv module for lines holding quoted fields; blank lines are skipped and spreadsheet
-    padding is dropped.
+    padding is dropped. `raw`: the file's bytes and the body's byte range, when they are
+    the body's text exactly (ASCII, no carriage returns), to split in place.
     """
+    table = ByteTable.from_bytes(*raw, N_COLUMNS) if raw is not None else None
+    if table is not None:
+        return table, None
     joined = "\n".join(body)
-    table = ByteTable.split(joined, N_COLUMNS)
+    table = ByteTable.split(joined, N_COLUMNS) if raw is None else None
     if table is not None:
         return table, None
     if '"' not in joined and set(map(str.count, body, repeat(","))) == {N_COLUMNS - 1}:
