@@ -78,26 +78,29 @@ class ByteTable:
     def strings(self, column: int) -> list[str]:
         return [value.decode("ascii") for value in self.column(column).tolist()]
 
-    def lengths(self, column: int) -> np.ndarray:
-        return self.ends[:, column] - self.starts(column)
+    def _starts_and_lengths(self, columns: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Start offsets and lengths of the columns' fields, one column after another."""
+        starts = np.concatenate([self.starts(column) for column in columns])
+        ends = np.concatenate([self.ends[:, column] for column in columns])
+        return starts, ends - starts
 
-    def codes(self, column: int) -> np.ndarray:
-        """One column's bytes as a (width, rows) uint8 matrix, zero past each field's end."""
-        starts = self.starts(column)
-        lengths = self.ends[:, column] - starts
+    def column(self, *columns: int) -> np.ndarray:
+        """The columns' fields, one column after another, as a fixed-width `S` array."""
+        starts, lengths = self._starts_and_lengths(columns)
+        width = max(int(lengths.max()), 1)
+        offsets = np.arange(width)
+        codes = np.take(self.data, starts[:, None] + offsets, mode="clip")
+        codes[offsets >= lengths[:, None]] = 0
+        return codes.view(f"S{width}").ravel()
+
+    def decimals(self, *columns: int) -> np.ndarray | None:
+        """`parse_decimals` of the columns' fields, one column after another."""
+        starts, lengths = self._starts_and_lengths(columns)
         width = max(int(lengths.max()), 1)
         offsets = np.arange(width)[:, None]
-        index = np.minimum(starts + offsets, len(self.data) - 1)
-        return np.where(offsets < lengths, self.data[index], np.uint8(0))
-
-    def column(self, column: int) -> np.ndarray:
-        """One column as a fixed-width `S` array (its widest field's width)."""
-        codes = self.codes(column)
-        return np.ascontiguousarray(codes.T).view(f"S{codes.shape[0]}").ravel()
-
-    def decimals(self, column: int) -> np.ndarray | None:
-        """`parse_decimals` of one column."""
-        return decimal_codes(self.codes(column), self.lengths(column))
+        codes = np.take(self.data, starts + offsets, mode="clip")
+        codes[offsets >= lengths] = 0
+        return decimal_codes(codes, lengths)
 
 
 def parse_decimals(column: np.ndarray) -> np.ndarray | None:

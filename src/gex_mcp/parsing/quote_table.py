@@ -211,8 +211,8 @@ class _ListTable:
     def strings(self, column: int) -> list[str]:
         return self._columns[column]
 
-    def column(self, column: int) -> np.ndarray:
-        return np.array(self._columns[column], dtype=str)
+    def column(self, *columns: int) -> np.ndarray:
+        return np.array([v for column in columns for v in self._columns[column]], dtype=str)
 
 
 def _split_rows(body: list[str], first_line_number: int, name: str,
@@ -269,27 +269,40 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
     def line_of(row: int) -> int:
         return line_numbers[row] if line_numbers is not None else first + row
 
-    def numbers(index: int, *, count: bool = False) -> np.ndarray:
-        side = "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
-        parsed = table.decimals(index) if isinstance(table, ByteTable) else None
-        if parsed is None:  # float() semantics for anything but plain decimals
+    def numbers(*indices: int, count: bool = False) -> np.ndarray:
+        """The columns as floats, shape (len(indices), rows); counts must be >= 0 and finite."""
+        parsed = table.decimals(*indices) if isinstance(table, ByteTable) else None
+        if parsed is not None:
+            parsed = parsed.reshape(len(indices), n_rows)
+            if count:
+                for index, values in zip(indices, parsed, strict=True):
+                    check_count(index, values)
+            return parsed
+        rows = []  # float() semantics for anything but plain decimals
+        for index in indices:
             values = table.strings(index)
             try:
-                parsed = np.array(values, dtype=np.float64)
+                rows.append(np.array(values, dtype=np.float64))
             except ValueError:
                 row = next((i for i, v in enumerate(values) if not _is_number(v)), 0)
-                raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side} is "
-                                      f"not a number: {values[row]!r}") from None
-        if count:
-            bad = ~(parsed >= 0) | np.isinf(parsed)
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
-                raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side} is "
-                                      f"not a count: {table.cell(index, row)!r}")
-        return parsed
+                raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}"
+                                      f"{side_of(index)} is not a number: {values[row]!r}") from None
+            if count:
+                check_count(index, rows[-1])
+        return np.stack(rows)
+
+    def side_of(index: int) -> str:
+        return "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
+
+    def check_count(index: int, values: np.ndarray) -> None:
+        bad = ~(values >= 0) | np.isinf(values)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side_of(index)} "
+                                  f"is not a count: {table.cell(index, row)!r}")
 
     try:
-        occ = parse_occ_symbols(_both(table.column(_CALL), table.column(_PUT)))
+        occ = parse_occ_symbols(table.column(_CALL, _PUT))
     except OccSymbolError as exc:
         row, side = exc.position % n_rows, exc.position // n_rows
         raise SourceDataError(f"{name}: line {line_of(row)}: {('Calls', 'Puts')[side]}: "
@@ -302,7 +315,7 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
                               f"and the Puts column a put ({table.cell(_CALL, row)!r}, "
                               f"{table.cell(_PUT, row)!r})")
 
-    strike = numbers(_STRIKE)
+    strike = numbers(_STRIKE)[0]
     mismatch = (np.abs(occ.strike.reshape(2, n_rows) - strike) > 5e-4).any(axis=0)
     if mismatch.any():
         row = int(np.flatnonzero(mismatch)[0])
@@ -313,9 +326,8 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
     fields = {}
     for field, offset in _FIELD_OFFSETS.items():
         count = field in ("open_interest", "volume")
-        pair = np.stack([numbers(_CALL + offset, count=count),
-                         numbers(_PUT + offset, count=count)], axis=1)
-        fields[field] = pair.ravel()  # row-major: call, put, call, put, ...
+        pair = numbers(_CALL + offset, _PUT + offset, count=count)
+        fields[field] = pair.T.ravel()  # call, put, call, put, ...
     iv = fields["iv"]
     fields["iv"] = np.where(np.isfinite(iv) & (iv > 0), iv, np.nan)
     for field in ("bid", "ask"):
@@ -371,11 +383,6 @@ def _check_expiries(table: ByteTable | _ListTable, occ_expiry: np.ndarray, line_
         raise SourceDataError(f"{name}: line {line_of(row)}: expiration date "
                               f"{table.cell(_EXPIRY, row)!r} disagrees with the option symbol "
                               f"{table.cell(_CALL, row)!r}")
-
-
-def _both(calls: np.ndarray, puts: np.ndarray) -> np.ndarray:
-    """Calls then puts in one array (string arrays of possibly different widths)."""
-    return np.concatenate([calls, puts])
 
 
 def _strip_padding(fields: list[str]) -> list[str]:
