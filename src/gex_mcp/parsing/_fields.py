@@ -86,21 +86,21 @@ class ByteTable:
 
     def column(self, *columns: int) -> np.ndarray:
         """The columns' fields, one column after another, as a fixed-width `S` array."""
-        starts, lengths = self._starts_and_lengths(columns)
-        width = max(int(lengths.max()), 1)
-        offsets = np.arange(width)
-        codes = np.take(self.data, starts[:, None] + offsets, mode="clip")
-        codes[offsets >= lengths[:, None]] = 0
-        return codes.view(f"S{width}").ravel()
+        codes, _ = self._codes(columns)
+        return np.ascontiguousarray(codes.T).view(f"S{codes.shape[0]}").ravel()
 
     def decimals(self, *columns: int) -> np.ndarray | None:
         """`parse_decimals` of the columns' fields, one column after another."""
+        return decimal_codes(*self._codes(columns))
+
+    def _codes(self, columns: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The fields' bytes as a (width, fields) uint8 matrix, zero past each field's end
+        (position-major, so that numpy's inner loops run over the many fields), and lengths."""
         starts, lengths = self._starts_and_lengths(columns)
-        width = max(int(lengths.max()), 1)
-        offsets = np.arange(width)[:, None]
+        offsets = np.arange(max(int(lengths.max()), 1))[:, None]
         codes = np.take(self.data, starts + offsets, mode="clip")
         codes[offsets >= lengths] = 0
-        return decimal_codes(codes, lengths)
+        return codes, lengths
 
 
 def parse_decimals(column: np.ndarray) -> np.ndarray | None:
