@@ -50,6 +50,17 @@ def test_byte_table_fields_match_str_split():
         assert table.strings(column) == [row[column] for row in rows]
     for row, column in [(0, 0), (5, 0), (299, 4), (150, 2)]:
         assert table.cell(column, row) == rows[row][column]
+    assert table.column(1, 3).tolist() == [row[c].encode() for c in (1, 3) for row in rows]
+    for column in range(5):
+        assert table.changes(column).tolist() == [
+            i == 0 or rows[i][column] != rows[i - 1][column] for i in range(len(rows))]
+
+
+def test_byte_table_reads_several_decimal_columns_in_one_pass():
+    rows = [["1.5", "-2", "x"], ["0.25", "300.125", "y"], ["7", "+0.5", "z"]]
+    table = ByteTable.split("\n".join(",".join(row) for row in rows), 3)
+    assert table.decimals(0, 1).tolist() == [1.5, 0.25, 7.0, -2.0, 300.125, 0.5]
+    assert table.decimals(0, 2) is None
 
 
 @pytest.mark.parametrize("body", ["a,b,c\nd,e", "a,b\nc,d,e,f\ng,h,i",  # too few / uneven

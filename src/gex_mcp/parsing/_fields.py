@@ -93,6 +93,15 @@ class ByteTable:
         """`parse_decimals` of the columns' fields, one column after another."""
         return decimal_codes(*self._codes(columns))
 
+    def changes(self, column: int) -> np.ndarray:
+        """True where a row's field differs from the row above (always for the first row)."""
+        codes, lengths = self._codes((column,))
+        changed = np.empty(len(self), dtype=bool)
+        changed[0] = True
+        np.not_equal(lengths[1:], lengths[:-1], out=changed[1:])
+        changed[1:] |= (codes[:, 1:] != codes[:, :-1]).any(axis=0)
+        return changed
+
     def _codes(self, columns: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
         """The fields' bytes as a (width, fields) uint8 matrix, zero past each field's end
         (position-major, so that numpy's inner loops run over the many fields), and lengths."""

@@ -214,6 +214,11 @@ class _ListTable:
     def column(self, *columns: int) -> np.ndarray:
         return np.array([v for column in columns for v in self._columns[column]], dtype=str)
 
+    def changes(self, column: int) -> np.ndarray:
+        """True where a row's field differs from the row above (always for the first row)."""
+        cells = np.array(self._columns[column], dtype=str)
+        return np.concatenate([[True], cells[1:] != cells[:-1]])
+
 
 def _split_rows(body: list[str], first_line_number: int, name: str,
                 raw: tuple[bytes, int, int] | None = None,
@@ -360,8 +365,8 @@ def _check_expiries(table: ByteTable | _ListTable, occ_expiry: np.ndarray, line_
 
     Each run of equal cells (rows come grouped by expiry) is read once.
     """
-    cells = table.column(_EXPIRY)
-    run_starts = np.flatnonzero(np.concatenate([[True], cells[1:] != cells[:-1]]))
+    run_starts = np.flatnonzero(table.changes(_EXPIRY))
+    n_rows = len(table)
     days: dict[str, int] = {}
     run_days = []
     for row in run_starts.tolist():
@@ -374,7 +379,7 @@ def _check_expiries(table: ByteTable | _ListTable, occ_expiry: np.ndarray, line_
                                       f"date {_clip(cell)!r}") from None
         run_days.append(days[cell])
     column_days = np.repeat(np.array(run_days, dtype=np.int64),
-                            np.diff(np.append(run_starts, len(cells))))
+                            np.diff(np.append(run_starts, n_rows)))
     unix_epoch_ordinal = 719163  # date(1970, 1, 1).toordinal()
     occ_days = occ_expiry.astype(np.int64) + unix_epoch_ordinal
     mismatch = (occ_days != column_days).any(axis=0)
