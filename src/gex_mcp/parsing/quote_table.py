@@ -106,9 +106,11 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
                               f"break after the last row); it looks truncated")
     if not body:
         raise SourceDataError(f"{name}: no option rows")
-    # Plain ASCII without carriage returns: text offsets are byte offsets, so the body is
-    # read in place from `data` (a view, not a copy).
-    in_place = data.isascii() and b"\r" not in data
+    # Plain ASCII: text offsets are byte offsets (after the same line-break normalising as
+    # `decode_text`), so the body is read in place from the bytes (a view, not a copy).
+    in_place = data.isascii()
+    if in_place and b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     start = sum(map(len, lines[:first_row])) + first_row
     stop = start + sum(map(len, body)) + len(body)  # through the last row's line break
     columns, line_numbers = _split_rows(body, first_row + 1, name,
