@@ -90,7 +90,7 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
     Raises:
         SourceDataError: empty, truncated or malformed, with the name and line number.
     """
-    text, notes = decode_text(data, name=name)
+    text, data, notes = decode_text(data, name=name)
     lines = text.split("\n")
     ends_with_line_break = lines[-1] == ""
     if ends_with_line_break:
@@ -106,11 +106,9 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
                               f"break after the last row); it looks truncated")
     if not body:
         raise SourceDataError(f"{name}: no option rows")
-    # Plain ASCII: text offsets are byte offsets (after the same line-break normalising as
-    # `decode_text`), so the body is read in place from the bytes (a view, not a copy).
+    # Plain ASCII: text offsets are byte offsets, so the body is read in place from the
+    # bytes (a view, not a copy).
     in_place = data.isascii()
-    if in_place and b"\r" in data:
-        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     start = sum(map(len, lines[:first_row])) + first_row
     stop = start + sum(map(len, body)) + len(body)  # through the last row's line break
     columns, line_numbers = _split_rows(body, first_row + 1, name,
