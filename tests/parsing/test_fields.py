@@ -69,3 +69,12 @@ def test_byte_table_reads_several_decimal_columns_in_one_pass():
 def test_byte_table_refuses_irregular_bodies(body):
     """Irregular, quoted, non-ASCII or blank-line bodies go to the line-by-line path."""
     assert ByteTable.split(body, 3) is None
+
+
+@pytest.mark.parametrize("data", [b"a\r\nb\r\n", b"a\rb\r\nc", b"a\r", b"1\r\r\n", b"x\r\n\r",
+                                  b"a\r\n", b"a,b\r\nc,d"])
+def test_line_breaks_are_normalised_as_str_replace_would(data):
+    from gex_mcp.parsing._text import decode_text
+    text, normalised, _ = decode_text(data, name="t.csv")
+    assert normalised == data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    assert text == data.decode().replace("\r\n", "\n").replace("\r", "\n")

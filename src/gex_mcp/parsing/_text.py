@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from gex_mcp.errors import SourceDataError
+
+_CR, _LF = ord("\r"), ord("\n")
 
 _BINARY_SIGNATURES = {
     b"\x1f\x8b": "gzip-compressed data; decompress it first",
@@ -32,9 +36,7 @@ def decode_text(data: bytes, *, name: str) -> tuple[str, bytes, list[str]]:
     if b"\x00" in data[:65536]:
         raise SourceDataError(f"{name}: binary data (NUL bytes), not a CBOE option chain")
     if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n")
-        if b"\r" in data:
-            data = data.replace(b"\r", b"\n")
+        data = _unix_line_breaks(data)
     notes: list[str] = []
     try:
         text = data.decode("utf-8-sig")
@@ -42,3 +44,13 @@ def decode_text(data: bytes, *, name: str) -> tuple[str, bytes, list[str]]:
         text = data.decode("cp1252", errors="replace")
         notes.append("file is not UTF-8; read it as Windows-1252")
     return text, data, notes
+
+
+def _unix_line_breaks(data: bytes) -> bytes:
+    """`\\r\\n` and lone `\\r` as `\\n`; deleting the `\\r`s when each is followed by `\\n`
+    (the usual CRLF file) is several times faster than `bytes.replace`."""
+    codes = np.frombuffer(data, dtype=np.uint8)
+    returns = np.flatnonzero(codes == _CR)
+    if returns[-1] + 1 < len(data) and (codes[returns + 1] == _LF).all():
+        return data.translate(None, b"\r")
+    return data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
