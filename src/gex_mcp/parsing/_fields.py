@@ -4,10 +4,14 @@ The quote-table loaders spend their time turning ~10,000 rows x 22 fields into n
 Splitting the text into Python strings and calling `float` on each costs ~60 ms for an SPX
 chain; here the body stays one `uint8` array:
 
-- `ByteTable.split`: separator positions (`,` and `\\n`) by one comparison over the array;
-  a body whose every line has exactly `n_columns - 1` commas gives each field's start and
-  end, as an (rows x columns) grid.
-- `ByteTable.column`: one column gathered into a fixed-width `S` array (zero padded).
+- `ByteTable.from_bytes` (in place, a view of the file's bytes) or `ByteTable.split` (text):
+  separator positions (`,` and `\\n`) by one comparison over the array; a body whose every
+  line has exactly `n_columns - 1` commas gives each field's end (and so its start) as a
+  (rows x columns) grid.
+- `ByteTable.column` / `ByteTable.decimals`: columns gathered into a (byte position x fields)
+  matrix, zero past each field's end: position-major, so numpy's inner loops run over the
+  thousands of fields rather than a field's few bytes. `column` transposes it into a
+  fixed-width `S` array.
 - `parse_decimals`: `[+-]digits[.digits]` with at most 15 digits read as
   mantissa / 10^k. Both are exact in float64 (mantissa < 2^53, k <= 15 < 22), so the single
   rounded division gives the same double as Python's `float(text)`. Any other text (blank,

@@ -229,7 +229,7 @@ def _split_rows(body: list[str], first_line_number: int, name: str,
     byte array (`ByteTable`). Otherwise line by line (CBOE rows never span lines), with the
     csv module for lines holding quoted fields; blank lines are skipped and spreadsheet
     padding is dropped. `raw`: the file's bytes and the body's byte range, when they are
-    the body's text exactly (ASCII, no carriage returns), to split in place.
+    the body's text exactly (ASCII, line breaks normalised), to split in place.
     """
     table = ByteTable.from_bytes(*raw, N_COLUMNS) if raw is not None else None
     if table is not None:
