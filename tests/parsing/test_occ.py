@@ -102,6 +102,34 @@ def test_the_single_symbol_form_raises_the_same_error() -> None:
         parse_occ_symbol("SPX")
 
 
+def test_a_lone_bad_symbol_is_quoted_as_given_and_its_array_left_intact() -> None:
+    """With one symbol the root mask once wrote zeros into the caller's bytes (and the message)."""
+    symbols = np.array([b"SPXW220711Z03940000"])
+    with pytest.raises(OccSymbolError) as info:
+        parse_occ_symbols(symbols)
+    assert info.value.symbol == "SPXW220711Z03940000"
+    assert symbols[0] == b"SPXW220711Z03940000"
+    with pytest.raises(OccSymbolError, match="'SPXW220711Z03940000' .*found 'Z'"):
+        parse_occ_symbol("SPXW220711Z03940000")
+
+
+def test_every_day_of_a_century_decodes_as_the_calendar_says() -> None:
+    """Expiry and the date check against datetime.date over 2000-2099, invalid days included."""
+    valid, invalid = [], []
+    for y, m, d in ((y, m, d) for y in range(100) for m in range(0, 14) for d in range(0, 33)):
+        symbol = f"SPXW{y:02d}{m:02d}{d:02d}C01234567"
+        try:
+            valid.append((symbol, date(2000 + y, m, d)))
+        except ValueError:
+            invalid.append(symbol)
+    columns = parse_occ_symbols([symbol for symbol, _ in valid])
+    assert columns.expiry.tolist() == [expected for _, expected in valid]
+    assert (columns.strike == 1234.567).all()
+    for symbol in invalid:
+        with pytest.raises(OccSymbolError, match="is not a date"):
+            parse_occ_symbols([symbol])
+
+
 @pytest.mark.parametrize(("root", "underlying"), [
     ("SPXW", "SPX"), ("SPX", "SPX"), ("NDXP", "NDX"), ("RUTW", "RUT"), ("VIXW", "VIX"),
     ("XSP", "XSP"), ("AAPL", "AAPL"), ("F", "F"),

@@ -12,15 +12,18 @@ from gex_mcp.errors import SourceDataError
 from gex_mcp.parsing.occ import is_adjusted_root
 
 
-def drop_adjusted(columns: dict[str, np.ndarray], *, name: str,
-                  notes: list[str]) -> dict[str, np.ndarray]:
+def drop_adjusted(columns: dict[str, np.ndarray], *, name: str, notes: list[str],
+                  roots: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
     """The same columns without rows whose `root` is adjusted; appends a note when any go.
+
+    `roots`: the distinct values of `columns["root"]`, when the caller knows them already.
 
     Raises:
         SourceDataError: every row is adjusted, so nothing is left.
     """
     root = columns["root"]
-    adjusted = [r for r in np.unique(root).tolist() if is_adjusted_root(r)]
+    distinct = sorted(roots) if roots is not None else np.unique(root).tolist()
+    adjusted = [r for r in distinct if is_adjusted_root(r)]
     if not adjusted:
         return columns
     keep = ~np.isin(root, adjusted)

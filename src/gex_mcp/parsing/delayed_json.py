@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -76,7 +77,7 @@ def parse_delayed_json(data: bytes, *, name: str, source: str,
     if not options:
         raise SourceDataError(f"{name}: no option rows")
     notes: list[str] = []
-    if not all(isinstance(option, dict) for option in options):
+    if set(map(type, options)) != {dict} and not all(isinstance(o, dict) for o in options):
         index = next(i for i, o in enumerate(options) if not isinstance(o, dict))
         raise SourceDataError(f"{name}: options[{index}] is not an object")
 
@@ -100,7 +101,7 @@ def parse_delayed_json(data: bytes, *, name: str, source: str,
     for field in ("bid", "ask"):
         columns[field] = np.where(np.isfinite(columns[field]), columns[field], np.nan)
 
-    columns = drop_adjusted(columns, name=name, notes=notes)
+    columns = drop_adjusted(columns, name=name, notes=notes, roots=occ.roots)
 
     symbol = _symbol(payload, body, columns["root"], name)
     return build_chain(
@@ -137,7 +138,7 @@ def _load(data: bytes, name: str) -> dict:
 
 def _column(options: list[dict], field: str, name: str) -> list:
     try:
-        return [option[field] for option in options]
+        return list(map(itemgetter(field), options))
     except KeyError:
         index = next(i for i, o in enumerate(options) if field not in o)
         raise SourceDataError(f"{name}: options[{index}] has no {field!r}") from None
@@ -146,7 +147,7 @@ def _column(options: list[dict], field: str, name: str) -> list:
 def _numbers(options: list[dict], field: str, name: str, symbols: list) -> np.ndarray:
     """A numeric field of every option; null becomes NaN."""
     values = _column(options, field, name)
-    if not all(type(v) is float or type(v) is int for v in values):
+    if not set(map(type, values)) <= {float, int}:  # bool, str, None... checked one by one
         for index, value in enumerate(values):
             if value is not None and (isinstance(value, bool)
                                       or not isinstance(value, (int, float))):

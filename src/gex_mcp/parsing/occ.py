@@ -21,7 +21,9 @@ import numpy as np
 ROOT_TO_UNDERLYING = {"SPXW": "SPX", "NDXP": "NDX", "RUTW": "RUT", "VIXW": "VIX"}
 _TAIL = 15  # YYMMDD + C/P + 8 strike digits
 _ROOT = re.compile(r"[A-Z]{1,6}|[A-Z]{1,5}[0-9]")
-_STRIKE_WEIGHTS = 10 ** np.arange(7, -1, -1, dtype=np.int64)
+# Little-endian masks keeping the first k bytes of 8, k = 0..8.
+_PREFIX_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(9)], dtype="<u8")
+_DAYS_IN_MONTH = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
 
 
 class OccSymbolError(ValueError):
@@ -47,12 +49,14 @@ class OccSymbols:
         expiry: expiration date, datetime64[D].
         is_call: True for calls, False for puts.
         strike: USD per share (the symbol's 8 digits / 1000).
+        roots: the distinct roots in `root`, in no particular order.
     """
 
     root: np.ndarray
     expiry: np.ndarray
     is_call: np.ndarray
     strike: np.ndarray
+    roots: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.strike)
@@ -119,26 +123,29 @@ def parse_occ_symbols(symbols: Sequence[str] | np.ndarray) -> OccSymbols:
     root_length = length - _TAIL
     long_enough = root_length >= 1
     tail_start = np.where(long_enough, root_length, 0)
-    tail = np.take_along_axis(codes, tail_start[:, None] + np.arange(_TAIL), axis=1)
-    digits = tail.astype(np.int64) - ord("0")
-    numeric = ((digits >= 0) & (digits <= 9))
-    is_call = tail[:, 6] == ord("C")
-    year = 2000 + digits[:, 0] * 10 + digits[:, 1]
-    month = digits[:, 2] * 10 + digits[:, 3]
-    day = digits[:, 4] * 10 + digits[:, 5]
-    ok = (long_enough & numeric[:, :6].all(axis=1) & numeric[:, 7:].all(axis=1)
-          & (is_call | (tail[:, 6] == ord("P")))
-          & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31))
-    first_of_month = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
-    expiry = first_of_month.astype("datetime64[D]") + (np.clip(day, 1, 31) - 1)
-    ok &= expiry.astype("datetime64[M]") == first_of_month  # rejects Feb 30 and the like
-    strike = (np.where(numeric[:, 7:], digits[:, 7:], 0) @ _STRIKE_WEIGHTS) / 1000.0
+    # The 15 tail bytes as rows of a (15, n) matrix: each position is one contiguous vector.
+    row_start = np.arange(0, n * width, width, dtype=np.intp) + tail_start
+    tail = codes.ravel()[row_start + np.arange(_TAIL, dtype=np.intp)[:, None]]
+    digits = tail - np.uint8(ord("0"))  # wraps: every non-digit byte becomes >= 10
+    numeric = digits <= 9
+    is_call = tail[6] == ord("C")
+    year, month, day = (2000 + _two_digits(digits[0], digits[1]), _two_digits(digits[2], digits[3]),
+                        _two_digits(digits[4], digits[5]))
+    ok = (long_enough & numeric[:6].all(axis=0) & numeric[7:].all(axis=0)
+          & (is_call | (tail[6] == ord("P")))
+          & (month >= 1) & (month <= 12) & (day >= 1) & (day <= _days_in_month(year, month)))
+    expiry = _days_since_1970(year, month, day).astype("datetime64[D]")
+    strike_digits = np.where(numeric[7:], digits[7:], np.uint8(0))
+    strike = strike_digits[0].astype(np.int32)
+    for row in strike_digits[1:]:
+        strike = strike * 10 + row
+    strike = strike / 1000.0
 
     # A root is at most 6 bytes, so the first 8 bytes (masked past the root) are a
     # uint64 key: np.unique on integers is much faster than on strings.
-    head = np.ascontiguousarray(codes[:, :8])
-    head[np.arange(8) >= tail_start[:, None]] = 0
-    unique_keys, inverse = np.unique(head.view(np.uint64).ravel(), return_inverse=True)
+    head = np.ascontiguousarray(codes[:, :8]).view("<u8").ravel()
+    keys = head & _PREFIX_MASKS[np.minimum(tail_start, 8)]
+    unique_keys, inverse = np.unique(keys, return_inverse=True)
     decoded = [key.tobytes().rstrip(b"\0").decode("ascii").rstrip(" ") for key in unique_keys]
     root_ok = np.array([_ROOT.fullmatch(r) is not None for r in decoded])
     ok &= root_ok[inverse.ravel()] & (root_length <= 6)
@@ -153,7 +160,26 @@ def parse_occ_symbols(symbols: Sequence[str] | np.ndarray) -> OccSymbols:
         expiry=expiry,
         is_call=is_call,
         strike=strike,
+        roots=tuple(decoded),
     )
+
+
+def _two_digits(tens: np.ndarray, units: np.ndarray) -> np.ndarray:
+    return tens.astype(np.int32) * 10 + units
+
+
+def _days_in_month(year: np.ndarray, month: np.ndarray) -> np.ndarray:
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return _DAYS_IN_MONTH[np.clip(month, 0, 12)] + ((month == 2) & leap)
+
+
+def _days_since_1970(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Proleptic Gregorian date to days since 1970-01-01 (years >= 1; March-based year)."""
+    y = year - (month <= 2)
+    era, year_of_era = y // 400, y % 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era.astype(np.int64) * 146097 + day_of_era - 719468
 
 
 def _as_ascii_bytes(symbols: Sequence[str] | np.ndarray) -> np.ndarray:
@@ -162,7 +188,7 @@ def _as_ascii_bytes(symbols: Sequence[str] | np.ndarray) -> np.ndarray:
     values = symbols.ravel().tolist() if isinstance(symbols, np.ndarray) else list(symbols)
     if not values:
         return np.empty(0, dtype="S1")
-    if all(type(value) is str for value in values):
+    if set(map(type, values)) == {str}:
         try:
             return np.array(values, dtype="S")
         except UnicodeEncodeError:

@@ -42,8 +42,14 @@ from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
 from gex_mcp.parsing._dates import as_new_york, market_clock, parse_expiration_date, parse_snapshot_time
 from gex_mcp.parsing._deliverables import drop_adjusted
+from gex_mcp.parsing._fields import ByteTable
 from gex_mcp.parsing._text import decode_text
-from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
+from gex_mcp.parsing.occ import (
+    OccSymbolError,
+    is_adjusted_root,
+    parse_occ_symbols,
+    underlying_of,
+)
 
 _SIDE_COLUMNS = ("Last Sale", "Net", "Bid", "Ask", "Volume", "IV", "Delta", "Gamma",
                  "Open Interest")
@@ -84,7 +90,7 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
     Raises:
         SourceDataError: empty, truncated or malformed, with the name and line number.
     """
-    text, notes = decode_text(data, name=name)
+    text, data, notes = decode_text(data, name=name)
     lines = text.split("\n")
     ends_with_line_break = lines[-1] == ""
     if ends_with_line_break:
@@ -100,7 +106,13 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
                               f"break after the last row); it looks truncated")
     if not body:
         raise SourceDataError(f"{name}: no option rows")
-    columns, line_numbers = _split_rows(body, first_row + 1, name)
+    # Plain ASCII: text offsets are byte offsets, so the body is read in place from the
+    # bytes (a view, not a copy).
+    in_place = data.isascii()
+    start = sum(map(len, lines[:first_row])) + first_row
+    stop = start + sum(map(len, body)) + len(body)  # through the last row's line break
+    columns, line_numbers = _split_rows(body, first_row + 1, name,
+                                        (data, start, stop) if in_place else None)
     chain_columns, symbol = _contracts(columns, line_numbers, preamble, name, notes)
     as_of, retrieved_at = market_clock(preamble.as_of, symbol)
     return build_chain(symbol=symbol, spot=preamble.spot, as_of=as_of, retrieved_at=retrieved_at,
@@ -184,18 +196,51 @@ def _check_header(line: str, line_number: int, first_line: str, name: str) -> bo
                           f"{fields[column]!r}, expected {expected[column]!r}")
 
 
-def _split_rows(body: list[str], first_line_number: int,
-                name: str) -> tuple[list[list[str]], list[int] | None]:
-    """Columns of the body as lists of strings, and each row's line number (None: contiguous).
+class _ListTable:
+    """Columns held as lists of strings (the irregular-file path), with `ByteTable`'s API."""
 
-    Fast path: no quotes and exactly 21 commas per line, split once. Otherwise line by line
-    (CBOE rows never span lines), with the csv module for lines holding quoted fields;
-    blank lines are skipped and spreadsheet padding is dropped.
+    def __init__(self, columns: list[list[str]]) -> None:
+        self._columns = columns
+
+    def __len__(self) -> int:
+        return len(self._columns[0])
+
+    def cell(self, column: int, row: int) -> str:
+        return self._columns[column][row]
+
+    def strings(self, column: int) -> list[str]:
+        return self._columns[column]
+
+    def column(self, *columns: int) -> np.ndarray:
+        return np.array([v for column in columns for v in self._columns[column]], dtype=str)
+
+    def changes(self, column: int) -> np.ndarray:
+        """True where a row's field differs from the row above (always for the first row)."""
+        cells = np.array(self._columns[column], dtype=str)
+        return np.concatenate([[True], cells[1:] != cells[:-1]])
+
+
+def _split_rows(body: list[str], first_line_number: int, name: str,
+                raw: tuple[bytes, int, int] | None = None,
+                ) -> tuple[ByteTable | _ListTable, list[int] | None]:
+    """The body's fields, and each row's line number (None: contiguous).
+
+    Fast path: an ASCII body without quotes and exactly 21 commas per line, split as one
+    byte array (`ByteTable`). Otherwise line by line (CBOE rows never span lines), with the
+    csv module for lines holding quoted fields; blank lines are skipped and spreadsheet
+    padding is dropped. `raw`: the file's bytes and the body's byte range, when they are
+    the body's text exactly (ASCII, line breaks normalised), to split in place.
     """
+    table = ByteTable.from_bytes(*raw, N_COLUMNS) if raw is not None else None
+    if table is not None:
+        return table, None
     joined = "\n".join(body)
+    table = ByteTable.split(joined, N_COLUMNS) if raw is None else None
+    if table is not None:
+        return table, None
     if '"' not in joined and set(map(str.count, body, repeat(","))) == {N_COLUMNS - 1}:
         flat = joined.replace("\n", ",").split(",")
-        return [flat[i::N_COLUMNS] for i in range(N_COLUMNS)], None
+        return _ListTable([flat[i::N_COLUMNS] for i in range(N_COLUMNS)]), None
     rows: list[list[str]] = []
     line_numbers: list[int] = []
     for line_number, line in enumerate(body, start=first_line_number):
@@ -215,38 +260,54 @@ def _split_rows(body: list[str], first_line_number: int,
         line_numbers.append(line_number)
     if not rows:
         raise SourceDataError(f"{name}: no option rows")
-    return [list(column) for column in zip(*rows, strict=True)], line_numbers
+    return _ListTable([list(column) for column in zip(*rows, strict=True)]), line_numbers
 
 
-def _contracts(columns: list[list[str]], line_numbers: list[int] | None, preamble: _Preamble,
-               name: str, notes: list[str]) -> tuple[dict[str, np.ndarray], str]:
+def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
+               preamble: _Preamble, name: str,
+               notes: list[str]) -> tuple[dict[str, np.ndarray], str]:
     """Per-contract columns (call then put for each row) and the underlying symbol."""
-    n_rows = len(columns[0])
+    n_rows = len(table)
     header = LEGACY_COLUMNS if preamble.legacy else CSV_COLUMNS
     first = preamble.header_index + 2
 
     def line_of(row: int) -> int:
         return line_numbers[row] if line_numbers is not None else first + row
 
-    def numbers(index: int, *, count: bool = False) -> np.ndarray:
-        values = columns[index]
-        side = "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
-        try:
-            parsed = np.array(values, dtype=np.float64)
-        except ValueError:
-            row = next((i for i, v in enumerate(values) if not _is_number(v)), 0)
-            raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side} is not "
-                                  f"a number: {values[row]!r}") from None
-        if count:
-            bad = ~(parsed >= 0) | np.isinf(parsed)
-            if bad.any():
-                row = int(np.flatnonzero(bad)[0])
-                raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side} is "
-                                      f"not a count: {values[row]!r}")
-        return parsed
+    def numbers(*indices: int, count: bool = False) -> np.ndarray:
+        """The columns as floats, shape (len(indices), rows); counts must be >= 0 and finite."""
+        parsed = table.decimals(*indices) if isinstance(table, ByteTable) else None
+        if parsed is not None:
+            parsed = parsed.reshape(len(indices), n_rows)
+            if count:
+                for index, values in zip(indices, parsed, strict=True):
+                    check_count(index, values)
+            return parsed
+        rows = []  # float() semantics for anything but plain decimals
+        for index in indices:
+            values = table.strings(index)
+            try:
+                rows.append(np.array(values, dtype=np.float64))
+            except ValueError:
+                row = next((i for i, v in enumerate(values) if not _is_number(v)), 0)
+                raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}"
+                                      f"{side_of(index)} is not a number: {values[row]!r}") from None
+            if count:
+                check_count(index, rows[-1])
+        return np.stack(rows)
+
+    def side_of(index: int) -> str:
+        return "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
+
+    def check_count(index: int, values: np.ndarray) -> None:
+        bad = ~(values >= 0) | np.isinf(values)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side_of(index)} "
+                                  f"is not a count: {table.cell(index, row)!r}")
 
     try:
-        occ = parse_occ_symbols(columns[_CALL] + columns[_PUT])
+        occ = parse_occ_symbols(table.column(_CALL, _PUT))
     except OccSymbolError as exc:
         row, side = exc.position % n_rows, exc.position // n_rows
         raise SourceDataError(f"{name}: line {line_of(row)}: {('Calls', 'Puts')[side]}: "
@@ -256,23 +317,22 @@ def _contracts(columns: list[list[str]], line_numbers: list[int] | None, preambl
     if wrong_side.any():
         row = int(np.flatnonzero(wrong_side)[0])
         raise SourceDataError(f"{name}: line {line_of(row)}: the Calls column must hold a call "
-                              f"and the Puts column a put ({columns[_CALL][row]!r}, "
-                              f"{columns[_PUT][row]!r})")
+                              f"and the Puts column a put ({table.cell(_CALL, row)!r}, "
+                              f"{table.cell(_PUT, row)!r})")
 
-    strike = numbers(_STRIKE)
+    strike = numbers(_STRIKE)[0]
     mismatch = (np.abs(occ.strike.reshape(2, n_rows) - strike) > 5e-4).any(axis=0)
     if mismatch.any():
         row = int(np.flatnonzero(mismatch)[0])
-        raise SourceDataError(f"{name}: line {line_of(row)}: strike {columns[_STRIKE][row]!r} "
-                              f"disagrees with the option symbols ({columns[_CALL][row]!r})")
-    _check_expiries(columns[_EXPIRY], occ.expiry.reshape(2, n_rows), line_of, name, columns)
+        raise SourceDataError(f"{name}: line {line_of(row)}: strike {table.cell(_STRIKE, row)!r} "
+                              f"disagrees with the option symbols ({table.cell(_CALL, row)!r})")
+    _check_expiries(table, occ.expiry.reshape(2, n_rows), line_of, name)
 
     fields = {}
     for field, offset in _FIELD_OFFSETS.items():
         count = field in ("open_interest", "volume")
-        pair = np.stack([numbers(_CALL + offset, count=count),
-                         numbers(_PUT + offset, count=count)], axis=1)
-        fields[field] = pair.ravel()  # row-major: call, put, call, put, ...
+        pair = numbers(_CALL + offset, _PUT + offset, count=count)
+        fields[field] = pair.T.ravel()  # call, put, call, put, ...
     iv = fields["iv"]
     fields["iv"] = np.where(np.isfinite(iv) & (iv > 0), iv, np.nan)
     for field in ("bid", "ask"):
@@ -286,8 +346,8 @@ def _contracts(columns: list[list[str]], line_numbers: list[int] | None, preambl
         "is_call": np.tile(np.array([True, False]), n_rows),
         **fields,
     }
-    chain_columns = drop_adjusted(chain_columns, name=name, notes=notes)
-    underlyings = sorted({underlying_of(r) for r in np.unique(chain_columns["root"]).tolist()})
+    chain_columns = drop_adjusted(chain_columns, name=name, notes=notes, roots=occ.roots)
+    underlyings = sorted({underlying_of(r) for r in occ.roots if not is_adjusted_root(r)})
     symbol = preamble.symbol
     if symbol is None:
         if len(underlyings) != 1:
@@ -299,25 +359,35 @@ def _contracts(columns: list[list[str]], line_numbers: list[int] | None, preambl
     return chain_columns, symbol
 
 
-def _check_expiries(cells: list[str], occ_expiry: np.ndarray, line_of, name: str,
-                    columns: list[list[str]]) -> None:
-    """Each row's Expiration Date must equal the date in both of its OCC symbols."""
+def _check_expiries(table: ByteTable | _ListTable, occ_expiry: np.ndarray, line_of,
+                    name: str) -> None:
+    """Each row's Expiration Date must equal the date in both of its OCC symbols.
+
+    Each run of equal cells (rows come grouped by expiry) is read once.
+    """
+    run_starts = np.flatnonzero(table.changes(_EXPIRY))
+    n_rows = len(table)
     days: dict[str, int] = {}
-    for cell in dict.fromkeys(cells):
-        try:
-            days[cell] = parse_expiration_date(cell).toordinal()
-        except ValueError:
-            row = cells.index(cell)
-            raise SourceDataError(f"{name}: line {line_of(row)}: cannot read the expiration "
-                                  f"date {_clip(cell)!r}") from None
-    column_days = np.fromiter((days[c] for c in cells), dtype=np.int64, count=len(cells))
+    run_days = []
+    for row in run_starts.tolist():
+        cell = table.cell(_EXPIRY, row)
+        if cell not in days:
+            try:
+                days[cell] = parse_expiration_date(cell).toordinal()
+            except ValueError:
+                raise SourceDataError(f"{name}: line {line_of(row)}: cannot read the expiration "
+                                      f"date {_clip(cell)!r}") from None
+        run_days.append(days[cell])
+    column_days = np.repeat(np.array(run_days, dtype=np.int64),
+                            np.diff(np.append(run_starts, n_rows)))
     unix_epoch_ordinal = 719163  # date(1970, 1, 1).toordinal()
     occ_days = occ_expiry.astype(np.int64) + unix_epoch_ordinal
     mismatch = (occ_days != column_days).any(axis=0)
     if mismatch.any():
         row = int(np.flatnonzero(mismatch)[0])
-        raise SourceDataError(f"{name}: line {line_of(row)}: expiration date {cells[row]!r} "
-                              f"disagrees with the option symbol {columns[_CALL][row]!r}")
+        raise SourceDataError(f"{name}: line {line_of(row)}: expiration date "
+                              f"{table.cell(_EXPIRY, row)!r} disagrees with the option symbol "
+                              f"{table.cell(_CALL, row)!r}")
 
 
 def _strip_padding(fields: list[str]) -> list[str]:
