@@ -25,7 +25,7 @@ from cachetools import LRUCache
 
 from gex_mcp.engine.chain import OptionChain
 from gex_mcp.engine.prepare import live_strike_oi
-from gex_mcp.errors import GexError, NoDataError
+from gex_mcp.errors import GexError, NoDataError, UnknownSymbolError, describe
 from gex_mcp.history.record import LevelRecord, level_record
 
 if TYPE_CHECKING:
@@ -68,8 +68,11 @@ async def previous_snapshot_oi(source: Any, chain: OptionChain) -> PreviousOI | 
         if not times:
             return None
         earlier = await source.fetch_chain(chain.symbol, as_of=times[-1])
+    except UnknownSymbolError:  # no other file of this symbol (e.g. a file named otherwise)
+        logger.debug("no previous snapshot of %s", chain.symbol)
+        return None
     except GexError as exc:  # OI change is a convenience: never fail an answer over it
-        logger.warning("no previous snapshot of %s: %s", chain.symbol, exc)
+        logger.warning("no previous snapshot of %s: %.200s", chain.symbol, describe(exc))
         return None
     return (*live_strike_oi(earlier), earlier.as_of)
 
