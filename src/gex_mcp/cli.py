@@ -260,13 +260,14 @@ def _pause_gc() -> Callable[[], None]:
     return resume
 
 
-def _watcher(service, settings):
-    """The server's one alert poller (it starts with the server; see `gex_mcp.alerts`)."""
+def _watcher(service, settings, *, every: float | None = None, near_wall: float | None = None):
+    """The alert poller (`gex_mcp.alerts`): every `every` seconds, else GEX_WATCH_EVERY; near a
+    wall within `near_wall` percent, else GEX_WATCH_NEAR_WALL_PCT."""
     from gex_mcp.alerts.rules import RuleConfig
     from gex_mcp.alerts.watcher import Watcher
 
-    return Watcher(service, every=settings.watch_every,
-                   config=RuleConfig(near_wall_pct=settings.watch_near_wall_pct))
+    return Watcher(service, every=every if every is not None else settings.watch_every,
+                   config=RuleConfig(near_wall_pct=near_wall or settings.watch_near_wall_pct))
 
 
 @app.command("serve")
@@ -351,7 +352,6 @@ def watch(symbols: Annotated[list[str], typer.Argument(help="Symbols to watch, e
     """Print alerts as they fire (flip crossed, spot near a wall, regime change...) until Ctrl-C."""
     from rich.console import Console
 
-    from gex_mcp.alerts.rules import RuleConfig
     from gex_mcp.alerts.terminal import run_watch
     from gex_mcp.alerts.watcher import Watcher
 
@@ -364,8 +364,7 @@ def watch(symbols: Annotated[list[str], typer.Argument(help="Symbols to watch, e
             settings = settings.model_copy(update={"cache_ttl": every, "cache_ttl_closed": every})
         service = build_service(settings)
         async with service:
-            watcher = Watcher(service, every=every if every is not None else settings.watch_every,
-                              config=RuleConfig(near_wall_pct=near_wall or settings.watch_near_wall_pct))
+            watcher = _watcher(service, settings, every=every, near_wall=near_wall)
             watcher.watch(symbols, rules)
             seen.append(watcher)
             err.print(f"watching {', '.join(watcher.hub.watches)} on {service.default_source} "

@@ -105,6 +105,12 @@ class OptionChain:
         return [str(d) for d in np.unique(self.expiry)]
 
 
+def two_sided(bid: np.ndarray, ask: np.ndarray) -> np.ndarray:
+    """Mask of quotes with a real market on both sides (bid > 0, ask >= bid): the ones whose
+    mid means something (parity forwards, straddles)."""
+    return np.isfinite(bid) & np.isfinite(ask) & (bid > 0) & (ask >= bid)
+
+
 #: Open interest above this many contracts in one series is a corrupt value (the largest US
 #: series hold a few million); build_chain reads it as unknown (NaN) and says so in `notes`.
 MAX_PLAUSIBLE_OI = 50_000_000

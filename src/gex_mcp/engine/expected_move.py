@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gex_mcp.engine.calendar import SECONDS_PER_YEAR
-from gex_mcp.engine.chain import OptionChain
+from gex_mcp.engine.chain import OptionChain, two_sided
 from gex_mcp.engine.prepare import PreparedChain
 
 
@@ -33,10 +33,6 @@ class ExpectedMove:
     iv_move: float | None  # USD, one standard deviation
 
 
-def _two_sided(bid: np.ndarray, ask: np.ndarray) -> np.ndarray:
-    return np.isfinite(bid) & np.isfinite(ask) & (bid > 0) & (ask >= bid)
-
-
 def expected_moves(chain: OptionChain, prepared: PreparedChain) -> list[ExpectedMove]:
     """One ExpectedMove per unsettled expiration of `chain`, ascending dates."""
     now = chain.as_of.timestamp()
@@ -47,7 +43,7 @@ def expected_moves(chain: OptionChain, prepared: PreparedChain) -> list[Expected
         last = chain.settle_time[on_day].max()
         rows = on_day & (chain.settle_time == last)
         t_years = max((last - now) / SECONDS_PER_YEAR, 1e-9)
-        quoted = rows & _two_sided(chain.bid, chain.ask)
+        quoted = rows & two_sided(chain.bid, chain.ask)
         calls = set(chain.strike[quoted & chain.is_call].tolist())
         both = sorted(calls & set(chain.strike[quoted & ~chain.is_call].tolist()))
         atm = min(both, key=lambda k: (abs(k - chain.spot), k)) if both else None

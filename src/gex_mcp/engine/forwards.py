@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gex_mcp.engine.chain import OptionChain
+from gex_mcp.engine.chain import OptionChain, two_sided
 
 REFINE_STRIKES = 5
 MIN_STRIKES = 3
@@ -69,10 +69,6 @@ class Forwards:
 _EMPTY = Forwards(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64))
 
 
-def _two_sided(bid: np.ndarray, ask: np.ndarray) -> np.ndarray:
-    return np.isfinite(bid) & np.isfinite(ask) & (bid > 0) & (ask >= bid)
-
-
 def parity_forwards(chain: OptionChain, rows: np.ndarray, t_years: np.ndarray, rate: float,
                     spot: float) -> Forwards:
     """Forwards of the settlement instants among `rows` (a mask over `chain`), from their quotes.
@@ -83,7 +79,7 @@ def parity_forwards(chain: OptionChain, rows: np.ndarray, t_years: np.ndarray, r
     idx = np.flatnonzero(rows)
     bid, ask = chain.bid[idx], chain.ask[idx]
     strike_key = np.rint(chain.strike[idx] * _STRIKE_UNITS)
-    usable = _two_sided(bid, ask) & (strike_key < _STRIKE_SPAN)
+    usable = two_sided(bid, ask) & (strike_key < _STRIKE_SPAN)
     idx, strike_key, mid = idx[usable], strike_key[usable], 0.5 * (bid[usable] + ask[usable])
     if len(idx) < 2:
         return _EMPTY

@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 
-from gex_mcp.engine.calendar import NEW_YORK, quote_time
 from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
 from gex_mcp.parsing._dates import as_new_york, market_clock
@@ -188,11 +187,10 @@ def _spot(body: dict, name: str, notes: list[str]) -> float:
 def _clock(payload: dict, body: dict, symbol: str, name: str, notes: list[str]) -> dict[str, datetime | None]:
     """as_of: the quotes' market time (`quote_time` of the last trade, or of the file time);
     retrieved_at: the file's own timestamp when it is later than that."""
-    seen = _as_of(payload, body, name, notes)
-    as_of = quote_time(seen, symbol)
-    retrieved = _time(payload.get("timestamp"))
-    if retrieved is None or retrieved <= as_of:
-        retrieved = None if as_of == seen else seen
+    as_of, retrieved = market_clock(_as_of(payload, body, name, notes), symbol)
+    stamped = _time(payload.get("timestamp"))
+    if stamped is not None and stamped > as_of:
+        retrieved = stamped
     return {"as_of": as_of, "retrieved_at": retrieved}
 
 
@@ -209,9 +207,7 @@ def _time(raw: Any) -> datetime | None:
         moment = datetime.fromisoformat(str(raw)) if raw is not None else None
     except ValueError:
         return None
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=NEW_YORK) if moment.tzinfo is None else moment.astimezone(NEW_YORK)
+    return None if moment is None else as_new_york(moment)
 
 
 def _as_of(payload: dict, body: dict, name: str, notes: list[str]) -> datetime:

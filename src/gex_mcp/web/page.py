@@ -20,7 +20,9 @@ from gex_mcp import __version__
 
 APP_URI = "ui://gex/dashboard"
 DEFAULT_WATCHLIST = ("SPY", "QQQ", "IWM", "SPX", "TSLA", "NVDA")
-_PLACEHOLDERS = ("UPLOT_CSS", "DASHBOARD_CSS", "UPLOT_JS", "DASHBOARD_JS")
+#: What fills each /*PLACEHOLDER*/ of dashboard.html.
+_INLINED = {"UPLOT_CSS": "vendor/uplot/uPlot.min.css", "DASHBOARD_CSS": "dashboard.css",
+            "UPLOT_JS": "vendor/uplot/uPlot.iife.min.js", "DASHBOARD_JS": "dashboard.js"}
 
 
 @cache
@@ -31,10 +33,8 @@ def _asset(name: str) -> str:
 @cache
 def _template() -> str:
     html = _asset("dashboard.html")
-    files = {"UPLOT_CSS": "vendor/uplot/uPlot.min.css", "DASHBOARD_CSS": "dashboard.css",
-             "UPLOT_JS": "vendor/uplot/uPlot.iife.min.js", "DASHBOARD_JS": "dashboard.js"}
-    for name in _PLACEHOLDERS:
-        html = html.replace(f"/*{name}*/", _asset(files[name]), 1)
+    for name, path in _INLINED.items():
+        html = html.replace(f"/*{name}*/", _asset(path), 1)
     return html
 
 
