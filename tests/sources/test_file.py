@@ -240,3 +240,38 @@ async def test_files_added_later_are_seen(tmp_path: Path) -> None:
     (tmp_path / "cboe_quotedata_TEST_2023-09-14.csv").write_bytes(
         tiny_chain_csv("September 14, 2023 at 10:00 AM EDT"))
     assert (await fetch(source, "TEST")).symbol == "TEST"
+
+
+async def test_the_listing_is_reused_until_the_folder_changes(tmp_path: Path) -> None:
+    """Many fetches list the folder once; adding a file lists it again at once."""
+    (tmp_path / "cboe_quotedata_TEST_2023-09-14.csv").write_bytes(
+        tiny_chain_csv("September 14, 2023 at 10:00 AM EDT"))
+    source = FileSource(tmp_path)
+    listings = 0
+    real_list = source._list
+
+    def counting_list() -> list[SnapshotInfo]:
+        nonlocal listings
+        listings += 1
+        return real_list()
+
+    source._list = counting_list  # type: ignore[method-assign]
+    for _ in range(50):
+        assert (await fetch(source, "TEST")).symbol == "TEST"
+    assert listings == 1
+    (tmp_path / "cboe_quotedata_ABC_2023-09-14.csv").write_bytes(
+        tiny_chain_csv("September 14, 2023 at 10:00 AM EDT", root="ABC"))
+    assert (await fetch(source, "ABC")).symbol == "ABC"
+    assert listings == 2
+
+
+async def test_a_file_rewritten_in_place_is_seen_once_the_listing_ages(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rewriting a file does not touch its folder: the listing's age bound catches it."""
+    path = tmp_path / "my export.csv"
+    path.write_bytes(tiny_chain_csv("September 14, 2023 at 10:00 AM EDT"))
+    source = FileSource(tmp_path)
+    assert [i.symbol for i in source.list_snapshots()] == ["TEST"]
+    path.write_bytes(tiny_chain_csv("September 15, 2023 at 10:00 AM EDT", root="ABC"))
+    monkeypatch.setattr("gex_mcp.sources.file.LISTING_MAX_AGE_SECONDS", 0.0)
+    assert [(i.symbol, i.as_of) for i in source.list_snapshots()] == [("ABC", ny(2023, 9, 15, 10, 0))]

@@ -376,6 +376,26 @@ async def test_memory_keeps_the_most_recently_used_entries(memory_db, clock, mak
     assert upstream.calls == 4
 
 
+async def test_memory_only_value_keeps_its_stamp_after_leaving_memory(memory_db, clock) -> None:
+    """A memory-only value that left memory still has a fresh stamp until its TTL, then
+    none; fetching it again gives it a new stamp. Nothing is written to SQLite."""
+    cache = ChainCache(memory_db, clock=clock, max_memory_entries=1)
+    upstream = Upstream("value")
+    a = await cache.get_or_fetch(chain_key("file", "A"), upstream, ttl_seconds=TTL, codec=None)
+    clock.advance(10)
+    b = await cache.get_or_fetch(chain_key("file", "B"), upstream, ttl_seconds=TTL, codec=None)
+    assert cache.fresh_stamp(chain_key("file", "A"), ttl_seconds=TTL) == a.fetched_at  # left memory
+    clock.advance(TTL - 5)
+    assert cache.fresh_stamp(chain_key("file", "A"), ttl_seconds=TTL) is None  # TTL + 5 s old
+    again = await cache.get_or_fetch(chain_key("file", "A"), upstream, ttl_seconds=TTL, codec=None)
+    assert (upstream.calls, again.from_cache) == (3, False)
+    assert again.fetched_at > a.fetched_at
+    assert cache.fresh_stamp(chain_key("file", "B"), ttl_seconds=TTL) == b.fetched_at  # left memory
+    cache.clear_memory()  # as after a restart: no memory-only value or stamp survives
+    assert cache.fresh_stamp(chain_key("file", "B"), ttl_seconds=TTL) is None
+    assert memory_db.execute("SELECT COUNT(*) FROM cache_entries").fetchone() == (0,)
+
+
 def test_memory_bound_must_be_positive() -> None:
     """A cache that cannot hold one value is a configuration mistake."""
     with pytest.raises(ValueError, match="max_memory_entries"):

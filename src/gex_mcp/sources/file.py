@@ -18,7 +18,10 @@ How a file is identified, cheaply:
 Choosing a snapshot: the newest for the symbol; with `as_of`, the newest whose time is at
 or before `as_of`. Days named before `as_of`'s New York date qualify without reading them;
 files named on that very day, and several files sharing the winning day, are read to
-compare their exact times. The folder is re-listed on every call, so new files show up.
+compare their exact times. The folder listing is kept while the folder's modification time
+is unchanged and for at most `LISTING_MAX_AGE_SECONDS` (a file rewritten in place does not
+touch its folder), so new files show up at once and a 500-symbol scan lists it a few times,
+not a thousand.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import threading
+import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -41,6 +46,7 @@ from gex_mcp.sources.base import normalize_symbol
 logger = logging.getLogger(__name__)
 
 SNAPSHOT_SUFFIXES = frozenset({".csv", ".dat", ".json"})
+LISTING_MAX_AGE_SECONDS = 2.0
 _NAME_RE = re.compile(
     r"^cboe_(?:quotedata|legacy|delayed)_(?P<symbol>[A-Za-z^_][A-Za-z0-9.]{0,10})_"
     r"(?P<day>\d{4}-\d{2}-\d{2})(?![0-9])")
@@ -68,6 +74,16 @@ class SnapshotInfo:
         return self.as_of.astimezone(NEW_YORK).date()
 
 
+@dataclass
+class _Listing:
+    """The folder's snapshots as last listed, and where each path sits in `infos`."""
+
+    mtime_ns: int
+    listed_at: float  # time.monotonic()
+    infos: list[SnapshotInfo]
+    index: dict[Path, int]
+
+
 @dataclass(frozen=True)
 class _Stamp:
     size: int
@@ -88,12 +104,15 @@ class FileSource:
     """
 
     name = "file"
+    local = True  # its own durable copy: chains are cached in memory only
 
     def __init__(self, directory: Path | str, *, as_of: datetime | None = None) -> None:
         self.directory = Path(directory).expanduser()
         self.as_of = _aware(as_of)
         self.skipped: dict[Path, str] = {}
         self._content_cache: dict[Path, tuple[_Stamp, SnapshotInfo]] = {}
+        self._listing: _Listing | None = None
+        self._listing_lock = threading.RLock()  # files are read in worker threads
         self._check_directory()
 
     def __repr__(self) -> str:
@@ -238,6 +257,23 @@ class FileSource:
                 "CBOE chain files (.csv, .dat, .json), or use source demo.")
 
     def _scan(self) -> list[SnapshotInfo]:
+        """The identifiable snapshots in the folder (see the module docstring for when the
+        folder is listed again)."""
+        try:
+            mtime = self.directory.stat().st_mtime_ns
+        except OSError:
+            mtime = -1  # gone or unreadable: `_list` says which
+        with self._listing_lock:
+            kept = self._listing
+            if (kept is not None and kept.mtime_ns == mtime
+                    and clock.monotonic() - kept.listed_at < LISTING_MAX_AGE_SECONDS):
+                return kept.infos
+            infos = self._list()
+            self._listing = _Listing(mtime, clock.monotonic(), infos,
+                                     {info.path: i for i, info in enumerate(infos)})
+            return infos
+
+    def _list(self) -> list[SnapshotInfo]:
         self._check_directory()
         infos = []
         seen: set[Path] = set()
@@ -287,7 +323,11 @@ class FileSource:
         by_name = _from_name(path)
         symbol = by_name.symbol if by_name is not None else normalize_symbol(chain.symbol)
         info = SnapshotInfo(symbol=symbol, as_of=chain.as_of, path=path, as_of_exact=True)
-        self._content_cache[path] = (stamp, info)
+        with self._listing_lock:
+            self._content_cache[path] = (stamp, info)
+            listing = self._listing
+            if listing is not None and path in listing.index:  # its exact time, from now on
+                listing.infos[listing.index[path]] = info
         return info
 
 

@@ -26,7 +26,10 @@ Age is measured from when `fetch()` returned, with the injected `clock` (Unix se
 tests pass a fake one). `ttl_seconds=0` always refetches but still serves stale on error.
 
 `codec` turns values into bytes for SQLite (`serialize.CHAIN_CODEC`, `model_codec(M)`,
-`json_codec()`); `codec=None` keeps a value in memory only. Memory holds values of any
+`json_codec()`); `codec=None` keeps a value in memory only (for values whose source is its
+own durable copy, e.g. a local snapshot file: writing them to SQLite would cost more than
+reading them again). When such a value leaves memory its fetch time is still remembered,
+so `fresh_stamp` keeps answering for it while it would be fresh. Memory holds values of any
 type, so the same cache can hold chains and ready-made responses under different keys.
 Keys are tuples of strings, by convention `(source, symbol, expiration or "")`.
 
@@ -58,6 +61,7 @@ T = TypeVar("T")
 CacheKey = tuple[str, ...]
 
 DEFAULT_MAX_MEMORY_ENTRIES = 64
+MAX_REMEMBERED_STAMPS = 16384  # fetch times of memory-only values that left memory
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +98,7 @@ class _Entry:
     value: Any
     fetched_epoch: float
     fetched_at: datetime
+    memory_only: bool = False
 
 
 class _Flight:
@@ -145,6 +150,7 @@ class ChainCache:
         self._clock = clock
         self._max_entries = max_memory_entries
         self._memory: OrderedDict[CacheKey, _Entry] = OrderedDict()
+        self._stamps: OrderedDict[CacheKey, tuple[float, datetime]] = OrderedDict()
         self._flights: dict[CacheKey, _Flight] = {}
 
     def now(self) -> float:
@@ -177,15 +183,19 @@ class ChainCache:
         return await self._miss(key, fetch, ttl_seconds, codec)
 
     def fresh_stamp(self, key: CacheKey, *, ttl_seconds: float) -> datetime | None:
-        """The `fetched_at` that `get_or_fetch(key, ..., ttl_seconds=...)` would answer with
-        now without fetching (a value in memory or a SQLite row younger than the TTL), read
-        without decoding the value; None when it would fetch. Lets a caller reuse what it
-        derived from that very value (e.g. answers) without loading it again."""
+        """When the value for `key` was fetched, if that is within `ttl_seconds`: a value in
+        memory, a SQLite row (read without decoding it) or a memory-only value that has left
+        memory; None otherwise. Lets a caller reuse what it derived from that very value
+        (e.g. answers) without loading it again. (For a memory-only value no longer in
+        memory, `get_or_fetch` fetches again and answers with a new time.)"""
         ttl_seconds *= self._ttl_factor
         now = self._clock()
         entry = self._memory.get(key)
         if entry is not None and now - entry.fetched_epoch < ttl_seconds:
             return entry.fetched_at
+        stamp = self._stamps.get(key)
+        if stamp is not None and now - stamp[0] < ttl_seconds:
+            return stamp[1]
         if self._conn is None:
             return None
         row = self._sql("SELECT fetched_at FROM cache_entries WHERE key = ? AND fetched_at > ?",
@@ -195,12 +205,14 @@ class ChainCache:
     def invalidate(self, key: CacheKey) -> None:
         """Forget `key` in memory and in SQLite (the next call fetches)."""
         self._memory.pop(key, None)
+        self._stamps.pop(key, None)
         if self._conn is not None:
             self._sql("DELETE FROM cache_entries WHERE key = ?", (_row_key(key),))
 
     def clear_memory(self) -> None:
         """Drop every in-memory value; SQLite rows stay (as after a restart)."""
         self._memory.clear()
+        self._stamps.clear()
 
     async def _miss(self, key: CacheKey, fetch: Callable[[], Awaitable[T]],
                     ttl_seconds: float, codec: Codec[T] | None) -> Cached[T]:
@@ -243,7 +255,7 @@ class ChainCache:
             return Cached(fallback.value, fallback.fetched_at, age, stale=True,
                           stale_reason=str(exc), from_cache=True)
         fetched = self._clock()
-        entry = _Entry(value, fetched, datetime.fromtimestamp(fetched, UTC))
+        entry = _Entry(value, fetched, datetime.fromtimestamp(fetched, UTC), memory_only=codec is None)
         if codec is not None and self._conn is not None:
             payload = codec.encode(value)
             self._sql("INSERT INTO cache_entries (key, codec, fetched_at, payload) "
@@ -285,8 +297,13 @@ class ChainCache:
     def _remember(self, key: CacheKey, entry: _Entry) -> None:
         self._memory[key] = entry
         self._memory.move_to_end(key)
+        self._stamps.pop(key, None)
         while len(self._memory) > self._max_entries:
-            self._memory.popitem(last=False)
+            gone, dropped = self._memory.popitem(last=False)
+            if dropped.memory_only:
+                self._stamps[gone] = (dropped.fetched_epoch, dropped.fetched_at)
+                while len(self._stamps) > MAX_REMEMBERED_STAMPS:
+                    self._stamps.popitem(last=False)
 
     def _sql(self, statement: str, parameters: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         """Run one statement; on a SQLite failure log it and return no rows."""
