@@ -12,8 +12,9 @@ Run: .venv/bin/python benchmarks/bench_scan.py
   for the run, each a link to one of the 24 fixtures under a generated ticker (U000,
   U001, ...), in a temporary GEX_CHAINS_DIR. The service is the server's (SQLite cache and
   history in a temporary GEX_DATA_DIR). Cold: the first scan (every file parsed, analysed,
-  cached); warm: the same scan again, within the cache lifetime. Peak RSS of this process
-  after each. Then the same universe as one `gex-mcp scan ... --source file --json` process
+  cached; from 64 symbols the files are parsed in worker processes); warm: the same scan
+  again, within the cache lifetime. Peak RSS of this process after each, and of the
+  largest parsing worker. Then the same universe as one `gex-mcp scan ... --source file --json` process
   (cold, its own empty data dir): wall time and its peak RSS. Goals (issue 15): 500 symbols
   in at most 10 s cold and 0.5 s warm on 2 cores, RSS at most 1 GB.
 """
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from gex_mcp.service import build_service  # noqa: E402
 from gex_mcp.settings import Settings  # noqa: E402
+from gex_mcp.sources.parse_pool import default_workers  # noqa: E402
 from tests.sources.loopback import LoopbackServer  # noqa: E402
 
 CHAINS = ROOT.parent / "shared" / "chains"
@@ -104,7 +106,8 @@ def universe(count: int, warm_rounds: int) -> None:
               f"{statistics.median(warm) * 1e3:.0f} ms (min {min(warm) * 1e3:.0f}, "
               f"max {max(warm) * 1e3:.0f}, {len(warm)} rounds); failed {len(result.failed)}; "
               f"peak RSS {start_rss:.0f} MB before, {cold_rss:.0f} MB after cold, "
-              f"{peak_rss_mb():.0f} MB after warm")
+              f"{peak_rss_mb():.0f} MB after warm; {default_workers()} parsing workers, "
+              f"the largest peaking at {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GEX_", "FLASHALPHA_"))}
         env.update(GEX_DATA_DIR=str(Path(tmp) / "cli-data"), GEX_CHAINS_DIR=str(chains),
                    MPLCONFIGDIR=str(Path(tmp) / "mpl"))
@@ -116,7 +119,7 @@ def universe(count: int, warm_rounds: int) -> None:
         if done.returncode != 0:
             raise SystemExit(f"gex-mcp scan exited {done.returncode}: {done.stderr.decode()[-500:]}")
         print(f"universe scan, {count} symbols, one `gex-mcp scan --source file --json` process "
-              f"(cold, start-up included): {elapsed:.2f} s, peak RSS "
+              f"(cold, start-up included): {elapsed:.2f} s, peak RSS of it or a worker "
               f"{peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
 
 

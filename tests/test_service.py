@@ -16,6 +16,7 @@ from gex_mcp.parsing import load_chain_file
 from gex_mcp.service import GexService, build_service
 from gex_mcp.settings import Settings
 from gex_mcp.sources.demo import DemoSource
+from gex_mcp.sources.parse_pool import default_workers
 from gex_mcp.store.cache import ChainCache
 from gex_mcp.store.history import HistoryStore
 from gex_mcp.store.migrations import open_database
@@ -315,3 +316,35 @@ async def test_a_fresh_answer_is_served_without_reloading_its_evicted_chain(tmp_
     finally:
         conn.close()
     assert later.as_of > first.as_of  # a new demo snapshot, not the remembered answer
+
+
+async def test_a_bulk_scan_parses_in_workers_to_the_same_rows(tmp_path, chains_dir,
+                                                              monkeypatch) -> None:
+    """From BULK_SCAN_SYMBOLS local symbols on, files are parsed in worker processes; the
+    rows equal those of the same scan parsed in threads, and closing the service stops
+    the workers."""
+    folder = tmp_path / "chains"
+    folder.mkdir()
+    fixtures = sorted(p for p in chains_dir.iterdir() if p.suffix in (".csv", ".dat", ".json"))
+    symbols = []
+    for i, fixture in enumerate(fixtures[:6]):
+        kind, _, rest = fixture.name.removeprefix("cboe_").partition("_")
+        (folder / f"cboe_{kind}_U{i:03d}_{rest.split('_', 1)[1]}").symlink_to(fixture)
+        symbols.append(f"U{i:03d}")
+
+    async def scan(bulk_from: int, data: str) -> tuple[list, int]:
+        monkeypatch.setattr("gex_mcp.service.BULK_SCAN_SYMBOLS", bulk_from)
+        settings = Settings(_env_file=None, source="file", data_dir=tmp_path / data,
+                            chains_dir=folder)
+        async with build_service(settings) as svc:
+            rows = (await svc.scan(symbols)).rows
+            parser = svc._chains.sources["file"]._parser
+            workers = parser.started
+        assert parser.started == 0
+        return [r.model_dump() for r in rows], workers
+
+    in_threads, none = await scan(1000, "a")
+    in_workers, some = await scan(len(symbols), "b")
+    assert none == 0 and 1 <= some <= default_workers()
+    assert in_workers == in_threads
+    assert not any(r["error"] for r in in_workers)

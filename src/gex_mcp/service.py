@@ -21,6 +21,7 @@ import math
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ from gex_mcp.endpoints.args import (
 from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError, describe
 from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
+from gex_mcp.sources.parse_pool import bulk_loads
 from gex_mcp.store.cache import ChainCache, spread_ttl_factor
 
 if TYPE_CHECKING:
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_SCAN_CONCURRENCY = 4
+BULK_SCAN_SYMBOLS = 64  # from here a scan of local files parses them in worker processes
 Progress = Callable[[int, int], Awaitable[None]]  # (done, total)
 _NOT_CONFIGURED = {
     "flashalpha": "Source flashalpha needs an API key: set FLASHALPHA_API_KEY, "
@@ -396,9 +399,12 @@ class GexService:
             if progress is not None:
                 await progress(finished, len(symbols))
 
-        async with anyio.create_task_group() as tg:
-            for i, sym in enumerate(symbols):
-                tg.start_soon(one, i, sym)
+        # many local files: parse them in worker processes while this one analyses
+        bulk = bulk_loads() if local and len(symbols) >= BULK_SCAN_SYMBOLS else nullcontext()
+        with bulk:
+            async with anyio.create_task_group() as tg:
+                for i, sym in enumerate(symbols):
+                    tg.start_soon(one, i, sym)
         done = [r for r in rows if r is not None]
         times = [r.as_of.timestamp() for r in done if r.as_of is not None]
         return ScanResponse(rows=done, near_wall_pct=near_wall_pct,

@@ -32,7 +32,12 @@ from gex_mcp.engine.regime import NEUTRAL_BAND_PCT, RegimeCall, classify_regime
 
 @dataclass(frozen=True, eq=False)
 class ChainAnalysis:
-    """Every computed quantity for one chain, spot and parameter set."""
+    """Every computed quantity for one chain, spot and parameter set.
+
+    The fields are what every answer reads (a watchlist scan needs no more); the hedging
+    flows, the per-expiry breakdown, the OI movers and the expected moves are computed on
+    first use and kept with the analysis.
+    """
 
     chain: OptionChain  # the input, as listed (settled and zero-OI rows included)
     prepared: PreparedChain
@@ -41,10 +46,27 @@ class ChainAnalysis:
     flip: GammaFlip
     levels: Levels
     regime: RegimeCall
-    hedge_up: Hedge
-    hedge_down: Hedge
-    expiries: list[ExpiryGex]
-    oi_movers: list[OIMove]
+    dealer_delta_shares: float  # D(S) = Σ s · Δ · OI · m at spot (see hedging.py)
+
+    @cached_property
+    def hedge_up(self) -> Hedge:
+        """Dealer re-hedge after a 1% rise."""
+        return estimate_hedge(self.prepared, +1.0, self.dealer_delta_shares)
+
+    @cached_property
+    def hedge_down(self) -> Hedge:
+        """Dealer re-hedge after a 1% fall."""
+        return estimate_hedge(self.prepared, -1.0, self.dealer_delta_shares)
+
+    @cached_property
+    def expiries(self) -> list[ExpiryGex]:
+        """GEX, DEX and forwards per expiration (see breakdown.py)."""
+        return gex_by_expiry(self.prepared, self.contracts)
+
+    @cached_property
+    def oi_movers(self) -> list[OIMove]:
+        """Strikes with the largest |OI change|; empty when the previous OI is unknown."""
+        return top_oi_movers(self.prepared)
 
     @property
     def totals(self) -> dict[str, float]:
@@ -101,10 +123,7 @@ def analyze_chain(
         flip=flip,
         levels=find_levels(prepared, contracts, by_strike),
         regime=classify_regime(prepared.spot, flip, neutral_band_pct=neutral_band_pct),
-        hedge_up=estimate_hedge(prepared, +1.0, shares_now),
-        hedge_down=estimate_hedge(prepared, -1.0, shares_now),
-        expiries=gex_by_expiry(prepared, contracts),
-        oi_movers=top_oi_movers(prepared),
+        dealer_delta_shares=shares_now,
     )
 
 

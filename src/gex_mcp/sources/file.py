@@ -42,6 +42,7 @@ from gex_mcp.engine.chain import OptionChain
 from gex_mcp.errors import ConfigError, GexError, NoDataError, UnknownSymbolError
 from gex_mcp.parsing import load_chain_file
 from gex_mcp.sources.base import normalize_symbol
+from gex_mcp.sources.parse_pool import ParsePool
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ class FileSource:
         self._content_cache: dict[Path, tuple[_Stamp, SnapshotInfo]] = {}
         self._listing: _Listing | None = None
         self._listing_lock = threading.RLock()  # files are read in worker threads
+        self._parser = ParsePool()
         self._check_directory()
 
     def __repr__(self) -> str:
@@ -144,7 +146,8 @@ class FileSource:
     async def fetch_chain(self, symbol: str, *, as_of: datetime | None = None) -> OptionChain:
         """The newest snapshot of `symbol`, at or before `as_of` (default: the instance's).
 
-        Files are read in a worker thread so the event loop stays responsive.
+        Files are read off the event loop: in a worker thread, or in worker processes
+        inside `parse_pool.bulk_loads()` (a scan of many symbols).
 
         Raises:
             UnknownSymbolError: no file holds `symbol` (the message lists those that do).
@@ -154,7 +157,18 @@ class FileSource:
         """
         sym = normalize_symbol(symbol)
         cutoff = _aware(as_of) if as_of is not None else self.as_of
-        return await anyio.to_thread.run_sync(self._load, sym, cutoff)
+        chosen, chain = await anyio.to_thread.run_sync(self._choose, sym, cutoff)
+        if chain is None:
+            chain = await self._parser.load(chosen.path)
+            self._remember(chosen.path, chain)
+        if len(chain) == 0:
+            raise NoDataError(f"{chosen.path.name} holds no options for {sym}. "
+                              "Use another snapshot, or --source cboe.")
+        return chain
+
+    async def aclose(self) -> None:
+        """Stop the parsing processes, if a bulk load started them."""
+        self._parser.shutdown()
 
     def snapshot_times(self, symbol: str, since: datetime | None = None,
                        until: datetime | None = None) -> list[datetime]:
@@ -187,7 +201,9 @@ class FileSource:
 
     # -- selection ------------------------------------------------------------------------
 
-    def _load(self, sym: str, cutoff: datetime | None) -> OptionChain:
+    def _choose(self, sym: str, cutoff: datetime | None) -> tuple[SnapshotInfo, OptionChain | None]:
+        """The snapshot to serve, and its chain when choosing it meant reading it (several
+        files on one day, or files named on the cut-off's day)."""
         infos = self._scan()
         candidates = [i for i in infos if i.symbol == sym]
         if not candidates:
@@ -217,11 +233,7 @@ class FileSource:
                 chosen = max(timed, key=lambda t: (t[0], t[1]))[2]
             else:
                 chosen = group[0]
-            chain = loaded.get(chosen.path) or self._read(chosen.path)
-            if len(chain) == 0:
-                raise NoDataError(f"{chosen.path.name} holds no options for {sym}. "
-                                  "Use another snapshot, or --source cboe.")
-            return chain
+            return chosen, loaded.get(chosen.path)
         earliest = min(candidates, key=lambda i: i.as_of)
         assert cutoff is not None
         raise NoDataError(
