@@ -32,6 +32,7 @@ import re
 import threading
 import time as clock
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -120,9 +121,10 @@ class FileSource:
     def __repr__(self) -> str:
         return f"FileSource(directory={str(self.directory)!r}, as_of={self.as_of!r})"
 
-    @property
+    @cached_property
     def cache_tag(self) -> str:
-        """Cache identity: another folder or replay time must not share cached chains."""
+        """Cache identity: another folder or replay time must not share cached chains (the
+        folder as resolved when first asked; every answer asks)."""
         when = self.as_of.isoformat() if self.as_of else "latest"
         return f"file:{self.directory.resolve()}@{when}"
 
