@@ -45,10 +45,12 @@ class _Server(uvicorn.Server):
 
 
 @contextmanager
-def running(service: GexService, *, mcp: bool = True, close: bool = False, **options) -> Iterator[str]:
+def running(service: GexService, *, mcp: bool = True, close: bool = False, watcher=None,
+            **options) -> Iterator[str]:
     """Serve `service` (MCP + REST, guarded as `serve --transport http` does); yield the base URL.
-    With `close`, the service is closed when the server stops."""
-    app = _serve.http_app(build_server(service) if mcp else None, build_rest_app(service),
+    With `close`, the service is closed when the server stops; with `watcher`, the alert
+    tools and resources are served too (its poller is not run)."""
+    app = _serve.http_app(build_server(service, watcher) if mcp else None, build_rest_app(service),
                           host="127.0.0.1", **options)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import time
 
@@ -9,6 +10,7 @@ import anyio
 import httpx
 import pytest
 
+from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.errors import ConfigError, RateLimitedError, SourceDataError, SourceUnavailableError
 from gex_mcp.rest.app import route_path
@@ -221,3 +223,19 @@ def test_an_idle_mcp_session_is_closed_and_its_id_refused(serve):
         busy = http.post(url + "/mcp", headers=sessions[1], json=listing)
     assert idle.status_code == 404
     assert busy.status_code == 200
+
+
+def test_stateless_mcp_refuses_resources_subscribe_with_the_way_out(serve):
+    """--stateless has no session to push notifications on: resources/subscribe is an error
+    that says so and names the alternatives, not a silent success that never notifies."""
+    headers = {"Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-06-18"}
+    service = demo_service()
+    with serve(service, stateless=True, watcher=Watcher(service)) as url:
+        answer = httpx.post(url + "/mcp", headers=headers, timeout=20, json={
+            "jsonrpc": "2.0", "id": 1, "method": "resources/subscribe",
+            "params": {"uri": "gex://alerts"}})
+    assert answer.status_code == 200, answer.text
+    body = answer.text[answer.text.index("{"):]
+    error = json.loads(body.splitlines()[0])["error"]
+    assert "without sessions (--stateless)" in error["message"]
+    assert "subscriptions/listen" in error["message"]
