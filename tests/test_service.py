@@ -348,3 +348,26 @@ async def test_a_bulk_scan_parses_in_workers_to_the_same_rows(tmp_path, chains_d
     assert none == 0 and 1 <= some <= default_workers()
     assert in_workers == in_threads
     assert not any(r["error"] for r in in_workers)
+
+
+async def test_a_long_scan_reports_progress_in_steps_ending_at_the_total(monkeypatch) -> None:
+    """Beyond MAX_PROGRESS_REPORTS symbols progress comes every ceil(n / cap) symbols and
+    once at the end: never more than cap + 1 reports, always rising, the last one n of n."""
+    from gex_mcp.sources.demo import DEMO_SYMBOLS
+
+    monkeypatch.setattr("gex_mcp.service.MAX_PROGRESS_REPORTS", 4)
+    symbols = list(DEMO_SYMBOLS)
+    seen: list[tuple[int, int]] = []
+
+    async def on_progress(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    service = GexService(sources={"demo": DemoSource(clock=lambda: datetime(2025, 6, 11, 14, tzinfo=UTC))},
+                         default_source="demo", cache=ChainCache(None))
+    async with service:
+        await service.scan(symbols, progress=on_progress)
+    n = len(symbols)
+    step = -(-n // 4)
+    assert n > 4
+    assert [d for d, _ in seen] == sorted({*range(step, n + 1, step), n})
+    assert {t for _, t in seen} == {n}

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 DEFAULT_SCAN_CONCURRENCY = 4
+MAX_PROGRESS_REPORTS = 100  # a 1,000-symbol scan reports every 10 symbols
 BULK_SCAN_SYMBOLS = 64  # from here a scan of local files parses them in worker processes
 Progress = Callable[[int, int], Awaitable[None]]  # (done, total)
 _NOT_CONFIGURED = {
@@ -390,13 +391,14 @@ class GexService:
         limiter = anyio.CapacityLimiter(max(1, concurrency))
 
         finished = 0
+        step = math.ceil(len(symbols) / MAX_PROGRESS_REPORTS)  # 1 up to 100 symbols
 
         async def one(i: int, sym: str) -> None:
             nonlocal finished
             async with limiter:
                 rows[i] = await self._scan_row(sym, name, near_wall_pct)
             finished += 1
-            if progress is not None:
+            if progress is not None and (finished % step == 0 or finished == len(symbols)):
                 await progress(finished, len(symbols))
 
         # many local files: parse them in worker processes while this one analyses

@@ -32,8 +32,8 @@ import re
 import threading
 import time as clock
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from pathlib import Path
 
 import anyio.to_thread
