@@ -275,3 +275,11 @@ async def test_a_file_rewritten_in_place_is_seen_once_the_listing_ages(
     path.write_bytes(tiny_chain_csv("September 15, 2023 at 10:00 AM EDT", root="ABC"))
     monkeypatch.setattr("gex_mcp.sources.file.LISTING_MAX_AGE_SECONDS", 0.0)
     assert [(i.symbol, i.as_of) for i in source.list_snapshots()] == [("ABC", ny(2023, 9, 15, 10, 0))]
+
+
+def test_the_cache_tag_follows_the_replay_time(tmp_path: Path) -> None:
+    """Stepping a replay (as_of) must not reuse the chains cached for the previous step."""
+    source = FileSource(tmp_path, as_of=ny(2020, 6, 23))
+    before = source.cache_tag
+    source.as_of = ny(2020, 6, 29)
+    assert source.cache_tag != before and str(tmp_path.resolve()) in source.cache_tag

@@ -284,9 +284,10 @@ class ChainBackend:
         listing = partial_listing_note(chain)
         if listing is not None:
             analysis.prepared.quality.notes.append(listing)
-        if record and self.history is not None and exp is None and min_oi == 0:
-            self._record_history(chain, source, analysis)
+        # a replayable source (files, the demo) keeps its own past: nothing to store
         if record and exp is None and min_oi == 0 and not self.replayable(source):
+            if self.history is not None:
+                self._record_history(chain, source, analysis)
             self.level_history.record(chain.symbol, source, analysis)
         return _Analysed(analysis, BuildContext(min_oi=min_oi, neutral_band_pct=p.neutral_band_pct,
                                                 previous_oi_as_of=previous_as_of,

@@ -121,12 +121,16 @@ class FileSource:
     def __repr__(self) -> str:
         return f"FileSource(directory={str(self.directory)!r}, as_of={self.as_of!r})"
 
-    @cached_property
+    @property
     def cache_tag(self) -> str:
-        """Cache identity: another folder or replay time must not share cached chains (the
-        folder as resolved when first asked; every answer asks)."""
+        """Cache identity: another folder or replay time must not share cached chains."""
         when = self.as_of.isoformat() if self.as_of else "latest"
-        return f"file:{self.directory.resolve()}@{when}"
+        return f"file:{self._resolved}@{when}"
+
+    @cached_property
+    def _resolved(self) -> Path:
+        """The folder, resolved when first asked (every answer asks for the cache tag)."""
+        return self.directory.resolve()
 
     # -- public ---------------------------------------------------------------------------
 
