@@ -75,6 +75,11 @@ def make_universe(folder: Path, count: int) -> list[str]:
     return tickers
 
 
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024  # KiB on Linux
 
@@ -100,14 +105,19 @@ def universe(count: int, warm_rounds: int) -> None:
         symbols = make_universe(chains, count)
         settings = Settings(_env_file=None, source="file", data_dir=data, chains_dir=chains)
         start_rss = peak_rss_mb()
+        cpu_before = cpu_seconds(resource.RUSAGE_SELF)
         result, cold, cold_rss, warm = anyio.run(universe_scan, settings, symbols, warm_rounds)
+        main_cpu = cpu_seconds(resource.RUSAGE_SELF) - cpu_before
+        worker_cpu = cpu_seconds(resource.RUSAGE_CHILDREN)  # the workers, stopped with the service
         print(f"universe scan, {count} symbols from local files (links to {len(list(CHAINS.glob('cboe_*')))} "
               f"fixtures), in process: cold {cold:.2f} s, warm median "
               f"{statistics.median(warm) * 1e3:.0f} ms (min {min(warm) * 1e3:.0f}, "
               f"max {max(warm) * 1e3:.0f}, {len(warm)} rounds); failed {len(result.failed)}; "
               f"peak RSS {start_rss:.0f} MB before, {cold_rss:.0f} MB after cold, "
               f"{peak_rss_mb():.0f} MB after warm; {default_workers()} parsing workers, "
-              f"the largest peaking at {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
+              f"the largest peaking at {peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB; CPU "
+              f"(cold and warm rounds) {main_cpu:.1f} s here + {worker_cpu:.1f} s in the workers; "
+              f"load average at the end {os.getloadavg()[0]:.2f}")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GEX_", "FLASHALPHA_"))}
         env.update(GEX_DATA_DIR=str(Path(tmp) / "cli-data"), GEX_CHAINS_DIR=str(chains),
                    MPLCONFIGDIR=str(Path(tmp) / "mpl"))

@@ -43,7 +43,8 @@ async def test_bulk_loads_parse_in_workers_to_the_same_chains(pool: ParsePool) -
 
             for name in FIXTURES:
                 tg.start_soon(one, name)
-    assert pool.started == 2
+        assert pool.started == 2
+    assert pool.started == 0 and pool.spawned == 2  # the last bulk block closed: they stopped
     for name in FIXTURES:
         assert_same_chain(got[name], load_chain_file(CHAINS / name))  # type: ignore[arg-type]
 
@@ -62,7 +63,7 @@ async def test_a_malformed_file_raises_the_workers_error_naming_it(pool: ParsePo
         with pytest.raises(SourceDataError, match="cboe_quotedata_BAD_2023-09-14.csv"):
             await pool.load(bad)
         assert len(await pool.load(CHAINS / FIXTURES[2])) > 0
-    assert pool.started == 1
+        assert pool.spawned == pool.started == 1
 
 
 async def test_a_killed_worker_costs_no_answer(pool: ParsePool, caplog) -> None:
@@ -77,16 +78,25 @@ async def test_a_killed_worker_costs_no_answer(pool: ParsePool, caplog) -> None:
             assert_same_chain(await pool.load(path), load_chain_file(path))
         assert "chain-parsing worker stopped" in caplog.text
         await pool.load(path)
-    assert pool.started == 1
+        assert (pool.started, pool.spawned) == (1, 2)
 
 
-async def test_shutdown_stops_the_workers(tmp_path: Path) -> None:
+async def test_workers_stop_when_the_last_bulk_block_closes() -> None:
+    """Nested or concurrent blocks keep them; the last one out stops them; so does shutdown."""
     pool = ParsePool(workers=1)
     with bulk_loads():
+        with bulk_loads():
+            await pool.load(CHAINS / FIXTURES[2])
+        (worker,) = pool._all
+        assert worker.process.poll() is None
         await pool.load(CHAINS / FIXTURES[2])
-    (worker,) = pool._all
-    pool.shutdown()
+        assert pool.spawned == 1
     assert worker.process.poll() is not None and pool.started == 0
+    with bulk_loads():
+        await pool.load(CHAINS / FIXTURES[2])
+        assert pool.started == 1
+        pool.shutdown()
+        assert pool.started == 0
 
 
 async def test_file_source_reads_through_workers_and_closes_them(tmp_path: Path) -> None:
@@ -94,10 +104,10 @@ async def test_file_source_reads_through_workers_and_closes_them(tmp_path: Path)
     source = FileSource(tmp_path)
     with bulk_loads():
         chain = await source.fetch_chain("SPX")
-    assert source._parser.started >= 1
+        assert source._parser.started == 1
+        await source.aclose()
+        assert source._parser.started == 0
     assert_same_chain(chain, load_chain_file(CHAINS / FIXTURES[0]))
-    await source.aclose()
-    assert source._parser.started == 0
 
 
 def test_a_caller_without_a_main_guard_runs_once(tmp_path: Path) -> None:
@@ -113,7 +123,7 @@ def test_a_caller_without_a_main_guard_runs_once(tmp_path: Path) -> None:
             pool = ParsePool(workers=1)
             with bulk_loads():
                 chain = await pool.load({str(CHAINS / FIXTURES[2])!r})
-            print("parsed", len(chain), "started", pool.started, flush=True)
+            print("parsed", len(chain), "spawned", pool.spawned, flush=True)
             pool.shutdown()
 
         anyio.run(main)
@@ -123,4 +133,4 @@ def test_a_caller_without_a_main_guard_runs_once(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("script ran") == 1
     assert done.stdout.splitlines()[-1] == (
-        f"parsed {len(load_chain_file(CHAINS / FIXTURES[2]))} started 1")
+        f"parsed {len(load_chain_file(CHAINS / FIXTURES[2]))} spawned 1")

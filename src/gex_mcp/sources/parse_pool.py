@@ -5,8 +5,9 @@ threads parse one file at a time, in turn with the analyses running on the event
 Inside `bulk_loads()` (the service opens it for a scan of many symbols from local files)
 `ParsePool.load` sends each parse to worker processes instead (`parse_worker`, one per
 core, at most four), so parsing and analysis use different cores. A thread waits
-for each answer, with the GIL released. The workers start on first bulk use (~0.3 s, once)
-and stop at `shutdown()` or when this process ends. Outside `bulk_loads()`, or when a worker
+for each answer, with the GIL released. The workers start on first bulk use (~0.3 s) and
+stop when the last open `bulk_loads()` block closes (an idle worker holds ~60 MB), at
+`shutdown()`, or when this process ends. Outside `bulk_loads()`, or when a worker
 cannot start or dies, the file is parsed in a worker thread here: a single answer never
 waits for a process to start, and a failing worker never fails an answer.
 """
@@ -18,6 +19,7 @@ import logging
 import os
 import subprocess
 import sys
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
@@ -33,17 +35,26 @@ from gex_mcp.parsing import load_chain_file
 logger = logging.getLogger(__name__)
 
 _BULK: contextvars.ContextVar[bool] = contextvars.ContextVar("gex_bulk_loads", default=False)
+_open_blocks = 0  # bulk_loads() blocks open now (all on the event loop's thread)
+_pools: weakref.WeakSet[ParsePool] = weakref.WeakSet()
 _PACKAGE_ROOT = str(Path(gex_mcp.__file__).resolve().parents[1])  # workers run this very code
 
 
 @contextmanager
 def bulk_loads() -> Iterator[None]:
-    """Within this block (and the tasks it starts), `ParsePool.load` uses worker processes."""
+    """Within this block (and the tasks it starts), `ParsePool.load` uses worker processes;
+    when the last open block closes, every pool's workers stop."""
+    global _open_blocks
     token = _BULK.set(True)
+    _open_blocks += 1
     try:
         yield
     finally:
         _BULK.reset(token)
+        _open_blocks -= 1
+        if _open_blocks == 0:
+            for pool in list(_pools):
+                pool.shutdown()
 
 
 def default_workers() -> int:
@@ -102,6 +113,8 @@ class ParsePool:
         self._all: list[_Worker] = []
         self._free: anyio.Semaphore | None = None
         self._unavailable = self.workers == 0
+        self.spawned = 0  # worker processes started so far
+        _pools.add(self)
 
     @property
     def started(self) -> int:
@@ -151,6 +164,7 @@ class ParsePool:
             self._unavailable = True
             return None
         self._all.append(worker)
+        self.spawned += 1
         return worker
 
     def _retire(self, worker: _Worker) -> None:
