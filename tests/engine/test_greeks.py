@@ -96,3 +96,22 @@ def test_implied_vol_is_nan_for_premiums_outside_the_arbitrage_band():
     """A premium below intrinsic or above spot has no implied vol: NaN, not a number."""
     out = g.implied_vol([0.5, 150.0, np.nan], 100.0, [80.0, 100.0, 100.0], 0.5, True, 0.0, 0.0)
     assert np.isnan(out).all()
+
+
+def test_implied_vol_of_many_rows_equals_each_row_solved_alone():
+    """Rows converge after different numbers of steps (and some are unsolvable); the
+    vectorised solver drops converged rows from its working set, and each row's σ must be
+    exactly what solving that row alone gives."""
+    rng = np.random.default_rng(7)
+    n = 400
+    strike = rng.uniform(50.0, 200.0, n)
+    t_years = rng.uniform(1 / 365, 2.0, n)
+    call = rng.random(n) < 0.5
+    q = rng.uniform(0.0, 0.05, n)
+    premium = g.price(100.0, strike, t_years, rng.uniform(0.05, 2.5, n), call, 0.04, q)
+    premium[::37] = 0.0  # below the arbitrage band: NaN
+    together = g.implied_vol(premium, 100.0, strike, t_years, call, 0.04, q)
+    alone = np.array([g.implied_vol(premium[i], 100.0, strike[i], t_years[i], call[i], 0.04, q[i])[()]
+                      for i in range(n)])
+    np.testing.assert_array_equal(together, alone)
+    assert np.isnan(together[::37]).all() and np.isfinite(together).sum() >= 0.95 * n

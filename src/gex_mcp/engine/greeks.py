@@ -108,31 +108,46 @@ def implied_vol(premium, spot, strike, t_years, is_call, rate=0.0, dividend_yiel
     is replaced by bisection. Rows whose premium lies outside the no-arbitrage band
     (at or below the σ=IV_FLOOR price, or at or above the σ=IV_CAP price) get NaN.
     """
-    premium, spot, strike, t_years, is_call = np.broadcast_arrays(
+    premium, spot, strike, t_years, is_call, rate, dividend_yield = np.broadcast_arrays(
         np.asarray(premium, float), np.asarray(spot, float), np.asarray(strike, float),
-        np.asarray(t_years, float), np.asarray(is_call, bool))
-    lo = np.full(premium.shape, IV_FLOOR)
-    hi = np.full(premium.shape, IV_CAP)
-    p_lo = price(spot, strike, t_years, lo, is_call, rate, dividend_yield)
-    p_hi = price(spot, strike, t_years, hi, is_call, rate, dividend_yield)
+        np.asarray(t_years, float), np.asarray(is_call, bool), np.asarray(rate, float),
+        np.asarray(dividend_yield, float))
+    p_lo = price(spot, strike, t_years, IV_FLOOR, is_call, rate, dividend_yield)
+    p_hi = price(spot, strike, t_years, IV_CAP, is_call, rate, dividend_yield)
     solvable = (premium > p_lo) & (premium < p_hi) & np.isfinite(premium)
-    sigma = np.full(premium.shape, 0.3)
-    sqrt_t = np.sqrt(t_years)
-    disc_q = np.exp(-dividend_yield * t_years)
-    price_floor = 1e-13 * spot  # below this, price differences are float noise
+    sigma = np.full(premium.shape, np.nan)
+    # Newton runs on the rows still moving: a row, once converged, keeps its σ (its next
+    # step would repeat this one), so dropping it from the working set changes no result.
+    rows = np.flatnonzero(solvable.reshape(-1))
+    k = [a.reshape(-1)[rows] for a in (premium, spot, strike, t_years, is_call, rate, dividend_yield)]
+    prem, s, x, t, call, r, q = k
+    sig = np.full(len(rows), 0.3)
+    lo, hi = np.full(len(rows), IV_FLOOR), np.full(len(rows), IV_CAP)
+    disc_q, sqrt_t = np.exp(-q * t), np.sqrt(t)
+    price_floor = 1e-13 * s  # below this, price differences are float noise
+    flat = sigma.reshape(-1)
     for _ in range(max_iterations):
-        d1, d2, _ = _d1_d2(spot, strike, t_years, sigma, rate, dividend_yield)
-        diff = _price_from_d(spot, strike, t_years, d1, d2, is_call, rate, dividend_yield) - premium
-        vega = spot * disc_q * _pdf(d1) * sqrt_t
+        if not len(rows):
+            return sigma
+        d1, d2, _ = _d1_d2(s, x, t, sig, r, q)
+        diff = _price_from_d(s, x, t, d1, d2, call, r, q) - prem
+        vega = s * disc_q * _pdf(d1) * sqrt_t
         # converged when the next Newton step would move σ by less than `tolerance`, or the
         # price already matches to float precision
         done = (np.abs(diff) <= np.maximum(tolerance * vega, price_floor)) | (hi - lo <= tolerance)
-        if np.all(done | ~solvable):
-            break
-        hi = np.where(diff > 0, sigma, hi)
-        lo = np.where(diff > 0, lo, sigma)
+        flat[rows[done]] = sig[done]
+        moving = ~done
+        if not moving.any():
+            return sigma
+        rows, prem, s, x, t, call, r, q, sig, lo, hi, disc_q, sqrt_t, price_floor, diff, vega = (
+            a[moving] for a in (rows, prem, s, x, t, call, r, q, sig, lo, hi, disc_q, sqrt_t,
+                                price_floor, diff, vega))
+        above = diff > 0
+        hi = np.where(above, sig, hi)
+        lo = np.where(above, lo, sig)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            newton = sigma - diff / vega
+            newton = sig - diff / vega
         inside = np.isfinite(newton) & (newton > lo) & (newton < hi)
-        sigma = np.where(done, sigma, np.where(inside, newton, 0.5 * (lo + hi)))
-    return np.where(solvable, sigma, np.nan)
+        sig = np.where(inside, newton, 0.5 * (lo + hi))
+    flat[rows] = sig  # rows still moving after max_iterations keep their last σ
+    return sigma
