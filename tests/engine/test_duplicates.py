@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from gex_mcp.engine.analysis import analyze_chain
 from gex_mcp.engine.prepare import repeated_contracts
@@ -38,11 +39,22 @@ def test_the_same_strike_in_another_root_or_side_is_not_a_repeat():
     assert len(set(chain.root)) > 1
 
 
-def test_the_packed_key_agrees_with_the_column_by_column_comparison():
-    """The fast one-int64 key finds exactly the repeats a plain four-column sort finds."""
+@pytest.mark.parametrize("name", [
+    "cboe_quotedata_SPX_2023-09-14.csv",
+    "cboe_quotedata_SPX_2024-01-07.csv",  # six years of LEAPS
+    "cboe_quotedata_NDX_2024-03-22.csv",  # strikes to 25,000
+])
+@pytest.mark.parametrize("mixed_multipliers", [False, True])
+def test_the_packed_key_agrees_with_the_column_by_column_comparison(name, mixed_multipliers):
+    """The fast one-int64 key finds exactly the repeats a plain four-column sort finds,
+    also when some contracts have another multiplier (minis: 10 shares)."""
     from gex_mcp.engine.prepare import _repeated_by_columns
 
-    chain = load_chain_file(CHAINS_DIR / "cboe_quotedata_SPX_2023-09-14.csv")
+    chain = load_chain_file(CHAINS_DIR / name)
+    if mixed_multipliers:
+        multiplier = chain.multiplier.copy()
+        multiplier[::3] = 10.0
+        chain = replace(chain, multiplier=multiplier)
     twice = doubled(chain, np.arange(0, len(chain), 7))
     rows = np.ones(len(twice), dtype=bool)
     fast = repeated_contracts(twice, rows)

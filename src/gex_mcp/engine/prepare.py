@@ -12,6 +12,7 @@ Dealer sign models (the position dealers are assumed to hold):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,15 +94,25 @@ def repeated_contracts(chain: OptionChain, rows: np.ndarray) -> np.ndarray:
     repeated = np.zeros(len(chain), dtype=bool)
     if len(idx) < 2:
         return repeated
-    # One int64 per row: settlement minute (from the first), strike in 1/1000 USD, side,
-    # multiplier in tenths. Ranges: ~2e6 minutes x (2e7 x 2 x 1e4) < 9.2e18.
-    minute = np.rint(chain.settle_time[idx] / 60.0).astype(np.int64)
-    strike = np.rint(chain.strike[idx] * 1000.0).astype(np.int64)
-    mult = np.rint(chain.multiplier[idx] * 10.0).astype(np.int64)
-    in_range = (strike >= 0) & (strike < 20_000_000) & (mult >= 0) & (mult < 10_000)
-    if not in_range.all() or np.ptp(minute) >= 2_000_000:
+    # One int64 per row: settlement minute, strike in 1/1000 USD, side, multiplier in
+    # tenths, each counted from its smallest value, packed by their spans (SPX, with six
+    # years of LEAPS and strikes to 12,000: ~3e6 minutes x 1.2e7 x 2 x 1 = 7e13 < 9.2e18).
+    strike_milli, mult_tenths = chain.strike[idx] * 1000.0, chain.multiplier[idx] * 10.0
+    if not (np.all(np.abs(strike_milli) < 2.0 ** 52) and np.all(np.abs(mult_tenths) < 2.0 ** 52)):
+        return _repeated_by_columns(chain, idx, repeated)  # absurd values: no exact integer
+    columns = [np.rint(chain.settle_time[idx] / 60.0).astype(np.int64),
+               np.rint(strike_milli).astype(np.int64), chain.is_call[idx].astype(np.int64),
+               np.rint(mult_tenths).astype(np.int64)]
+    lows = [int(c.min()) for c in columns]
+    lows[2] = 0  # the side is 0 or 1 whatever the rows hold
+    spans = [int(c.max()) - low + 1 for c, low in zip(columns, lows, strict=True)]
+    spans[2] = 2
+    if math.prod(spans) >= 2 ** 63:
         return _repeated_by_columns(chain, idx, repeated)
-    key = (((minute - minute.min()) * 20_000_000 + strike) * 2 + chain.is_call[idx]) * 10_000 + mult
+    key = np.zeros(len(idx), dtype=np.int64)
+    for column, low, span in zip(columns, lows, spans, strict=True):
+        key *= span
+        key += column - low
     order = np.argsort(key, kind="stable")
     ordered = key[order]
     repeated[idx[order[1:][ordered[1:] == ordered[:-1]]]] = True
