@@ -74,10 +74,14 @@ def _tool_listing(tools) -> list[dict]:
 
 
 @pytest.mark.anyio
-async def test_tools_built_on_the_first_request_list_and_answer_as_tools_built_up_front(service):
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_tools_built_on_the_first_request_list_and_answer_as_tools_built_up_front(
+        service, mode):
     """A server built with `tools_on_first_request` holds no tool until a request other
     than the handshake; then tools/list is identical (names, order, schemas, meta) to the
-    eager server's, and a tools/call as the very first request answers like the eager one."""
+    eager server's, and a tools/call as the very first request answers like the eager one.
+    Both client modes: "legacy" runs the handshake-era JSON-RPC exchange, "auto" the
+    2026-07-28 era without `initialize`."""
     eager = build_server(service, Watcher(service))
     lazy = build_server(service, Watcher(service), tools_on_first_request=True)
     assert await lazy.list_tools() == []  # nothing built yet (a direct call skips middleware)
@@ -85,7 +89,7 @@ async def test_tools_built_on_the_first_request_list_and_answer_as_tools_built_u
         async with Client(eager, mode="legacy") as client:
             expected = _tool_listing((await client.list_tools()).tools)
             eager_levels = await client.call_tool("levels", {"symbol": "SPY"})
-        async with Client(lazy, mode="legacy") as client:
+        async with Client(lazy, mode=mode) as client:
             assert await lazy.list_tools() == []  # the handshake alone builds nothing
             first_levels = await client.call_tool("levels", {"symbol": "SPY"})
             listed = _tool_listing((await client.list_tools()).tools)

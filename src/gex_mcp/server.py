@@ -221,14 +221,15 @@ def _tools(service: GexService, watcher: Watcher | None) -> list[Tool]:
 
 class _ToolsOnFirstRequest:
     """Server middleware that runs `add` (adding the tools) just before the first request
-    other than `initialize` or `ping`, so a stdio host's handshake is answered without waiting
-    for ~0.1 s of JSON schemas that only `tools/list` and `tools/call` read.
+    other than the handshake (`initialize`, or `server/discover` in the 2026-07-28 era) or
+    `ping`, so a stdio host's handshake is answered without waiting for ~0.1 s of JSON schemas
+    that only `tools/list` and `tools/call` read.
 
     `add` is synchronous (no await), so concurrent requests cannot see half a list. The
-    capabilities sent in `initialize` do not depend on the tools (a `tools/list` handler is
-    always registered), so the handshake is the same as with the tools built up front."""
+    capabilities sent in the handshake do not depend on the tools (a `tools/list` handler is
+    always registered), so it is the same as with the tools built up front."""
 
-    _HANDSHAKE = frozenset({"initialize", "ping"})
+    _HANDSHAKE = frozenset({"initialize", "server/discover", "ping"})
 
     def __init__(self, add: Callable[[], None]) -> None:
         self._add: Callable[[], None] | None = add
@@ -256,9 +257,9 @@ def build_server(service: GexService, watcher: Watcher | None = None, *,
     One tool per row of the endpoint table, in table order. The caller owns `service`
     (and closes it); the server only calls it. With `watcher`, also the alert tools
     (watch, unwatch, watchlist) and resources (`gex_mcp.alerts.mcp`); the caller runs its poller.
-    With `tools_on_first_request`, the tools are built when the first request other than
-    `initialize`/`ping` arrives (`_ToolsOnFirstRequest`; for stdio, where that request can
-    only come after the handshake); the server then lists and calls exactly the same tools.
+    With `tools_on_first_request`, the tools are built when the first request other than the
+    handshake arrives (`_ToolsOnFirstRequest`; used for stdio); the server then lists and
+    calls exactly the same tools.
     """
     bus = InMemorySubscriptionBus()
     later = [_ToolsOnFirstRequest(lambda: _add_tools(mcp, _tools(service, watcher)))
