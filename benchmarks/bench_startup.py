@@ -1,6 +1,6 @@
 """Start-up time of whole processes, beside the cost of importing numpy alone.
 
-    .venv/bin/python benchmarks/bench_startup.py [--runs 7]
+    .venv/bin/python benchmarks/bench_startup.py [--runs 7] [--before OLD/src]
 
 Five figures, each the median (and min / max) of `--runs` fresh processes, measured in
 the same run so they share the machine's load:
@@ -11,6 +11,11 @@ the same run so they share the machine's load:
   - `gex-mcp serve --source demo` (stdio), launch to the `initialize` answer on stdout;
   - the same server, launch to the answer of the `tools/list` sent right after the
     handshake (the tools are built on that first request: this shows the whole wait).
+With `--before`, each gex-mcp figure is also taken with PYTHONPATH set to another checkout's
+`src` (e.g. `git archive OLD src | tar -x -C /tmp/old`), interleaved in the same run so both
+versions share the machine's load; that `src` must provide the `gex-mcp` script's entry
+module (`gex_mcp.launch`; for code older than it, a one-line `launch.py` importing
+`main` from `gex_mcp.cli`, which is what the script ran then).
 Each process gets a fresh temporary GEX_DATA_DIR (an empty cache, as on a first run);
 the interpreter is this one, its `gex-mcp` entry point beside it. Goals (issue 15): levels
 at most 0.6 s, initialize at most 0.8 s.
@@ -39,17 +44,21 @@ EMPTY_SERVER = ("from mcp.server.mcpserver import MCPServer\n"
                 "MCPServer('empty').run()\n")
 
 
-def environment(data_dir: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GEX_", "FLASHALPHA_"))}
+def environment(data_dir: str, src: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GEX_", "FLASHALPHA_")) and k != "PYTHONPATH"}
     env.update(GEX_DATA_DIR=data_dir, MPLCONFIGDIR=str(Path(data_dir) / "mpl"),
                GEX_LOG_LEVEL="WARNING")
+    if src is not None:
+        env["PYTHONPATH"] = src
     return env
 
 
-def run_to_exit(argv: list[str]) -> Callable[[str], float]:
+def run_to_exit(argv: list[str], src: str | None = None) -> Callable[[str], float]:
     def once(data_dir: str) -> float:
         start = time.perf_counter()
-        done = subprocess.run(argv, env=environment(data_dir), capture_output=True, check=False)
+        done = subprocess.run(argv, env=environment(data_dir, src), capture_output=True,
+                              check=False)
         elapsed = time.perf_counter() - start
         if done.returncode != 0:
             raise SystemExit(f"{argv} exited {done.returncode}: {done.stderr.decode()[-500:]}")
@@ -57,13 +66,14 @@ def run_to_exit(argv: list[str]) -> Callable[[str], float]:
     return once
 
 
-def stdio_answer(argv: list[str], *, tools: bool = False) -> Callable[[str], float]:
+def stdio_answer(argv: list[str], *, tools: bool = False, src: str | None = None
+                 ) -> Callable[[str], float]:
     """Launch to the `initialize` answer (or, with `tools`, to the `tools/list` answer
     that follows the handshake)."""
     def once(data_dir: str) -> float:
         start = time.perf_counter()
         server = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, env=environment(data_dir))
+                                  stderr=subprocess.DEVNULL, env=environment(data_dir, src))
         try:
             server.stdin.write(INITIALIZE.encode())
             server.stdin.flush()
@@ -88,17 +98,21 @@ def stdio_answer(argv: list[str], *, tools: bool = False) -> Callable[[str], flo
     return once
 
 
-def measure(runs: int) -> dict[str, list[float]]:
+def measure(runs: int, before: str | None = None) -> dict[str, list[float]]:
     serve = [str(BIN / "gex-mcp"), "serve", "--source", "demo"]
+    levels = [str(BIN / "gex-mcp"), "levels", "SPY", "--source", "demo", "--json"]
     cases: dict[str, Callable[[str], float]] = {
         'python -c "import numpy"': run_to_exit([sys.executable, "-c", "import numpy"]),
-        "gex-mcp levels SPY --source demo --json": run_to_exit(
-            [str(BIN / "gex-mcp"), "levels", "SPY", "--source", "demo", "--json"]),
         "MCP SDK alone: empty MCPServer -> initialize": stdio_answer(
             [sys.executable, "-c", EMPTY_SERVER]),
-        "gex-mcp serve --source demo -> initialize": stdio_answer(serve),
-        "gex-mcp serve --source demo -> tools/list": stdio_answer(serve, tools=True),
     }
+    for label, src in [("", None)] + ([(" (before)", before)] if before else []):
+        cases.update({
+            "gex-mcp levels SPY --source demo --json" + label: run_to_exit(levels, src),
+            "gex-mcp serve --source demo -> initialize" + label: stdio_answer(serve, src=src),
+            "gex-mcp serve --source demo -> tools/list" + label: stdio_answer(
+                serve, tools=True, src=src),
+        })
     times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(runs):  # interleaved, so a burst of load hits every case alike
         for name, once in cases.items():
@@ -110,12 +124,16 @@ def measure(runs: int) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--before", metavar="SRC", help="also time the `src` folder of other "
+                                                        "code, interleaved (see above)")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; OPENBLAS_CORETYPE="
-          f"{os.environ.get('OPENBLAS_CORETYPE', '(not set)')}; {args.runs} runs each, interleaved")
-    for name, values in measure(args.runs).items():
-        print(f"{name:46s} median {statistics.median(values):.3f} s  "
+          f"{os.environ.get('OPENBLAS_CORETYPE', '(not set)')}; {args.runs} runs each, interleaved; "
+          f"load average before {os.getloadavg()[0]:.2f}")
+    for name, values in measure(args.runs, args.before).items():
+        print(f"{name:55s} median {statistics.median(values):.3f} s  "
               f"(min {min(values):.3f}, max {max(values):.3f})")
+    print(f"load average after {os.getloadavg()[0]:.2f} (1 min)")
 
 
 if __name__ == "__main__":
