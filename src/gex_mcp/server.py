@@ -15,6 +15,7 @@ description, title and argument schema taken from the row.
 """
 
 import functools
+import gc
 import inspect
 import logging
 import os
@@ -236,7 +237,13 @@ class _ToolsOnFirstRequest:
 
     async def __call__(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
         if self._add is not None and ctx.request_id is not None and ctx.method not in self._HANDSHAKE:
-            self._add()
+            collecting = gc.isenabled()
+            gc.disable()  # ~10^4 long-lived schema objects, no cycles to find (as at start-up)
+            try:
+                self._add()
+            finally:
+                if collecting:
+                    gc.enable()
             self._add = None
         return await call_next(ctx)
 
