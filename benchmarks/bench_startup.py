@@ -16,6 +16,8 @@ With `--before`, each gex-mcp figure is also taken with PYTHONPATH set to anothe
 versions share the machine's load; that `src` must provide the `gex-mcp` script's entry
 module (`gex_mcp.launch`; for code older than it, a one-line `launch.py` importing
 `main` from `gex_mcp.cli`, which is what the script ran then).
+Beside the wall time, the CPU seconds the process had used by then (user + system, all its
+threads; from /proc for a server still running), which depend far less on other load.
 Each process gets a fresh temporary GEX_DATA_DIR (an empty cache, as on a first run);
 the interpreter is this one, its `gex-mcp` entry point beside it. Goals (issue 15): levels
 at most 0.6 s, initialize at most 0.8 s.
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,6 +38,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+Timing = tuple[float, float]  # wall seconds, CPU seconds
 INITIALIZE = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
     "protocolVersion": "2025-06-18", "capabilities": {},
     "clientInfo": {"name": "bench", "version": "0"}}}) + "\n"
@@ -54,23 +59,34 @@ def environment(data_dir: str, src: str | None = None) -> dict[str, str]:
     return env
 
 
-def run_to_exit(argv: list[str], src: str | None = None) -> Callable[[str], float]:
-    def once(data_dir: str) -> float:
-        start = time.perf_counter()
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) process `pid` has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def run_to_exit(argv: list[str], src: str | None = None) -> Callable[[str], Timing]:
+    def once(data_dir: str) -> Timing:
+        cpu, start = children_cpu(), time.perf_counter()
         done = subprocess.run(argv, env=environment(data_dir, src), capture_output=True,
                               check=False)
         elapsed = time.perf_counter() - start
         if done.returncode != 0:
             raise SystemExit(f"{argv} exited {done.returncode}: {done.stderr.decode()[-500:]}")
-        return elapsed
+        return elapsed, children_cpu() - cpu
     return once
 
 
 def stdio_answer(argv: list[str], *, tools: bool = False, src: str | None = None
-                 ) -> Callable[[str], float]:
+                 ) -> Callable[[str], Timing]:
     """Launch to the `initialize` answer (or, with `tools`, to the `tools/list` answer
     that follows the handshake)."""
-    def once(data_dir: str) -> float:
+    def once(data_dir: str) -> Timing:
         start = time.perf_counter()
         server = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL, env=environment(data_dir, src))
@@ -86,7 +102,7 @@ def stdio_answer(argv: list[str], *, tools: bool = False, src: str | None = None
                 line = server.stdout.readline()
                 if b'"tools"' not in line:
                     raise SystemExit(f"no tools/list answer: {line[:300]!r}")
-            return time.perf_counter() - start
+            return time.perf_counter() - start, process_cpu(server.pid)
         finally:
             server.stdin.close()
             try:
@@ -98,10 +114,10 @@ def stdio_answer(argv: list[str], *, tools: bool = False, src: str | None = None
     return once
 
 
-def measure(runs: int, before: str | None = None) -> dict[str, list[float]]:
+def measure(runs: int, before: str | None = None) -> dict[str, list[Timing]]:
     serve = [str(BIN / "gex-mcp"), "serve", "--source", "demo"]
     levels = [str(BIN / "gex-mcp"), "levels", "SPY", "--source", "demo", "--json"]
-    cases: dict[str, Callable[[str], float]] = {
+    cases: dict[str, Callable[[str], Timing]] = {
         'python -c "import numpy"': run_to_exit([sys.executable, "-c", "import numpy"]),
         "MCP SDK alone: empty MCPServer -> initialize": stdio_answer(
             [sys.executable, "-c", EMPTY_SERVER]),
@@ -113,7 +129,7 @@ def measure(runs: int, before: str | None = None) -> dict[str, list[float]]:
             "gex-mcp serve --source demo -> tools/list" + label: stdio_answer(
                 serve, tools=True, src=src),
         })
-    times: dict[str, list[float]] = {name: [] for name in cases}
+    times: dict[str, list[Timing]] = {name: [] for name in cases}
     for _ in range(runs):  # interleaved, so a burst of load hits every case alike
         for name, once in cases.items():
             with tempfile.TemporaryDirectory(prefix="gex-bench-startup-") as data_dir:
@@ -130,9 +146,10 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; OPENBLAS_CORETYPE="
           f"{os.environ.get('OPENBLAS_CORETYPE', '(not set)')}; {args.runs} runs each, interleaved; "
           f"load average before {os.getloadavg()[0]:.2f}")
-    for name, values in measure(args.runs, args.before).items():
-        print(f"{name:55s} median {statistics.median(values):.3f} s  "
-              f"(min {min(values):.3f}, max {max(values):.3f})")
+    for name, timings in measure(args.runs, args.before).items():
+        wall, cpu = (list(values) for values in zip(*timings, strict=True))
+        print(f"{name:55s} median {statistics.median(wall):.3f} s  "
+              f"(min {min(wall):.3f}, max {max(wall):.3f}); CPU {statistics.median(cpu):.2f} s")
     print(f"load average after {os.getloadavg()[0]:.2f} (1 min)")
 
 
