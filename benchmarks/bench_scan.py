@@ -40,6 +40,7 @@ from gex_mcp.service import build_service  # noqa: E402
 from gex_mcp.settings import Settings  # noqa: E402
 from gex_mcp.sources.parse_pool import default_workers  # noqa: E402
 from tests.sources.loopback import LoopbackServer  # noqa: E402
+from tests.universe import make_universe  # noqa: E402
 
 CHAINS = ROOT.parent / "shared" / "chains"
 FILE_WATCHLIST = ["SPX", "SPY", "QQQ", "NDX", "AAPL", "META", "NVDA", "AMD", "TSLA", "XSP"]
@@ -58,21 +59,6 @@ async def scan_once(settings: Settings, symbols: list[str], warm_rounds: int = 0
             warm.append(time.perf_counter() - t0)
     assert not result.failed, result.failed
     return cold, warm
-
-
-def make_universe(folder: Path, count: int) -> list[str]:
-    """`count` snapshot files in `folder`: links to the fixtures, cycling, under tickers
-    U000, U001, ...; the file source takes the symbol from the name."""
-    fixtures = sorted(p for p in CHAINS.iterdir() if p.suffix in (".csv", ".dat", ".json"))
-    tickers = []
-    for i in range(count):
-        fixture = fixtures[i % len(fixtures)]
-        kind, _, rest = fixture.name.removeprefix("cboe_").partition("_")
-        day_and_tail = rest.split("_", 1)[1]  # "2023-09-14.csv", "2023-09-14_intraday.csv"
-        ticker = f"U{i:03d}"
-        (folder / f"cboe_{kind}_{ticker}_{day_and_tail}").symlink_to(fixture)
-        tickers.append(ticker)
-    return tickers
 
 
 def cpu_seconds(who: int) -> float:

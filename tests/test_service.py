@@ -21,6 +21,7 @@ from gex_mcp.store.cache import ChainCache
 from gex_mcp.store.history import HistoryStore
 from gex_mcp.store.migrations import open_database
 from tests.sources.loopback import DEFAULT_API_KEY, Fault
+from tests.universe import make_universe
 
 pytestmark = pytest.mark.anyio
 
@@ -324,12 +325,7 @@ async def test_a_bulk_scan_parses_in_workers_to_the_same_rows(tmp_path, chains_d
     stop when the scan ends; the rows equal those of the same scan parsed in threads."""
     folder = tmp_path / "chains"
     folder.mkdir()
-    fixtures = sorted(p for p in chains_dir.iterdir() if p.suffix in (".csv", ".dat", ".json"))
-    symbols = []
-    for i, fixture in enumerate(fixtures[:6]):
-        kind, _, rest = fixture.name.removeprefix("cboe_").partition("_")
-        (folder / f"cboe_{kind}_U{i:03d}_{rest.split('_', 1)[1]}").symlink_to(fixture)
-        symbols.append(f"U{i:03d}")
+    symbols = make_universe(folder, 6, chains_dir)
 
     async def scan(bulk_from: int, data: str) -> tuple[list, int]:
         monkeypatch.setattr("gex_mcp.service.BULK_SCAN_SYMBOLS", bulk_from)

@@ -1,4 +1,4 @@
-from gex_mcp.cli import main
+from gex_mcp.launch import main
 
 if __name__ == "__main__":
     main()

@@ -149,12 +149,15 @@ def _write_chart(image: Any, output: Path) -> None:
 
 @contextmanager
 def _scan_progress() -> Iterator[Callable[[int, int], Awaitable[None]]]:
-    """A transient progress bar on stderr while a scan runs (stdout stays clean for --json)."""
+    """A transient progress bar on stderr while a scan runs (stdout stays clean for --json);
+    none at all when stderr is not an interactive terminal (rich would still end with a blank
+    line there)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    console = Console(stderr=True)
     with Progress(TextColumn("scanning"), BarColumn(), MofNCompleteColumn(), transient=True,
-                  console=Console(stderr=True)) as bar:
+                  console=console, disable=not console.is_interactive) as bar:
         task = bar.add_task("scan", total=None)
 
         async def advance(done: int, total: int) -> None:

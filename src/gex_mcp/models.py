@@ -29,7 +29,7 @@ ExpiryKind = Literal["0dte", "weekly", "monthly", "quarterly", "leaps", "other"]
 class BaseModel(_PydanticModel):
     """Project base: non-finite floats serialise as null, never as NaN/Infinity."""
 
-    model_config = ConfigDict(ser_json_inf_nan="null")
+    model_config = ConfigDict(ser_json_inf_nan="null", defer_build=True)
 
 
 class DataQuality(BaseModel):

@@ -15,6 +15,7 @@ description, title and argument schema taken from the row.
 """
 
 import functools
+import gc
 import inspect
 import logging
 import os
@@ -32,7 +33,7 @@ from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import ConfigDict, create_model
 
 from gex_mcp import __version__, compact
-from gex_mcp.alerts.mcp import register_alerts
+from gex_mcp.alerts.mcp import alert_tools, register_alerts
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.conventions import CONVENTIONS
 from gex_mcp.errors import ConfigError, GexError, UnknownSymbolError, describe
@@ -210,20 +211,71 @@ def _dashboard_app(service: GexService) -> Apps:
     return apps
 
 
-def build_server(service: GexService, watcher: Watcher | None = None) -> MCPServer:
+def _tools(service: GexService, watcher: Watcher | None) -> list[Tool]:
+    """Every tool, in order: one per endpoint row, then the alert tools (with a watcher).
+    Building them is most of the server's start-up after imports (their JSON schemas)."""
+    tools = [_mcp_tool(ep, service) for ep in ENDPOINTS]
+    if watcher is not None:
+        tools += alert_tools(watcher, tool_boundary=_tool_boundary)
+    return tools
+
+
+class _ToolsOnFirstRequest:
+    """Server middleware that runs `add` (adding the tools) just before the first request
+    other than the handshake (`initialize`, or `server/discover` in the 2026-07-28 era) or
+    `ping`, so a stdio host's handshake is answered without waiting for ~0.1 s of JSON schemas
+    that only `tools/list` and `tools/call` read.
+
+    `add` is synchronous (no await), so concurrent requests cannot see half a list. The
+    capabilities sent in the handshake do not depend on the tools (a `tools/list` handler is
+    always registered), so it is the same as with the tools built up front."""
+
+    _HANDSHAKE = frozenset({"initialize", "server/discover", "ping"})
+
+    def __init__(self, add: Callable[[], None]) -> None:
+        self._add: Callable[[], None] | None = add
+
+    async def __call__(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
+        if self._add is not None and ctx.request_id is not None and ctx.method not in self._HANDSHAKE:
+            collecting = gc.isenabled()
+            gc.disable()  # ~10^4 long-lived schema objects, no cycles to find (as at start-up)
+            try:
+                self._add()
+            finally:
+                if collecting:
+                    gc.enable()
+            self._add = None
+        return await call_next(ctx)
+
+
+def _add_tools(mcp: MCPServer, tools: list[Tool]) -> None:
+    """Register ready `Tool` objects on a running server. MCPServer takes them only at
+    construction (`tools=`) and its `add_tool` rebuilds a tool from a function, which would
+    drop the relaxed argument model of `_mcp_tool`; its tool manager keeps them by name."""
+    registry = mcp._tool_manager._tools  # noqa: SLF001 (no public way to add a built Tool)
+    for tool in tools:
+        registry.setdefault(tool.name, tool)
+
+
+def build_server(service: GexService, watcher: Watcher | None = None, *,
+                 tools_on_first_request: bool = False) -> MCPServer:
     """An MCPServer whose tools, resources and prompts answer from `service`.
 
     One tool per row of the endpoint table, in table order. The caller owns `service`
     (and closes it); the server only calls it. With `watcher`, also the alert tools
     (watch, unwatch, watchlist) and resources (`gex_mcp.alerts.mcp`); the caller runs its poller.
+    With `tools_on_first_request`, the tools are built when the first request other than the
+    handshake arrives (`_ToolsOnFirstRequest`; used for stdio); the server then lists and
+    calls exactly the same tools.
     """
     bus = InMemorySubscriptionBus()
+    later = [_ToolsOnFirstRequest(lambda: _add_tools(mcp, _tools(service, watcher)))
+             ] if tools_on_first_request else []
     mcp = MCPServer(SERVER_NAME, version=__version__, instructions=_instructions(service),
-                    tools=[_mcp_tool(ep, service) for ep in ENDPOINTS],
-                    extensions=[_dashboard_app(service)], subscriptions=bus)
+                    tools=None if later else _tools(service, watcher),
+                    extensions=[_dashboard_app(service)], subscriptions=bus, middleware=later)
     if watcher is not None:
-        register_alerts(mcp, watcher, bus, tool_boundary=_tool_boundary,
-                        resource_boundary=_resource_boundary)
+        register_alerts(mcp, watcher, bus, resource_boundary=_resource_boundary)
 
     # ---- resources --------------------------------------------------------------------
 
@@ -290,11 +342,11 @@ def run_server(
     """
     import anyio
 
-    from gex_mcp import _serve
-
     if transport not in ("stdio", "http", "rest"):
         raise ValueError(f"Unknown transport {transport!r}; use 'stdio', 'http' or 'rest'.")
     if transport != "stdio":
+        from gex_mcp import _serve  # the HTTP stack: not needed by stdio
+
         try:
             if host not in _serve.LOOPBACK_HOSTS and not keys and not insecure_no_auth:
                 raise ConfigError(f"Refusing to serve on {host} without a key: anyone who can reach "
@@ -306,7 +358,10 @@ def run_server(
         if host not in _serve.LOOPBACK_HOSTS and not keys:
             logger.warning("serving on %s with no key (--insecure-no-auth)", host)
     watcher = watcher or Watcher(service)
-    mcp = build_server(service, watcher) if transport != "rest" else None
+    # Over stdio the tools are built on the first request after the handshake; over HTTP up
+    # front (a 2026-07-28 request may be checked against a tool's schema before any middleware).
+    mcp = build_server(service, watcher, tools_on_first_request=transport == "stdio"
+                       ) if transport != "rest" else None
     if on_ready is not None:
         on_ready()
 
@@ -335,6 +390,7 @@ def run_server(
             if mcp is not None and transport == "stdio":
                 await stdio_until_signal()
             else:
+                from gex_mcp import _serve
                 from gex_mcp.rest.app import build_rest_app  # not needed by stdio
 
                 app = _serve.http_app(mcp, build_rest_app(service, watcher), host=host, keys=keys,

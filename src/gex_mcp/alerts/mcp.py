@@ -1,5 +1,5 @@
-"""Alerts over MCP: the watch/unwatch/watchlist tools, the alert resources and their
-subscriptions in both protocol eras.
+"""Alerts over MCP: the watch/unwatch/watchlist tools (`alert_tools`), the alert resources
+and their subscriptions in both protocol eras (`register_alerts`).
 
 - 2026-07-28 clients open a `subscriptions/listen` stream naming the URIs; `MCPServer` serves
   it from the `SubscriptionBus` it was built with, and a new alert publishes
@@ -22,6 +22,7 @@ from typing import Annotated, Any
 import mcp.types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.tools import Tool
 from mcp.server.subscriptions import ResourceUpdated, SubscriptionBus
 from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
@@ -122,12 +123,9 @@ class LegacySubscriptions:
             self._by_uri.pop(uri, None)
 
 
-def register_alerts(mcp: MCPServer, watcher: Watcher, bus: SubscriptionBus, *,
-                    tool_boundary: Callable[[Any], Any], resource_boundary: Callable[[Any], Any]
-                    ) -> LegacySubscriptions:
-    """Add the alert tools and resources to `mcp` and notify subscribers of both eras when
-    `watcher`'s hub fires. `bus` must be the one `mcp` was built with."""
-    hub = watcher.hub
+def alert_tools(watcher: Watcher, *, tool_boundary: Callable[[Any], Any]) -> list[Tool]:
+    """The watch, unwatch and watchlist tools over `watcher` (added to the server with the
+    endpoint tools, after them)."""
 
     async def watch(symbols: Symbols, rules: Rules = None, source: Source = None) -> Answer:
         """Add symbols and alert rules to this server's watchlist; returns the watchlist and the alert resources.
@@ -147,11 +145,18 @@ def register_alerts(mcp: MCPServer, watcher: Watcher, bus: SubscriptionBus, *,
         Recent alerts themselves are the resources gex://alerts and gex://{symbol}/alerts."""
         return _answer(watcher.status())
 
-    for fn, title, hints in ((watch, "Watch symbols for alerts", _CHANGES),
-                             (unwatch, "Stop watching symbols", _CHANGES),
-                             (watchlist, "Watchlist and poller status", _READS)):
-        mcp.tool(name=fn.__name__, title=title, description=inspect.cleandoc(fn.__doc__ or ""),
-                 annotations=hints)(tool_boundary(fn))
+    return [Tool.from_function(tool_boundary(fn), name=fn.__name__, title=title,
+                               description=inspect.cleandoc(fn.__doc__ or ""), annotations=hints)
+            for fn, title, hints in ((watch, "Watch symbols for alerts", _CHANGES),
+                                     (unwatch, "Stop watching symbols", _CHANGES),
+                                     (watchlist, "Watchlist and poller status", _READS))]
+
+
+def register_alerts(mcp: MCPServer, watcher: Watcher, bus: SubscriptionBus, *,
+                    resource_boundary: Callable[[Any], Any]) -> LegacySubscriptions:
+    """Add the alert resources to `mcp` (the tools are `alert_tools`) and notify subscribers of
+    both eras when `watcher`'s hub fires. `bus` must be the one `mcp` was built with."""
+    hub = watcher.hub
 
     @mcp.resource(ALL_ALERTS_URI, name="alerts", title="Recent alerts",
                   description="The most recent alerts of every watched symbol, oldest first "
@@ -183,4 +188,4 @@ def register_alerts(mcp: MCPServer, watcher: Watcher, bus: SubscriptionBus, *,
     return legacy
 
 
-__all__ = ["ALERT_TOOLS", "AlertsResponse", "LegacySubscriptions", "register_alerts"]
+__all__ = ["ALERT_TOOLS", "AlertsResponse", "LegacySubscriptions", "alert_tools", "register_alerts"]
