@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_COMMA, _NEWLINE, _DOT, _MINUS, _PLUS, _ZERO = (ord(c) for c in ",\n.-+0")
+_COMMA, _NEWLINE, _RETURN, _DOT, _MINUS, _PLUS, _ZERO = (ord(c) for c in ",\n\r.-+0")
 _MAX_DIGITS = 15
 _POWERS_OF_TEN = 10.0 ** np.arange(_MAX_DIGITS + 2)
 BATCH_FIELDS = 20_000  # two columns of an SPX table; three (28,000 fields) ran 1.5x slower
@@ -34,15 +34,17 @@ BATCH_FIELDS = 20_000  # two columns of an SPX table; three (28,000 fields) ran 
 @dataclass(frozen=True)
 class ByteTable:
     """Fields of an ASCII body as byte offsets: field (r, c) ends at `ends[r, c]` (exclusive,
-    its separator) and starts one byte after the field before it."""
+    its separator); it starts one byte after the field before it in its row, and a row's
+    first field `line_break` bytes (1 for `\\n`, 2 for `\\r\\n`) after the row above ends."""
 
     data: np.ndarray  # uint8, the body's lines, each ending in a line break
     ends: np.ndarray  # int64 (rows, columns)
+    line_break: int = 1
 
     @classmethod
     def split(cls, body: str, n_columns: int) -> ByteTable | None:
         """The grid of fields, or None unless every line has exactly `n_columns` fields
-        (and the body is ASCII without NUL bytes or double quotes)."""
+        (and the body is ASCII without NUL bytes, double quotes or carriage returns)."""
         if not body.isascii():
             return None
         encoded = (body + "\n").encode("ascii")
@@ -50,34 +52,49 @@ class ByteTable:
 
     @classmethod
     def from_bytes(cls, data: bytes, start: int, stop: int, n_columns: int) -> ByteTable | None:
-        """As `split`, for the ASCII lines `data[start:stop]` (ending in a line break), in place."""
+        """As `split`, for the ASCII lines `data[start:stop]`, in place (a view, no copy).
+
+        The lines end in `\\n`, or all in `\\r\\n` when the last one does (a Windows file,
+        read as is: no normalised copy). None when any line differs: a lone `\\r`, or a mix.
+        """
         if data.find(b'"', start, stop) >= 0 or data.find(b"\0", start, stop) >= 0:
             return None
+        crlf = data.endswith(b"\r\n", start, stop)
+        if not crlf and data.find(b"\r", start, stop) >= 0:
+            return None
         view = np.frombuffer(data, dtype=np.uint8, count=stop - start, offset=start)
-        is_newline = view == _NEWLINE
-        ends = np.flatnonzero(is_newline | (view == _COMMA))
-        n_rows = int(np.count_nonzero(is_newline))
+        row_end = _RETURN if crlf else _NEWLINE  # the separator after a row's last field
+        separators = view == row_end
+        n_rows = int(np.count_nonzero(separators))
+        separators |= view == _COMMA
+        ends = np.flatnonzero(separators)
         if len(ends) != n_rows * n_columns:
             return None
         ends = ends.reshape(n_rows, n_columns)
-        # n_rows newlines in all: if each row's last separator is one, none is elsewhere.
-        if not is_newline[ends[:, -1]].all():
+        # n_rows row ends in all: if each row's last separator is one, none is elsewhere.
+        if not (view[ends[:, -1]] == row_end).all():
             return None  # a line with too many commas beside one with too few
-        return cls(view, ends)
+        if crlf and not ((view[ends[:, -1] + 1] == _NEWLINE).all()
+                         and np.count_nonzero(np.equal(view, _NEWLINE, out=separators)) == n_rows):
+            return None  # a lone \r or \n: the line reader splits lines there
+        return cls(view, ends, 2 if crlf else 1)
 
     def starts(self, column: int) -> np.ndarray:
         if column > 0:
             return self.ends[:, column - 1] + 1
         starts = np.empty(len(self), dtype=np.int64)
         starts[0] = 0
-        np.add(self.ends[:-1, -1], 1, out=starts[1:])
+        np.add(self.ends[:-1, -1], self.line_break, out=starts[1:])
         return starts
 
     def __len__(self) -> int:
         return self.ends.shape[0]
 
     def cell(self, column: int, row: int) -> str:
-        start = self.ends[row, column - 1] + 1 if column else (self.ends[row - 1, -1] + 1 if row else 0)
+        if column:
+            start = self.ends[row, column - 1] + 1
+        else:
+            start = self.ends[row - 1, -1] + self.line_break if row else 0
         return self.data[start:self.ends[row, column]].tobytes().decode("ascii")
 
     def strings(self, column: int) -> list[str]:
