@@ -13,6 +13,7 @@ from dataclasses import fields
 import numpy as np
 import pytest
 
+from gex_mcp.errors import SourceDataError
 from gex_mcp.parsing import parse_chain_bytes, quote_table
 from gex_mcp.parsing._fields import ByteTable
 from tests.parsing.provenance import CHAINS, FILES
@@ -124,3 +125,31 @@ def test_crlf_body_gives_the_fields_of_its_lf_twin():
 def test_byte_table_refuses_lone_or_mixed_line_breaks(body):
     """The line reader splits lines at every CR or LF; the in-place table must not guess."""
     assert ByteTable.from_bytes(body, 0, len(body), 2) is None
+
+
+def _legacy_spx_lines() -> list[bytes]:
+    return (CHAINS / "cboe_legacy_SPX_2020-09-04.dat").read_bytes().split(b"\r\n")
+
+
+def test_a_number_only_float_reads_falls_back_to_float():
+    """"3.017e3" is no plain decimal, so the one read of every number column fails and each
+    column is read alone, with float(): the chain equals the one with "3017"."""
+    lines = _legacy_spx_lines()
+    row = lines[3].split(b",")
+    assert row[4] == b"3017"  # the call's bid on line 4, the first row
+    row[4] = b"3.017e3"
+    lines[3] = b",".join(row)
+    _assert_same_chain(parse_chain_bytes(b"\r\n".join(lines), name="x.dat"),
+                       parse_chain_bytes((CHAINS / "cboe_legacy_SPX_2020-09-04.dat").read_bytes(),
+                                         name="x.dat"))
+
+
+def test_bad_numbers_are_reported_in_column_order_not_file_order():
+    """A bad open interest on line 5 and a bad volume on line 9: volume is read first."""
+    lines = _legacy_spx_lines()
+    for line, column, text in ((4, 10, b"x"), (8, 6, b"-1")):
+        row = lines[line].split(b",")
+        row[column] = text
+        lines[line] = b",".join(row)
+    with pytest.raises(SourceDataError, match=r"^x.dat: line 9: Vol \(call\) is not a count: '-1'$"):
+        parse_chain_bytes(b"\r\n".join(lines), name="x.dat")

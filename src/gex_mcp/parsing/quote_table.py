@@ -60,6 +60,10 @@ N_COLUMNS = len(CSV_COLUMNS)
 _CALL, _PUT, _STRIKE, _EXPIRY = 1, 12, 11, 0
 _FIELD_OFFSETS = {"bid": 3, "ask": 4, "volume": 5, "iv": 6, "open_interest": 9}  # from Calls/Puts
 
+# Strike, then each side column as a (call, put) pair, in the order `_contracts` reads them.
+_NUMBER_COLUMNS = (_STRIKE, *(side + offset for offset in _FIELD_OFFSETS.values()
+                              for side in (_CALL, _PUT)))
+
 _LAST = re.compile(r"Last:\s*(?P<last>[-+]?[\d,]*\.?\d+)")
 _LEGACY_FIRST_LINE = re.compile(  # "^SPX (Standard & Poors 500 Index),3426.96,-28.1"
     r"\s*\^?(?P<symbol>[A-Za-z][A-Za-z0-9./-]*)\s*(?:\(.*\))?"
@@ -321,9 +325,18 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
     def line_of(row: int) -> int:
         return line_numbers[row] if line_numbers is not None else first + row
 
+    # Every number column in one read (one pass for a small file). None if any field is
+    # not a plain decimal: `numbers` then reads each group on its own, in the order below,
+    # so the first bad field is reported as before.
+    in_one_read = table.decimals(*_NUMBER_COLUMNS) if isinstance(table, ByteTable) else None
+
     def numbers(*indices: int, count: bool = False) -> np.ndarray:
         """The columns as floats, shape (len(indices), rows); counts must be >= 0 and finite."""
-        parsed = table.decimals(*indices) if isinstance(table, ByteTable) else None
+        if in_one_read is not None:  # the group's rows, consecutive in _NUMBER_COLUMNS
+            at = _NUMBER_COLUMNS.index(indices[0])
+            parsed = in_one_read.reshape(-1, n_rows)[at:at + len(indices)]
+        else:
+            parsed = table.decimals(*indices) if isinstance(table, ByteTable) else None
         if parsed is not None:
             parsed = parsed.reshape(len(indices), n_rows)
             if count:
