@@ -155,7 +155,7 @@ class ByteTable:
         codes = np.empty((width, len(first)), dtype=np.uint8)
         index = first.copy()
         for row in codes:
-            np.take(self.data, index, out=row, mode="clip")
+            self.data.take(index, out=row, mode="clip")
             index += step
         codes *= np.arange(width)[:, None] < lengths
         return codes

@@ -127,8 +127,9 @@ def parse_occ_symbols(symbols: Sequence[str] | np.ndarray) -> OccSymbols:
     # gathered a row at a time (no 15 x n index matrix).
     index = np.arange(0, n * width, width, dtype=np.intp) + tail_start
     tail = np.empty((_TAIL, n), dtype=np.uint8)
+    flat = codes.ravel()
     for row in tail:
-        np.take(codes.ravel(), index, out=row)
+        flat.take(index, out=row)
         index += 1
     digits = tail - np.uint8(ord("0"))  # wraps: every non-digit byte becomes >= 10
     numeric = digits <= 9
