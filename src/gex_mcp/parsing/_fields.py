@@ -4,19 +4,22 @@ The quote-table loaders spend their time turning ~10,000 rows x 22 fields into n
 Splitting the text into Python strings and calling `float` on each costs ~60 ms for an SPX
 chain; here the body stays one `uint8` array:
 
-- `ByteTable.from_bytes` (in place, a view of the file's bytes) or `ByteTable.split` (text):
-  separator positions (`,` and `\\n`) by one comparison over the array; a body whose every
-  line has exactly `n_columns - 1` commas gives each field's end (and so its start) as a
-  (rows x columns) grid.
-- `ByteTable.column` / `ByteTable.decimals`: columns gathered into a (byte position x fields)
-  matrix, zero past each field's end: position-major, so numpy's inner loops run over the
-  thousands of fields rather than a field's few bytes. `column` transposes it into a
-  fixed-width `S` array.
-- `parse_decimals`: `[+-]digits[.digits]` with at most 15 digits read as
-  mantissa / 10^k. Both are exact in float64 (mantissa < 2^53, k <= 15 < 22), so the single
-  rounded division gives the same double as Python's `float(text)`. Any other text (blank,
-  exponent, `nan`, spaces, underscores, more digits) returns None and the caller falls back
-  to `float` semantics, so what is accepted and every error message are unchanged.
+- `ByteTable.from_bytes` (in place, a view of the file's bytes; lines ending in `\\n`, or
+  all in `\\r\\n`) or `ByteTable.split` (text): separator positions (`,` and the line end)
+  by comparisons over the array; a body whose every line has exactly `n_columns - 1` commas
+  gives each field's end (and so its start) as a (rows x columns) grid.
+- `ByteTable.column` / `ByteTable.changes`: columns gathered a byte position at a time into a
+  (byte position x fields) matrix, zero past each field's end: position-major, so numpy's
+  inner loops run over the thousands of fields rather than a field's few bytes. `column`
+  transposes it into a fixed-width `S` array.
+- `ByteTable.decimals`: the same matrix counted from each field's end (row j = the j-th byte
+  from the end), a few columns at a time so that each batch stays in the CPU cache.
+- `parse_decimals` / `decimal_codes`: `[+-]digits[.digits]` with at most 15 digits read as
+  mantissa / 10^k (mantissa by Horner's rule over the digit rows, k = the dot's row). Both
+  are exact in float64 (mantissa < 2^53, k <= 15 < 22), so the single rounded division
+  gives the same double as Python's `float(text)`. Any other text (blank, exponent, `nan`,
+  spaces, underscores, more digits) returns None and the caller falls back to `float`
+  semantics, so what is accepted and every error message are unchanged.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import numpy as np
 _COMMA, _NEWLINE, _RETURN, _DOT, _MINUS, _PLUS, _ZERO = (ord(c) for c in ",\n\r.-+0")
 _MAX_DIGITS = 15
 _POWERS_OF_TEN = 10.0 ** np.arange(_MAX_DIGITS + 2)
-BATCH_FIELDS = 20_000  # two columns of an SPX table; three (28,000 fields) ran 1.5x slower
+BATCH_FIELDS = 20_000  # two columns of an SPX table; three (28,000 fields) ran 1.5x slower here
 
 
 @dataclass(frozen=True)

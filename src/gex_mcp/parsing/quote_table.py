@@ -26,6 +26,11 @@ that agree with the row's strike and expiration date, and a line break after the
 its line number rather than being skipped: a chain silently missing strikes gives wrong
 exposure. Rows of adjusted roots ("AMD1": non-standard deliverables) are dropped, with a note.
 An IV of 0 means "not computed" and becomes NaN. Expired rows are kept.
+
+Two readers, one result: `_read_in_place` takes the usual file (plain ASCII, regular rows,
+`\\n` or `\\r\\n` line ends) straight from its bytes; everything else goes through
+`_read_by_lines` (decoded, line breaks normalised, split into lines). For a file both can
+read they give the same chain, or the same error with the same line number.
 """
 
 from __future__ import annotations
