@@ -59,6 +59,25 @@ def test_settlement_is_4pm_new_york_or_0930_for_am_roots_across_dst():
     assert [g.utcoffset().total_seconds() / 3600 for g in got] == [-5, -5, -4, -4]
 
 
+def test_settlement_times_of_shuffled_rows_match_one_row_at_a_time():
+    """Grouped-run and presence-table shortcuts: shuffled rows over 40 years (and one far
+    date, which takes the sorting path) equal each row's own datetime.combine."""
+    from datetime import time
+
+    rng = np.random.default_rng(11)
+    days = rng.integers(7000, 7000 + 40 * 365, size=3000)
+    for far in (False, True):
+        if far:
+            days[17] = 2_000_000  # year 7445: the range is too large for a table
+        expiry = days.astype("datetime64[D]")
+        roots = rng.choice(np.array(["SPX", "SPXW", "VIX", "AAPL", "NDXP"]), size=len(days))
+        roots[:1000].sort()  # some long runs, some single rows
+        expected = [datetime.combine(d.astype(object),
+                                     time(9, 30) if r in ("SPX", "VIX") else time(16),
+                                     tzinfo=NEW_YORK).timestamp() for d, r in zip(expiry, roots)]
+        assert settlement_times(expiry, roots).tolist() == expected
+
+
 def test_market_open_is_the_regular_session_of_trading_days():
     from gex_mcp.engine.calendar import NEW_YORK, market_open
 

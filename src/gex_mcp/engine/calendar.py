@@ -39,9 +39,9 @@ def settlement_times(expiry: np.ndarray, root: np.ndarray) -> np.ndarray:
     out = np.empty(len(expiry), dtype=np.float64)
     if len(expiry) == 0:
         return out
-    am = np.isin(root, list(AM_SETTLED_ROOTS))
+    am = _by_runs(root, lambda roots: np.isin(roots, list(AM_SETTLED_ROOTS)))
     keys = expiry.astype("int64") * 2 + am.astype("int64")
-    unique_keys, inverse = np.unique(keys, return_inverse=True)
+    unique_keys, inverse = _unique_small_range(keys)
     values = np.empty(len(unique_keys), dtype=np.float64)
     for i, key in enumerate(unique_keys):
         day = np.datetime64(int(key) // 2, "D").astype(object)
@@ -49,6 +49,27 @@ def settlement_times(expiry: np.ndarray, root: np.ndarray) -> np.ndarray:
         values[i] = datetime.combine(day, clock, tzinfo=NEW_YORK).timestamp()
     out[:] = values[inverse]
     return out
+
+
+def _by_runs(values: np.ndarray, function) -> np.ndarray:
+    """`function(values)` for an elementwise function, computed once per run of equal
+    values (a chain's rows come grouped by root)."""
+    starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]]))
+    return np.repeat(function(values[starts]), np.diff(starts, append=len(values)))
+
+
+def _unique_small_range(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(keys, return_inverse=True)` for int64 keys; by a presence table over
+    min..max when that range is small (a chain's expiries span a few thousand days),
+    which is several times faster than sorting."""
+    low, high = int(keys.min()), int(keys.max())
+    if high - low > 1 << 20:
+        return np.unique(keys, return_inverse=True)
+    offsets = keys - low
+    present = np.zeros(high - low + 1, dtype=bool)
+    present[offsets] = True
+    rank = np.cumsum(present) - 1  # index of each present key among the distinct ones
+    return np.flatnonzero(present) + low, rank[offsets]
 
 
 def years_to_expiry(settle_time: np.ndarray, as_of: datetime) -> np.ndarray:

@@ -15,6 +15,18 @@ _BINARY_SIGNATURES = {
 }
 
 
+def check_text(data: bytes, *, name: str) -> None:
+    """Raise `SourceDataError` for an empty file or one that is not text (a known binary
+    signature, or NUL bytes in its first 64 KiB)."""
+    if not data or data.isspace():
+        raise SourceDataError(f"{name}: empty file")
+    for signature, what in _BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise SourceDataError(f"{name}: {what}")
+    if b"\x00" in data[:65536]:
+        raise SourceDataError(f"{name}: binary data (NUL bytes), not a CBOE option chain")
+
+
 def decode_text(data: bytes, *, name: str) -> tuple[str, bytes, list[str]]:
     """Decode a downloaded table: UTF-8 (BOM allowed), else Windows-1252, newlines as \\n.
 
@@ -26,15 +38,9 @@ def decode_text(data: bytes, *, name: str) -> tuple[str, bytes, list[str]]:
         encoding, when used).
 
     Raises:
-        SourceDataError: empty, or binary rather than text.
+        SourceDataError: empty, or binary rather than text (`check_text`).
     """
-    if not data or data.isspace():
-        raise SourceDataError(f"{name}: empty file")
-    for signature, what in _BINARY_SIGNATURES.items():
-        if data.startswith(signature):
-            raise SourceDataError(f"{name}: {what}")
-    if b"\x00" in data[:65536]:
-        raise SourceDataError(f"{name}: binary data (NUL bytes), not a CBOE option chain")
+    check_text(data, name=name)
     if b"\r" in data:
         data = _unix_line_breaks(data)
     notes: list[str] = []

@@ -26,6 +26,11 @@ that agree with the row's strike and expiration date, and a line break after the
 its line number rather than being skipped: a chain silently missing strikes gives wrong
 exposure. Rows of adjusted roots ("AMD1": non-standard deliverables) are dropped, with a note.
 An IV of 0 means "not computed" and becomes NaN. Expired rows are kept.
+
+Two readers, one result: `_read_in_place` takes the usual file (plain ASCII, regular rows,
+`\\n` or `\\r\\n` line ends) straight from its bytes; everything else goes through
+`_read_by_lines` (decoded, line breaks normalised, split into lines). For a file both can
+read they give the same chain, or the same error with the same line number.
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ from gex_mcp.errors import SourceDataError
 from gex_mcp.parsing._dates import as_new_york, market_clock, parse_expiration_date, parse_snapshot_time
 from gex_mcp.parsing._deliverables import drop_adjusted
 from gex_mcp.parsing._fields import ByteTable
-from gex_mcp.parsing._text import decode_text
+from gex_mcp.parsing._text import check_text, decode_text
 from gex_mcp.parsing.occ import (
     OccSymbolError,
     is_adjusted_root,
@@ -59,6 +64,10 @@ LEGACY_COLUMNS = tuple({"Volume": "Vol", "Open Interest": "Open Int"}.get(c, c)
 N_COLUMNS = len(CSV_COLUMNS)
 _CALL, _PUT, _STRIKE, _EXPIRY = 1, 12, 11, 0
 _FIELD_OFFSETS = {"bid": 3, "ask": 4, "volume": 5, "iv": 6, "open_interest": 9}  # from Calls/Puts
+
+# Strike, then each side column as a (call, put) pair, in the order `_contracts` reads them.
+_NUMBER_COLUMNS = (_STRIKE, *(side + offset for offset in _FIELD_OFFSETS.values()
+                              for side in (_CALL, _PUT)))
 
 _LAST = re.compile(r"Last:\s*(?P<last>[-+]?[\d,]*\.?\d+)")
 _LEGACY_FIRST_LINE = re.compile(  # "^SPX (Standard & Poors 500 Index),3426.96,-28.1"
@@ -90,7 +99,57 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
     Raises:
         SourceDataError: empty, truncated or malformed, with the name and line number.
     """
-    text, data, notes = decode_text(data, name=name)
+    check_text(data, name=name)
+    notes: list[str] = []
+    read = _read_in_place(data, name, notes, snapshot_time)
+    if read is None:
+        notes = []
+        read = _read_by_lines(data, name, notes, snapshot_time)
+    preamble, table, line_numbers = read
+    chain_columns, symbol = _contracts(table, line_numbers, preamble, name, notes)
+    as_of, retrieved_at = market_clock(preamble.as_of, symbol)
+    return build_chain(symbol=symbol, spot=preamble.spot, as_of=as_of, retrieved_at=retrieved_at,
+                       source=source or f"file:{name}", notes=tuple(notes), **chain_columns)
+
+
+def _read_in_place(data: bytes, name: str, notes: list[str], snapshot_time: datetime | None,
+                   ) -> tuple[_Preamble, ByteTable, None] | None:
+    """The usual file, read without decoding it or splitting it into lines: plain ASCII, a
+    regular body (`ByteTable.from_bytes`, CRLF as is) ending in a line break after a
+    non-blank last row. Only the lines up to the column header become text.
+
+    None for anything else (non-ASCII text, lone `\\r`, blank or irregular lines, no final
+    line break): `_read_by_lines` then reads the file, with its notes and error messages.
+    """
+    if not data.isascii() or not data.endswith(b"\n"):
+        return None
+    lines: list[str] = []  # up to the column header, line breaks removed
+    position = first = 0
+    while len(lines) < first + 3:
+        end = data.find(b"\n", position)
+        if end < 0:
+            return None
+        line = data[position:end].removesuffix(b"\r").decode("ascii")
+        if "\r" in line:
+            return None  # a lone carriage return is a line break of its own
+        lines.append(line)
+        position = end + 1
+        if len(lines) == first + 1 and not line.strip(" ,\t"):
+            first += 1  # leading blank lines
+    last_row = data[data.rfind(b"\n", 0, len(data) - 1) + 1:]
+    if position == len(data) or not last_row.strip(b" ,\t\r\n"):
+        return None  # no rows, or trailing blank lines
+    preamble = _read_preamble(lines, name, notes, snapshot_time)
+    table = ByteTable.from_bytes(data, position, len(data), N_COLUMNS)
+    return None if table is None else (preamble, table, None)
+
+
+def _read_by_lines(data: bytes, name: str, notes: list[str], snapshot_time: datetime | None,
+                   ) -> tuple[_Preamble, ByteTable | _ListTable, list[int] | None]:
+    """Any file: decoded (UTF-8 or Windows-1252, line breaks normalised) and split into
+    lines; the body's rows by `_split_rows`, with their line numbers."""
+    text, data, decode_notes = decode_text(data, name=name)
+    notes.extend(decode_notes)
     lines = text.split("\n")
     ends_with_line_break = lines[-1] == ""
     if ends_with_line_break:
@@ -111,12 +170,9 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
     in_place = data.isascii()
     start = sum(map(len, lines[:first_row])) + first_row
     stop = start + sum(map(len, body)) + len(body)  # through the last row's line break
-    columns, line_numbers = _split_rows(body, first_row + 1, name,
-                                        (data, start, stop) if in_place else None)
-    chain_columns, symbol = _contracts(columns, line_numbers, preamble, name, notes)
-    as_of, retrieved_at = market_clock(preamble.as_of, symbol)
-    return build_chain(symbol=symbol, spot=preamble.spot, as_of=as_of, retrieved_at=retrieved_at,
-                       source=source or f"file:{name}", notes=tuple(notes), **chain_columns)
+    table, line_numbers = _split_rows(body, first_row + 1, name,
+                                      (data, start, stop) if in_place else None)
+    return preamble, table, line_numbers
 
 
 def _read_preamble(lines: list[str], name: str, notes: list[str],
@@ -274,9 +330,18 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
     def line_of(row: int) -> int:
         return line_numbers[row] if line_numbers is not None else first + row
 
+    # Every number column in one read (one pass for a small file). None if any field is
+    # not a plain decimal: `numbers` then reads each group on its own, in the order below,
+    # so the first bad field is reported as before.
+    in_one_read = table.decimals(*_NUMBER_COLUMNS) if isinstance(table, ByteTable) else None
+
     def numbers(*indices: int, count: bool = False) -> np.ndarray:
         """The columns as floats, shape (len(indices), rows); counts must be >= 0 and finite."""
-        parsed = table.decimals(*indices) if isinstance(table, ByteTable) else None
+        if in_one_read is not None:  # the group's rows, consecutive in _NUMBER_COLUMNS
+            at = _NUMBER_COLUMNS.index(indices[0])
+            parsed = in_one_read.reshape(-1, n_rows)[at:at + len(indices)]
+        else:
+            parsed = table.decimals(*indices) if isinstance(table, ByteTable) else None
         if parsed is not None:
             parsed = parsed.reshape(len(indices), n_rows)
             if count:
