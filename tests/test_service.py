@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import anyio
 import numpy as np
@@ -304,7 +304,9 @@ async def test_a_fresh_answer_is_served_without_reloading_its_evicted_chain(tmp_
 
     monkeypatch.setattr(ChainCache, "_load_row", counting)
     try:
-        svc = GexService(sources={"demo": DemoSource()}, default_source="demo",
+        wednesday = datetime(2025, 6, 11, 14, 30, tzinfo=UTC)  # the demo market trades
+        demo = DemoSource(clock=lambda: wednesday + timedelta(seconds=clock.now - 1_750_000_000.0))
+        svc = GexService(sources={"demo": demo}, default_source="demo",
                          cache=ChainCache(conn, clock=clock, max_memory_entries=1),
                          ttl_seconds=60, closed_ttl_seconds=60)
         first = await svc.levels("SPY")

@@ -37,8 +37,8 @@ def _price(value: float | None) -> str:
 
 
 def _flags(p: Provenance) -> Text:
-    downloaded = f" (downloaded {new_york_time(p.retrieved_at)})" if p.retrieved_at else ""
-    text = Text(f"{p.symbol}  {p.underlying_price:,.2f}  as of {new_york_time(p.as_of)}{downloaded}  "
+    retrieved = f" (retrieved {new_york_time(p.retrieved_at)})" if p.retrieved_at else ""
+    text = Text(f"{p.symbol}  {p.underlying_price:,.2f}  as of {new_york_time(p.as_of)}{retrieved}  "
                 f"source {p.source}")
     if p.expiration:
         text.append(f"  expiration {p.expiration}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
 
+from gex_mcp.engine.calendar import quote_time
 from gex_mcp.engine.chain import OptionChain
 from gex_mcp.errors import UnknownSymbolError
 from gex_mcp.sources.demo import DEMO_NOTE, DEMO_SYMBOLS, DemoSource
@@ -355,11 +356,33 @@ async def test_dealer_gamma_changes_sign_within_fifteen_percent_of_spot(symbol: 
 
 
 @pytest.mark.anyio
-async def test_default_clock_is_now_in_utc() -> None:
-    """Without a clock the chain is stamped with an aware UTC time."""
+async def test_default_clock_is_now() -> None:
+    """Without a clock the chain is the market's at the real time: now while it trades,
+    else the last close (with retrieved_at now)."""
+    before = datetime.now(UTC)
     chain = await DemoSource().fetch_chain("SPY")
-    assert chain.as_of.utcoffset() is not None
-    assert chain.as_of.utcoffset().total_seconds() == 0
+    after = datetime.now(UTC)
+    assert quote_time(before, "SPY") <= chain.as_of <= quote_time(after, "SPY")
+    if chain.retrieved_at is not None:
+        assert before <= chain.retrieved_at <= after and chain.as_of < before
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("seen", "close"), [
+    (datetime(2026, 11, 29, 9, 47, tzinfo=NEW_YORK), datetime(2026, 11, 27, 13, 0, tzinfo=NEW_YORK)),
+    (datetime(2025, 6, 11, 21, 5, tzinfo=NEW_YORK), datetime(2025, 6, 11, 16, 0, tzinfo=NEW_YORK)),
+    (datetime(2025, 7, 4, 11, 0, tzinfo=NEW_YORK), datetime(2025, 7, 3, 13, 0, tzinfo=NEW_YORK)),
+])
+async def test_outside_a_session_the_market_stands_at_the_last_close(seen, close) -> None:
+    """A Sunday after the Thanksgiving early close, a weekday evening, Independence Day:
+    the chain is the one at the close (same spot and quotes at any later moment), and
+    retrieved_at says when it was asked for."""
+    chain = await DemoSource(clock=lambda: seen).fetch_chain("SPY")
+    later = await DemoSource(clock=lambda: seen + timedelta(hours=1)).fetch_chain("SPY")
+    at_close = await DemoSource(clock=lambda: close).fetch_chain("SPY")
+    assert chain.as_of == close and chain.retrieved_at == seen
+    assert chain.spot == later.spot == at_close.spot
+    np.testing.assert_array_equal(chain.bid, at_close.bid)
 
 
 @pytest.mark.anyio

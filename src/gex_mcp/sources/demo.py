@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -40,6 +40,7 @@ from gex_mcp.engine.calendar import (
     expiry_on_or_before,
     is_trading_day,
     next_trading_day,
+    quote_time,
     session_close,
     settlement_times,
 )
@@ -144,15 +145,21 @@ class DemoSource:
         """The demo chain of `symbol` as of `as_of` (default `clock()`): the market can be
         regenerated at any past time, so demo replays like a folder of snapshots.
 
+        Like real delayed quotes, the market stands still outside its sessions: at night, on
+        weekends and holidays the chain is the one at the last close (`calendar.quote_time`),
+        with `retrieved_at` saying when it was asked for.
+
         Raises:
             UnknownSymbolError: the symbol is malformed or not in the demo market.
             ValueError: the clock returned a naive datetime.
         """
         key = self._known(symbol)
-        as_of = as_of or self._clock()
-        if as_of.tzinfo is None:
+        seen = as_of or self._clock()
+        if seen.tzinfo is None:
             raise ValueError("the demo source's clock must return a timezone-aware datetime")
-        return generate_chain(key, as_of)
+        quoted = quote_time(seen, key)
+        chain = generate_chain(key, quoted)
+        return chain if quoted == seen else replace(chain, retrieved_at=seen)
 
     def snapshot_times(self, symbol: str, since: datetime | None = None,
                        until: datetime | None = None) -> list[datetime]:

@@ -261,7 +261,7 @@
     if (!a) { $("meta").textContent = state.symbol + ": no data"; return; }
     $("meta").textContent = a.symbol + " · spot " + fmtPrice(a.underlying_price) + " · as of " +
       fmtTime(a.as_of) + " (" + fmtAge(a.age_seconds) + " ago)" +
-      (a.retrieved_at ? ", downloaded " + fmtTime(a.retrieved_at) : "") + " · source " + a.source +
+      (a.retrieved_at ? ", retrieved " + fmtTime(a.retrieved_at) : "") + " · source " + a.source +
       " · refreshes every " + Math.max(5, CONFIG.refresh_seconds || 60) + " s";
     $("footer").textContent = "Dealer model " + a.dealer_model + ". GEX in " + UNITS.gex +
       ". Analytics, not investment advice. gex-mcp " + CONFIG.version + ".";
@@ -286,7 +286,8 @@
     }
     if (a && a.age_seconds > OLD_AFTER_SECONDS) {
       banner("old", "Old snapshot: these numbers are as of " + fmtTime(a.as_of) +
-        ", " + fmtAge(a.age_seconds) + " ago.");
+        ", " + fmtAge(a.age_seconds) + " ago" + (a.retrieved_at ?
+          " (the market was closed when they were retrieved, " + fmtTime(a.retrieved_at) + ")" : "") + ".");
     }
     // One banner per distinct message, naming every panel it emptied.
     var byMessage = {};
