@@ -101,3 +101,25 @@ async def test_tools_built_on_the_first_request_list_and_answer_as_tools_built_u
                 for answer in (first_levels, eager_levels)]
     assert timeless[0] == timeless[1]
     assert not watchlist.is_error and watchlist.structured_content["watching"] == []
+
+
+@pytest.mark.parametrize(("preset", "expected"), [(None, "1"), ("3", "3")])
+def test_the_entry_point_holds_openblas_to_one_thread_unless_told_otherwise(preset, expected):
+    """OPENBLAS_NUM_THREADS must be set before numpy loads: a fresh `python -m gex_mcp`
+    process runs with one thread in all (OpenBLAS started no workers), or with the
+    workers a preset value asks for."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    probe = ("import sys, runpy; sys.argv = ['gex-mcp', '--help']\n"
+             "try:\n    runpy.run_module('gex_mcp', run_name='__main__')\n"
+             "except SystemExit:\n    pass\n"
+             "import os, re, numpy\n"
+             "status = open('/proc/self/status').read()\n"
+             "print(os.environ['OPENBLAS_NUM_THREADS'], re.search(r'Threads:\\s+(\\d+)', status)[1])\n")
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    setting, threads = done.stdout.split()[-2:]
+    assert setting == expected
+    assert (int(threads) == 1) if expected == "1" else (int(threads) > 1)
