@@ -197,12 +197,11 @@ class ChainBackend:
         """The (possibly cached, possibly stale) chain of a normalised symbol; with `as_of`,
         the replayable source's snapshot at or before it (see `replayable`)."""
         tag = cache_tag(self.sources[source]) + ("" if as_of is None else f"@{as_of.isoformat()}")
-        # a local source (snapshot files, the demo market) is its own durable copy: reading
-        # it again costs less than writing every chain to SQLite and decoding it back
-        local = getattr(self.sources[source], "local", False)
+        # a replayable source (snapshot files, the demo market) is its own durable copy:
+        # reading it again costs less than writing every chain to SQLite and decoding it back
         cached = await self.cache.get_or_fetch(
             chain_key(tag, symbol), lambda: self._fetch(source, symbol, as_of),
-            ttl_seconds=self.current_ttl(), codec=None if local else CHAIN_CODEC)
+            ttl_seconds=self.current_ttl(), codec=None if self.replayable(source) else CHAIN_CODEC)
         return cached.value, cached
 
     async def analyse(self, query: Query) -> tuple[_Analysed, Provenance, datetime]:

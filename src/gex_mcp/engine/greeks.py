@@ -119,8 +119,8 @@ def implied_vol(premium, spot, strike, t_years, is_call, rate=0.0, dividend_yiel
     # Newton runs on the rows still moving: a row, once converged, keeps its σ (its next
     # step would repeat this one), so dropping it from the working set changes no result.
     rows = np.flatnonzero(solvable.reshape(-1))
-    k = [a.reshape(-1)[rows] for a in (premium, spot, strike, t_years, is_call, rate, dividend_yield)]
-    prem, s, x, t, call, r, q = k
+    prem, s, x, t, call, r, q = (a.reshape(-1)[rows] for a in (
+        premium, spot, strike, t_years, is_call, rate, dividend_yield))
     sig = np.full(len(rows), 0.3)
     lo, hi = np.full(len(rows), IV_FLOOR), np.full(len(rows), IV_CAP)
     disc_q, sqrt_t = np.exp(-q * t), np.sqrt(t)

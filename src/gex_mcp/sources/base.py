@@ -57,11 +57,7 @@ def is_index(symbol: str) -> bool:
 
 @runtime_checkable
 class ChainSource(Protocol):
-    """Anything that can fetch one option-chain snapshot for a symbol.
-
-    Optional: `local = True` when the source is its own durable copy (files, the demo
-    market), so its chains are cached in memory only, not written to SQLite.
-    """
+    """Anything that can fetch one option-chain snapshot for a symbol."""
 
     name: str
 

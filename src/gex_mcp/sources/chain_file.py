@@ -15,7 +15,6 @@ class ChainFileSource:
     """Serves the chain in one file; a symbol, when given, must match the file's."""
 
     name = "file"
-    local = True  # its own durable copy: chains are cached in memory only
 
     def __init__(self, path: Path | str, *, snapshot_time: datetime | None = None) -> None:
         self.path = Path(path)

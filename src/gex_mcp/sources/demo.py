@@ -132,7 +132,6 @@ class DemoSource:
     """
 
     name = "demo"
-    local = True  # its own durable copy: chains are cached in memory only
 
     def __init__(self, clock: Callable[[], datetime] | None = None) -> None:
         self._clock = clock or (lambda: datetime.now(UTC))

@@ -106,7 +106,6 @@ class FileSource:
     """
 
     name = "file"
-    local = True  # its own durable copy: chains are cached in memory only
 
     def __init__(self, directory: Path | str, *, as_of: datetime | None = None) -> None:
         self.directory = Path(directory).expanduser()
