@@ -37,6 +37,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.processes import wait_or_kill  # noqa: E402
+
 BIN = Path(sys.executable).parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 Timing = tuple[float, float]  # wall seconds, CPU seconds
@@ -105,11 +108,7 @@ def stdio_answer(argv: list[str], *, tools: bool = False, src: str | None = None
             return time.perf_counter() - start, process_cpu(server.pid)
         finally:
             server.stdin.close()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            wait_or_kill(server, 10)
             server.stdout.close()
     return once
 

@@ -26,6 +26,7 @@ from gex_mcp._serve import transport_security
 from gex_mcp.alerts.mcp import ALERT_TOOLS
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.server import run_server
+from tests.processes import wait_or_kill
 from tests.tool_calls import call_everything
 
 pytestmark = pytest.mark.anyio
@@ -88,11 +89,7 @@ def _start(tmp_path: Path, token: str | None, *, source: str = "demo",
         yield server
     finally:
         process.terminate()
-        try:
-            process.wait(timeout=WAIT)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        wait_or_kill(process, WAIT)
         reader.join(WAIT)
         process.stdout.close()
     log = "".join(server.log)

@@ -13,6 +13,7 @@ import uvicorn
 
 from gex_mcp._protocol import HeaderDeadlineProtocol, RepeatFilter
 from gex_mcp.rest.app import build_rest_app
+from tests.processes import wait_or_kill
 from tests.rest.conftest import demo_service
 
 
@@ -118,9 +119,5 @@ def test_connections_past_gex_http_max_connections_get_503_and_the_server_recove
         for conn in held:
             conn.close()
         server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        wait_or_kill(server, 20)
         server.stderr.close()
