@@ -31,6 +31,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 
 from gex_mcp.errors import ConfigError, GexError, InputError, describe
+from gex_mcp.gc_pause import pause_gc
 from gex_mcp.models import SOURCE_NAMES
 from gex_mcp.service import (
     ENDPOINTS,
@@ -246,23 +247,6 @@ def _serving(source: str | None):
     return settings, keys, build_service(settings)
 
 
-def _pause_gc() -> Callable[[], None]:
-    """Stop the garbage collector while a server starts; the function returned restarts it.
-
-    Importing the MCP SDK and building the tools' pydantic models make ~10^5 long-lived
-    objects and almost no cycles, so collections meanwhile only cost time (~0.05-0.1 s of
-    `serve`). When started again, `gc.freeze()` moves everything built so far out of every
-    later collection.
-    """
-    gc.disable()
-
-    def resume() -> None:
-        gc.freeze()
-        gc.enable()
-
-    return resume
-
-
 def _watcher(service, settings, *, every: float | None = None, near_wall: float | None = None):
     """The alert poller (`gex_mcp.alerts`): every `every` seconds, else GEX_WATCH_EVERY; near a
     wall within `near_wall` percent, else GEX_WATCH_NEAR_WALL_PCT."""
@@ -290,7 +274,7 @@ def serve(transport: Annotated[str, typer.Option(
     if transport not in ("stdio", "http", "rest"):
         typer.echo(f"InputError: --transport must be stdio, http or rest, got {transport!r}", err=True)
         raise typer.Exit(2)
-    resume_gc = _pause_gc()
+    resume_gc = pause_gc(freeze=True)  # while the SDK loads and the server is built (~0.05-0.1 s)
     try:
         from gex_mcp.server import run_server
 
@@ -321,7 +305,7 @@ def dashboard(symbol: Annotated[str, typer.Argument(help="Symbol to open, e.g. S
     import threading
     import webbrowser
 
-    resume_gc = _pause_gc()
+    resume_gc = pause_gc(freeze=True)  # while the SDK loads and the server is built (~0.05-0.1 s)
     from gex_mcp.server import run_server
 
     try:

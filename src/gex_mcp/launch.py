@@ -15,18 +15,18 @@ MCP SDK and builds the server (`cli._pause_gc`).
 
 from __future__ import annotations
 
-import gc
 import os
+
+from gex_mcp.gc_pause import pause_gc
 
 
 def main() -> None:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # also inherited by parsing workers
-    gc.disable()
+    resume = pause_gc(freeze=True)
     try:
         from gex_mcp.cli import main as run
     finally:
-        gc.freeze()
-        gc.enable()
+        resume()
     run()
 
 

@@ -15,7 +15,6 @@ description, title and argument schema taken from the row.
 """
 
 import functools
-import gc
 import inspect
 import logging
 import os
@@ -37,6 +36,7 @@ from gex_mcp.alerts.mcp import alert_tools, register_alerts
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.conventions import CONVENTIONS
 from gex_mcp.errors import ConfigError, GexError, UnknownSymbolError, describe
+from gex_mcp.gc_pause import pause_gc
 from gex_mcp.prompts import register_prompts
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, argument_checker
 from gex_mcp.web.page import APP_URI, dashboard_html
@@ -237,13 +237,11 @@ class _ToolsOnFirstRequest:
 
     async def __call__(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
         if self._add is not None and ctx.request_id is not None and ctx.method not in self._HANDSHAKE:
-            collecting = gc.isenabled()
-            gc.disable()  # ~10^4 long-lived schema objects, no cycles to find (as at start-up)
+            resume = pause_gc(freeze=False)  # ~10^4 long-lived schema objects, as at start-up
             try:
                 self._add()
             finally:
-                if collecting:
-                    gc.enable()
+                resume()
             self._add = None
         return await call_next(ctx)
 
