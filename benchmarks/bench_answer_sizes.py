@@ -19,7 +19,7 @@ import anyio
 from mcp import Client
 
 from gex_mcp.endpoints import ENDPOINTS
-from gex_mcp.server import build_server
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.service import build_service
 from gex_mcp.settings import Settings
 

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import anyio
 
+from gex_mcp.backends.options import Stores
 from gex_mcp.engine.analysis import analyze_chain
 from gex_mcp.engine.calendar import NEW_YORK, is_trading_day
-from gex_mcp.history.record import level_record
+from gex_mcp.models.level_record import level_record
 from gex_mcp.service import GexService
 from gex_mcp.sources.cboe import CboeSource
 from gex_mcp.sources.demo import generate_chain
@@ -81,7 +82,7 @@ def main() -> None:
                     store.record(symbol, "cboe", replace(r, as_of=r.as_of + shift))
             total = len(store.records(symbol, "cboe"))
             service = GexService(sources={"cboe": CboeSource(base_url="http://127.0.0.1:9")},
-                                 default_source="cboe", cache=ChainCache(None), levels=store)
+                                 default_source="cboe", cache=ChainCache(None), stores=Stores(levels=store))
 
             async def timed(name: str, service=service, symbol=symbol) -> tuple[list[float], object]:
                 times = []

@@ -66,7 +66,7 @@ async def timed_raw(client: Client, tool: str, arguments: dict) -> float:
 
 
 async def in_process(data_dir: Path, calls: int) -> dict[str, list[float]]:
-    from gex_mcp.server import build_server
+    from gex_mcp.mcp_server.server import build_server
     from gex_mcp.service import build_service
     from gex_mcp.settings import Settings
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 import anyio
 
 from gex_mcp.alerts.watcher import Watcher
+from gex_mcp.backends.options import Freshness
 from gex_mcp.service import GexService
 from gex_mcp.sources.demo import DemoSource
 from gex_mcp.store.cache import ChainCache
@@ -42,7 +43,7 @@ async def soak(ticks: int, symbols: list[str], step: float, every: int) -> None:
     now = [START.timestamp()]
     clock = lambda: now[0]  # noqa: E731
     service = GexService(sources={"demo": DemoSource(clock=lambda: datetime.fromtimestamp(now[0], UTC))},
-                         default_source="demo", cache=ChainCache(None, clock=clock), ttl_seconds=60)
+                         default_source="demo", cache=ChainCache(None, clock=clock), freshness=Freshness(60))
     watcher = Watcher(service, every=60, clock=clock)
     watcher.watch(symbols)
     notified = [0]

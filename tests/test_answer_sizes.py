@@ -14,7 +14,7 @@ import pytest
 from mcp import Client
 
 from gex_mcp.endpoints import ENDPOINTS
-from gex_mcp.server import build_server
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.service import build_service
 from gex_mcp.settings import Settings
 from gex_mcp.sources.demo import DEMO_SYMBOLS

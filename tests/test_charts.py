@@ -12,13 +12,13 @@ import pytest
 from matplotlib.image import imread
 from matplotlib.text import Annotation
 
-from gex_mcp.charts import (
+from gex_mcp.charts.gex import (
     NO_STRIKES_MESSAGE,
     ZERO_GEX_MESSAGE,
-    _human,
     build_gex_figure,
     render_gex_chart,
 )
+from gex_mcp.charts.style import human
 from gex_mcp.models import DataQuality, GexResponse, GexStrike, LevelsResponse
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -54,7 +54,7 @@ def make_gex(
         stale_reason="upstream timeout" if stale else None,
         gamma_flip=flip, gamma_flip_status=flip_status,
         gamma_flip_reason=None if flip is not None else "net GEX positive everywhere",
-        net_gex=net, net_gex_label=_human(net),
+        net_gex=net, net_gex_label=human(net),
         call_gex=sum(s.call_gex for s in strikes), put_gex=sum(s.put_gex for s in strikes),
         strikes=strikes,
         data_quality=DataQuality(contracts_total=2 * len(strikes), contracts_used=2 * len(strikes)),
@@ -235,7 +235,7 @@ def test_out_of_range_image_size_is_a_value_error(width_px, height_px):
 )
 def test_axis_labels_are_short_human_amounts(value, label):
     """Tick labels read like 1.2B / 350M / -40M."""
-    assert _human(value) == label
+    assert human(value) == label
 
 
 def test_levels_are_marked_above_the_plot_and_behind_the_bars():

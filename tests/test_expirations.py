@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from mcp import Client
 
-from gex_mcp.compact import records
+from gex_mcp.mcp_server.compact import records
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.parsing import load_chain_file
-from gex_mcp.server import build_server
 from gex_mcp.service import build_service
 from gex_mcp.settings import Settings
 

@@ -22,10 +22,10 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from gex_mcp._serve import transport_security
-from gex_mcp.alerts.mcp import ALERT_TOOLS
 from gex_mcp.endpoints import ENDPOINTS
-from gex_mcp.server import run_server
+from gex_mcp.http.serve import transport_security
+from gex_mcp.mcp_server.alerts import ALERT_TOOLS
+from gex_mcp.mcp_server.server import run_server
 from tests.processes import wait_or_kill
 from tests.tool_calls import call_everything
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 import uvicorn
 
-from gex_mcp._protocol import HeaderDeadlineProtocol, RepeatFilter
-from gex_mcp.rest.app import build_rest_app
+from gex_mcp.http.protocol import HeaderDeadlineProtocol, RepeatFilter
+from gex_mcp.http.rest.app import build_rest_app
 from tests.processes import wait_or_kill
 from tests.rest.conftest import demo_service
 

@@ -23,11 +23,11 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import PromptReference, ResourceTemplateReference
 
 from gex_mcp import __version__
-from gex_mcp.compact import records
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.engine.chain import OptionChain
-from gex_mcp.server import build_server
+from gex_mcp.mcp_server.compact import records
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.service import GexService, build_service
 from gex_mcp.settings import Settings
 from gex_mcp.sources.demo import DemoSource
@@ -142,7 +142,7 @@ async def test_instructions_state_sign_units_delay_and_advice_once(service, mode
 
 # ---- per-strike exposures ----------------------------------------------------------------
 #
-# Tools return the service's answers reshaped for an agent (gex_mcp.compact): record lists as
+# Tools return the service's answers reshaped for an agent (gex_mcp.mcp_server.compact): record lists as
 # {"columns", "rows"} tables, amounts to 4 significant figures (relative error <= 5e-4).
 
 SIG4 = 5e-4
@@ -362,7 +362,7 @@ async def test_a_big_local_scan_lists_the_flagged_rows_first_and_counts_the_rest
     """40 symbols on the demo source (over the network limit of 25): the agent reads at most
     25 rows, those below the flip or near a wall first, then failures, in the order asked;
     negative_gamma and failed still name every symbol."""
-    from gex_mcp.compact import MAX_SCAN_ROWS
+    from gex_mcp.mcp_server.compact import MAX_SCAN_ROWS
     from gex_mcp.sources.demo import DEMO_SYMBOLS
 
     unknown = [f"ZZ{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(40 - len(DEMO_SYMBOLS))]
@@ -581,12 +581,12 @@ async def test_initialize_reports_the_server_version(service, mode):
 async def test_a_bug_is_masked_for_the_model_and_logged_with_its_traceback(
         service, mode, caplog: pytest.LogCaptureFixture):
     """A non-GexError never leaks its text to the client and never stops the server."""
-    caplog.set_level(logging.ERROR, logger="gex_mcp.server")
+    caplog.set_level(logging.ERROR, logger="gex_mcp.mcp_server.server")
     async with connect(service, mode) as client:
         assert error_text(await call(client, "levels", symbol="SPY", source="cboe")) == (
             "Error executing tool levels")
         assert (await call_ok(client, "regime", symbol="SPY"))["symbol"] == "SPY"
-    ours = [r for r in caplog.records if r.name == "gex_mcp.server"]
+    ours = [r for r in caplog.records if r.name == "gex_mcp.mcp_server.server"]
     assert [r.getMessage() for r in ours] == ["tool levels failed unexpectedly"]
     assert ours[0].exc_info[0] is RuntimeError
 

@@ -9,6 +9,7 @@ import anyio
 import numpy as np
 import pytest
 
+from gex_mcp.backends.options import Freshness, Stores
 from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.engine.prepare import live_strike_oi
 from gex_mcp.errors import InvalidExpiryError, RateLimitedError, SourceUnavailableError, UnknownSymbolError
@@ -18,8 +19,8 @@ from gex_mcp.settings import Settings
 from gex_mcp.sources.demo import DemoSource
 from gex_mcp.sources.parse_pool import default_workers
 from gex_mcp.store.cache import ChainCache
-from gex_mcp.store.history import HistoryStore
 from gex_mcp.store.migrations import open_database
+from gex_mcp.store.oi_snapshots import OISnapshotStore
 from tests.sources.loopback import DEFAULT_API_KEY, Fault
 from tests.universe import make_universe
 
@@ -151,7 +152,7 @@ async def test_oi_change_comes_from_the_previous_days_snapshot(chains_dir, tmp_p
     conn = open_database(tmp_path / "gex.db")
     try:
         svc = GexService(sources={"file": SequenceSource([day1, day2])}, default_source="file",
-                         cache=ChainCache(conn), history=HistoryStore(conn), ttl_seconds=0)
+                         cache=ChainCache(conn), stores=Stores(oi_snapshots=OISnapshotStore(conn)), freshness=Freshness(0))
         first = await svc.gex("SPY")
         second = await svc.gex("SPY")
         movers = await svc.oi_changes("SPY")
@@ -186,7 +187,7 @@ async def test_warm_answers_are_the_same_object_until_the_ttl_expires():
             return await source.fetch_chain(symbol)
 
     svc = GexService(sources={"demo": Counting()}, default_source="demo",
-                     cache=ChainCache(None, clock=clock), ttl_seconds=60)
+                     cache=ChainCache(None, clock=clock), freshness=Freshness(60))
     a = await svc.levels("SPY")
     b = await svc.levels("spy")
     clock.now += 61
@@ -232,9 +233,9 @@ async def test_history_keeps_one_snapshot_per_fifteen_minutes(tmp_path):
     from dataclasses import replace
     conn = open_database(tmp_path / "gex.db")
     try:
-        history = HistoryStore(conn)
+        history = OISnapshotStore(conn)
         svc = GexService(sources={"demo": SequenceSource([replace(base, as_of=m) for m in moments])},
-                         default_source="demo", cache=ChainCache(conn), history=history, ttl_seconds=0)
+                         default_source="demo", cache=ChainCache(conn), stores=Stores(oi_snapshots=history), freshness=Freshness(0))
         for _ in moments:
             await svc.levels("SPY")
         stored = [h["as_of"] for h in history.levels_history("SPY", "demo")]
@@ -308,7 +309,7 @@ async def test_a_fresh_answer_is_served_without_reloading_its_evicted_chain(tmp_
         demo = DemoSource(clock=lambda: wednesday + timedelta(seconds=clock.now - 1_750_000_000.0))
         svc = GexService(sources={"demo": demo}, default_source="demo",
                          cache=ChainCache(conn, clock=clock, max_memory_entries=1),
-                         ttl_seconds=60, closed_ttl_seconds=60)
+                         freshness=Freshness(60, 60))
         first = await svc.levels("SPY")
         await svc.levels("QQQ")
         loads.clear()

@@ -20,11 +20,11 @@ import anyio
 import pytest
 from mcp import Client
 
-from gex_mcp.alerts.mcp import ALERT_TOOLS
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.engine.calendar import NEW_YORK
-from gex_mcp.server import build_server
+from gex_mcp.mcp_server.alerts import ALERT_TOOLS
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.service import GexService
 from gex_mcp.sources.demo import DemoSource
 from gex_mcp.store.cache import ChainCache
@@ -35,9 +35,9 @@ FIXED_NOW = datetime(2025, 6, 11, 10, 30, tzinfo=NEW_YORK)
 #: Modules `serve` over stdio must not load: the HTTP serving stack of our own (guard,
 #: uvicorn protocol, REST app), charts and tables, the CBOE HTTP client, heavy numerics.
 #: (starlette and uvicorn themselves are imported by the MCP SDK's package on any import.)
-NOT_FOR_STDIO = ("gex_mcp._serve", "gex_mcp.http_guard", "gex_mcp._protocol", "gex_mcp.rest",
-                 "gex_mcp.alerts.rest", "gex_mcp.charts", "gex_mcp.history_chart",
-                 "gex_mcp.dashboard", "gex_mcp.sources.cboe", "matplotlib", "httpx", "scipy",
+NOT_FOR_STDIO = ("gex_mcp.http.serve", "gex_mcp.http.guard", "gex_mcp.http.protocol", "gex_mcp.http.rest",
+                 "gex_mcp.http.rest.alerts", "gex_mcp.charts.gex", "gex_mcp.charts.history",
+                 "gex_mcp.terminal.views", "gex_mcp.sources.cboe", "matplotlib", "httpx", "scipy",
                  "pandas")
 
 
@@ -57,7 +57,7 @@ def test_stdio_serve_loads_no_http_or_chart_modules_up_to_its_first_answer(tmp_p
     answer = json.loads(done.stdout.splitlines()[0])
     assert answer["result"]["serverInfo"]["name"] == "gex-mcp"
     loaded = set(re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)$", done.stderr, re.M))
-    assert {"mcp.server.mcpserver", "gex_mcp.server", "gex_mcp.cli"} <= loaded
+    assert {"mcp.server.mcpserver", "gex_mcp.mcp_server.server", "gex_mcp.cli"} <= loaded
     unwanted = sorted(name for name in loaded
                       if any(name == bad or name.startswith(bad + ".") for bad in NOT_FOR_STDIO))
     assert unwanted == []

@@ -11,8 +11,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from gex_mcp.alerts.mcp import ALERT_TOOLS
 from gex_mcp.endpoints import ENDPOINTS
+from gex_mcp.mcp_server.alerts import ALERT_TOOLS
 from tests.tool_calls import call_everything
 
 pytestmark = pytest.mark.anyio

@@ -10,7 +10,7 @@ from gex_mcp.endpoints import ENDPOINTS
 EVERY_TOOL_CALL: dict[str, dict] = {ep.name: dict(ep.example) for ep in ENDPOINTS}
 
 
-#: The alert tools a served MCP server adds (`gex_mcp.alerts.mcp`), in a good calling order.
+#: The alert tools a served MCP server adds (`gex_mcp.mcp_server.alerts`), in a good calling order.
 ALERT_TOOL_CALLS: dict[str, dict] = {"watch": {"symbols": ["SPY"], "rules": ["flip_cross"]},
                                      "watchlist": {}, "unwatch": {"symbols": ["SPY"]}}
 

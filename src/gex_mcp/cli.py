@@ -181,7 +181,7 @@ def _parameters(ep: Endpoint) -> list[inspect.Parameter]:
     if any(a.name == "symbol" for a in ep.args):
         params.append(("chain", ChainOpt, None))
         params.append(("snapshot_time", SnapshotTimeOpt, None))
-    if ep.kind == "chart":
+    if ep.png:
         params.append(("output", OutputOpt, Path("gex.png")))
     else:
         params.append(("as_json", JsonOpt, False))
@@ -215,9 +215,9 @@ def _command(ep: Endpoint) -> Callable[..., None]:
             _write_chart(result, output)
             return
         def view() -> Callable[[BaseModel], Any]:
-            from gex_mcp import dashboard
+            from gex_mcp.terminal import views as dashboard
 
-            table = dashboard.view_for(ep.name)
+            table = dashboard.view_for(ep.view)
             return (lambda m: table(m, window or None)) if ep.per_strike else table
 
         _emit(result, as_json, view)
@@ -276,7 +276,7 @@ def serve(transport: Annotated[str, typer.Option(
         raise typer.Exit(2)
     resume_gc = pause_gc(freeze=True)  # while the SDK loads and the server is built (~0.05-0.1 s)
     try:
-        from gex_mcp.server import run_server
+        from gex_mcp.mcp_server.server import run_server
 
         settings, keys, service = _serving(source)
         run_server(service, transport=transport, watcher=_watcher(service, settings), on_ready=resume_gc,
@@ -306,7 +306,7 @@ def dashboard(symbol: Annotated[str, typer.Argument(help="Symbol to open, e.g. S
     import webbrowser
 
     resume_gc = pause_gc(freeze=True)  # while the SDK loads and the server is built (~0.05-0.1 s)
-    from gex_mcp.server import run_server
+    from gex_mcp.mcp_server.server import run_server
 
     try:
         url = f"http://127.0.0.1:{port}/?symbol={normalize_symbol(symbol)}"
@@ -339,8 +339,8 @@ def watch(symbols: Annotated[list[str], typer.Argument(help="Symbols to watch, e
     """Print alerts as they fire (flip crossed, spot near a wall, regime change...) until Ctrl-C."""
     from rich.console import Console
 
-    from gex_mcp.alerts.terminal import run_watch
     from gex_mcp.alerts.watcher import Watcher
+    from gex_mcp.terminal.alerts import run_watch
 
     out, err = Console(soft_wrap=True), Console(stderr=True)
     seen: list[Watcher] = []

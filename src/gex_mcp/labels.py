@@ -59,3 +59,6 @@ def format_count(value: float | None, *, signed: bool = False) -> str:
     if abs(value) >= MAX_PLAIN_COUNT:
         return f"{value:{sign}.2e}"
     return f"{round(value):{sign},}"
+
+
+__all__ = ["MAX_PLAIN_COUNT", "NEW_YORK", "format_amount", "format_count", "new_york_time"]

@@ -10,7 +10,7 @@ source name: cboe, file and demo go to `ChainBackend` (our engine), flashalpha t
 `FlashAlphaBackend` (translated answers); this module never branches on which it holds.
 Every answer carries its provenance: source, as_of, demo and stale flags.
 
-`build_service(settings)` is the one wiring function (a `--chain FILE` included).
+`build_service(settings)` builds one from settings (the wiring is `backends/assembly.py`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from pydantic import BaseModel
 
 from gex_mcp import responses
 from gex_mcp.backends.base import Backend, Query
-from gex_mcp.backends.chains import ChainBackend, EngineParams
+from gex_mcp.backends.chains import ChainBackend
+from gex_mcp.backends.options import EngineParams, Freshness, Stores
 from gex_mcp.endpoints import ENDPOINTS, Endpoint, endpoint
 from gex_mcp.endpoints.args import (
     DEFAULT_CHART_WINDOW_PCT,
@@ -49,14 +50,12 @@ from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError
 from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
 from gex_mcp.sources.parse_pool import bulk_loads
-from gex_mcp.store.cache import ChainCache, spread_ttl_factor
+from gex_mcp.store.cache import ChainCache
 
 if TYPE_CHECKING:
     from gex_mcp.settings import Settings
     from gex_mcp.sources.flashalpha import FlashAlphaClient
-    from gex_mcp.store.budget import BudgetStatus, RequestBudget
-    from gex_mcp.store.history import HistoryStore
-    from gex_mcp.store.levels import LevelStore
+    from gex_mcp.store.budget import BudgetStatus
 
 logger = logging.getLogger(__name__)
 
@@ -123,15 +122,11 @@ class GexService:
         sources: chain sources by name ("cboe", "file", "demo"); created by the caller.
         default_source: the name used when a call does not choose one.
         cache: the chain/answer cache (memory + SQLite).
-        flashalpha: the FlashAlpha client, when a key is configured.
-        history: snapshot history, for day-over-day OI change.
-        budgets: per-source daily request budgets, checked before upstream.
-        ttl_seconds: how long a fetched chain or answer counts as fresh.
         params: engine parameters (rate, dividend yield, dealer model, bands).
+        freshness: cache lifetimes, market open and closed (`Freshness`).
+        stores: OI snapshots, level records, daily budgets and how long they are kept.
+        flashalpha: the FlashAlpha client, when a key is configured.
         on_close: called after the backends close (e.g. the database's close).
-        history_days: prune stored snapshots older than this (None keeps them all).
-        closed_ttl_seconds: cache lifetime while the market is closed (None: `ttl_seconds`).
-        levels: where live analyses leave level records (history, level_accuracy).
     """
 
     def __init__(
@@ -140,36 +135,30 @@ class GexService:
         sources: dict[str, ChainSource],
         default_source: str,
         cache: ChainCache,
-        flashalpha: FlashAlphaClient | None = None,
-        history: HistoryStore | None = None,
-        budgets: dict[str, RequestBudget] | None = None,
-        ttl_seconds: float = 60.0,
         params: EngineParams | None = None,
+        freshness: Freshness | None = None,
+        stores: Stores | None = None,
+        flashalpha: FlashAlphaClient | None = None,
         on_close: Sequence[Callable[[], Awaitable[None] | None]] = (),
-        history_days: float | None = None,
-        closed_ttl_seconds: float | None = None,
-        levels: LevelStore | None = None,
     ) -> None:
-        budgets = dict(budgets or {})
+        stores, freshness = stores or Stores(), freshness or Freshness()
         self.default_source = default_source
-        self.ttl_seconds = ttl_seconds
+        self.ttl_seconds = freshness.ttl_seconds
         self.params = params = params or EngineParams()
-        self._chains = ChainBackend(sources, cache, history=history,
-                                    budgets={k: v for k, v in budgets.items() if k in sources},
-                                    ttl_seconds=ttl_seconds, params=params,
-                                    history_days=history_days,
-                                    closed_ttl_seconds=closed_ttl_seconds, levels=levels)
+        self._chains = ChainBackend(sources, cache, stores=stores, freshness=freshness, params=params)
         self._backends: dict[str, Backend] = {name: self._chains for name in sources}
-        self._budget_fa = budgets.get("flashalpha") if flashalpha is not None else None
+        self._budget_fa = stores.budgets.get("flashalpha") if flashalpha is not None else None
         if flashalpha is not None:
             from gex_mcp.backends.flashalpha import FlashAlphaBackend
 
             self._backends["flashalpha"] = FlashAlphaBackend(
-                flashalpha, cache, budget=budgets.get("flashalpha"), ttl_seconds=ttl_seconds,
+                flashalpha, cache, budget=self._budget_fa, ttl_seconds=freshness.ttl_seconds,
                 neutral_band_pct=params.neutral_band_pct)
         self._on_close = list(on_close)
         self._checkers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self._clock = cache.now
+        self._kinds: dict[str, Callable[..., Awaitable[Any]]] = {
+            "chart": self.chart, "history_chart": self.history_chart}  # the PNG kinds
 
     async def aclose(self) -> None:
         """Close the backends' HTTP clients, then what `on_close` lists (e.g. the database)."""
@@ -267,13 +256,11 @@ class GexService:
         arguments = checker(arguments)
         if ep.kind == "scan":
             return await self.scan(**arguments, progress=progress, max_symbols=max_symbols)
-        if name == "history_chart":
-            return await self.history_chart(**arguments)
-        if ep.kind == "chart":
-            return await self.chart(**arguments)
         if ep.kind == "history":
             return await self._history(name, **arguments)
-        return await self.answer(name, **arguments)
+        if ep.kind == "analysis":
+            return await self.answer(name, **arguments)
+        return await self._kinds[ep.kind](**arguments)
 
     # ---- history -----------------------------------------------------------------------
 
@@ -290,7 +277,7 @@ class GexService:
     async def history(self, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
                       since: str | None = None, interval: str = "auto",
                       source: str | None = None, as_of: str | None = None) -> BaseModel:
-        """The level series of one symbol (see `gex_mcp.history.answers`)."""
+        """The level series of one symbol (see `gex_mcp.backends.history_answers`)."""
         return await self._history("history", symbol, days, since, interval, source, as_of)
 
     async def level_accuracy(self, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
@@ -302,17 +289,17 @@ class GexService:
     async def _history(self, name: str, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
                        since: str | None = None, interval: str = "auto",
                        source: str | None = None, as_of: str | None = None) -> BaseModel:
-        from gex_mcp.history.answers import history_answer
+        from gex_mcp.backends.history_answers import history_answer
 
         return await history_answer(
-            self._chains, name, symbol=symbol, source=self._history_source(source), days=days,
+            self._chains, endpoint(name), symbol=symbol, source=self._history_source(source), days=days,
             since=since, as_of=as_of, now=self._now(), interval=interval)
 
     async def history_chart(self, symbol: str, days: int = DEFAULT_HISTORY_DAYS,
                             since: str | None = None, interval: str = "auto",
                             source: str | None = None, as_of: str | None = None) -> ChartImage:
         """PNG of spot, flip and walls over the history window, plus the numbers."""
-        from gex_mcp.history.answers import history_chart
+        from gex_mcp.backends.history_answers import history_chart
 
         png, info = await history_chart(
             self._chains, symbol=symbol, source=self._history_source(source), days=days,
@@ -340,7 +327,7 @@ class GexService:
         backend = self._backend_for(ep, src)
         moment = None
         if as_of is not None:
-            from gex_mcp.history.answers import past_moment, record_answer
+            from gex_mcp.backends.history_answers import past_moment, record_answer
 
             moment = past_moment(as_of, "as_of", self._now(), end_of_day=True)
         if moment is not None:
@@ -348,7 +335,7 @@ class GexService:
                 raise InputError("as_of needs source cboe, file or demo; FlashAlpha answers only "
                                  "the present.")
             if not self._chains.replayable(src):
-                return _aged(await record_answer(self._chains, name, symbol=symbol, source=src,
+                return _aged(await record_answer(self._chains, ep, symbol=symbol, source=src,
                                                  expiration=exp, moment=moment), self._clock())
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
         answer = await backend.answer(ep, Query(normalize_symbol(symbol), src, exp, least_oi, frozen,
@@ -440,7 +427,7 @@ class GexService:
                                 as_of=as_of)
         levels = await self.answer("levels", symbol, source=source, expiration=expiration, as_of=as_of)
         regime = await self.answer("regime", symbol, source=source, expiration=expiration, as_of=as_of)
-        from gex_mcp.charts import render_gex_chart
+        from gex_mcp.charts.gex import render_gex_chart
 
         png = await anyio.to_thread.run_sync(lambda: render_gex_chart(
             gex, levels, strikes_window_pct=window_pct, regime=regime.gamma_regime,
@@ -488,109 +475,15 @@ for _ep in ENDPOINTS:
         setattr(GexService, _ep.name, _endpoint_method(_ep))
 
 
-def _open_store(path: Path) -> Any:
-    """The SQLite store at `path`. It holds a cache, budgets and history, nothing that cannot
-    be rebuilt, so a file that is not a readable database is moved aside (said once, in the
-    log) and a fresh one started; when the folder cannot be written at all, the service runs
-    on an in-memory store with a warning instead of refusing to start.
-
-    Raises:
-        ConfigError: the database was written by a newer gex-mcp (left untouched).
-    """
-    import sqlite3
-
-    from gex_mcp.store.migrations import MEMORY, open_database
-
-    try:
-        return open_database(path)
-    except ConfigError:
-        raise
-    except sqlite3.DatabaseError as exc:  # not a database, or a malformed one
-        aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}")
-        try:
-            path.rename(aside)
-            for suffix in ("-wal", "-shm"):
-                stale = path.with_name(path.name + suffix)
-                if stale.exists():
-                    stale.rename(aside.with_name(aside.name + suffix))
-            logger.warning("the store %s could not be read (%s); moved it to %s and started a "
-                           "fresh one (cache and history start empty)", path, exc, aside.name)
-            return open_database(path)
-        except (OSError, sqlite3.Error) as again:
-            exc = again
-    except (OSError, sqlite3.Error) as error:
-        exc = error
-    logger.warning("cannot use the store %s (%s); running with an in-memory store: nothing is "
-                   "kept across restarts. Set GEX_DATA_DIR to a writable folder.", path, exc)
-    return open_database(MEMORY)
-
-
-def _cboe_source(settings: Settings, max_bytes: int) -> ChainSource:
-    from gex_mcp.sources.cboe import CboeSource
-
-    return CboeSource(base_url=settings.cboe_base_url, timeout_seconds=settings.http_timeout,
-                      retries=settings.http_retries, max_bytes=max_bytes)
-
-
 def build_service(settings: Settings, *, chain_file: Path | None = None,
                   clock: Callable[[], float] = time.time,
                   snapshot_time: datetime | None = None) -> GexService:
-    """Wire sources, cache, history and budgets from `Settings` (see settings.py).
-
-    With `chain_file`, the service answers from that one snapshot file alone (memory
-    cache, no database, no network), as `gex-mcp ... --chain FILE` does; `snapshot_time`
-    then overrides the download time the file states (`--snapshot-time`).
+    """The service `settings` describe (see `backends/assembly.py` for the wiring).
 
     Raises:
         ConfigError: the chosen source is not usable with these settings.
     """
-    params = EngineParams(rate=settings.rate, dividend_yield=settings.dividend_yield,
-                          dealer_model=settings.dealer_model)
-    if chain_file is not None:
-        from gex_mcp.sources.chain_file import ChainFileSource
+    from gex_mcp.backends.assembly import assemble
 
-        return GexService(sources={"file": ChainFileSource(chain_file, snapshot_time=snapshot_time)},
-                          default_source="file",
-                          cache=ChainCache(None, clock=clock), params=params)
-
-    from gex_mcp.sources.base import LazySource
-    from gex_mcp.sources.demo import DemoSource
-    from gex_mcp.store.budget import RequestBudget
-    from gex_mcp.store.history import HistoryStore
-    from gex_mcp.store.levels import SqliteLevelStore
-
-    if settings.source == "flashalpha" and settings.flashalpha_api_key is None:
-        raise ConfigError("GEX_SOURCE is flashalpha but FLASHALPHA_API_KEY is not set. "
-                          "Set the key, or use GEX_SOURCE=cboe (free, no key).")
-    if settings.source == "file" and settings.chains_dir is None:
-        raise ConfigError("GEX_SOURCE is file but GEX_CHAINS_DIR is not set. Point it at a "
-                          "folder of CBOE chain files (.csv, .dat or .json).")
-    conn = _open_store(settings.data_dir / "gex.db")
-    max_bytes = int(settings.max_response_mb * 1_048_576)
-    sources: dict[str, ChainSource] = {
-        "cboe": LazySource("cboe", lambda: _cboe_source(settings, max_bytes)),
-        "demo": DemoSource(),
-    }
-    if settings.chains_dir is not None:
-        from gex_mcp.sources.file import FileSource
-
-        sources["file"] = FileSource(settings.chains_dir, as_of=settings.file_as_of)
-    budgets = {"cboe": RequestBudget(conn, "cboe", settings.cboe_daily_budget, clock=clock)}
-    flashalpha = None
-    if settings.flashalpha_api_key is not None:
-        from gex_mcp.sources.flashalpha import FlashAlphaClient
-
-        fa_budget = RequestBudget(conn, "flashalpha", settings.flashalpha_daily_budget, clock=clock)
-        budgets["flashalpha"] = fa_budget
-        flashalpha = FlashAlphaClient(
-            settings.flashalpha_api_key, base_url=settings.flashalpha_base_url,
-            timeout_seconds=settings.http_timeout, retries=settings.http_retries,
-            max_bytes=max_bytes, on_rate_limit_headers=lambda limit, remaining, reset: fa_budget.record_upstream_limits(
-                remaining, reset))
-    return GexService(
-        sources=sources, default_source=settings.source,
-        cache=ChainCache(conn, clock=clock, ttl_factor=spread_ttl_factor()),
-        flashalpha=flashalpha, history=HistoryStore(conn), budgets=budgets,
-        ttl_seconds=settings.cache_ttl, params=params, on_close=[conn.close],
-        history_days=settings.history_days, closed_ttl_seconds=settings.cache_ttl_closed,
-        levels=SqliteLevelStore(conn))
+    return GexService(**assemble(settings, chain_file=chain_file, clock=clock,
+                                 snapshot_time=snapshot_time))

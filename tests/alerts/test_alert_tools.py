@@ -19,8 +19,9 @@ from mcp.shared.exceptions import MCPDeprecationWarning
 
 from gex_mcp.alerts.hub import AlertHub
 from gex_mcp.alerts.watcher import Watcher
+from gex_mcp.backends.options import Freshness
 from gex_mcp.engine.calendar import NEW_YORK
-from gex_mcp.server import build_server
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.service import GexService
 from gex_mcp.sources.file import FileSource
 from gex_mcp.store.cache import ChainCache
@@ -174,7 +175,7 @@ async def test_a_short_soak_on_the_demo_market_holds_traced_memory_flat():
     now = [datetime(2026, 3, 2, 9, 30, tzinfo=NEW_YORK).timestamp()]
     service = GexService(sources={"demo": DemoSource(clock=lambda: datetime.fromtimestamp(now[0], UTC))},
                          default_source="demo", cache=ChainCache(None, clock=lambda: now[0]),
-                         ttl_seconds=60)
+                         freshness=Freshness(60))
     watcher = Watcher(service, AlertHub(keep=20), every=60, clock=lambda: now[0])
     watcher.watch(["SPY"])
     tracemalloc.start()

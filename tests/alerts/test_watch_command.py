@@ -9,13 +9,13 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from gex_mcp.alerts.terminal import run_watch
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.cli import app
 from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.service import GexService
 from gex_mcp.sources.file import FileSource
 from gex_mcp.store.cache import ChainCache
+from gex_mcp.terminal.alerts import run_watch
 from tests.conftest import CHAINS_DIR
 
 

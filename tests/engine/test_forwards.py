@@ -17,12 +17,12 @@ from mcp import Client
 from typer.testing import CliRunner
 
 from gex_mcp.cli import app
-from gex_mcp.compact import records
 from gex_mcp.engine.analysis import analyze_chain
 from gex_mcp.engine.chain import build_chain
+from gex_mcp.mcp_server.compact import records
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.parsing import load_chain_file
 from gex_mcp.responses._common import data_quality
-from gex_mcp.server import build_server
 from gex_mcp.service import build_service
 from gex_mcp.settings import Settings
 from tests.conftest import CHAINS_DIR

@@ -10,8 +10,8 @@ from mcp import Client
 from typer.testing import CliRunner
 
 from gex_mcp.cli import app
-from gex_mcp.rest.app import build_rest_app
-from gex_mcp.server import build_server
+from gex_mcp.http.rest.app import build_rest_app
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.service import GexService
 from gex_mcp.sources.file import FileSource
 from gex_mcp.store.cache import ChainCache

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from gex_mcp.backends.options import Freshness, Stores
 from gex_mcp.engine.analysis import analyze_chain
-from gex_mcp.history.record import level_record
+from gex_mcp.models.level_record import level_record
 from gex_mcp.service import GexService
 from gex_mcp.sources.demo import generate_chain
 from gex_mcp.store import open_database
@@ -48,7 +49,7 @@ async def test_analyses_are_recorded_once_a_minute_and_read_back():
     conn = open_database(":memory:")
     store = SqliteLevelStore(conn)
     service = GexService(sources={"cboe": LiveLike(clock)}, default_source="cboe",
-                         cache=ChainCache(None, clock=clock), ttl_seconds=10, levels=store)
+                         cache=ChainCache(None, clock=clock), freshness=Freshness(10), stores=Stores(levels=store))
     for step in (0, 30, 70, 75, 200):  # seconds after START; 30 and 75 fall inside a minute
         clock.now = START + step
         await service.call("levels", symbol="SPY")

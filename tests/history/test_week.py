@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
+from gex_mcp.backends.options import Stores
 from gex_mcp.engine.calendar import NEW_YORK
-from gex_mcp.history.record import LevelRecord
+from gex_mcp.models.level_record import LevelRecord
 from gex_mcp.service import GexService
 from gex_mcp.sources.cboe import CboeSource
 from gex_mcp.store import open_database
@@ -57,7 +58,7 @@ def service_and_records():
     for r in records:
         store.record("SPY", "cboe", r)
     service = GexService(sources={"cboe": CboeSource(base_url="http://127.0.0.1:9")},
-                         default_source="cboe", cache=ChainCache(None), levels=store)
+                         default_source="cboe", cache=ChainCache(None), stores=Stores(levels=store))
     yield service, records
     conn.close()
 

@@ -12,10 +12,10 @@ from datetime import datetime
 import pytest
 import uvicorn
 
-from gex_mcp import _serve
 from gex_mcp.engine.calendar import NEW_YORK
-from gex_mcp.rest.app import build_rest_app
-from gex_mcp.server import build_server
+from gex_mcp.http import serve as _serve
+from gex_mcp.http.rest.app import build_rest_app
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.service import GexService
 from gex_mcp.sources.demo import DemoSource
 from gex_mcp.store.cache import ChainCache

@@ -13,8 +13,7 @@ import pytest
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.errors import ConfigError, RateLimitedError, SourceDataError, SourceUnavailableError
-from gex_mcp.rest.app import route_path
-from gex_mcp.server import run_server
+from gex_mcp.mcp_server.server import run_server
 from gex_mcp.service import GexService
 from gex_mcp.store.cache import ChainCache
 from tests.rest.conftest import KEYS, demo_service
@@ -35,7 +34,7 @@ def test_every_analysis_row_is_a_route_answering_the_services_own_numbers(keyed_
     for ep in ENDPOINTS:
         if ep.kind != "analysis":
             continue
-        response = get(keyed_url, route_path(ep).replace("{symbol}", "SPY"))
+        response = get(keyed_url, ep.rest_path.replace("{symbol}", "SPY"))
         assert response.status_code == 200, (ep.name, response.text)
         own = anyio.run(lambda e=ep: service.call(e.name, symbol="SPY")).model_dump(mode="json")
         body = response.json()

@@ -54,10 +54,10 @@ async def test_history_older_than_the_retention_is_pruned_at_start(tmp_path):
 
     import numpy as np
 
-    from gex_mcp.store.history import HistoryStore
+    from gex_mcp.store.oi_snapshots import OISnapshotStore
 
     conn = open_database(tmp_path / "gex.db")
-    store = HistoryStore(conn)
+    store = OISnapshotStore(conn)
     now = datetime.now(UTC)
     for age in (60, 1):
         store.record("SPY", "demo", now - timedelta(days=age), np.array([500.0]), np.array([1.0]),
@@ -67,6 +67,6 @@ async def test_history_older_than_the_retention_is_pruned_at_start(tmp_path):
     async with build_service(settings):
         pass
     conn = open_database(tmp_path / "gex.db")
-    kept = HistoryStore(conn).levels_history("SPY", "demo")
+    kept = OISnapshotStore(conn).levels_history("SPY", "demo")
     conn.close()
     assert [round((now - row["as_of"]).days) for row in kept] == [1]

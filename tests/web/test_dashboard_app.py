@@ -16,7 +16,7 @@ import pytest
 from mcp import Client
 from playwright.async_api import Frame, Page, async_playwright
 
-from gex_mcp.server import build_server
+from gex_mcp.mcp_server.server import build_server
 from gex_mcp.web.page import APP_URI
 from tests.rest.conftest import demo_service
 from tests.web.browser import ARGS, LAPTOP, LOAD_MS, PHONE, ConsoleLog, chromium_path, screenshot_path

@@ -29,26 +29,19 @@ from gex_mcp.backends.level_history import (
     no_replay_message,
     previous_snapshot_oi,
 )
+from gex_mcp.backends.options import EngineParams, Freshness, Stores, cache_tag
 from gex_mcp.endpoints import Endpoint
 from gex_mcp.engine.analysis import ChainAnalysis, analyze_chain
 from gex_mcp.engine.calendar import NEW_YORK, market_open
 from gex_mcp.engine.chain import OptionChain
-from gex_mcp.engine.flip import DEFAULT_RANGE_PCT
 from gex_mcp.engine.prepare import (
-    DEFAULT_DEALER_MODEL,
-    DEFAULT_DIVIDEND_YIELD,
-    DEFAULT_RATE,
     live_strike_oi,
 )
-from gex_mcp.engine.regime import NEUTRAL_BAND_PCT
 from gex_mcp.errors import InputError, InvalidExpiryError, NoDataError, UnknownSymbolError
 from gex_mcp.models import Provenance
 from gex_mcp.responses import BuildContext
 from gex_mcp.sources.base import ChainSource
-from gex_mcp.store.budget import RequestBudget
 from gex_mcp.store.cache import Cached, ChainCache, chain_key
-from gex_mcp.store.history import HistoryStore
-from gex_mcp.store.levels import LevelStore
 from gex_mcp.store.serialize import CHAIN_CODEC
 
 logger = logging.getLogger(__name__)
@@ -61,17 +54,6 @@ PRUNE_EVERY_SECONDS = 3600.0
 HISTORY_MIN_INTERVAL_SECONDS = 900.0  # at most one stored snapshot per symbol per 15 minutes
 
 
-@dataclass(frozen=True)
-class EngineParams:
-    """Model inputs applied to every chain (rates as decimals, bands in percent of spot)."""
-
-    rate: float = DEFAULT_RATE
-    dividend_yield: float = DEFAULT_DIVIDEND_YIELD
-    dealer_model: str = DEFAULT_DEALER_MODEL
-    neutral_band_pct: float = NEUTRAL_BAND_PCT
-    flip_range_pct: float = DEFAULT_RANGE_PCT
-
-
 @dataclass
 class _Analysed:
     """One analysis with what its answers need, and the answers already built from it."""
@@ -81,52 +63,37 @@ class _Analysed:
     answers: dict[tuple, BaseModel] = field(default_factory=dict)
 
 
-def cache_tag(source: ChainSource) -> str:
-    """A source's cache identity: its `cache_tag` when its answers depend on its setup
-    (a folder, a replay time), else its name."""
-    return getattr(source, "cache_tag", source.name)
-
-
 class ChainBackend:
     """Answers every "chains" endpoint from raw option chains.
 
     Args:
         sources: chain sources by name ("cboe", "file", "demo").
         cache: the chain cache (memory + SQLite).
-        history: stored snapshots, for OI change when the source has no previous OI.
-        levels: where each live analysis leaves its level record (see `level_history.py`).
-        history_days: snapshots older than this many days are pruned, at start and then at
-            most hourly while recording; None keeps everything.
-        budgets: per-source daily request budgets, checked before each upstream fetch.
-        ttl_seconds: how long a fetched chain counts as fresh while the market is open.
-        closed_ttl_seconds: the same while it is closed (nights, weekends, holidays), when
-            quotes do not move; None uses `ttl_seconds` always.
+        stores: OI snapshots, level records, budgets and how long to keep them (`Stores`).
+        freshness: cache lifetimes, market open and closed (`Freshness`).
         params: engine parameters.
     """
 
     kind = "chains"
 
     def __init__(self, sources: Mapping[str, ChainSource], cache: ChainCache, *,
-                 history: HistoryStore | None = None,
-                 budgets: Mapping[str, RequestBudget] | None = None,
-                 ttl_seconds: float = 60.0, params: EngineParams | None = None,
-                 history_days: float | None = None,
-                 closed_ttl_seconds: float | None = None,
-                 levels: LevelStore | None = None) -> None:
+                 stores: Stores | None = None, freshness: Freshness | None = None,
+                 params: EngineParams | None = None) -> None:
+        stores, freshness = stores or Stores(), freshness or Freshness()
         self.sources = dict(sources)
         self.cache = cache
-        self.history = history
-        self.budgets = dict(budgets or {})
-        self.ttl_seconds = ttl_seconds
-        self.closed_ttl_seconds = closed_ttl_seconds
-        self._ttl_minute: tuple[int, float] = (-1, ttl_seconds)
+        self.oi_snapshots = stores.oi_snapshots
+        self.budgets = {k: v for k, v in stores.budgets.items() if k in self.sources}
+        self.ttl_seconds = freshness.ttl_seconds
+        self.closed_ttl_seconds = freshness.closed_ttl_seconds
+        self._ttl_minute: tuple[int, float] = (-1, freshness.ttl_seconds)
         self.params = params or EngineParams()
         self._memo: LRUCache[tuple, _Analysed] = LRUCache(ANALYSIS_MEMO_SIZE)
         self._answers: LRUCache[tuple, BaseModel] = LRUCache(ANSWER_MEMO_SIZE)
         self._unknown: dict[tuple[str, str], tuple[float, str]] = {}  # -> (until, message)
         self._answered: set[tuple[str, str]] = set()
-        self.history_days = history_days
-        self.level_history = LevelHistory(self, levels)
+        self.history_days = stores.history_days
+        self.level_history = LevelHistory(self, stores.levels)
         self._pruned_at = -math.inf
         self._prune()
 
@@ -185,7 +152,7 @@ class ChainBackend:
         """True when the symbol has answered from this source (here, or in stored history)."""
         if (source, symbol) in self._answered:
             return True
-        return self.history is not None and bool(self.history.levels_history(symbol, source, limit=1))
+        return self.oi_snapshots is not None and bool(self.oi_snapshots.levels_history(symbol, source, limit=1))
 
     def replayable(self, source: str) -> bool:
         """True when the source can serve a past snapshot (`fetch_chain(as_of=)` and
@@ -259,9 +226,9 @@ class ChainBackend:
         if previous is not None:
             previous, previous_from = previous[:3], "the previous snapshot file"
         # stored snapshots are all-expiry, so they only serve an unfiltered analysis
-        elif (self.history is not None and exp is None
+        elif (self.oi_snapshots is not None and exp is None
                 and not np.isfinite(chain.prev_open_interest).any()):
-            snap = self.history.previous_oi(chain.symbol, source, before=chain.as_of)
+            snap = self.oi_snapshots.previous_oi(chain.symbol, source, before=chain.as_of)
             if snap is not None:
                 previous = (snap.strikes, snap.call_oi, snap.put_oi)
                 previous_as_of = snap.as_of
@@ -285,7 +252,7 @@ class ChainBackend:
             analysis.prepared.quality.notes.append(listing)
         # a replayable source (files, the demo) keeps its own past: nothing to store
         if record and exp is None and min_oi == 0 and not self.replayable(source):
-            if self.history is not None:
+            if self.oi_snapshots is not None:
                 self._record_history(chain, source, analysis)
             self.level_history.record(chain.symbol, source, analysis)
         return _Analysed(analysis, BuildContext(min_oi=min_oi, neutral_band_pct=p.neutral_band_pct,
@@ -296,12 +263,12 @@ class ChainBackend:
     def _prune(self) -> None:
         """Drop snapshots older than `history_days` (at most once an hour)."""
         now = time.monotonic()
-        if self.history is None or self.history_days is None or now - self._pruned_at < PRUNE_EVERY_SECONDS:
+        if self.oi_snapshots is None or self.history_days is None or now - self._pruned_at < PRUNE_EVERY_SECONDS:
             return
         self._pruned_at = now
         cutoff = datetime.now(UTC) - timedelta(days=self.history_days)
         try:
-            dropped = self.history.prune(cutoff)
+            dropped = self.oi_snapshots.prune(cutoff)
         except Exception:  # history is a convenience: never fail an answer over it
             logger.exception("could not prune history")
             return
@@ -311,9 +278,9 @@ class ChainBackend:
 
     def _record_history(self, chain: OptionChain, source: str, a: ChainAnalysis) -> None:
         """Store per-strike OI and the levels, unless a snapshot under 15 minutes old exists."""
-        assert self.history is not None
+        assert self.oi_snapshots is not None
         self._prune()
-        latest = self.history.levels_history(chain.symbol, source, limit=1)
+        latest = self.oi_snapshots.levels_history(chain.symbol, source, limit=1)
         if latest and abs((chain.as_of - latest[0]["as_of"]).total_seconds()) < HISTORY_MIN_INTERVAL_SECONDS:
             return
         strikes, call_oi, put_oi = live_strike_oi(chain)
@@ -321,7 +288,7 @@ class ChainBackend:
                   "call_wall": a.levels.call_wall, "put_wall": a.levels.put_wall,
                   "net_gex": a.totals["net_gex"], "regime": a.regime.regime}
         try:
-            self.history.record(chain.symbol, source, chain.as_of, strikes, call_oi, put_oi, levels)
+            self.oi_snapshots.record(chain.symbol, source, chain.as_of, strikes, call_oi, put_oi, levels)
         except Exception:  # history is a convenience: never fail an answer over it
             logger.exception("could not record history for %s/%s", source, chain.symbol)
 

@@ -23,10 +23,12 @@ import anyio.to_thread
 import numpy as np
 from cachetools import LRUCache
 
+from gex_mcp.backends.base import Query
+from gex_mcp.backends.options import cache_tag
 from gex_mcp.engine.chain import OptionChain
 from gex_mcp.engine.prepare import live_strike_oi
 from gex_mcp.errors import GexError, NoDataError, UnknownSymbolError, describe
-from gex_mcp.history.record import LevelRecord, level_record
+from gex_mcp.models.level_record import LevelRecord, level_record
 
 if TYPE_CHECKING:
     from gex_mcp.backends.chains import ChainBackend
@@ -183,9 +185,6 @@ class LevelHistory:
 
     async def _replay(self, symbol: str, source: str, times: Sequence[datetime],
                       notes: list[str]) -> list[LevelRecord]:
-        from gex_mcp.backends.base import Query
-        from gex_mcp.backends.chains import cache_tag
-
         backend = self._backend
         src = backend.sources[source]
         tag = cache_tag(src)

@@ -1,18 +1,24 @@
 """The endpoint table: every question gex-mcp answers, defined once.
 
-The MCP tools (`server.py`), the CLI commands (`cli.py`), the service's per-endpoint methods,
-the README's tools table and the tests' call lists are all generated from `ENDPOINTS` (or
-checked against it). Adding an endpoint means: a row here, its response model in
-`models.py`, its builder in `responses/`, and its test.
+The MCP tools (`mcp_server/server.py`), the CLI commands (`cli.py`), the REST routes and
+OpenAPI paths (`http/rest/`), the terminal views (`terminal/views.py`), the service's
+per-endpoint methods, the README's tools table and the tests' call lists are all generated
+from `ENDPOINTS` (or checked against it). Every behaviour that differs between endpoints is
+chosen here, on the row: its model and builder (referenced, never looked up by name), how
+the service answers it (`kind`), its REST path and shape, its terminal view, and whether a
+live source answers it at a past time from a stored level record (`from_record`). Adding an
+endpoint means: a row here, its response model in `models/`, its builder in `responses/`,
+and its test.
 
 Kinds:
 - "analysis": one symbol's chain analysed once; `build(analysis, context)` shapes the answer.
   `backends` says who can answer: "chains" (cboe/file/demo through our engine) and/or
   "flashalpha" (answers translated from FlashAlpha, see `backends/flashalpha.py`).
 - "scan": a watchlist, one row per symbol (from the levels and regime answers).
-- "chart": a PNG plus the numbers drawn.
+- "chart": a PNG of GEX by strike plus the numbers drawn.
 - "history": one symbol's level records over a time window (stored, or replayed from a
-  source's snapshots: see `backends/level_history.py`).
+  source's snapshots: see `backends/level_history.py`); `build(window, interval)`.
+- "history_chart": a PNG of the history window plus the numbers drawn.
 """
 
 from __future__ import annotations
@@ -43,10 +49,18 @@ from gex_mcp.endpoints.args import (
     SYMBOLS,
     Arg,
 )
+from gex_mcp.responses import history as history_responses
+from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, GuideShape
 
 Backend = Literal["chains", "flashalpha"]
 CHAINS: frozenset[Backend] = frozenset({"chains"})
 BOTH: frozenset[Backend] = frozenset({"chains", "flashalpha"})
+Kind = Literal["analysis", "scan", "chart", "history", "history_chart"]
+PNG_KINDS: frozenset[str] = frozenset({"chart", "history_chart"})
+#: The terminal views (`gex_mcp.terminal.views` draws each); "generic" lists any model's
+#: facts and tables, so a new endpoint needs no view of its own.
+View = Literal["gex", "greek", "levels", "summary", "scan", "regime", "expiries", "oi_changes",
+               "history", "level_accuracy", "generic"]
 
 
 @dataclass(frozen=True)
@@ -61,12 +75,18 @@ class Endpoint:
         summary: one line for the README table and the CLI help.
         args: the arguments, in order.
         response: the answer's model (CLI JSON, REST, service).
-        build: chain analysis + context -> response (kind "analysis", "chains" backend).
+        build: chain analysis + context -> response (kind "analysis", "chains" backend);
+            window + interval -> response (kind "history").
         backends: which backends can answer.
         per_strike: the answer lists strikes (rows with `net_<name>`); MCP lists the key ones
-            by default (see `gex_mcp.compact`).
-        kind: "analysis", "scan", "chart" or "history".
+            by default (see `gex_mcp.mcp_server.compact`).
+        kind: how the service answers it (see the module docstring).
         cli_name: the CLI command, when it differs from `name`.
+        from_record: (record, symbol, source, neutral band %) -> response: a live source
+            answers `as_of` from its stored level record (others cannot go back in time).
+        rest_segment: the REST path's segment, when it differs from the name with dashes.
+        rest_shape: the guide's REST body of the answer, when it differs from the model.
+        view: the terminal view of the answer.
         resource: when set, the answer is also the MCP resource `gex://{symbol}/<name>`
             (default source), and this is the resource's description.
         example: one good call's arguments (tests, docs).
@@ -84,10 +104,34 @@ class Endpoint:
     build: Callable[..., BaseModel] | None = None
     backends: frozenset[Backend] = CHAINS
     per_strike: bool = False
-    kind: Literal["analysis", "scan", "chart", "history"] = "analysis"
+    kind: Kind = "analysis"
     cli_name: str | None = None
     resource: str | None = None
     app: bool = False
+    from_record: Callable[..., BaseModel] | None = None
+    rest_segment: str | None = None
+    rest_shape: GuideShape | None = None
+    view: View = "generic"
+
+    @property
+    def png(self) -> bool:
+        """The answer is an image plus the numbers drawn."""
+        return self.kind in PNG_KINDS
+
+    @property
+    def rest_path(self) -> str:
+        """The REST route: `/v1/exposure/<segment>/{symbol}` (no symbol for a scan)."""
+        segment = self.rest_segment or self.name.replace("_", "-")
+        return f"/v1/exposure/{segment}" + ("" if self.kind == "scan" else "/{symbol}")
+
+    @property
+    def rest_model(self) -> type[BaseModel]:
+        """The REST body's model (OpenAPI)."""
+        return self.rest_shape.model if self.rest_shape else self.response
+
+    def rest_body(self, answer: BaseModel) -> dict[str, Any]:
+        """The REST body of an answer: the guide's shape, or the model as JSON."""
+        return self.rest_shape.body(answer) if self.rest_shape else answer.model_dump(mode="json")
 
     @property
     def command(self) -> str:
@@ -104,21 +148,22 @@ class Endpoint:
         return tuple(a for a in self.args if not a.mcp_only)
 
 
-def _greek(name: str, title: str, what: str, when: str, net: str, summary: str,
-           cost: str) -> Endpoint:
+def _greek(name: str, title: str, response: type[BaseModel], build: Callable[..., BaseModel],
+           what: str, when: str, net: str, summary: str, cost: str) -> Endpoint:
     return Endpoint(
         name=name, title=title,
         description=(what, when,
                      f"By default about 20 key strikes are listed (largest |net| and nearest "
                      f"spot; {cost}); {net} the whole chain."),
-        summary=summary, args=PER_STRIKE, response=getattr(models, f"{name.capitalize()}Response"),
-        build=getattr(responses, f"{name}_response"), backends=BOTH, per_strike=True,
-        example={"symbol": "SPY"}, app=name == "gex")
+        summary=summary, args=PER_STRIKE, response=response, build=build, backends=BOTH,
+        per_strike=True, example={"symbol": "SPY"}, app=name == "gex",
+        view="gex" if name == "gex" else "greek")
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     _greek(
         "gex", "Gamma exposure by strike",
+        models.GexResponse, responses.gex_response,
         "Dealer gamma exposure per strike (call, put and net GEX in USD per 1% move, with OI, "
         "volume and OI change), plus whole-chain totals and the gamma flip.",
         "Use it for the strike-by-strike gamma profile; for just the key price levels use levels, "
@@ -128,6 +173,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "for SPX about 600 tokens, strikes='window' about 3,500, strikes='all' about 7,600"),
     _greek(
         "dex", "Delta exposure by strike",
+        models.DexResponse, responses.dex_response,
         "Dealer delta exposure per strike (call, put and net DEX in USD of delta), plus the "
         "whole-chain net DEX.",
         "Use it to see how much directional delta dealers carry and at which strikes; for gamma "
@@ -136,6 +182,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "for SPX about 450 tokens, strikes='window' about 2,200, strikes='all' about 5,000"),
     _greek(
         "vex", "Vanna exposure by strike",
+        models.VexResponse, responses.vex_response,
         "Dealer vanna exposure per strike (call, put and net VEX in USD of delta per vol point), "
         "plus the whole-chain net VEX and a one-line interpretation.",
         "Use it to judge how dealer hedging flows react to a change in implied volatility; for "
@@ -144,6 +191,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "for SPX about 450 tokens, strikes='window' about 2,200, strikes='all' about 5,000"),
     _greek(
         "chex", "Charm exposure by strike",
+        models.ChexResponse, responses.chex_response,
         "Dealer charm exposure per strike (call, put and net CHEX in USD of delta per calendar "
         "day), plus the whole-chain net CHEX and a one-line interpretation.",
         "Use it to see how dealer delta drifts with the passage of time, e.g. into an expiration; "
@@ -162,7 +210,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "when it cannot be determined."),
         summary="gamma flip, call wall, put wall, max ± gamma strikes, highest OI, 0DTE magnet",
         args=ONE_SYMBOL, response=models.LevelsResponse, build=responses.levels_response,
-        backends=BOTH, example={"symbol": "SPX"},
+        backends=BOTH, example={"symbol": "SPX"}, view="levels", rest_shape=LEVELS_SHAPE,
+        from_record=history_responses.levels_from_record,
         resource="Gamma flip, walls and other key levels of one symbol as JSON (the levels "
                  "tool's answer, default source)."),
     Endpoint(
@@ -178,7 +227,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="regime, net GEX/DEX/VEX/CHEX, interpretation, dealer hedging for ±1%, expiries, "
                 "OI movers",
         args=ONE_SYMBOL, response=models.SummaryResponse, build=responses.summary_response,
-        backends=BOTH, example={"symbol": "TSLA"}, app=True,
+        backends=BOTH, example={"symbol": "TSLA"}, app=True, view="summary",
+        rest_shape=SUMMARY_SHAPE,
         resource="Regime, exposures, hedging and levels of one symbol as JSON (the summary "
                  "tool's answer, default source)."),
     Endpoint(
@@ -194,7 +244,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="per symbol: price, flip, regime, net GEX, walls, distance to flip, flags; "
                 "errors per row",
         args=(SYMBOLS, SOURCE, NEAR_WALL), response=models.ScanResponse, backends=BOTH,
-        example={"symbols": ["SPY", "IWM"]}),
+        example={"symbols": ["SPY", "IWM"]}, view="scan"),
     Endpoint(
         name="regime", title="Gamma regime",
         description=(
@@ -206,7 +256,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "neutral means spot lies within neutral_band_pct percent of the flip."),
         summary="positive / negative / neutral gamma with the numbers behind it",
         args=ONE_SYMBOL, response=models.RegimeResponse, build=responses.regime_response,
-        backends=BOTH, example={"symbol": "IWM"}),
+        backends=BOTH, example={"symbol": "IWM"}, view="regime",
+        from_record=history_responses.regime_from_record),
     Endpoint(
         name="flip_distance", title="Distance to gamma flip",
         description=(
@@ -230,7 +281,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "0DTE options are listed only while today's session is open."),
         summary="net GEX per expiration and 0DTE / weekly / monthly shares",
         args=ALL_EXPIRIES, response=models.ExpiryBreakdownResponse,
-        build=responses.expiry_breakdown_response, example={"symbol": "SPX"}),
+        build=responses.expiry_breakdown_response, example={"symbol": "SPX"}, view="expiries"),
     Endpoint(
         name="oi_changes", title="Open interest changes",
         description=(
@@ -241,7 +292,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "snapshots, and oi_change_known is false until one exists."),
         summary="strikes whose open interest moved most since the previous day",
         args=ALL_EXPIRIES, response=models.OIChangesResponse, build=responses.oi_changes_response,
-        example={"symbol": "NVDA"}),
+        example={"symbol": "NVDA"}, view="oi_changes"),
     Endpoint(
         name="expirations", title="Listed expirations",
         description=(
@@ -325,7 +376,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "outside the window are drawn as arrows at the edge."),
         summary="PNG of net GEX by strike with spot, flip and walls, plus the numbers",
         args=(SYMBOL, EXPIRATION, MIN_OI, SOURCE, AS_OF, CHART_WINDOW, OI_OVERLAY),
-        response=models.GexChartInfo,
+        response=models.GexChartInfo, rest_segment="chart",
         backends=BOTH, example={"symbol": "SPY"}),
     Endpoint(
         name="history", title="Level history", kind="history",
@@ -342,7 +393,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "and demo replays its market hourly, with no prior run needed."),
         summary="levels over time with change versus the prior session's close",
         args=(*HISTORY_WINDOW[:3], INTERVAL, *HISTORY_WINDOW[3:]), response=models.HistoryResponse,
-        example={"symbol": "SPY", "days": 2}),
+        build=history_responses.history_series_response, example={"symbol": "SPY", "days": 2},
+        view="history"),
     Endpoint(
         name="level_accuracy", title="How the levels held", kind="history",
         description=(
@@ -355,9 +407,10 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "low): with one snapshot per session a touch is an exact hit."),
         summary="per session: touches and closes beyond the walls and flip, range vs distance",
         args=HISTORY_WINDOW, response=models.LevelAccuracyResponse,
-        example={"symbol": "SPY", "days": 5}),
+        build=history_responses.level_accuracy_response, example={"symbol": "SPY", "days": 5},
+        view="level_accuracy"),
     Endpoint(
-        name="history_chart", title="Level history chart", kind="chart",
+        name="history_chart", title="Level history chart", kind="history_chart",
         description=(
             "PNG line chart of spot with the gamma flip, call wall and put wall over time, the "
             "background tinted by gamma regime and net GEX (USD per 1% move) below, plus the "
@@ -378,4 +431,4 @@ def endpoint(name: str) -> Endpoint:
     return BY_NAME[name]
 
 
-__all__ = ["BOTH", "BY_NAME", "CHAINS", "ENDPOINTS", "Endpoint", "endpoint"]
+__all__ = ["BOTH", "BY_NAME", "CHAINS", "ENDPOINTS", "PNG_KINDS", "Endpoint", "Kind", "View", "endpoint"]

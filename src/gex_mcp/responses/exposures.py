@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gex_mcp.chart_bars import chart_bars
+from gex_mcp.charts.bars import chart_bars
 from gex_mcp.engine.analysis import ChainAnalysis
 from gex_mcp.labels import format_amount, format_count
 from gex_mcp.models import (

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gex_mcp.history.accuracy import LEVELS, session_tests
-from gex_mcp.history.record import LevelRecord
-from gex_mcp.history.series import change_versus_prior_close, resample, session_closes
 from gex_mcp.labels import format_amount
+from gex_mcp.level_records.accuracy import LEVELS, session_tests
+from gex_mcp.level_records.series import change_versus_prior_close, choose_interval, resample, session_closes
 from gex_mcp.models import (
     HistoryChartInfo,
     HistoryPoint,
@@ -23,6 +22,7 @@ from gex_mcp.models import (
     SessionClose,
     SessionLevelTest,
 )
+from gex_mcp.models.level_record import LevelRecord
 from gex_mcp.responses._common import cents, round_or_none
 
 
@@ -78,8 +78,14 @@ def history_response(w: Window, interval: str) -> HistoryResponse:
         notes=notes)
 
 
-def level_accuracy_response(w: Window) -> LevelAccuracyResponse:
-    """Per session and per level, from `history.accuracy.session_tests`."""
+def history_series_response(w: Window, interval: str) -> HistoryResponse:
+    """The `history` answer: the window's records at `interval` ("auto" chooses one)."""
+    return history_response(w, choose_interval(w.records, interval))
+
+
+def level_accuracy_response(w: Window, interval: str = "auto") -> LevelAccuracyResponse:
+    """Per session and per level, from `level_records.accuracy.session_tests` (every record
+    counts, so `interval` is not used)."""
     tested = session_tests(w.records, w.earlier)
     rows, scores = [], []
     for s in tested:
@@ -134,7 +140,8 @@ def _flip(r: LevelRecord) -> dict:
             "gamma_flip_reason": r.gamma_flip_reason}
 
 
-def levels_from_record(r: LevelRecord, symbol: str, source: str) -> LevelsResponse:
+def levels_from_record(r: LevelRecord, symbol: str, source: str,
+                       neutral_band_pct: float) -> LevelsResponse:
     """The levels answer of a stored record (no crossings or search range: not stored)."""
     return LevelsResponse(
         **_provenance(r, symbol, source), **_flip(r), call_wall=r.call_wall,
@@ -154,5 +161,6 @@ def regime_from_record(r: LevelRecord, symbol: str, source: str,
         distance_to_flip_points=cents(points), neutral_band_pct=neutral_band_pct)
 
 
-__all__ = ["Window", "history_chart_info", "history_response", "level_accuracy_response",
+__all__ = ["Window", "history_chart_info", "history_response", "history_series_response",
+           "level_accuracy_response",
            "levels_from_record", "regime_from_record"]

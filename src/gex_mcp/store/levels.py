@@ -26,9 +26,9 @@ from typing import Protocol
 
 import numpy as np
 
-from gex_mcp.history.record import LevelRecord
-from gex_mcp.store.history import _epoch_us
+from gex_mcp.models.level_record import LevelRecord
 from gex_mcp.store.migrations import connection_lock, transaction
+from gex_mcp.store.oi_snapshots import epoch_us
 
 _FLOAT32 = np.dtype("<f4")
 _INT16 = np.dtype("<i2")
@@ -78,13 +78,13 @@ class SqliteLevelStore:
             conn.execute(
                 "INSERT OR REPLACE INTO level_records (symbol, source, as_of_us, as_of, record, "
                 "strikes, net_gex) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (symbol, source, _epoch_us(record.as_of), record.as_of.isoformat(), text,
+                (symbol, source, epoch_us(record.as_of), record.as_of.isoformat(), text,
                  _pack_strikes(strikes[order]), _pack_net(net[order])))
 
     def records(self, symbol: str, source: str, *, since: datetime | None = None,
                 until: datetime | None = None, with_strikes: bool = False) -> list[LevelRecord]:
-        lo = -_NO_LIMIT if since is None else _epoch_us(since)
-        hi = _NO_LIMIT if until is None else _epoch_us(until)
+        lo = -_NO_LIMIT if since is None else epoch_us(since)
+        hi = _NO_LIMIT if until is None else epoch_us(until)
         columns = "as_of, record" + (", strikes, net_gex" if with_strikes else "")
         with connection_lock(self._conn):
             rows = self._conn.execute(
@@ -94,7 +94,7 @@ class SqliteLevelStore:
 
     def latest(self, symbol: str, source: str, *,
                at_or_before: datetime | None = None) -> LevelRecord | None:
-        hi = _NO_LIMIT if at_or_before is None else _epoch_us(at_or_before)
+        hi = _NO_LIMIT if at_or_before is None else epoch_us(at_or_before)
         with connection_lock(self._conn):
             row = self._conn.execute(
                 "SELECT as_of, record, strikes, net_gex FROM level_records WHERE symbol = ? "
@@ -105,7 +105,7 @@ class SqliteLevelStore:
     def prune(self, before: datetime) -> int:
         with transaction(self._conn) as conn:
             return conn.execute("DELETE FROM level_records WHERE as_of_us < ?",
-                                (_epoch_us(before),)).rowcount
+                                (epoch_us(before),)).rowcount
 
 
 def _pack_strikes(strikes: np.ndarray) -> bytes:

@@ -28,10 +28,10 @@ from mcp.shared.exceptions import MCPError
 from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import Field
 
-from gex_mcp import compact
 from gex_mcp.alerts.hub import ALL_ALERTS_URI
 from gex_mcp.alerts.rules import RULES
 from gex_mcp.alerts.watcher import Watcher
+from gex_mcp.mcp_server import compact
 from gex_mcp.models import AlertsResponse, WatchlistResponse
 
 logger = logging.getLogger(__name__)

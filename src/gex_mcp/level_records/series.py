@@ -18,7 +18,7 @@ from datetime import date
 
 import numpy as np
 
-from gex_mcp.history.record import LevelRecord
+from gex_mcp.models.level_record import LevelRecord
 
 INTERVAL_SECONDS: dict[str, int | None] = {
     "1m": 60, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "1d": None}

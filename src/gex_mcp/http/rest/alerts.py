@@ -21,36 +21,29 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gex_mcp.alerts.watcher import Watcher
-from gex_mcp.errors import GexError, InputError
+from gex_mcp.errors import InputError
+from gex_mcp.http.rest.errors import JsonBody
 
 PING_SECONDS = 15
 
 
 def alert_routes(watcher: Watcher) -> list[Route]:
     """The /v1/alerts routes answering from `watcher` (and its hub)."""
-    from gex_mcp.rest.app import JsonBody, error_response
-
     hub = watcher.hub
 
     async def recent(request: Request) -> Response:
-        try:
-            raw = request.query_params.get("limit", "50")
-            if not raw.isdigit():
-                raise InputError(f"limit must be a whole number of alerts, got {raw[:20]!r}.")
-            answer = hub.recent(request.query_params.get("symbol"), int(raw))
-        except GexError as exc:
-            return error_response(exc)
+        raw = request.query_params.get("limit", "50")
+        if not raw.isdigit():
+            raise InputError(f"limit must be a whole number of alerts, got {raw[:20]!r}.")
+        answer = hub.recent(request.query_params.get("symbol"), int(raw))
         return JsonBody(answer.model_dump(mode="json"))
 
     async def stream(request: Request) -> Response:
         symbols = [s for v in request.query_params.getlist("symbols") for s in v.split(",") if s.strip()]
-        try:
-            if symbols:
-                watcher.watch(symbols, request.query_params.get("rules"),
-                              request.query_params.get("source"))
-            send, receive = hub.open_stream(symbols or None)
-        except GexError as exc:
-            return error_response(exc)
+        if symbols:  # a GexError becomes its JSON error in the app's handler
+            watcher.watch(symbols, request.query_params.get("rules"),
+                          request.query_params.get("source"))
+        send, receive = hub.open_stream(symbols or None)
 
         async def events() -> AsyncIterator[ServerSentEvent]:
             async with receive:

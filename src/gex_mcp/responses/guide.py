@@ -1,4 +1,4 @@
-"""REST bodies in the guide's shapes (`shared/notes/flashalpha-api.md`), built from our models.
+"""Answers in the guide's shapes (the REST bodies) (`shared/notes/flashalpha-api.md`), built from our models.
 
 Our response models are flat. FlashAlpha's API nests the key levels under "levels" and the
 summary's totals, words, hedging and 0DTE parts under "exposures", "interpretation",
@@ -10,6 +10,8 @@ guide's `interpretation` is an object). Other endpoints are our models as they a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -68,8 +70,14 @@ class RestSummary(SummaryResponse):
 LEVEL_FIELDS = tuple(KeyLevels.model_fields)  # copied from the flat levels answer
 EXPOSURE_FIELDS = tuple(Exposures.model_fields)  # copied from the flat summary
 
-#: The body model of each endpoint whose REST shape differs from its response model.
-REST_MODELS: dict[str, type[BaseModel]] = {"levels": RestLevels, "summary": RestSummary}
+
+@dataclass(frozen=True)
+class GuideShape:
+    """How a row's answer is reshaped for REST: the body's model (for OpenAPI) and the
+    function from the answer to the body. A row without one is served as its model dumps."""
+
+    model: type[BaseModel]
+    body: Callable[[Any], dict[str, Any]]
 
 
 def levels_body(levels: LevelsResponse) -> dict[str, Any]:
@@ -96,10 +104,8 @@ def summary_body(summary: SummaryResponse) -> dict[str, Any]:
     }
 
 
-def rest_body(endpoint: str, answer: BaseModel) -> dict[str, Any]:
-    """The REST body of an answer of `endpoint`."""
-    if endpoint == "levels" and isinstance(answer, LevelsResponse):
-        return levels_body(answer)
-    if endpoint == "summary" and isinstance(answer, SummaryResponse):
-        return summary_body(answer)
-    return answer.model_dump(mode="json")
+LEVELS_SHAPE = GuideShape(RestLevels, levels_body)
+SUMMARY_SHAPE = GuideShape(RestSummary, summary_body)
+
+__all__ = ["LEVELS_SHAPE", "SUMMARY_SHAPE", "GuideShape", "KeyLevels", "RestLevels", "RestSummary",
+           "levels_body", "summary_body"]

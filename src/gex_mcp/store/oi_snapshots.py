@@ -1,9 +1,9 @@
-"""`HistoryStore`: computed snapshots per (symbol, source, as_of), kept in SQLite.
+"""`OISnapshotStore`: computed snapshots per (symbol, source, as_of), kept in SQLite.
 
 Each snapshot holds per-strike call and put open interest (for day-over-day OI change)
 and a small JSON dict of levels and regime (for level history and regime-change alerts):
 
-    history = HistoryStore(conn)
+    history = OISnapshotStore(conn)
     history.record("SPX", "cboe", chain.as_of, strikes, call_oi, put_oi,
                    {"gamma_flip": 5890.0, "call_wall": 6000.0, "put_wall": 5800.0,
                     "net_gex": 1.8e9, "regime": "positive_gamma", "spot": 5931.2})
@@ -39,7 +39,7 @@ class OISnapshot(NamedTuple):
     as_of: datetime
 
 
-class HistoryStore:
+class OISnapshotStore:
     """Snapshots of per-strike OI and levels, one per (symbol, source, as_of).
 
     Args:
@@ -72,7 +72,7 @@ class HistoryStore:
             ValueError: naive `as_of`, unequal or non-1-D arrays, duplicate or non-finite
                 strikes, a non-finite level, or a level named "as_of".
         """
-        as_of_us = _epoch_us(as_of)
+        as_of_us = epoch_us(as_of)
         strikes = np.asarray(strikes, dtype=np.float64)
         call_oi = np.asarray(call_oi, dtype=np.float64)
         put_oi = np.asarray(put_oi, dtype=np.float64)
@@ -110,7 +110,7 @@ class HistoryStore:
         With the default 12 hours and `before` a session's snapshot time, this is the
         last snapshot of an earlier trading day (OI is published once a day, overnight).
         """
-        cutoff = _epoch_us(before) - int(min_age_hours * 3600 * 1_000_000)
+        cutoff = epoch_us(before) - int(min_age_hours * 3600 * 1_000_000)
         with connection_lock(self._conn):
             row = self._conn.execute(
                 "SELECT strikes, call_oi, put_oi, as_of FROM history_snapshots "
@@ -137,7 +137,7 @@ class HistoryStore:
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
-        since_us = -(2**63) if since is None else _epoch_us(since)
+        since_us = -(2**63) if since is None else epoch_us(since)
         with connection_lock(self._conn):
             rows = self._conn.execute(
                 "SELECT as_of, levels FROM history_snapshots "
@@ -150,10 +150,10 @@ class HistoryStore:
         """Delete snapshots older than `before`, for every symbol; returns how many."""
         with transaction(self._conn) as conn:
             return conn.execute("DELETE FROM history_snapshots WHERE as_of_us < ?",
-                                (_epoch_us(before),)).rowcount
+                                (epoch_us(before),)).rowcount
 
 
-def _epoch_us(moment: datetime) -> int:
+def epoch_us(moment: datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("datetimes must be timezone-aware")
     return (moment - _EPOCH) // timedelta(microseconds=1)

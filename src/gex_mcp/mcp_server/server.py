@@ -31,13 +31,14 @@ from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
 from pydantic import ConfigDict, create_model
 
-from gex_mcp import __version__, compact
-from gex_mcp.alerts.mcp import alert_tools, register_alerts
+from gex_mcp import __version__
 from gex_mcp.alerts.watcher import Watcher
-from gex_mcp.conventions import CONVENTIONS
 from gex_mcp.errors import ConfigError, GexError, UnknownSymbolError, describe
 from gex_mcp.gc_pause import pause_gc
-from gex_mcp.prompts import register_prompts
+from gex_mcp.mcp_server import compact
+from gex_mcp.mcp_server.alerts import alert_tools, register_alerts
+from gex_mcp.mcp_server.conventions import CONVENTIONS
+from gex_mcp.mcp_server.prompts import register_prompts
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, argument_checker
 from gex_mcp.web.page import APP_URI, dashboard_html
 
@@ -146,10 +147,10 @@ def _mcp_tool(ep: Endpoint, service: GexService) -> Tool:
 
 def _tool_function(ep: Endpoint, service: GexService) -> Callable[..., Awaitable[Any]]:
     """The MCP tool of endpoint `ep`: its signature (the input schema) comes from the table,
-    its answer is the service's, shaped for an agent (`gex_mcp.compact`)."""
+    its answer is the service's, shaped for an agent (`gex_mcp.mcp_server.compact`)."""
     context = {"default_source": service.default_source}
     check = argument_checker(ep.name, ep.args, **context)
-    if ep.kind == "chart":
+    if ep.png:
         async def run(**arguments: Any) -> CallToolResult:
             image = await service.call(ep.name, **check(arguments))
             return _result(compact.shape(image.info),
@@ -261,7 +262,7 @@ def build_server(service: GexService, watcher: Watcher | None = None, *,
 
     One tool per row of the endpoint table, in table order. The caller owns `service`
     (and closes it); the server only calls it. With `watcher`, also the alert tools
-    (watch, unwatch, watchlist) and resources (`gex_mcp.alerts.mcp`); the caller runs its poller.
+    (watch, unwatch, watchlist) and resources (`gex_mcp.mcp_server.alerts`); the caller runs its poller.
     With `tools_on_first_request`, the tools are built when the first request other than the
     handshake arrives (`_ToolsOnFirstRequest`; used for stdio); the server then lists and
     calls exactly the same tools.
@@ -343,7 +344,7 @@ def run_server(
     if transport not in ("stdio", "http", "rest"):
         raise ValueError(f"Unknown transport {transport!r}; use 'stdio', 'http' or 'rest'.")
     if transport != "stdio":
-        from gex_mcp import _serve  # the HTTP stack: not needed by stdio
+        from gex_mcp.http import serve as _serve  # the HTTP stack: not needed by stdio
 
         try:
             if host not in _serve.LOOPBACK_HOSTS and not keys and not insecure_no_auth:
@@ -388,8 +389,8 @@ def run_server(
             if mcp is not None and transport == "stdio":
                 await stdio_until_signal()
             else:
-                from gex_mcp import _serve
-                from gex_mcp.rest.app import build_rest_app  # not needed by stdio
+                from gex_mcp.http import serve as _serve
+                from gex_mcp.http.rest.app import build_rest_app  # not needed by stdio
 
                 app = _serve.http_app(mcp, build_rest_app(service, watcher), host=host, keys=keys,
                                       rate_limit_per_minute=rate_limit_per_minute,

@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from gex_mcp.history.record import LevelRecord
-from gex_mcp.history.series import session_closes
+from gex_mcp.level_records.series import session_closes
+from gex_mcp.models.level_record import LevelRecord
 
 LEVELS = ("call_wall", "put_wall", "gamma_flip")
 

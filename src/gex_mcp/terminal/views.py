@@ -10,7 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from gex_mcp.history_views import HISTORY_VIEWS
+from gex_mcp.endpoints import View
 from gex_mcp.labels import format_amount, format_count, new_york_time
 from gex_mcp.models import (
     ChexResponse,
@@ -26,6 +26,7 @@ from gex_mcp.models import (
     VexResponse,
     in_window,
 )
+from gex_mcp.terminal.history import HISTORY_VIEWS
 
 REGIME_STYLE = {"positive_gamma": "bold green", "negative_gamma": "bold red",
                 "neutral": "bold yellow", "unknown": "bold white"}
@@ -271,15 +272,15 @@ def model_view(model: BaseModel) -> RenderableType:
     return Group(*head, facts, *tables)
 
 
-#: Dedicated views by endpoint name; per-strike views also take the strike window (percent).
-VIEWS: dict[str, Callable[..., RenderableType]] = {
-    "gex": gex_view, "dex": greek_view, "vex": greek_view, "chex": greek_view,
-    "levels": levels_view, "summary": summary_view, "scan": scan_view, "regime": regime_view,
-    "expiry_breakdown": expiries_view, "oi_changes": oi_changes_view,
-    **HISTORY_VIEWS,
+#: The view of each `View` an endpoint row names; per-strike views also take the strike
+#: window (percent).
+VIEWS: dict[View, Callable[..., RenderableType]] = {
+    "gex": gex_view, "greek": greek_view, "levels": levels_view, "summary": summary_view,
+    "scan": scan_view, "regime": regime_view, "expiries": expiries_view,
+    "oi_changes": oi_changes_view, "generic": model_view, **HISTORY_VIEWS,
 }
 
 
-def view_for(endpoint: str) -> Callable[..., RenderableType]:
-    """The terminal view of an endpoint's answer: its own, or the generic `model_view`."""
-    return VIEWS.get(endpoint, model_view)
+def view_for(view: View) -> Callable[..., RenderableType]:
+    """The terminal view a row names (`Endpoint.view`)."""
+    return VIEWS[view]

@@ -10,8 +10,7 @@ from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from gex_mcp import __version__
-from gex_mcp.endpoints import ENDPOINTS, Endpoint
-from gex_mcp.rest.shapes import REST_MODELS
+from gex_mcp.endpoints import ENDPOINTS
 
 _REF = "#/components/schemas/{model}"
 
@@ -21,12 +20,6 @@ class ErrorBody(BaseModel):
 
     error: str
     message: str
-
-
-def _path_of(ep: Endpoint) -> str:
-    from gex_mcp.rest.app import route_path  # the app owns the paths
-
-    return route_path(ep)
 
 
 def _parameter(arg, *, in_: str, default_source: str) -> dict[str, Any]:
@@ -55,7 +48,7 @@ def _plain_arrays(node: Any) -> Any:
 
 def openapi_document(default_source: str = "the configured one") -> dict[str, Any]:
     """OpenAPI 3.1 for every route of `rest.app`, response schemas from the models."""
-    models = [REST_MODELS.get(ep.name, ep.response) for ep in ENDPOINTS if ep.kind != "chart"]
+    models = [ep.rest_model for ep in ENDPOINTS if not ep.png]
     _, defs = models_json_schema([(m, "serialization") for m in {*models, ErrorBody}],
                                  ref_template=_REF)
     errors = {str(code): {"description": what, "content": {"application/json": {
@@ -67,14 +60,14 @@ def openapi_document(default_source: str = "the configured one") -> dict[str, An
     for ep in ENDPOINTS:
         params = [_parameter(a, in_="path" if a.name == "symbol" else "query",
                              default_source=default_source) for a in ep.service_args]
-        if ep.kind == "chart":
+        if ep.png:
             ok = {"description": "PNG", "content": {"image/png": {"schema": {
                 "type": "string", "contentMediaType": "image/png"}}}}
         else:
-            model = REST_MODELS.get(ep.name, ep.response)
+            model = ep.rest_model
             ok = {"description": model.__doc__.strip().splitlines()[0] if model.__doc__ else ep.title,
                   "content": {"application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}}}
-        paths[_path_of(ep)] = {"get": {
+        paths[ep.rest_path] = {"get": {
             "operationId": ep.name, "summary": ep.title, "description": " ".join(ep.description),
             "parameters": params, "responses": {"200": ok, **errors}}}
     plain = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}

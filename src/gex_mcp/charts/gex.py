@@ -21,7 +21,20 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from gex_mcp.chart_bars import Bars, chart_bars
+from gex_mcp.charts.bars import Bars, chart_bars
+from gex_mcp.charts.style import (
+    CALL_TINT,
+    CALL_WALL,
+    FLIP_AMBER,
+    GREEN,
+    GREY,
+    PUT_TINT,
+    PUT_WALL,
+    RED,
+    SPOT_BLUE,
+    escape,
+    human,
+)
 from gex_mcp.labels import format_count
 from gex_mcp.models import GexResponse, LevelsResponse, window_bounds
 
@@ -38,17 +51,6 @@ _MIN_SCALE, _MAX_SCALE = 0.5, 4.0
 _MAX_ABS_VALUE = 1e300  # far past any market; keeps limit arithmetic below float max
 NO_STRIKES_MESSAGE = "no strikes with open interest in view"
 ZERO_GEX_MESSAGE = "GEX is zero at every strike in view"
-
-# Colours from the guide's example, plus light tints for the call/put components.
-_GREEN = "#16a34a"
-_RED = "#dc2626"
-_CALL_TINT = "#bbf7d0"
-_PUT_TINT = "#fecaca"
-_SPOT_BLUE = "#2563eb"
-_FLIP_AMBER = "#f59e0b"
-_CALL_WALL = "#7c3aed"
-_PUT_WALL = "#0f766e"
-_GREY = "#4b5563"
 
 # Fixed margins in design pixels (DPI = 100 at scale 1), converted to fractions per
 # size, so text never collides with the axes (tight_layout could warn instead).
@@ -146,33 +148,33 @@ def _draw(
 
     handles: list = []
     if len(strikes):
-        ax.bar(strikes, calls, width=0.9 * spacing, color=_CALL_TINT, zorder=1)
-        ax.bar(strikes, puts, width=0.9 * spacing, color=_PUT_TINT, zorder=1)
-        ax.bar(strikes, net, width=0.5 * spacing, color=np.where(net >= 0, _GREEN, _RED), zorder=2)
+        ax.bar(strikes, calls, width=0.9 * spacing, color=CALL_TINT, zorder=1)
+        ax.bar(strikes, puts, width=0.9 * spacing, color=PUT_TINT, zorder=1)
+        ax.bar(strikes, net, width=0.5 * spacing, color=np.where(net >= 0, GREEN, RED), zorder=2)
         handles += [
-            Patch(color=_GREEN, label="net GEX > 0"),
-            Patch(color=_RED, label="net GEX < 0"),
-            Patch(color=_CALL_TINT, label="call GEX"),
-            Patch(color=_PUT_TINT, label="put GEX"),
+            Patch(color=GREEN, label="net GEX > 0"),
+            Patch(color=RED, label="net GEX < 0"),
+            Patch(color=CALL_TINT, label="call GEX"),
+            Patch(color=PUT_TINT, label="put GEX"),
         ]
     if not np.any(net) and not np.any(calls) and not np.any(puts):
         message = NO_STRIKES_MESSAGE if not len(strikes) else ZERO_GEX_MESSAGE
         ax.set_yticks([0.0] if len(strikes) else [])
         ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", fontsize=14,
-                color=_GREY, zorder=7,
+                color=GREY, zorder=7,
                 bbox=dict(boxstyle="round,pad=0.4", facecolor="white", edgecolor="#d1d5db"))
     ax.axhline(0.0, color="#111827", linewidth=0.8, zorder=3)
 
     # Levels never cover bars: a faint line behind them, a labelled marker above the plot,
     # and an arrow at the edge for a level outside the window.
     marks: list[tuple[str, float | None, dict]] = [
-        ("spot", spot if has_spot else None, dict(color=_SPOT_BLUE, linestyle="--", linewidth=1.2)),
-        ("gamma flip", gex.gamma_flip, dict(color=_FLIP_AMBER, linestyle="-", linewidth=1.6)),
+        ("spot", spot if has_spot else None, dict(color=SPOT_BLUE, linestyle="--", linewidth=1.2)),
+        ("gamma flip", gex.gamma_flip, dict(color=FLIP_AMBER, linestyle="-", linewidth=1.6)),
     ]
     if levels is not None:
         marks += [
-            ("call wall", levels.call_wall, dict(color=_CALL_WALL, linestyle="-.", linewidth=1.2)),
-            ("put wall", levels.put_wall, dict(color=_PUT_WALL, linestyle="-.", linewidth=1.2)),
+            ("call wall", levels.call_wall, dict(color=CALL_WALL, linestyle="-.", linewidth=1.2)),
+            ("put wall", levels.put_wall, dict(color=PUT_WALL, linestyle="-.", linewidth=1.2)),
         ]
     inside: list[tuple[str, float, dict]] = []
     outside: list[tuple[str, float, dict]] = []
@@ -200,7 +202,7 @@ def _draw(
 
     ax.set_xlabel("Strike" + (f" (bins of {spacing:g})" if bars.binned else ""))
     ax.set_ylabel("Net GEX (USD per 1% move)")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _human(v)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: human(v)))
     ax.grid(axis="y", color="#e5e7eb", linewidth=0.8, zorder=0)
     ax.set_axisbelow(True)
     for side in ("top", "right"):
@@ -238,12 +240,12 @@ def _mark_above(ax: Axes, inside: list[tuple[str, float, dict]]) -> None:
 def _draw_open_interest(ax: Axes, strikes: np.ndarray, oi: np.ndarray, handles: list) -> None:
     """Call + put open interest per bar, on its own right-hand axis."""
     twin = ax.twinx()
-    twin.plot(strikes, oi, color=_GREY, linewidth=1.0, marker=".", markersize=3, zorder=5)
-    twin.set_ylabel("Open interest (contracts)", color=_GREY)
+    twin.plot(strikes, oi, color=GREY, linewidth=1.0, marker=".", markersize=3, zorder=5)
+    twin.set_ylabel("Open interest (contracts)", color=GREY)
     twin.set_ylim(0, max(float(oi.max()), 1.0) * 1.15)
-    twin.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: _human(v)))
+    twin.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: human(v)))
     twin.spines["top"].set_visible(False)
-    handles.append(Line2D([], [], color=_GREY, marker=".", label="open interest"))
+    handles.append(Line2D([], [], color=GREY, marker=".", label="open interest"))
 
 
 def _annotate_outside(ax: Axes, outside: list[tuple[str, float, dict]], handles: list) -> None:
@@ -275,36 +277,36 @@ def _draw_titles(
     fig: Figure, ax: Axes, gex: GexResponse, bars: Bars, window_pct: float, regime: str | None,
 ) -> None:
     left = ax.get_position().x0
-    symbol = _escape(gex.symbol)
-    title = (f"{symbol} net GEX by strike | net {_escape(gex.net_gex_label)} | "
+    symbol = escape(gex.symbol)
+    title = (f"{symbol} net GEX by strike | net {escape(gex.net_gex_label)} | "
              f"{_spot_vs_flip(gex, regime)}")
     fig.text(left, 1 - 22 / _height_px(fig), title, ha="left", va="center",
              fontsize=14, fontweight="bold", color="#111827")
 
     parts = [
         f"as of {_iso(gex.as_of)}",
-        f"source {_escape(gex.source)}",
+        f"source {escape(gex.source)}",
         f"view ±{window_pct:g}% of spot: {bars.strikes_shown} strikes shown, "
         f"{bars.strikes_hidden} hidden" + (f", in {len(bars.strike)} bins" if bars.binned else ""),
     ]
     if gex.expiration:
-        parts.append(f"expiry {_escape(gex.expiration)}")
+        parts.append(f"expiry {escape(gex.expiration)}")
     if gex.min_oi > 0:
         parts.append(f"min OI {format_count(gex.min_oi)}")
     fig.text(left, 1 - 48 / _height_px(fig), "  |  ".join(parts), ha="left", va="center",
-             fontsize=10, color=_GREY)
+             fontsize=10, color=GREY)
 
     badges = []
     if gex.is_demo:
         badges.append("DEMO DATA")
         ax.text(0.5, 0.5, "DEMO DATA", transform=ax.transAxes, ha="center", va="center",
-                fontsize=64, fontweight="bold", color=_RED, alpha=0.13, rotation=18, zorder=6)
+                fontsize=64, fontweight="bold", color=RED, alpha=0.13, rotation=18, zorder=6)
     if gex.stale:
         badges.append(f"STALE ({_age(gex.stale_age_seconds)})")
     if badges:
         fig.text(left, 1 - 72 / _height_px(fig), "   ".join(badges), ha="left", va="center",
                  fontsize=11, fontweight="bold", color="white",
-                 bbox=dict(boxstyle="round,pad=0.25", facecolor=_RED, edgecolor="none"))
+                 bbox=dict(boxstyle="round,pad=0.25", facecolor=RED, edgecolor="none"))
 
 
 def _spot_vs_flip(gex: GexResponse, regime: str | None = None) -> str:
@@ -318,21 +320,6 @@ def _spot_vs_flip(gex: GexResponse, regime: str | None = None) -> str:
     where = "above" if spot > flip else "below"
     dist = f" ({(spot - flip) / spot * 100:+.2f}%)" if spot else ""
     return f"spot {spot:,.2f} {where} flip {flip:,.2f}{dist}{words}"
-
-
-def _human(value: float) -> str:
-    """1.2B / 350M / -40M / 12K / 0: short USD amounts for axis ticks; 2e18 beyond T."""
-    mag = abs(value)
-    if not math.isfinite(mag):
-        return str(value)
-    for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if mag >= scale:
-            scaled = value / scale
-            if abs(scaled) >= 1000:  # past 999T a suffix stops being short: 2e18
-                exponent = math.floor(math.log10(mag))
-                return f"{value / 10**exponent:.3g}e{exponent}"
-            return f"{scaled:.3g}{suffix}"
-    return f"{value:.3g}" if value else "0"
 
 
 def _age(seconds: float | None) -> str:
@@ -350,10 +337,6 @@ def _age(seconds: float | None) -> str:
 
 def _iso(when: datetime) -> str:
     return when.isoformat(timespec="seconds")
-
-
-def _escape(text: str) -> str:
-    return text.replace("$", r"\$")
 
 
 def _height_px(fig: Figure) -> float:

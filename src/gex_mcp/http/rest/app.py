@@ -8,25 +8,14 @@
     GET /v1/alerts   /v1/alerts/stream (SSE)                 when served with a watcher
 
 Query parameters are the row's arguments (names as in MCP), validated by the same checker,
-so a bad one is a 400 with the same sentence the MCP tool gives. A route's path segment is
-the row's name with dashes ("flip-distance"). Errors are JSON `{"error", "message"}`:
-
-| error                                   | status |
-|-----------------------------------------|--------|
-| UnknownSymbolError, NoDataError         | 404    |
-| other InputError, ConfigError           | 400    |
-| RateLimitedError (upstream or budget)   | 429 + Retry-After |
-| AuthError (upstream key or plan)        | 502    |
-| SourceDataError                         | 502    |
-| SourceUnavailableError                  | 503    |
-| anything else (a bug; logged)           | 500    |
+so a bad one is a 400 with the same sentence the MCP tool gives. A route's path and body
+shape come from its row (`Endpoint.rest_path`, `Endpoint.rest_body`). Errors are JSON
+`{"error", "message"}` with the status the error's class carries (`http/rest/errors.py`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import math
 from typing import Any
 
 from starlette.applications import Starlette
@@ -36,59 +25,12 @@ from starlette.routing import Route
 
 from gex_mcp import __version__
 from gex_mcp.alerts.watcher import Watcher
-from gex_mcp.errors import (
-    AuthError,
-    ConfigError,
-    GexError,
-    InputError,
-    NoDataError,
-    RateLimitedError,
-    SourceDataError,
-    SourceUnavailableError,
-    UnknownSymbolError,
-)
-from gex_mcp.rest.openapi import docs_page, openapi_document
-from gex_mcp.rest.shapes import rest_body
+from gex_mcp.http.rest.errors import EXCEPTION_HANDLERS, JsonBody
+from gex_mcp.http.rest.openapi import docs_page, openapi_document
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService
 from gex_mcp.web.page import dashboard_html
 
 logger = logging.getLogger(__name__)
-
-_STATUS: tuple[tuple[type[GexError], int, str], ...] = (
-    (UnknownSymbolError, 404, "symbol_not_found"),
-    (NoDataError, 404, "no_data"),
-    (InputError, 400, "bad_request"),
-    (ConfigError, 400, "not_configured"),
-    (RateLimitedError, 429, "rate_limited"),
-    (AuthError, 502, "upstream_auth"),
-    (SourceDataError, 502, "upstream_bad_data"),
-    (SourceUnavailableError, 503, "upstream_unavailable"),
-)
-
-
-def route_path(ep: Endpoint) -> str:
-    """The REST path of a table row."""
-    segment = {"gex_chart": "chart"}.get(ep.name, ep.name.replace("_", "-"))
-    return f"/v1/exposure/{segment}" + ("" if ep.kind == "scan" else "/{symbol}")
-
-
-class JsonBody(Response):
-    """JSON with finite numbers only (a NaN would be a bug: fail loudly, not emit NaN)."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, allow_nan=False, ensure_ascii=False,
-                          separators=(",", ":")).encode()
-
-
-def error_response(exc: GexError) -> JsonBody:
-    status, code = next(((s, c) for cls, s, c in _STATUS if isinstance(exc, cls)), (500, "error"))
-    headers = {}
-    if isinstance(exc, RateLimitedError) and exc.retry_after_seconds is not None:
-        headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_seconds)))
-    return JsonBody({"error": code, "message": str(exc)}, status_code=status, headers=headers)
-
 
 def _arguments(ep: Endpoint, request: Request) -> dict[str, Any]:
     """Query parameters (list arguments as repeated or comma-separated values) + the path's symbol."""
@@ -107,15 +49,12 @@ def _arguments(ep: Endpoint, request: Request) -> dict[str, Any]:
 
 def _endpoint_route(ep: Endpoint, service: GexService) -> Route:
     async def handle(request: Request) -> Response:
-        try:
-            answer = await service.call(ep.name, **_arguments(ep, request))
-        except GexError as exc:
-            return error_response(exc)
-        if ep.kind == "chart":
+        answer = await service.call(ep.name, **_arguments(ep, request))
+        if ep.png:
             return Response(answer.png, media_type="image/png")
-        return JsonBody(rest_body(ep.name, answer))
+        return JsonBody(ep.rest_body(answer))
 
-    return Route(route_path(ep), handle, methods=["GET"], name=ep.name)
+    return Route(ep.rest_path, handle, methods=["GET"], name=ep.name)
 
 
 #: The page loads nothing from elsewhere: its script and styles are inline, its data from /v1.
@@ -130,17 +69,14 @@ DASHBOARD_HEADERS = {
 
 def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starlette:
     """The /v1 routes, /health, /openapi.json, /docs and the dashboard page at /, answering
-    from `service`; with `watcher`, also /v1/alerts and /v1/alerts/stream (`gex_mcp.alerts.rest`)."""
+    from `service`; with `watcher`, also /v1/alerts and /v1/alerts/stream (`gex_mcp.http.rest.alerts`)."""
 
     async def health(request: Request) -> Response:
         return JsonBody({"status": "ok", "version": __version__, "source": service.default_source})
 
     async def symbols(request: Request) -> Response:
-        try:
-            name = service.resolve_source(request.query_params.get("source"))
-            listed = service.listed_symbols(name)
-        except GexError as exc:
-            return error_response(exc)
+        name = service.resolve_source(request.query_params.get("source"))
+        listed = service.listed_symbols(name)
         return JsonBody({"source": name, "any_symbol": listed is None,
                          "symbols": listed if listed is not None else service.symbol_candidates("", name)})
 
@@ -165,23 +101,12 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
     async def dashboard(request: Request) -> Response:
         return HTMLResponse(page, headers=DASHBOARD_HEADERS)
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return JsonBody({"error": "not_found", "message": f"No route {request.url.path}. "
-                         "See /docs for the API."}, status_code=404)
-
-    async def bug(request: Request, exc: Exception) -> Response:
-        logger.exception("REST %s failed unexpectedly", request.url.path, exc_info=exc)
-        return JsonBody({"error": "internal_error",
-                         "message": "Internal error; the server log has the details."},
-                        status_code=500)
-
     routes = [_endpoint_route(ep, service) for ep in ENDPOINTS]
     routes += [Route("/health", health), Route("/v1/symbols", symbols),
                Route("/v1/account", account), Route("/openapi.json", openapi),
                Route("/docs", docs), Route("/", dashboard)]
     if watcher is not None:
-        from gex_mcp.alerts.rest import alert_routes
+        from gex_mcp.http.rest.alerts import alert_routes
 
         routes += alert_routes(watcher)
-    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found,
-                                                       Exception: bug})
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)

@@ -15,25 +15,17 @@ import anyio.to_thread
 
 from gex_mcp.engine.calendar import NEW_YORK, SESSION_OPEN, session_of
 from gex_mcp.errors import InputError, NoDataError
-from gex_mcp.history.moments import parse_moment
-from gex_mcp.history.series import choose_interval, resample
-from gex_mcp.responses.history import (
-    Window,
-    history_chart_info,
-    history_response,
-    level_accuracy_response,
-    levels_from_record,
-    regime_from_record,
-)
+from gex_mcp.level_records.moments import parse_moment
+from gex_mcp.level_records.series import choose_interval, resample
+from gex_mcp.responses.history import Window, history_chart_info
 from gex_mcp.sources.base import normalize_symbol
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from gex_mcp.backends.chains import ChainBackend
+    from gex_mcp.endpoints import Endpoint
 
-#: Analysis endpoints a live source answers with as_of, from the stored record.
-FROM_RECORD = ("levels", "regime")
 FUTURE_SLACK = timedelta(minutes=1)
 
 
@@ -75,21 +67,20 @@ async def window(chains: ChainBackend, symbol: str, source: str, *, days: int,
                   earlier, notes)
 
 
-async def history_answer(chains: ChainBackend, name: str, *, symbol: str, source: str,
+async def history_answer(chains: ChainBackend, ep: Endpoint, *, symbol: str, source: str,
                          days: int, since: str | None, as_of: str | None,
                          now: datetime, interval: str = "auto") -> BaseModel:
-    """The answer of `history` or `level_accuracy`."""
+    """The answer of a history row: its `build(window, interval)`."""
     w = await window(chains, symbol, source, days=days, since=since, as_of=as_of, now=now)
-    if name == "level_accuracy":
-        return level_accuracy_response(w)
-    return history_response(w, choose_interval(w.records, interval))
+    assert ep.build is not None, ep.name
+    return ep.build(w, interval)
 
 
 async def history_chart(chains: ChainBackend, *, symbol: str, source: str, days: int,
                         since: str | None, as_of: str | None, now: datetime,
                         interval: str = "auto") -> tuple[bytes, BaseModel]:
     """PNG bytes and `HistoryChartInfo` of the history window."""
-    from gex_mcp.history_chart import render_history_chart
+    from gex_mcp.charts.history import render_history_chart
 
     w = await window(chains, symbol, source, days=days, since=since, as_of=as_of, now=now)
     chosen = choose_interval(w.records, interval)
@@ -99,17 +90,18 @@ async def history_chart(chains: ChainBackend, *, symbol: str, source: str, days:
     return png, info
 
 
-async def record_answer(chains: ChainBackend, name: str, *, symbol: str, source: str,
+async def record_answer(chains: ChainBackend, ep: Endpoint, *, symbol: str, source: str,
                         expiration: str | None, moment: datetime) -> BaseModel:
-    """`levels` or `regime` at `moment` from the stored record (a live source).
+    """The answer at `moment` from the stored record (a live source), for rows with
+    `from_record` (levels, regime).
 
     Raises:
-        InputError: another endpoint, or an expiration (records are all-expiry).
+        InputError: a row without `from_record`, or an expiration (records are all-expiry).
         NoDataError: no record at or before `moment`.
     """
     from gex_mcp.backends.level_history import no_replay_message
 
-    if name not in FROM_RECORD:
+    if ep.from_record is None:
         raise InputError(no_replay_message(source))
     if expiration is not None:
         raise InputError(f"as_of with source {source} answers from stored records, which cover "
@@ -120,9 +112,7 @@ async def record_answer(chains: ChainBackend, name: str, *, symbol: str, source:
         raise NoDataError(f"No stored levels of {sym} from {source} at or before "
                           f"{moment.isoformat()}. This server records levels after each "
                           "analysis; history lists what is stored.")
-    if name == "levels":
-        return levels_from_record(rec, sym, source)
-    return regime_from_record(rec, sym, source, chains.params.neutral_band_pct)
+    return ep.from_record(rec, sym, source, chains.params.neutral_band_pct)
 
 
-__all__ = ["FROM_RECORD", "history_answer", "history_chart", "past_moment", "record_answer", "window"]
+__all__ = ["history_answer", "history_chart", "past_moment", "record_answer", "window"]

@@ -22,7 +22,7 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gex_mcp.errors import ConfigError
-from gex_mcp.http_guard import ApiKeys, HttpGuard, TokenBucket
+from gex_mcp.http.guard import ApiKeys, HttpGuard, TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
     """
     import uvicorn
 
-    from gex_mcp._protocol import HeaderDeadlineProtocol, RepeatFilter
+    from gex_mcp.http.protocol import HeaderDeadlineProtocol, RepeatFilter
 
     config = uvicorn.Config(app, host=host, port=port, lifespan="on", http=HeaderDeadlineProtocol,
                             limit_concurrency=max_connections, log_config=UVICORN_LOG_CONFIG,

@@ -6,8 +6,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from gex_mcp.engine.calendar import NEW_YORK
-from gex_mcp.labels import format_amount, new_york_time
+from gex_mcp.labels import NEW_YORK, format_amount, new_york_time
 from gex_mcp.models import HistoryResponse, LevelAccuracyResponse
 
 _REGIME = {"positive_gamma": ("+γ", "green"), "negative_gamma": ("−γ", "red"),

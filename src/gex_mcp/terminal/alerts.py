@@ -15,7 +15,7 @@ from rich.live import Live
 from rich.text import Text
 
 from gex_mcp.alerts.watcher import Watcher
-from gex_mcp.engine.calendar import NEW_YORK
+from gex_mcp.labels import NEW_YORK
 from gex_mcp.models import AlertEvent
 
 _STYLE = {"flip_cross": "bold magenta", "near_wall": "yellow", "net_gex_sign": "cyan",

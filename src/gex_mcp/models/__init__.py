@@ -1,0 +1,158 @@
+"""Response models, one per contract shape of the guide, shared by MCP, CLI and REST.
+
+Field names follow `spec/gex-dashboard-api-guide.txt`; extra fields (flip status,
+crossings, units, data quality, provenance) are additions, never renames.
+All numbers are finite: a value that cannot be determined is null with a reason.
+Units: GEX in USD of dealer delta per 1% spot move; DEX in USD of delta; VEX in USD
+of delta per vol point; CHEX in USD of delta per calendar day; prices in USD.
+
+One module per family: `base` (provenance, flip fields), `exposures` (per strike),
+`summary` (levels, summary, regime, scan), `expiries`, `scenarios` (profile, hedging),
+`charts`, `history` and `alerts`; this package re-exports every model.
+"""
+
+from __future__ import annotations
+
+from gex_mcp.models.alerts import (  # noqa: F401
+    AlertEvent,
+    AlertRule,
+    AlertsResponse,
+    WatchedSymbol,
+    WatchlistResponse,
+)
+from gex_mcp.models.base import (  # noqa: F401
+    SOURCE_NAMES,
+    BaseModel,
+    DataQuality,
+    DealerModel,
+    ExpiryKind,
+    FlipInfo,
+    FlipStatus,
+    Provenance,
+    Regime,
+    SourceName,
+)
+from gex_mcp.models.charts import (  # noqa: F401
+    ChartBar,
+    GexChartInfo,
+    in_window,
+    window_bounds,
+)
+from gex_mcp.models.expiries import (  # noqa: F401
+    ExpectedMoveResponse,
+    ExpectedMoveRow,
+    ExpirationListing,
+    ExpirationsResponse,
+    ExpiryBreakdownResponse,
+    MaxPainExpiry,
+    MaxPainResponse,
+    OIChangesResponse,
+    PayoutPoint,
+    ZeroDteResponse,
+)
+from gex_mcp.models.exposures import (  # noqa: F401
+    ChexResponse,
+    ChexStrike,
+    DexResponse,
+    DexStrike,
+    GexResponse,
+    GexStrike,
+    VexResponse,
+    VexStrike,
+)
+from gex_mcp.models.history import (  # noqa: F401
+    HistoryBasis,
+    HistoryChartInfo,
+    HistoryInterval,
+    HistoryPoint,
+    HistoryResponse,
+    LevelAccuracyResponse,
+    LevelName,
+    LevelScore,
+    SessionClose,
+    SessionLevelTest,
+)
+from gex_mcp.models.scenarios import (  # noqa: F401
+    HedgeInstrument,
+    HedgeStep,
+    HedgingResponse,
+    ProfilePoint,
+    ProfileResponse,
+)
+from gex_mcp.models.summary import (  # noqa: F401
+    ExpiryExposure,
+    ExpiryForwardExposure,
+    FlipDistanceResponse,
+    HedgeEstimate,
+    LevelsResponse,
+    OIMover,
+    RegimeResponse,
+    ScanResponse,
+    ScanRow,
+    SummaryResponse,
+)
+
+__all__ = [
+    "AlertEvent",
+    "AlertRule",
+    "AlertsResponse",
+    "BaseModel",
+    "ChartBar",
+    "ChexResponse",
+    "ChexStrike",
+    "DataQuality",
+    "DealerModel",
+    "DexResponse",
+    "DexStrike",
+    "ExpectedMoveResponse",
+    "ExpectedMoveRow",
+    "ExpirationListing",
+    "ExpirationsResponse",
+    "ExpiryBreakdownResponse",
+    "ExpiryExposure",
+    "ExpiryForwardExposure",
+    "ExpiryKind",
+    "FlipDistanceResponse",
+    "FlipInfo",
+    "FlipStatus",
+    "GexChartInfo",
+    "GexResponse",
+    "GexStrike",
+    "HedgeEstimate",
+    "HedgeInstrument",
+    "HedgeStep",
+    "HedgingResponse",
+    "HistoryBasis",
+    "HistoryChartInfo",
+    "HistoryInterval",
+    "HistoryPoint",
+    "HistoryResponse",
+    "LevelAccuracyResponse",
+    "LevelName",
+    "LevelScore",
+    "LevelsResponse",
+    "MaxPainExpiry",
+    "MaxPainResponse",
+    "OIChangesResponse",
+    "OIMover",
+    "PayoutPoint",
+    "ProfilePoint",
+    "ProfileResponse",
+    "Provenance",
+    "Regime",
+    "RegimeResponse",
+    "SOURCE_NAMES",
+    "ScanResponse",
+    "ScanRow",
+    "SessionClose",
+    "SessionLevelTest",
+    "SourceName",
+    "SummaryResponse",
+    "VexResponse",
+    "VexStrike",
+    "WatchedSymbol",
+    "WatchlistResponse",
+    "ZeroDteResponse",
+    "in_window",
+    "window_bounds",
+]

@@ -1,0 +1,160 @@
+"""Level answers: key levels, the summary, regime, flip distance, and the watchlist scan built from them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from gex_mcp.models.base import BaseModel, DataQuality, ExpiryKind, FlipInfo, FlipStatus, Provenance, Regime
+
+
+class LevelsResponse(Provenance, FlipInfo):
+    """Key price levels (the guide's /v1/exposure/levels), USD; null when absent."""
+
+    call_wall: float | None = Field(description="Strike of largest call GEX (resistance).")
+    put_wall: float | None = Field(description="Strike of most negative put GEX (support).")
+    max_positive_gamma: float | None = Field(description="Strike of largest net GEX.")
+    max_negative_gamma: float | None = Field(description="Strike of most negative net GEX.")
+    highest_oi_strike: float | None = Field(description="Strike with the largest call+put OI.")
+    zero_dte_magnet: float | None = Field(
+        description="Strike of largest |net GEX| among options expiring today; null when none.")
+
+
+class HedgeEstimate(BaseModel):
+    """Dealer re-hedge for a spot move, from re-priced dealer delta (IV fixed)."""
+
+    spot_move_pct: float = Field(description="Assumed move, percent (+1 or -1).")
+    new_spot: float = Field(description="Spot after the move, USD.")
+    dealer_shares_to_trade: float = Field(description="Shares dealers must trade; + buy, - sell.")
+    direction: Literal["buy", "sell", "none"]
+    notional_usd: float = Field(description="|shares| x new spot, USD.")
+
+
+class ExpiryExposure(BaseModel):
+    """GEX of one expiration."""
+
+    expiration: str
+    days_to_expiry: float = Field(description="Calendar days from as_of to settlement.")
+    kind: ExpiryKind
+    net_gex: float
+    net_gex_label: str
+    share_of_total_pct: float = Field(
+        description="|net GEX of this expiry| / sum over expiries of |net GEX|, percent.")
+    top_strike: float | None = Field(description="Strike of largest |net GEX| in this expiry.")
+    open_interest: int
+    settlement: Literal["AM", "PM"] = Field(
+        "PM", description="AM: settles 09:30 New York (index monthlies); PM: 16:00. A date with "
+                          "both (SPX and SPXW) has a row for each.")
+    atm_iv: float | None = Field(None, description="Mean IV of the at-the-money call and put, decimal.")
+
+
+class ExpiryForwardExposure(ExpiryExposure):
+    """GEX of one expiration, with the forward its greeks are priced off (expiry breakdown)."""
+
+    forward: float | None = Field(
+        None, description="Forward the greeks are priced off, USD: implied from put-call parity "
+                          "near the money, else carried from spot at the rate/yield settings.")
+    implied_carry_pct: float | None = Field(
+        None, description="ln(forward/spot)/T x 100, percent a year (rate minus dividends and "
+                          "borrow); null where parity could not be read.")
+
+
+class OIMover(BaseModel):
+    strike: float
+    call_oi_change: int
+    put_oi_change: int
+    total_abs_change: int
+
+
+class SummaryResponse(Provenance, FlipInfo):
+    """Regime, totals, interpretation and hedging (the guide's /v1/exposure/summary)."""
+
+    gamma_regime: Regime
+    regime_reason: str
+    distance_to_flip_pct: float | None = Field(description="(spot - flip) / spot x 100.")
+    distance_to_flip_points: float | None = Field(description="spot - flip, USD.")
+    net_gex: float
+    net_gex_label: str
+    net_dex: float
+    net_dex_label: str
+    net_vex: float
+    net_vex_label: str
+    net_chex: float
+    net_chex_label: str
+    interpretation: str
+    interpretation_detail: dict[str, str] = Field(description="gamma, vanna and charm in words.")
+    dealer_hedge_up_1pct: HedgeEstimate
+    dealer_hedge_down_1pct: HedgeEstimate
+    zero_dte_net_gex: float | None = Field(description="Net GEX of options expiring today; null when none.")
+    zero_dte_pct_of_total: float | None
+    call_wall: float | None
+    put_wall: float | None
+    expiry_breakdown: list[ExpiryExposure]
+    top_oi_movers: list[OIMover] = Field(description="Largest |OI change| strikes; empty when unknown.")
+    data_quality: DataQuality
+
+
+class RegimeResponse(Provenance, FlipInfo):
+    """Dealer gamma regime with the numbers behind it."""
+
+    gamma_regime: Regime
+    regime_reason: str
+    net_gex: float = Field(description="Total dealer GEX at spot, USD per 1% move.")
+    net_gex_label: str
+    distance_to_flip_pct: float | None
+    distance_to_flip_points: float | None
+    neutral_band_pct: float = Field(description="Half-width of the neutral band around the flip, percent.")
+
+
+class FlipDistanceResponse(Provenance, FlipInfo):
+    """How far spot is from the gamma flip and the walls."""
+
+    distance_to_flip_pct: float | None = Field(description="(spot - flip) / spot x 100; + means above.")
+    distance_to_flip_points: float | None = Field(description="spot - flip, USD.")
+    nearest_crossing_above: float | None
+    nearest_crossing_below: float | None
+    call_wall: float | None
+    put_wall: float | None
+    distance_to_call_wall_pct: float | None = Field(
+        description="(spot - call_wall) / spot x 100; + means spot above the wall, as for the flip.")
+    distance_to_put_wall_pct: float | None = Field(
+        description="(spot - put_wall) / spot x 100; + means spot above the wall, as for the flip.")
+
+
+class ScanRow(BaseModel):
+    """One symbol of a watchlist scan; `error` is set (and numbers null) when it failed."""
+
+    symbol: str
+    underlying_price: float | None = None
+    gamma_flip: float | None = None
+    gamma_flip_status: FlipStatus | None = None
+    gamma_regime: Regime | None = None
+    net_gex: float | None = None
+    net_gex_label: str | None = None
+    call_wall: float | None = None
+    put_wall: float | None = None
+    distance_to_flip_pct: float | None = None
+    below_flip: bool | None = Field(None, description="Spot below the gamma flip (negative gamma).")
+    near_call_wall: bool | None = Field(None, description="Spot within near_wall_pct of the call wall.")
+    near_put_wall: bool | None = Field(None, description="Spot within near_wall_pct of the put wall.")
+    as_of: datetime | None = None
+    source: str | None = None
+    is_demo: bool = False
+    stale: bool = False
+    error: str | None = Field(None, description="Why this symbol failed; the scan goes on.")
+
+
+class ScanResponse(BaseModel):
+    """A watchlist scan: one row per symbol, in the order asked."""
+
+    rows: list[ScanRow]
+    near_wall_pct: float = Field(description="Threshold for near_call_wall / near_put_wall, percent of spot.")
+    negative_gamma: list[str] = Field(description="Symbols in negative gamma (below their flip).")
+    failed: list[str] = Field(description="Symbols that returned an error.")
+    as_of_spread_seconds: float | None = Field(
+        None, description="Seconds between the oldest and newest row's as_of; large when the "
+                          "rows come from different times (e.g. saved snapshots).")
+
+
