@@ -25,7 +25,7 @@ from mcp.client.streamable_http import streamable_http_client
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.http.serve import transport_security
 from gex_mcp.mcp_server.alerts import ALERT_TOOLS
-from gex_mcp.mcp_server.server import run_server
+from gex_mcp.mcp_server.run import ServeOptions, run_server
 from tests.processes import wait_or_kill
 from tests.tool_calls import call_everything
 
@@ -194,4 +194,4 @@ def test_rebinding_protection_stays_on_for_other_bind_addresses():
 
 def test_run_server_rejects_an_unknown_transport_before_serving():
     with pytest.raises(ValueError, match="^Unknown transport 'sse'; use 'stdio', 'http' or 'rest'.$"):
-        run_server(None, transport="sse")  # type: ignore[arg-type]
+        run_server(None, ServeOptions(transport="sse"))  # type: ignore[arg-type]

@@ -9,9 +9,10 @@ taken from the row:
     gex-mcp chart [SYMBOL] -o FILE.png [--chain FILE] [--window PCT]
     gex-mcp serve [--transport stdio|http] [--host H] [--port P]
 
-Errors are caught once, in `_run`: a `GexError` prints `ClassName: message` to stderr and
-exits with its `exit_code` (2 input, 3 source, 4 no data, 5 config); anything else is a
-bug and exits 1 (traceback only with GEX_DEBUG=1).
+Errors are caught once, by `exit_on_error`, the CLI's one error boundary: a `GexError`
+prints `ClassName: message` to stderr and exits with its `exit_code` (2 input, 3 source, 4
+no data, 5 config); Ctrl-C exits 130; anything else is a bug and exits 1 (traceback only with
+GEX_DEBUG=1).
 """
 
 from __future__ import annotations
@@ -101,27 +102,38 @@ def _snapshot_time(text: str | None, chain: Path | None) -> datetime | None:
                          "(New York time), e.g. '2023-08-18 16:00'.") from None
 
 
-def _run(work: Callable[[GexService], Awaitable[Any]], *, source: str | None = None,
-         chain: Path | None = None, snapshot_time: str | None = None) -> Any:
-    """Build the service, run `work(service)`, close it; map errors to exit codes."""
-    async def main():
-        service = build_service(_settings(None if chain else source), chain_file=chain,
-                                snapshot_time=_snapshot_time(snapshot_time, chain))
-        async with service:
-            return await work(service)
+@contextmanager
+def exit_on_error() -> Iterator[None]:
+    """The CLI's error boundary: `GexError` -> "ClassName: message" on stderr and the class's
+    exit code; Ctrl-C -> 130; any other exception (a bug) -> one line and exit 1, or the
+    traceback with GEX_DEBUG=1."""
     try:
-        return anyio.run(main)
+        yield
     except GexError as exc:
         typer.echo(describe(exc), err=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
+        raise
     except Exception as exc:  # a bug: say so plainly, traceback on request
         if _debug_requested():
             raise
         typer.echo(f"internal error: {describe(exc)} (set GEX_DEBUG=1 for a traceback)",
                    err=True)
         raise typer.Exit(1) from None
+
+
+def _run(work: Callable[[GexService], Awaitable[Any]], *, source: str | None = None,
+         chain: Path | None = None, snapshot_time: str | None = None) -> Any:
+    """Build the service, run `work(service)`, close it, inside the error boundary."""
+    async def main():
+        service = build_service(_settings(None if chain else source), chain_file=chain,
+                                snapshot_time=_snapshot_time(snapshot_time, chain))
+        async with service:
+            return await work(service)
+    with exit_on_error():
+        return anyio.run(main)
 
 
 def _debug_requested() -> bool:
@@ -140,11 +152,11 @@ def _emit(model: BaseModel, as_json: bool, view: Callable[[], Callable[[BaseMode
 
 
 def _write_chart(image: Any, output: Path) -> None:
-    try:
-        output.write_bytes(image.png)
-    except OSError as exc:
-        typer.echo(f"InputError: cannot write {output}: {exc.strerror}", err=True)
-        raise typer.Exit(2) from None
+    with exit_on_error():
+        try:
+            output.write_bytes(image.png)
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc.strerror}") from None
     typer.echo(f"wrote {output} ({len(image.png):,} bytes): {image.caption}")
 
 
@@ -271,25 +283,22 @@ def serve(transport: Annotated[str, typer.Option(
               "--stateless", help="MCP over HTTP without sessions, for replicas behind a load balancer.")] = False,
           ) -> None:
     """Run the MCP server (stdio or streamable HTTP) and/or the REST API."""
-    if transport not in ("stdio", "http", "rest"):
-        typer.echo(f"InputError: --transport must be stdio, http or rest, got {transport!r}", err=True)
-        raise typer.Exit(2)
     resume_gc = pause_gc(freeze=True)  # while the SDK loads and the server is built (~0.05-0.1 s)
     try:
-        from gex_mcp.mcp_server.server import run_server
+        with exit_on_error():
+            if transport not in ("stdio", "http", "rest"):
+                raise InputError(f"--transport must be stdio, http or rest, got {transport!r}")
+            from gex_mcp.mcp_server.run import ServeOptions, run_server
 
-        settings, keys, service = _serving(source)
-        run_server(service, transport=transport, watcher=_watcher(service, settings), on_ready=resume_gc,
-                   host=host,
-                   port=port, keys=keys,
-                   rate_limit_per_minute=settings.rate_limit_per_minute or None,
-                   allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
-                   cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth,
-                   stateless=stateless, session_idle_seconds=settings.session_idle_seconds,
-                   max_connections=settings.http_max_connections)
-    except GexError as exc:
-        typer.echo(describe(exc), err=True)
-        raise typer.Exit(exc.exit_code) from None
+            settings, keys, service = _serving(source)
+            options = ServeOptions(
+                transport=transport, host=host, port=port, keys=keys,  # type: ignore[arg-type]
+                rate_limit_per_minute=settings.rate_limit_per_minute or None,
+                allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
+                cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth,
+                stateless=stateless, session_idle_seconds=settings.session_idle_seconds,
+                max_connections=settings.http_max_connections)
+            run_server(service, options, watcher=_watcher(service, settings), on_ready=resume_gc)
     finally:
         gc.enable()  # a server that failed to start (in-process callers, tests)
 
@@ -306,20 +315,18 @@ def dashboard(symbol: Annotated[str, typer.Argument(help="Symbol to open, e.g. S
     import webbrowser
 
     resume_gc = pause_gc(freeze=True)  # while the SDK loads and the server is built (~0.05-0.1 s)
-    from gex_mcp.mcp_server.server import run_server
+    from gex_mcp.mcp_server.run import ServeOptions, run_server
 
     try:
-        url = f"http://127.0.0.1:{port}/?symbol={normalize_symbol(symbol)}"
-        settings, keys, service = _serving(source)
-        typer.echo(f"GEX dashboard: {url}  (Ctrl-C stops it)")
-        if not no_browser:
-            threading.Timer(1.0, webbrowser.open, (url,)).start()
-        run_server(service, transport="http", watcher=_watcher(service, settings), on_ready=resume_gc,
-                   host="127.0.0.1",
-                   port=port, keys=keys, session_idle_seconds=settings.session_idle_seconds)
-    except GexError as exc:
-        typer.echo(describe(exc), err=True)
-        raise typer.Exit(exc.exit_code) from None
+        with exit_on_error():
+            url = f"http://127.0.0.1:{port}/?symbol={normalize_symbol(symbol)}"
+            settings, keys, service = _serving(source)
+            typer.echo(f"GEX dashboard: {url}  (Ctrl-C stops it)")
+            if not no_browser:
+                threading.Timer(1.0, webbrowser.open, (url,)).start()
+            options = ServeOptions(transport="http", port=port, keys=keys,
+                                   session_idle_seconds=settings.session_idle_seconds)
+            run_server(service, options, watcher=_watcher(service, settings), on_ready=resume_gc)
     finally:
         gc.enable()
 
@@ -358,16 +365,14 @@ def watch(symbols: Annotated[list[str], typer.Argument(help="Symbols to watch, e
                       f"every {watcher.interval():g}s; alerts print below", style="dim")
             await run_watch(watcher, out, err)
 
-    try:
-        anyio.run(main)
-    except GexError as exc:
-        typer.echo(describe(exc), err=True)
-        raise typer.Exit(exc.exit_code) from None
-    except KeyboardInterrupt:
-        status = seen[0].status() if seen else None
-        if status is not None:
-            err.print(f"stopped after {status.ticks} polls; {status.alerts_fired} alerts")
-        raise typer.Exit(0) from None
+    with exit_on_error():
+        try:
+            anyio.run(main)
+        except KeyboardInterrupt:
+            status = seen[0].status() if seen else None
+            if status is not None:
+                err.print(f"stopped after {status.ticks} polls; {status.alerts_fired} alerts")
+            raise typer.Exit(0) from None
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import pytest
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.errors import ConfigError, RateLimitedError, SourceDataError, SourceUnavailableError
-from gex_mcp.mcp_server.server import run_server
+from gex_mcp.mcp_server.run import ServeOptions, run_server
 from gex_mcp.service import GexService
 from gex_mcp.store.cache import ChainCache
 from tests.rest.conftest import KEYS, demo_service
@@ -150,7 +150,7 @@ def test_rest_only_app_and_no_mcp(serve):
 
 def test_a_public_bind_address_without_a_key_is_refused_before_serving():
     with pytest.raises(ConfigError) as info:
-        run_server(demo_service(), transport="rest", host="0.0.0.0")
+        run_server(demo_service(), ServeOptions(transport="rest", host="0.0.0.0"))
     assert str(info.value) == ("Refusing to serve on 0.0.0.0 without a key: anyone who can reach "
                                "it could call the API. Set GEX_HTTP_TOKEN, or bind 127.0.0.1.")
 

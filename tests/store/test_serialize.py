@@ -86,7 +86,7 @@ def test_pydantic_model_round_trips_through_model_codec() -> None:
     codec = model_codec(DataQuality)
     quality = DataQuality(contracts_total=10, contracts_used=7, notes=["repaired a date"])
     assert codec.decode(codec.encode(quality)) == quality
-    assert codec.name == "pydantic:gex_mcp.models.DataQuality"
+    assert codec.name == "pydantic:gex_mcp.models.base.DataQuality"
 
 
 def test_json_codec_refuses_nan() -> None:

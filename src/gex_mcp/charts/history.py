@@ -1,6 +1,6 @@
 """The history chart: spot with the gamma flip and the walls over time, net GEX below (PNG).
 
-Drawn like `charts.py` (matplotlib object API on Agg, one Figure per call, `$` escaped).
+Drawn like `charts/gex.py` (matplotlib object API on Agg, one Figure per call, `$` escaped).
 The x axis is trading time: one step per point, sessions separated by thin lines and
 labelled by date, so nights and weekends take no room. Levels are drawn as steps (a level
 holds until the next record); the background is tinted by the recorded gamma regime.

@@ -1,5 +1,5 @@
 """HTTP serving: the MCP endpoint (/mcp) and the REST API (/v1, /health, /openapi.json, /docs)
-as one ASGI app, with DNS-rebinding protection, API keys and rate limits (`http_guard`).
+as one ASGI app, with DNS-rebinding protection, API keys and rate limits (`http/guard.py`).
 
 The SDK's `streamable_http_app()` gives a Starlette app whose lifespan runs the session
 manager; a path dispatcher sends /mcp and the lifespan there and everything else to the
@@ -144,7 +144,7 @@ async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
     """Serve `app` with uvicorn until interrupted (`what` names it in the log).
 
     Past `max_connections` open connections and tasks uvicorn answers 503; a connection
-    that has not sent complete headers within 10 s is closed (`_protocol`); repeated log
+    that has not sent complete headers within 10 s is closed (`http/protocol.py`); repeated log
     lines are thinned out.
     """
     import uvicorn

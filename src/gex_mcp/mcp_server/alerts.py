@@ -32,6 +32,7 @@ from gex_mcp.alerts.hub import ALL_ALERTS_URI
 from gex_mcp.alerts.rules import RULES
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.mcp_server import compact
+from gex_mcp.mcp_server.sdk import lowlevel_server
 from gex_mcp.models import AlertsResponse, WatchlistResponse
 
 logger = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ def register_alerts(mcp: MCPServer, watcher: Watcher, bus: SubscriptionBus, *,
                  mime_type="application/json")(resource_boundary(symbol_alerts))
 
     legacy = LegacySubscriptions()
-    lowlevel = mcp._lowlevel_server  # MCPServer exposes no subscribe hook; see module docstring
+    lowlevel = lowlevel_server(mcp)  # MCPServer exposes no subscribe hook (mcp_server/sdk.py)
     lowlevel.add_request_handler("resources/subscribe", types.SubscribeRequestParams, legacy.subscribe)
     lowlevel.add_request_handler("resources/unsubscribe", types.UnsubscribeRequestParams,
                                  legacy.unsubscribe)

@@ -1,7 +1,7 @@
 """The MCP server: the guide's endpoints as tools over one `GexService`.
 
-`build_server(service)` returns an `MCPServer`; `run_server(service, transport)` serves it over
-stdio or streamable HTTP (see `_serve.py`). Tools parse arguments (the schema rejects what it
+`build_server(service)` returns an `MCPServer`; `run.run_server(service, options)` serves it
+over stdio or streamable HTTP (see `http/serve.py`). Tools parse arguments (the schema rejects what it
 can), call the service and shape its answer; they never analyse anything themselves.
 
 Errors cross one boundary, `_tool_boundary`, around every tool: a `GexError` becomes a
@@ -17,10 +17,8 @@ description, title and argument schema taken from the row.
 import functools
 import inspect
 import logging
-import os
-import signal
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from mcp.server.apps import Apps
 from mcp.server.mcpserver import Context, Image, MCPServer
@@ -33,16 +31,17 @@ from pydantic import ConfigDict, create_model
 
 from gex_mcp import __version__
 from gex_mcp.alerts.watcher import Watcher
-from gex_mcp.errors import ConfigError, GexError, UnknownSymbolError, describe
+from gex_mcp.errors import GexError, UnknownSymbolError, describe
 from gex_mcp.gc_pause import pause_gc
 from gex_mcp.mcp_server import compact
 from gex_mcp.mcp_server.alerts import alert_tools, register_alerts
 from gex_mcp.mcp_server.conventions import CONVENTIONS
 from gex_mcp.mcp_server.prompts import register_prompts
+from gex_mcp.mcp_server.sdk import tool_registry
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, argument_checker
 from gex_mcp.web.page import APP_URI, dashboard_html
 
-__all__ = ["build_server", "run_server"]
+__all__ = ["SERVER_NAME", "build_server"]
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +250,7 @@ def _add_tools(mcp: MCPServer, tools: list[Tool]) -> None:
     """Register ready `Tool` objects on a running server. MCPServer takes them only at
     construction (`tools=`) and its `add_tool` rebuilds a tool from a function, which would
     drop the relaxed argument model of `_mcp_tool`; its tool manager keeps them by name."""
-    registry = mcp._tool_manager._tools  # noqa: SLF001 (no public way to add a built Tool)
+    registry = tool_registry(mcp)
     for tool in tools:
         registry.setdefault(tool.name, tool)
 
@@ -293,121 +292,3 @@ def build_server(service: GexService, watcher: Watcher | None = None, *,
 
     register_prompts(mcp, service)
     return mcp
-
-
-def run_server(
-    service: GexService,
-    transport: Literal["stdio", "http", "rest"] = "stdio",
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    keys: tuple[str, ...] = (),
-    *,
-    rate_limit_per_minute: int | None = None,
-    allowed_hosts: tuple[str, ...] = (),
-    cors_origins: tuple[str, ...] = (),
-    insecure_no_auth: bool = False,
-    stateless: bool = False,
-    session_idle_seconds: float | None = None,
-    max_connections: int = 512,
-    watcher: Watcher | None = None,
-    on_ready: Callable[[], None] | None = None,
-) -> None:
-    """Serve `service` until the transport closes (stdio) or the process is interrupted (http).
-
-    Blocks. Closes `service` when the server stops, inside the server's own event loop.
-
-    Args:
-        service: the facade the tools call.
-        transport: "stdio" (for desktop hosts), "http" (MCP at /mcp and the REST API) or
-            "rest" (the REST API alone).
-        host: address to bind for http/rest; loopback by default. DNS-rebinding protection
-            is on: the Host header must name a loopback address, `host` or `allowed_hosts`.
-        port: TCP port for http/rest.
-        keys: API keys; when given, /mcp and /v1 need one (X-Api-Key or Bearer).
-        rate_limit_per_minute: per-key limit on /v1 requests (None: no limit).
-        allowed_hosts: extra Host header names accepted (e.g. a public DNS name).
-        cors_origins: browser origins allowed to call the REST API (none by default).
-        insecure_no_auth: allow a non-loopback `host` without keys (anyone reaching it may call).
-        stateless: MCP over HTTP without sessions (for several replicas behind a balancer).
-        session_idle_seconds: close an MCP session idle this long (stateful mode).
-        max_connections: connections and requests served at once; beyond, 503.
-        watcher: the alert poller (watch tools, alert resources, /v1/alerts/stream); a new
-            one polling at the cache TTL when None. It runs while the server does.
-        on_ready: called once the server is built, just before it starts serving.
-
-    Raises:
-        ValueError: unknown transport.
-        ConfigError: a non-loopback host without keys, or the port cannot be listened on.
-    """
-    import anyio
-
-    if transport not in ("stdio", "http", "rest"):
-        raise ValueError(f"Unknown transport {transport!r}; use 'stdio', 'http' or 'rest'.")
-    if transport != "stdio":
-        from gex_mcp.http import serve as _serve  # the HTTP stack: not needed by stdio
-
-        try:
-            if host not in _serve.LOOPBACK_HOSTS and not keys and not insecure_no_auth:
-                raise ConfigError(f"Refusing to serve on {host} without a key: anyone who can reach "
-                                  "it could call the API. Set GEX_HTTP_TOKEN, or bind 127.0.0.1.")
-            _serve.check_port(host, port)
-        except ConfigError:
-            anyio.run(service.aclose)
-            raise
-        if host not in _serve.LOOPBACK_HOSTS and not keys:
-            logger.warning("serving on %s with no key (--insecure-no-auth)", host)
-    watcher = watcher or Watcher(service)
-    # Over stdio the tools are built on the first request after the handshake; over HTTP up
-    # front (a 2026-07-28 request may be checked against a tool's schema before any middleware).
-    mcp = build_server(service, watcher, tools_on_first_request=transport == "stdio"
-                       ) if transport != "rest" else None
-    if on_ready is not None:
-        on_ready()
-
-    async def stdio_until_signal() -> None:
-        """Serve stdio until stdin closes, SIGTERM or SIGINT; on a signal close the service,
-        then leave at once: the thread blocked reading stdin cannot be cancelled."""
-        assert mcp is not None
-        async with anyio.create_task_group() as tg:
-            async def on_signal() -> None:
-                with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
-                    async for received in signals:
-                        logger.info("stopping on %s", signal.Signals(received).name)
-                        with anyio.CancelScope(shield=True):
-                            await service.aclose()
-                        logger.info("gex-mcp stopped; data source and cache closed")
-                        logging.shutdown()
-                        os._exit(0)
-
-            tg.start_soon(on_signal)
-            await mcp.run_stdio_async()
-            tg.cancel_scope.cancel()
-
-    async def serve() -> None:
-        async with anyio.create_task_group() as poller:  # the one alert poller of this server
-            poller.start_soon(watcher.run)
-            if mcp is not None and transport == "stdio":
-                await stdio_until_signal()
-            else:
-                from gex_mcp.http import serve as _serve
-                from gex_mcp.http.rest.app import build_rest_app  # not needed by stdio
-
-                app = _serve.http_app(mcp, build_rest_app(service, watcher), host=host, keys=keys,
-                                      rate_limit_per_minute=rate_limit_per_minute,
-                                      allowed_hosts=allowed_hosts, cors_origins=cors_origins,
-                                      stateless=stateless, session_idle_seconds=session_idle_seconds)
-                what = ("the REST API" if mcp is None else "MCP at /mcp and the REST API at /v1") + (
-                    " (keys required)" if keys else "")
-                await _serve.serve_http(app, host=host, port=port, what=what,
-                                        max_connections=max_connections)
-            poller.cancel_scope.cancel()
-
-    async def main() -> None:
-        try:
-            await serve()
-        finally:
-            with anyio.CancelScope(shield=True):
-                await service.aclose()
-            logger.info("gex-mcp stopped; data source and cache closed")
-
-    anyio.run(main)
