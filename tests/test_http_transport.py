@@ -119,7 +119,9 @@ async def test_http_server_answers_every_tool_resource_and_prompt(open_server: H
             levels = await client.call_tool("levels", {"symbol": "SPY"})
             bad = await client.call_tool("levels", {"symbol": "../../etc/passwd"})
             everything = await call_everything(client)
-    assert [t.name for t in tools] == [ep.name for ep in ENDPOINTS] + list(ALERT_TOOLS)
+    # the default toolsets (core, alerts) and more_tools for the rest
+    assert [t.name for t in tools] == [ep.name for ep in ENDPOINTS if ep.toolset == "core"] + list(
+        ALERT_TOOLS) + ["more_tools"]
     assert not levels.is_error and levels.structured_content["symbol"] == "SPY"
     assert bad.is_error and "is not a ticker symbol" in bad.content[0].text
     assert everything["gex_chart"].structured_content["symbol"] == "SPY"

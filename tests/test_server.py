@@ -127,7 +127,7 @@ async def test_tool_input_schemas_carry_the_bounds(service, mode):
     symbols = tools["scan"].input_schema["properties"]["symbols"]
     assert (symbols["minItems"], symbols["maxItems"]) == (1, 1000)  # 25 from network sources
     assert tools["scan"].input_schema["required"] == ["symbols"]
-    assert tools["gex_chart"].output_schema["title"] == "CompactGexChartInfo"  # bars as a table
+    assert tools["gex_chart"].output_schema["properties"]["bars"] == {"$ref": "#/$defs/Table"}
 
 
 async def test_instructions_state_sign_units_delay_and_advice_once(service, mode):

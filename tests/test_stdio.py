@@ -37,9 +37,11 @@ async def test_stdio_server_lists_tools_and_answers_levels_and_a_chart(tmp_path:
             levels = await client.call_tool("levels", {"symbol": "SPY"})
             chart = await client.call_tool("gex_chart", {"symbol": "SPY"})
             bad = await client.call_tool("levels", {"symbol": "NOPE"})
-            again = await client.call_tool("regime", {"symbol": "spy"})
+            again = await client.call_tool("more_tools", {"tool": "regime", "arguments": {"symbol": "spy"}})
             everything = await call_everything(client)
-    assert [t.name for t in tools] == [ep.name for ep in ENDPOINTS] + list(ALERT_TOOLS)
+    # the default toolsets (core, alerts) and more_tools for the rest
+    assert [t.name for t in tools] == [ep.name for ep in ENDPOINTS if ep.toolset == "core"] + list(
+        ALERT_TOOLS) + ["more_tools"]
     assert not levels.is_error
     assert levels.structured_content["symbol"] == "SPY"
     assert levels.structured_content["is_demo"] is True

@@ -281,6 +281,9 @@ def serve(transport: Annotated[str, typer.Option(
               "--insecure-no-auth", help="Allow a non-loopback --host without GEX_HTTP_TOKEN.")] = False,
           stateless: Annotated[bool, typer.Option(
               "--stateless", help="MCP over HTTP without sessions, for replicas behind a load balancer.")] = False,
+          toolsets: Annotated[str | None, typer.Option(
+              "--toolsets", help="MCP toolsets to list: core, exposures, expiries, scenarios, history, "
+                                 "alerts or all (default: GEX_TOOLSETS, else core,alerts).")] = None,
           ) -> None:
     """Run the MCP server (stdio or streamable HTTP) and/or the REST API."""
     resume_gc = pause_gc(freeze=True)  # while the SDK loads and the server is built (~0.05-0.1 s)
@@ -289,9 +292,11 @@ def serve(transport: Annotated[str, typer.Option(
             if transport not in ("stdio", "http", "rest"):
                 raise InputError(f"--transport must be stdio, http or rest, got {transport!r}")
             from gex_mcp.mcp_server.run import ServeOptions, run_server
+            from gex_mcp.mcp_server.toolsets import parse_toolsets
 
             settings, keys, service = _serving(source)
             options = ServeOptions(
+                toolsets=parse_toolsets(toolsets if toolsets is not None else settings.toolsets),
                 transport=transport, host=host, port=port, keys=keys,  # type: ignore[arg-type]
                 rate_limit_per_minute=settings.rate_limit_per_minute or None,
                 allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
@@ -316,6 +321,7 @@ def dashboard(symbol: Annotated[str, typer.Argument(help="Symbol to open, e.g. S
 
     resume_gc = pause_gc(freeze=True)  # while the SDK loads and the server is built (~0.05-0.1 s)
     from gex_mcp.mcp_server.run import ServeOptions, run_server
+    from gex_mcp.mcp_server.toolsets import parse_toolsets
 
     try:
         with exit_on_error():
@@ -325,7 +331,8 @@ def dashboard(symbol: Annotated[str, typer.Argument(help="Symbol to open, e.g. S
             if not no_browser:
                 threading.Timer(1.0, webbrowser.open, (url,)).start()
             options = ServeOptions(transport="http", port=port, keys=keys,
-                                   session_idle_seconds=settings.session_idle_seconds)
+                                   session_idle_seconds=settings.session_idle_seconds,
+                                   toolsets=parse_toolsets(settings.toolsets))
             run_server(service, options, watcher=_watcher(service, settings), on_ready=resume_gc)
     finally:
         gc.enable()

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     watch_every: float | None = Field(
         None, ge=0.05, description="Seconds between the alert poller's polls of the watchlist; "
                                    "unset follows the cache lifetime [GEX_WATCH_EVERY].")
+    toolsets: str = Field(
+        "core,alerts", description="MCP toolsets whose tools tools/list shows, comma-separated: "
+                                   "core, exposures, expiries, scenarios, history, alerts, or all; "
+                                   "the others stay reachable through more_tools [GEX_TOOLSETS].")
     watch_near_wall_pct: float = Field(
         0.5, gt=0, le=20, description="The near_wall alert fires when spot comes within this "
                                       "percent of the call or put wall [GEX_WATCH_NEAR_WALL_PCT].")

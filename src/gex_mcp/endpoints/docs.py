@@ -17,11 +17,12 @@ END = "<!-- end of tools table -->"
 
 
 def tools_table() -> str:
-    """Markdown: one row per endpoint (tool, what it returns, its arguments), table order."""
-    lines = ["| tool | returns | arguments |", "|---|---|---|"]
+    """Markdown: one row per endpoint (tool, its toolset, what it returns, its arguments),
+    table order."""
+    lines = ["| tool | toolset | returns | arguments |", "|---|---|---|---|"]
     for ep in ENDPOINTS:
         args = ", ".join(a.name for a in ep.args)
-        lines.append(f"| `{ep.name}` | {ep.summary} | {args} |")
+        lines.append(f"| `{ep.name}` | {ep.toolset} | {ep.summary} | {args} |")
     return "\n".join(lines)
 
 

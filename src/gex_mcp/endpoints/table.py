@@ -59,6 +59,8 @@ Kind = Literal["analysis", "scan", "chart", "history", "history_chart"]
 PNG_KINDS: frozenset[str] = frozenset({"chart", "history_chart"})
 #: The terminal views (`gex_mcp.terminal.views` draws each); "generic" lists any model's
 #: facts and tables, so a new endpoint needs no view of its own.
+#: The MCP toolsets (`gex_mcp.mcp_server.toolsets`): which tools `tools/list` shows.
+Toolset = Literal["core", "exposures", "expiries", "scenarios", "history", "alerts"]
 View = Literal["gex", "greek", "levels", "summary", "scan", "regime", "expiries", "oi_changes",
                "history", "level_accuracy", "generic"]
 
@@ -87,6 +89,7 @@ class Endpoint:
         rest_segment: the REST path's segment, when it differs from the name with dashes.
         rest_shape: the guide's REST body of the answer, when it differs from the model.
         view: the terminal view of the answer.
+        toolset: the MCP toolset that lists the tool (`GEX_TOOLSETS`).
         resource: when set, the answer is also the MCP resource `gex://{symbol}/<name>`
             (default source), and this is the resource's description.
         example: one good call's arguments (tests, docs).
@@ -112,6 +115,7 @@ class Endpoint:
     rest_segment: str | None = None
     rest_shape: GuideShape | None = None
     view: View = "generic"
+    toolset: Toolset = "core"
 
     @property
     def png(self) -> bool:
@@ -157,7 +161,7 @@ def _greek(name: str, title: str, response: type[BaseModel], build: Callable[...
                      f"spot; {cost}); {net} the whole chain."),
         summary=summary, args=PER_STRIKE, response=response, build=build, backends=BOTH,
         per_strike=True, example={"symbol": "SPY"}, app=name == "gex",
-        view="gex" if name == "gex" else "greek")
+        view="gex" if name == "gex" else "greek", toolset="core" if name == "gex" else "exposures")
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -246,7 +250,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=(SYMBOLS, SOURCE, NEAR_WALL), response=models.ScanResponse, backends=BOTH,
         example={"symbols": ["SPY", "IWM"]}, view="scan"),
     Endpoint(
-        name="regime", title="Gamma regime",
+        name="regime", toolset="exposures", title="Gamma regime",
         description=(
             "Dealer gamma regime of one symbol (positive_gamma, negative_gamma, neutral or "
             "unknown) with the reason, net GEX in USD per 1% move and the distance from spot to "
@@ -259,7 +263,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         backends=BOTH, example={"symbol": "IWM"}, view="regime",
         from_record=history_responses.regime_from_record),
     Endpoint(
-        name="flip_distance", title="Distance to gamma flip",
+        name="flip_distance", toolset="exposures", title="Distance to gamma flip",
         description=(
             "Distance from spot to the gamma flip in percent and USD points, the nearest zero "
             "crossings above and below spot, and the distances to the call and put walls in "
@@ -272,7 +276,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=ONE_SYMBOL, response=models.FlipDistanceResponse,
         build=responses.flip_distance_response, example={"symbol": "AAPL"}),
     Endpoint(
-        name="expiry_breakdown", title="GEX by expiration", cli_name="expiries",
+        name="expiry_breakdown", toolset="expiries", title="GEX by expiration", cli_name="expiries",
         description=(
             "Net GEX (USD per 1% move) of each expiration with its kind (0dte, weekly, monthly, "
             "...) and share of total |GEX|, plus the 0DTE, weekly and monthly shares in percent.",
@@ -283,7 +287,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=ALL_EXPIRIES, response=models.ExpiryBreakdownResponse,
         build=responses.expiry_breakdown_response, example={"symbol": "SPX"}, view="expiries"),
     Endpoint(
-        name="oi_changes", title="Open interest changes",
+        name="oi_changes", toolset="expiries", title="Open interest changes",
         description=(
             "Strikes whose open interest changed most since the previous trading day, in "
             "contracts (call, put and total absolute change).",
@@ -294,7 +298,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=ALL_EXPIRIES, response=models.OIChangesResponse, build=responses.oi_changes_response,
         example={"symbol": "NVDA"}, view="oi_changes"),
     Endpoint(
-        name="expirations", title="Listed expirations",
+        name="expirations", toolset="expiries", title="Listed expirations",
         description=(
             "Every listed expiration of one symbol with its kind (0dte, weekly, monthly, "
             "quarterly, leaps), settlement (AM or PM), days to expiry, open interest and share "
@@ -306,7 +310,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=ALL_EXPIRIES, response=models.ExpirationsResponse,
         build=responses.expirations_response, example={"symbol": "SPX"}),
     Endpoint(
-        name="profile", title="GEX profile across spot",
+        name="profile", toolset="scenarios", title="GEX profile across spot",
         description=(
             "Total dealer GEX (USD per 1% move) and DEX (USD of delta) re-priced at 41 spots "
             "across ±range_pct% of spot (default 5), with every IV held fixed: the curve whose "
@@ -318,7 +322,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=(*ONE_SYMBOL, RANGE_PCT), response=models.ProfileResponse,
         build=responses.profile_response, example={"symbol": "SPY"}),
     Endpoint(
-        name="hedging", title="Dealer hedging by move size",
+        name="hedging", toolset="scenarios", title="Dealer hedging by move size",
         description=(
             "Shares (or index units) dealers must trade to re-hedge after each spot move, with "
             "direction, notional in USD and the same trade in liquid hedges (ES and SPY for "
@@ -330,7 +334,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=(*ONE_SYMBOL, MOVES), response=models.HedgingResponse,
         build=responses.hedging_response, example={"symbol": "SPX"}),
     Endpoint(
-        name="max_pain", title="Max pain",
+        name="max_pain", toolset="expiries", title="Max pain",
         description=(
             "Max pain of each expiration: the settlement price (a strike, USD) at which call "
             "and put holders collect the least, its distance from spot and that payout, plus "
@@ -342,7 +346,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=ONE_SYMBOL, response=models.MaxPainResponse,
         build=responses.max_pain_response, example={"symbol": "SPY"}),
     Endpoint(
-        name="expected_move", title="Expected move",
+        name="expected_move", toolset="expiries", title="Expected move",
         description=(
             "The move the options market prices to each expiration: the at-the-money straddle "
             "(USD and % of spot), the ATM IV and the ±1σ and ±2σ price ranges it implies.",
@@ -353,7 +357,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=ONE_SYMBOL, response=models.ExpectedMoveResponse,
         build=responses.expected_move_response, example={"symbol": "QQQ"}),
     Endpoint(
-        name="zero_dte", title="0DTE options",
+        name="zero_dte", toolset="expiries", title="0DTE options",
         description=(
             "Today's expiration alone: its gamma regime and flip, net GEX (USD per 1% move) and "
             "share of the chain's gross GEX, the 0DTE magnet, pin risk (open interest within "
@@ -379,7 +383,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         response=models.GexChartInfo, rest_segment="chart",
         backends=BOTH, example={"symbol": "SPY"}),
     Endpoint(
-        name="history", title="Level history", kind="history",
+        name="history", toolset="history", title="Level history", kind="history",
         description=(
             "The series of one symbol's levels over time (USD): spot, gamma flip and status, "
             "call and put walls, max ± gamma strikes, net GEX/DEX/VEX/CHEX, regime and 0DTE "
@@ -396,7 +400,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         build=history_responses.history_series_response, example={"symbol": "SPY", "days": 2},
         view="history"),
     Endpoint(
-        name="level_accuracy", title="How the levels held", kind="history",
+        name="level_accuracy", toolset="history", title="How the levels held", kind="history",
         description=(
             "For each past session, how the prior close's call wall, put wall and gamma flip "
             "held: touched or not, closed beyond or not, their distance from the prior close "
@@ -410,7 +414,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         build=history_responses.level_accuracy_response, example={"symbol": "SPY", "days": 5},
         view="level_accuracy"),
     Endpoint(
-        name="history_chart", title="Level history chart", kind="history_chart",
+        name="history_chart", toolset="history", title="Level history chart", kind="history_chart",
         description=(
             "PNG line chart of spot with the gamma flip, call wall and put wall over time, the "
             "background tinted by gamma regime and net GEX (USD per 1% move) below, plus the "
@@ -431,4 +435,4 @@ def endpoint(name: str) -> Endpoint:
     return BY_NAME[name]
 
 
-__all__ = ["BOTH", "BY_NAME", "CHAINS", "ENDPOINTS", "PNG_KINDS", "Endpoint", "Kind", "View", "endpoint"]
+__all__ = ["BOTH", "BY_NAME", "CHAINS", "ENDPOINTS", "PNG_KINDS", "Endpoint", "Kind", "Toolset", "View", "endpoint"]

@@ -48,6 +48,7 @@ class ServeOptions:
         stateless: MCP over HTTP without sessions (for several replicas behind a balancer).
         session_idle_seconds: close an MCP session idle this long (stateful mode).
         max_connections: connections and requests served at once; beyond, 503.
+        toolsets: the MCP toolsets tools/list shows (None: every tool; `toolsets.py`).
     """
 
     transport: Transport = "stdio"
@@ -61,6 +62,7 @@ class ServeOptions:
     stateless: bool = False
     session_idle_seconds: float | None = None
     max_connections: int = 512
+    toolsets: frozenset[str] | None = None
 
 
 def run_server(service: GexService, options: ServeOptions | None = None, *,
@@ -83,8 +85,8 @@ def run_server(service: GexService, options: ServeOptions | None = None, *,
     watcher = watcher or Watcher(service)
     # Over stdio the tools are built on the first request after the handshake; over HTTP up
     # front (a 2026-07-28 request may be checked against a tool's schema before any middleware).
-    mcp = build_server(service, watcher, tools_on_first_request=opts.transport == "stdio"
-                       ) if opts.transport != "rest" else None
+    mcp = build_server(service, watcher, tools_on_first_request=opts.transport == "stdio",
+                       toolsets=opts.toolsets) if opts.transport != "rest" else None
     if on_ready is not None:
         on_ready()
 

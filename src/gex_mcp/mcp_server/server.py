@@ -27,7 +27,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.server.mcpserver.utilities.func_metadata import ArgModelBase
 from mcp.server.subscriptions import InMemorySubscriptionBus
 from mcp.types import CallToolResult, ImageContent, TextContent, ToolAnnotations
-from pydantic import ConfigDict, create_model
+from pydantic import ConfigDict, Field, create_model
 
 from gex_mcp import __version__
 from gex_mcp.alerts.watcher import Watcher
@@ -38,6 +38,7 @@ from gex_mcp.mcp_server.alerts import alert_tools, register_alerts
 from gex_mcp.mcp_server.conventions import CONVENTIONS
 from gex_mcp.mcp_server.prompts import register_prompts
 from gex_mcp.mcp_server.sdk import tool_registry
+from gex_mcp.mcp_server.toolsets import ALERT_TOOLSET, MORE_TOOLS, compact_schema, more_tools_description
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, argument_checker
 from gex_mcp.web.page import APP_URI, dashboard_html
 
@@ -141,6 +142,14 @@ def _mcp_tool(ep: Endpoint, service: GexService) -> Tool:
     tool.fn_metadata.arg_model = create_model(
         f"{ep.name}Arguments", __base__=_AnyArguments,
         **{a.name: (Any, _ABSENT) for a in ep.args})
+    return _compacted(tool)
+
+
+def _compacted(tool: Tool) -> Tool:
+    """`tool` with the compact schemas `toolsets.compact_schema` describes."""
+    tool.parameters = compact_schema(tool.parameters, output=False)
+    if tool.fn_metadata.output_schema is not None:
+        tool.fn_metadata.output_schema = compact_schema(tool.fn_metadata.output_schema, output=True)
     return tool
 
 
@@ -211,13 +220,46 @@ def _dashboard_app(service: GexService) -> Apps:
     return apps
 
 
-def _tools(service: GexService, watcher: Watcher | None) -> list[Tool]:
-    """Every tool, in order: one per endpoint row, then the alert tools (with a watcher).
-    Building them is most of the server's start-up after imports (their JSON schemas)."""
-    tools = [_mcp_tool(ep, service) for ep in ENDPOINTS]
+def _tools(service: GexService, watcher: Watcher | None,
+           toolsets: frozenset[str] | None = None) -> list[Tool]:
+    """The listed tools, in order: one per endpoint row, then the alert tools (with a
+    watcher), those of the `toolsets` only (None: all), then `more_tools` when any is left
+    out. Building them is most of the server's start-up after imports (their JSON schemas)."""
+    tools = [(ep.toolset, _mcp_tool(ep, service)) for ep in ENDPOINTS]
     if watcher is not None:
-        tools += alert_tools(watcher, tool_boundary=_tool_boundary)
-    return tools
+        tools += [(ALERT_TOOLSET, _compacted(t))
+                  for t in alert_tools(watcher, tool_boundary=_tool_boundary)]
+    if toolsets is None:
+        return [tool for _, tool in tools]
+    listed = [tool for toolset, tool in tools if toolset in toolsets]
+    hidden = [tool for toolset, tool in tools if toolset not in toolsets]
+    return listed + ([_more_tools(hidden)] if hidden else [])
+
+
+def _more_tools(hidden: list[Tool]) -> Tool:
+    """`more_tools(tool, arguments)`: runs a tool whose toolset is off (`toolsets.py`)."""
+    by_name = {tool.name: tool for tool in hidden}
+
+    async def more_tools(ctx: Context, tool: Annotated[str, Field(
+            description="The tool's name, one of those listed above.")],
+                         arguments: Annotated[dict[str, Any] | None, Field(
+            description="The tool's arguments, e.g. {\"symbol\": \"SPY\"}.")] = None) -> Any:
+        chosen = by_name.get(tool)
+        if chosen is None:
+            raise ToolError(f"InputError: no tool {tool!r} behind more_tools. Use one of: "
+                            f"{', '.join(by_name)}.")
+        return await chosen.run(arguments or {}, context=ctx)
+
+    summaries = {ep.name: ep.summary for ep in ENDPOINTS}
+
+    def line(tool: Tool) -> tuple[str, str, str]:
+        args = ", ".join(tool.parameters.get("properties", {})) or "no arguments"
+        return tool.name, summaries.get(tool.name, tool.title or tool.name), args
+
+    return _compacted(Tool.from_function(
+        more_tools, name=MORE_TOOLS, title="More gex-mcp tools",
+        description=more_tools_description(line(t) for t in hidden), annotations=READ_ONLY,
+        structured_output=False))
 
 
 class _ToolsOnFirstRequest:
@@ -256,7 +298,8 @@ def _add_tools(mcp: MCPServer, tools: list[Tool]) -> None:
 
 
 def build_server(service: GexService, watcher: Watcher | None = None, *,
-                 tools_on_first_request: bool = False) -> MCPServer:
+                 tools_on_first_request: bool = False,
+                 toolsets: frozenset[str] | None = None) -> MCPServer:
     """An MCPServer whose tools, resources and prompts answer from `service`.
 
     One tool per row of the endpoint table, in table order. The caller owns `service`
@@ -264,13 +307,14 @@ def build_server(service: GexService, watcher: Watcher | None = None, *,
     (watch, unwatch, watchlist) and resources (`gex_mcp.mcp_server.alerts`); the caller runs its poller.
     With `tools_on_first_request`, the tools are built when the first request other than the
     handshake arrives (`_ToolsOnFirstRequest`; used for stdio); the server then lists and
-    calls exactly the same tools.
+    calls exactly the same tools. `toolsets` limits the listed tools (None: every one; see
+    `toolsets.py`); the others stay reachable through `more_tools`.
     """
     bus = InMemorySubscriptionBus()
-    later = [_ToolsOnFirstRequest(lambda: _add_tools(mcp, _tools(service, watcher)))
+    later = [_ToolsOnFirstRequest(lambda: _add_tools(mcp, _tools(service, watcher, toolsets)))
              ] if tools_on_first_request else []
     mcp = MCPServer(SERVER_NAME, version=__version__, instructions=_instructions(service),
-                    tools=None if later else _tools(service, watcher),
+                    tools=None if later else _tools(service, watcher, toolsets),
                     extensions=[_dashboard_app(service)], subscriptions=bus, middleware=later)
     if watcher is not None:
         register_alerts(mcp, watcher, bus, resource_boundary=_resource_boundary)
