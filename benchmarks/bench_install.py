@@ -36,8 +36,12 @@ INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
 
 
 def _env(data: Path) -> dict[str, str]:
+    # PYTHONDONTWRITEBYTECODE (set on some development machines) is dropped, as on a user's:
+    # uv installs without .pyc files and the first run writes them into its cached
+    # environment; with it set, every uvx start would compile ~50 packages' sources again.
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "VIRTUAL_ENV") and not k.startswith("GEX_")}
+           if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONDONTWRITEBYTECODE")
+           and not k.startswith("GEX_")}
     env.update({"GEX_DATA_DIR": str(data), "MPLCONFIGDIR": str(data / "mpl"),
                 "UV_PYTHON_DOWNLOADS": "never"})
     return env
