@@ -116,3 +116,23 @@ def test_folders_are_paths_in_both_files():
         if field in ("data_dir", "chains_dir"):
             assert REGISTRY_ENV[env]["format"] == "filepath"
             assert MANIFEST["user_config"][MANIFEST_ENV[env]]["type"] == "directory"
+
+
+def test_host_configs_show_uvx_first_and_the_venv_path_second():
+    """The README's stdio blocks under Connect a host, and mcp.json.example, in that order."""
+    section = README.split("## Connect a host", 1)[1].split("\n## ", 1)[0]
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", section, re.DOTALL)]
+    commands = [next(iter(b["mcpServers"].values()))["command"] for b in blocks]
+    assert commands[0] == "uvx" and commands[1].endswith("/.venv/bin/gex-mcp")
+    assert next(iter(blocks[0]["mcpServers"].values()))["args"] == [NAME, "serve"]
+    example = json.loads((ROOT / "mcp.json.example").read_text(encoding="utf-8"))["mcpServers"]
+    first, second = list(example.values())[:2]
+    assert (first["command"], first["args"]) == ("uvx", [NAME, "serve"])
+    assert second["command"].endswith("/.venv/bin/gex-mcp")
+
+
+def test_the_readme_install_section_names_every_way():
+    section = README.split("## Install", 1)[1].split("\n## ", 1)[0]
+    for way in ("uvx gex-mcp", "pipx install", ".mcpb", "server.json", "pip install .",
+                "python -m build"):
+        assert way in section, way
