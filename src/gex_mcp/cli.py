@@ -61,6 +61,7 @@ def _options(version: Annotated[bool, typer.Option(
         help="Print the version and exit.")] = False) -> None:
     pass
 
+
 ChainOpt = Annotated[Path | None, typer.Option(
     "--chain", help="Analyse this CBOE chain file (.csv, .dat or .json) instead of a source.")]
 SnapshotTimeOpt = Annotated[str | None, typer.Option(
