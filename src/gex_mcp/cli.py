@@ -47,6 +47,22 @@ app = typer.Typer(
     name="gex-mcp", no_args_is_help=True, add_completion=False, rich_markup_mode=None,
     help="Gamma-exposure (GEX) analytics for US options: terminal dashboard and MCP server.")
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from gex_mcp import __version__  # the package metadata, as serverInfo.version
+
+        typer.echo(f"gex-mcp {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    pass
+
+
 ChainOpt = Annotated[Path | None, typer.Option(
     "--chain", help="Analyse this CBOE chain file (.csv, .dat or .json) instead of a source.")]
 SnapshotTimeOpt = Annotated[str | None, typer.Option(
