@@ -41,6 +41,9 @@ class DataQuality(BaseModel):
     iv_reimplied: int = Field(0, description="Rows whose missing IV was implied from the bid/ask mid.")
     iv_from_pair: int = Field(0, description="Rows whose IV came from the other side of the same strike and expiry.")
     iv_missing_skipped: int = Field(0, description="Rows with open interest but no usable IV, skipped.")
+    iv_intrinsic: int = Field(
+        0, description="Deep in-the-money rows with no usable IV, counted at intrinsic value "
+                       "(delta ±1, zero gamma) rather than dropped.")
     zero_open_interest: int = Field(0, description="Rows with zero OI (contribute nothing).")
     filtered_min_oi: int = Field(0, description="Rows below the min_oi filter.")
     duplicates_dropped: int = Field(

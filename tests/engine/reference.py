@@ -18,6 +18,17 @@ def norm_cdf(x: float) -> float:
 
 
 def greeks(S: float, K: float, T: float, sigma: float, r: float, q: float, call: bool) -> dict:
+    """sigma = 0 gives the zero-vol limit: the option is worth its discounted forward
+    intrinsic value, so delta is ±e^{-qT} in the money (0 out of it), gamma and vanna 0, and
+    charm = -d(delta)/dT = ±q e^{-qT}."""
+    if sigma == 0.0:
+        eq = math.exp(-q * T)
+        forward = S * math.exp((r - q) * T)
+        itm = forward > K if call else forward < K
+        side = 1.0 if call else -1.0
+        intrinsic = max(side * (forward - K), 0.0) * math.exp(-r * T)
+        return {"price": intrinsic, "delta": side * eq if itm else 0.0, "gamma": 0.0, "vanna": 0.0,
+                "charm": side * q * eq if itm else 0.0}
     d1 = (math.log(S / K) + (r - q + sigma * sigma / 2.0) * T) / (sigma * math.sqrt(T))
     d2 = d1 - sigma * math.sqrt(T)
     eq = math.exp(-q * T)
