@@ -55,6 +55,11 @@ class DataQuality(BaseModel):
     forward_fallbacks: int = Field(
         0, description="Expirations whose forward could not be read from put-call parity "
                        "(one-sided or missing quotes), priced with GEX_RATE/GEX_DIVIDEND_YIELD.")
+    implied_spot: float | None = Field(
+        None, description="Underlying price the near put-call parity forwards agree on, USD.")
+    spot_stale: bool = Field(
+        False, description="The quoted spot was further from implied_spot than the forwards are "
+                           "from each other (and 0.5%): the analysis is priced from implied_spot.")
     notes: list[str] = Field(default_factory=list, description="Loader and engine remarks.")
 
 

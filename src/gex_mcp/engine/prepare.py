@@ -20,7 +20,7 @@ import numpy as np
 from gex_mcp.engine.aggregate import sum_by_strike
 from gex_mcp.engine.calendar import MIN_T_YEARS, NEW_YORK, years_to_expiry
 from gex_mcp.engine.chain import OptionChain
-from gex_mcp.engine.forwards import REASONS, parity_forwards
+from gex_mcp.engine.forwards import IMPLIED_SPOT_HORIZON, REASONS, implied_spot, parity_forwards
 from gex_mcp.engine.greeks import IV_CAP, IV_FLOOR, delta, implied_vol
 
 DEALER_MODELS = ("long_calls_short_puts", "short_all")
@@ -54,6 +54,8 @@ class Quality:
     iv_implausible: int = 0
     iv_percent_scaled: bool = False
     forward_fallbacks: int = 0  # settlements priced off the r/q settings, not parity
+    implied_spot: float | None = None  # USD, the spot the near parity forwards agree on
+    spot_stale: bool = False  # the quoted spot was off it; priced from implied_spot
     notes: list[str] = field(default_factory=list)
 
 
@@ -237,7 +239,10 @@ def prepare_chain(
     keep = keep & has_oi
     t = np.maximum(t, MIN_T_YEARS)
     quote_spot = chain.quote_spot or chain.spot
-    q, implied = _carry(chain, quoted_rows, keep, t, rate, dividend_yield, quote_spot, quality)
+    q, implied, quote_spot = _carry(chain, quoted_rows, keep, t, rate, dividend_yield, quote_spot,
+                                    quality)
+    # a stale quoted spot is replaced by the implied one; a what-if spot stays what it is
+    spot = quote_spot if quality.spot_stale and chain.quote_spot is None else float(chain.spot)
 
     iv = clean_iv(chain.iv, keep, quality)
     missing = keep & ~(np.isfinite(iv) & (iv > 0))
@@ -291,7 +296,7 @@ def prepare_chain(
     quality.contracts_used = len(sel)
     return PreparedChain(
         symbol=chain.symbol,
-        spot=float(chain.spot),
+        spot=spot,
         as_of_epoch=chain.as_of.timestamp(),
         today=today,
         expiry=chain.expiry[sel],
@@ -317,15 +322,29 @@ def prepare_chain(
 
 def _carry(chain: OptionChain, quoted_rows: np.ndarray, keep: np.ndarray, t: np.ndarray,
            rate: float, dividend_yield: float, quote_spot: float,
-           quality: Quality) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row yield q and whether it came from parity (see forwards.py); rows of a settlement
-    whose parity cannot be read get `dividend_yield`, and those settlements are counted in
+           quality: Quality) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per-row yield q, whether it came from parity (see forwards.py), and the spot the quotes
+    were made at: `quote_spot`, or the spot the near forwards agree on when `quote_spot` is
+    stale (`implied_spot`; flagged in `quality` with a note). Rows of a settlement whose parity
+    cannot be read get `dividend_yield`, and those settlements are counted in
     `quality.forward_fallbacks` with a note naming them and why."""
     q = np.full(len(chain), float(dividend_yield))
     implied = np.zeros(len(chain), dtype=bool)
     if not keep.any():
-        return q, implied
+        return q, implied, quote_spot
     forwards = parity_forwards(chain, quoted_rows, t, rate, quote_spot)
+    agreed = implied_spot(forwards, quote_spot)
+    if agreed is not None:
+        quality.implied_spot = agreed.spot
+        if agreed.stale:
+            quality.spot_stale = True
+            quality.notes.append(
+                f"spot {quote_spot:g} is stale: the put-call parity forwards of "
+                f"{agreed.expirations} expirations within {IMPLIED_SPOT_HORIZON * 12:g} months "
+                f"agree on {agreed.spot:.6g} (to {agreed.spread:.2%}), "
+                f"{np.log(quote_spot / agreed.spot):+.2%} away; priced from {agreed.spot:.6g}.")
+            quote_spot = agreed.spot
+            forwards = parity_forwards(chain, quoted_rows, t, rate, quote_spot)
     idx = np.flatnonzero(keep)
     pos, reason = forwards.lookup(chain.settle_time[idx])
     ok = reason == 0
@@ -342,7 +361,7 @@ def _carry(chain: OptionChain, quoted_rows: np.ndarray, keep: np.ndarray, t: np.
             f"{len(minutes)} expirations priced with the rate and dividend-yield settings "
             f"(r={rate:g}, q={dividend_yield:g}) instead of a put-call parity forward: "
             + ", ".join(listed) + more + ".")
-    return q, implied
+    return q, implied, quote_spot
 
 
 def _strike_oi_change(strike, is_call, oi, previous):
