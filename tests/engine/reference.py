@@ -1,12 +1,15 @@
 """Slow scalar reference for the engine, written with `math` only, for cross-checks.
 
 Independent of gex_mcp.engine: its own d1/d2, its own normal CDF (math.erf), its own
-loops. Formulas follow Hull / Haug as stated in gex_mcp.engine.greeks.
+loops (numpy only selects rows and fits a line in `parity_spot`). Formulas follow Hull / Haug
+as stated in gex_mcp.engine.greeks.
 """
 
 from __future__ import annotations
 
 import math
+
+import numpy
 
 
 def norm_pdf(x: float) -> float:
@@ -61,3 +64,23 @@ def exposures_by_strike(rows, S: float, r: float, q: float, sign_model: str = "l
         acc["vex"] += s * g["vanna"] * oi * m * S * 0.01
         acc["chex"] += s * g["charm"] * oi * m * S / 365.0
     return out
+
+
+def parity_spot(chain, r: float, expirations: int = 5) -> float:
+    """The spot the nearest `expirations` (more than a day out) imply: per expiration
+    F = K + e^{rT}(C - P) at the strike with the smallest |C - P|, then ln F = a + bT fitted
+    by least squares and extrapolated to T = 0 (the spot is the forward to now)."""
+    t = (chain.settle_time - chain.as_of.timestamp()) / (365.0 * 86400.0)
+    quoted = (chain.bid > 0) & (chain.ask >= chain.bid) & (t > 1 / 365)  # NaN compares False
+    mid = (chain.bid + chain.ask) / 2
+    times, logs = [], []
+    for settle in numpy.unique(chain.settle_time[quoted])[:expirations]:
+        at = quoted & (chain.settle_time == settle)
+        calls = {k: m for k, m, c in zip(chain.strike[at], mid[at], chain.is_call[at]) if c}
+        puts = {k: m for k, m, c in zip(chain.strike[at], mid[at], chain.is_call[at]) if not c}
+        k = min(set(calls) & set(puts), key=lambda s: abs(calls[s] - puts[s]))
+        tt = (settle - chain.as_of.timestamp()) / (365.0 * 86400.0)
+        times.append(tt)
+        logs.append(math.log(k + math.exp(r * tt) * (calls[k] - puts[k])))
+    slope, intercept = numpy.polyfit(times, logs, 1)
+    return math.exp(intercept)

@@ -8,39 +8,15 @@ mids are closest, F = K + e^{rT}(C - P)), not taken from the engine."""
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pytest
 
 from gex_mcp.engine.analysis import analyze_chain
-from gex_mcp.engine.calendar import SECONDS_PER_YEAR
-from gex_mcp.engine.chain import two_sided
 from gex_mcp.parsing import load_chain_file
+from tests.engine import reference
 
 LEGACY_SPX = "cboe_legacy_SPX_2020-09-04.dat"
 AMD = "cboe_quotedata_AMD_2023-08-20.csv"
 RATE = 0.04
-
-
-def parity_spot(chain, expirations: int = 5) -> float:
-    """The spot the nearest `expirations` (more than a day out) imply: per expiration
-    F = K + e^{rT}(C - P) at the strike with the smallest |C - P|, then ln F = a + bT fitted
-    by least squares and extrapolated to T = 0 (the spot is the forward to now)."""
-    t = (chain.settle_time - chain.as_of.timestamp()) / SECONDS_PER_YEAR
-    quoted = two_sided(chain.bid, chain.ask) & (t > 1 / 365)
-    mid = (chain.bid + chain.ask) / 2
-    times, logs = [], []
-    for settle in np.unique(chain.settle_time[quoted])[:expirations]:
-        at = quoted & (chain.settle_time == settle)
-        calls = {k: m for k, m, c in zip(chain.strike[at], mid[at], chain.is_call[at]) if c}
-        puts = {k: m for k, m, c in zip(chain.strike[at], mid[at], chain.is_call[at]) if not c}
-        k = min(set(calls) & set(puts), key=lambda s: abs(calls[s] - puts[s]))
-        tt = (settle - chain.as_of.timestamp()) / SECONDS_PER_YEAR
-        times.append(tt)
-        logs.append(math.log(k + math.exp(RATE * tt) * (calls[k] - puts[k])))
-    slope, intercept = np.polyfit(times, logs, 1)
-    return math.exp(intercept)
 
 
 def edited(chains_dir, tmp_path, name: str, old: str, new: str):
@@ -59,7 +35,7 @@ def test_a_stale_spot_is_flagged_and_the_chain_priced_from_the_implied_one(
     original = load_chain_file(chains_dir / name)
     stale = edited(chains_dir, tmp_path, name, old, new)
     assert stale.spot / original.spot - 1 > 0.025
-    truth = parity_spot(original)
+    truth = reference.parity_spot(original, RATE)
     a, base = analyze_chain(stale, rate=RATE), analyze_chain(original, rate=RATE)
     q = a.prepared.quality
     assert q.spot_stale and any("stale" in note for note in q.notes)
