@@ -60,6 +60,10 @@ class DataQuality(BaseModel):
     spot_stale: bool = Field(
         False, description="The quoted spot was further from implied_spot than the forwards are "
                            "from each other (and 0.5%): the analysis is priced from implied_spot.")
+    quote_clock: str | None = Field(
+        None, description="How as_of was chosen where the file quotes IVs: the candidate time "
+                          "(download time, last close, overnight session) whose time to expiry "
+                          "reproduces them from the mids, with the misfit in vol points.")
     notes: list[str] = Field(default_factory=list, description="Loader and engine remarks.")
 
 

@@ -43,6 +43,8 @@ class OptionChain:
             so a hypothetical spot re-prices options at their snapshot IVs.
         retrieved_at: when the snapshot was downloaded or fetched, when that differs from
             `as_of` (the quotes' market time: a Sunday download holds Friday's close).
+        quote_clock: how `as_of` was chosen from the file's own IVs (which candidate time
+            reproduces them, and how well), when the loader could tell; else None.
     """
 
     symbol: str
@@ -64,6 +66,7 @@ class OptionChain:
     notes: tuple[str, ...] = field(default=())
     quote_spot: float | None = None
     retrieved_at: datetime | None = None
+    quote_clock: str | None = None
 
     def __post_init__(self) -> None:
         if self.as_of.tzinfo is None:

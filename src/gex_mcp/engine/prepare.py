@@ -56,6 +56,7 @@ class Quality:
     forward_fallbacks: int = 0  # settlements priced off the r/q settings, not parity
     implied_spot: float | None = None  # USD, the spot the near parity forwards agree on
     spot_stale: bool = False  # the quoted spot was off it; priced from implied_spot
+    quote_clock: str | None = None  # the loader's evidence for as_of (vendor IVs), if any
     notes: list[str] = field(default_factory=list)
 
 
@@ -218,7 +219,8 @@ def prepare_chain(
     """
     if not (np.isfinite(chain.spot) and chain.spot > 0):
         raise ValueError(f"spot must be a positive number, got {chain.spot!r}")
-    quality = Quality(contracts_total=len(chain), notes=list(chain.notes))
+    quality = Quality(contracts_total=len(chain), notes=list(chain.notes),
+                      quote_clock=chain.quote_clock)
     today = np.datetime64(chain.as_of.astimezone(NEW_YORK).date(), "D")
     t = years_to_expiry(chain.settle_time, chain.as_of)
     valid = np.isfinite(chain.strike) & (chain.strike > 0) & np.isfinite(t)
@@ -273,8 +275,8 @@ def prepare_chain(
             keep[none[~deep]] = False
             if quality.iv_intrinsic:
                 quality.notes.append(
-                    f"{quality.iv_intrinsic} deep in-the-money contracts without a usable IV "
-                    "counted at intrinsic value: delta ±1 (times e^-qT), zero gamma, vanna, charm.")
+                    f"{quality.iv_intrinsic} deep in-the-money rows without a usable IV "
+                    "counted at intrinsic value (delta ±1, zero gamma).")
 
     if min_oi > 0 and keep.any():
         strikes, inverse = np.unique(chain.strike[keep], return_inverse=True)
@@ -335,7 +337,7 @@ def _carry(chain: OptionChain, quoted_rows: np.ndarray, keep: np.ndarray, t: np.
     forwards = parity_forwards(chain, quoted_rows, t, rate, quote_spot)
     agreed = implied_spot(forwards, quote_spot)
     if agreed is not None:
-        quality.implied_spot = agreed.spot
+        quality.implied_spot = round(agreed.spot, 2)
         if agreed.stale:
             quality.spot_stale = True
             quality.notes.append(

@@ -40,6 +40,7 @@ import numpy as np
 from gex_mcp.engine.calendar import quote_time
 from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
+from gex_mcp.parsing._clock import clock_from_ivs
 from gex_mcp.parsing._dates import as_new_york, market_clock
 from gex_mcp.parsing._deliverables import drop_adjusted
 from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
@@ -111,7 +112,7 @@ def parse_delayed_json(data: bytes, *, name: str, source: str,
     clock = (_clock(payload, body, symbol, name, notes) if snapshot_time is None
              else _given_clock(snapshot_time, symbol, notes))
     produced = clock["retrieved_at"] or clock["as_of"]
-    return build_chain(
+    chain = build_chain(
         symbol=symbol,
         spot=_spot(body, name, notes, at_close=quote_time(produced, symbol) != produced),
         **clock,
@@ -119,6 +120,7 @@ def parse_delayed_json(data: bytes, *, name: str, source: str,
         notes=tuple(notes),
         **columns,
     )
+    return clock_from_ivs(chain, produced)
 
 
 def _load(data: bytes, name: str) -> dict:

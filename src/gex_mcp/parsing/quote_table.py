@@ -45,6 +45,7 @@ import numpy as np
 
 from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
+from gex_mcp.parsing._clock import clock_from_ivs
 from gex_mcp.parsing._dates import as_new_york, market_clock, parse_expiration_date, parse_snapshot_time
 from gex_mcp.parsing._deliverables import drop_adjusted
 from gex_mcp.parsing._fields import ByteTable
@@ -108,8 +109,9 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
     preamble, table, line_numbers = read
     chain_columns, symbol = _contracts(table, line_numbers, preamble, name, notes)
     as_of, retrieved_at = market_clock(preamble.as_of, symbol)
-    return build_chain(symbol=symbol, spot=preamble.spot, as_of=as_of, retrieved_at=retrieved_at,
-                       source=source or f"file:{name}", notes=tuple(notes), **chain_columns)
+    chain = build_chain(symbol=symbol, spot=preamble.spot, as_of=as_of, retrieved_at=retrieved_at,
+                        source=source or f"file:{name}", notes=tuple(notes), **chain_columns)
+    return clock_from_ivs(chain, preamble.as_of)
 
 
 def _read_in_place(data: bytes, name: str, notes: list[str], snapshot_time: datetime | None,
