@@ -66,12 +66,24 @@ def exposures_by_strike(rows, S: float, r: float, q: float, sign_model: str = "l
     return out
 
 
-def parity_spot(chain, r: float, expirations: int = 5) -> float:
-    """The spot the nearest `expirations` (more than a day out) imply: per expiration
+def parity_forward(chain, r: float, settle: float) -> float:
+    """F = K + e^{rT}(C - P) of one settlement (Unix seconds), at the strike with the smallest
+    |C - P| among those quoted on both sides (bid > 0, ask >= bid)."""
+    t = (settle - chain.as_of.timestamp()) / (365.0 * 86400.0)
+    at = (chain.bid > 0) & (chain.ask >= chain.bid) & (chain.settle_time == settle)
+    mid = (chain.bid + chain.ask) / 2
+    calls = {k: m for k, m, c in zip(chain.strike[at], mid[at], chain.is_call[at]) if c}
+    puts = {k: m for k, m, c in zip(chain.strike[at], mid[at], chain.is_call[at]) if not c}
+    k = min(set(calls) & set(puts), key=lambda s: abs(calls[s] - puts[s]))
+    return k + math.exp(r * t) * (calls[k] - puts[k])
+
+
+def parity_spot(chain, r: float, expirations: int = 5, min_days: float = 1.0) -> float:
+    """The spot the nearest `expirations` (more than `min_days` out) imply: per expiration
     F = K + e^{rT}(C - P) at the strike with the smallest |C - P|, then ln F = a + bT fitted
     by least squares and extrapolated to T = 0 (the spot is the forward to now)."""
     t = (chain.settle_time - chain.as_of.timestamp()) / (365.0 * 86400.0)
-    quoted = (chain.bid > 0) & (chain.ask >= chain.bid) & (t > 1 / 365)  # NaN compares False
+    quoted = (chain.bid > 0) & (chain.ask >= chain.bid) & (t > min_days / 365)  # NaN is False
     mid = (chain.bid + chain.ask) / 2
     times, logs = [], []
     for settle in numpy.unique(chain.settle_time[quoted])[:expirations]:

@@ -36,7 +36,8 @@ import numpy as np
 from gex_mcp.engine.chain import OptionChain, two_sided
 
 REFINE_STRIKES = 5
-IMPLIED_SPOT_HORIZON = 0.25  # years: the expirations an implied spot is fitted over
+IMPLIED_SPOT_HORIZON = 0.25  # years: the expirations an implied spot is fitted over ...
+BASIS_YEARS = 7.0 / 365.0  # ... beyond a week (nearer ones report a basis, not a carry)
 IMPLIED_SPOT_MIN = 3  # expirations needed to judge the quoted spot
 STALE_SPOT_MIN = 0.005  # |ln(S/S*)| never called stale below this (the 16:00 vs 16:15 basis)
 MIN_STRIKES = 3
@@ -162,15 +163,16 @@ class ImpliedSpot:
 def implied_spot(forwards: Forwards, spot: float) -> ImpliedSpot | None:
     """The underlying price the parity forwards imply, and whether the quoted `spot` is stale.
 
-    Over the settlements within `IMPLIED_SPOT_HORIZON` years whose forward was read from
-    parity (the distance-from-spot guard aside), fit ln F_k = a + b T_k by least squares:
+    Over the settlements from a week (`BASIS_YEARS`) to `IMPLIED_SPOT_HORIZON` years out whose
+    forward was read from parity (the distance-from-spot guard aside), fit ln F_k = a + b T_k
+    by least squares (the term structure beyond a week):
     S* = e^a is the spot the options were quoted at, b the near-term carry, and each
     expiration's own implied spot S_k = F_k e^{-b T_k}. The quoted spot is stale when
     |ln(S / S*)| > max(spread, STALE_SPOT_MIN), spread = max_k |ln(S_k / S*)|: the forwards
     agree with each other better than with it. None with fewer than `IMPLIED_SPOT_MIN`
     expirations (a line through two points has no spread to judge by)."""
     near = (np.isfinite(forwards.estimate) & (forwards.estimate > 0)
-            & (forwards.t_years <= IMPLIED_SPOT_HORIZON))
+            & (forwards.t_years >= BASIS_YEARS) & (forwards.t_years <= IMPLIED_SPOT_HORIZON))
     if np.count_nonzero(near) < IMPLIED_SPOT_MIN:
         return None
     t, log_f = forwards.t_years[near], np.log(forwards.estimate[near])

@@ -337,12 +337,12 @@ def _carry(chain: OptionChain, quoted_rows: np.ndarray, keep: np.ndarray, t: np.
     forwards = parity_forwards(chain, quoted_rows, t, rate, quote_spot)
     agreed = implied_spot(forwards, quote_spot)
     if agreed is not None:
-        quality.implied_spot = round(agreed.spot, 2)
+        quality.implied_spot = agreed.spot
         if agreed.stale:
             quality.spot_stale = True
             quality.notes.append(
                 f"spot {quote_spot:g} is stale: the put-call parity forwards of "
-                f"{agreed.expirations} expirations within {IMPLIED_SPOT_HORIZON * 12:g} months "
+                f"{agreed.expirations} expirations from a week to {IMPLIED_SPOT_HORIZON * 12:g} months "
                 f"agree on {agreed.spot:.6g} (to {agreed.spread:.2%}), "
                 f"{np.log(quote_spot / agreed.spot):+.2%} away; priced from {agreed.spot:.6g}.")
             quote_spot = agreed.spot
