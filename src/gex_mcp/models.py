@@ -56,7 +56,8 @@ class DataQuality(BaseModel):
         0, description="Expirations whose forward could not be read from put-call parity "
                        "(one-sided or missing quotes), priced with GEX_RATE/GEX_DIVIDEND_YIELD.")
     implied_spot: float | None = Field(
-        None, description="Underlying price the near put-call parity forwards agree on, USD.")
+        None, description="Underlying price the put-call parity forwards from a week to 3 "
+                          "months extrapolate to (their term structure at T = 0), USD.")
     spot_stale: bool = Field(
         False, description="The quoted spot was further from implied_spot than the forwards are "
                            "from each other (and 0.5%): the analysis is priced from implied_spot.")
