@@ -161,6 +161,12 @@ def build_chain(
         open_interest = np.where(absurd, np.nan, open_interest)
         notes = (*notes, f"{int(absurd.sum())} contracts reported open interest above "
                          f"{MAX_PLAUSIBLE_OI:,} (no real position is that large); read as unknown")
+    bids, asks = floats(bid, np.nan), floats(ask, np.nan)
+    negative = (bids < 0) | (asks < 0)
+    if negative.any():  # no real quote is below zero: unknown, not a price
+        bids, asks = np.where(bids < 0, np.nan, bids), np.where(asks < 0, np.nan, asks)
+        notes = (*notes, f"{int(negative.sum())} contracts quoted a negative bid or ask; read "
+                         "as unknown")
     return OptionChain(
         symbol=symbol,
         spot=float(spot),
@@ -173,8 +179,8 @@ def build_chain(
         iv=floats(iv, np.nan),
         open_interest=open_interest,
         volume=floats(volume, 0.0),
-        bid=floats(bid, np.nan),
-        ask=floats(ask, np.nan),
+        bid=bids,
+        ask=asks,
         prev_open_interest=floats(prev_open_interest, np.nan),
         multiplier=floats(np.broadcast_to(multiplier, (n,)), DEFAULT_MULTIPLIER),
         source=source,

@@ -321,6 +321,10 @@ def _split_rows(body: list[str], first_line_number: int, name: str,
     return _ListTable([list(column) for column in zip(*rows, strict=True)]), line_numbers
 
 
+#: What a vendor writes in a number cell it has no value for (compared upper-cased, stripped).
+MISSING_CELLS = frozenset({"N/A", "NA", "-", "--"})
+
+
 def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
                preamble: _Preamble, name: str,
                notes: list[str]) -> tuple[dict[str, np.ndarray], str]:
@@ -336,6 +340,8 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
     # not a plain decimal: `numbers` then reads each group on its own, in the order below,
     # so the first bad field is reported as before.
     in_one_read = table.decimals(*_NUMBER_COLUMNS) if isinstance(table, ByteTable) else None
+    unreadable = np.zeros((2, n_rows), dtype=bool)  # (call, put) contracts with an N/A cell
+    where: dict[int, str] = {}  # first N/A cell of each column read, by row
 
     def numbers(*indices: int, count: bool = False) -> np.ndarray:
         """The columns as floats, shape (len(indices), rows); counts must be >= 0 and finite."""
@@ -356,18 +362,33 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
             try:
                 rows.append(np.array(values, dtype=np.float64))
             except ValueError:
-                row = next((i for i, v in enumerate(values) if not _is_number(v)), 0)
-                raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}"
-                                      f"{side_of(index)} is not a number: {values[row]!r}") from None
+                rows.append(_with_missing(index, values))
             if count:
                 check_count(index, rows[-1])
         return np.stack(rows)
+
+    def _with_missing(index: int, values: list[str]) -> np.ndarray:
+        """A column holding vendor "N/A" cells: NaN there, and the contracts on that side of
+        those lines (both sides for the strike) marked to be skipped; any other text fails."""
+        missing = np.array([v.strip().upper() in MISSING_CELLS for v in values])
+        row = next((i for i, v in enumerate(values) if not missing[i] and not _is_number(v)), None)
+        if row is not None:
+            raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}"
+                                  f"{side_of(index)} is not a number: {values[row]!r}") from None
+        for side in (0, 1):
+            if index == _STRIKE or (index < _STRIKE) == (side == 0):
+                unreadable[side] |= missing
+        first_row = int(np.flatnonzero(missing)[0])
+        where.setdefault(first_row, f"line {line_of(first_row)}, {header[index]}"
+                                    f"{side_of(index)} {values[first_row]!r}")
+        return np.array([np.nan if m else v for m, v in zip(missing, values, strict=True)],
+                        dtype=np.float64)
 
     def side_of(index: int) -> str:
         return "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
 
     def check_count(index: int, values: np.ndarray) -> None:
-        bad = ~(values >= 0) | np.isinf(values)
+        bad = (~(values >= 0) | np.isinf(values)) & ~unreadable[0 if index < _STRIKE else 1]
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side_of(index)} "
@@ -413,6 +434,15 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
         "is_call": np.tile(np.array([True, False]), n_rows),
         **fields,
     }
+    skip = unreadable.T.ravel()  # call, put, call, put, ... as the columns
+    if skip.all():
+        raise SourceDataError(f"{name}: every contract has a number cell reading N/A "
+                              f"(first: {where[min(where)]})")
+    if skip.any():
+        chain_columns = {key: column[~skip] for key, column in chain_columns.items()}
+        skipped = int(skip.sum())
+        notes.append(f"{skipped} contract{'s' if skipped > 1 else ''} skipped: a number cell "
+                     f"reads N/A (first: {where[min(where)]})")
     chain_columns = drop_adjusted(chain_columns, name=name, notes=notes, roots=occ.roots)
     underlyings = sorted({underlying_of(r) for r in occ.roots if not is_adjusted_root(r)})
     symbol = preamble.symbol
