@@ -32,7 +32,7 @@ from gex_mcp.engine.prepare import DEFAULT_RATE
 
 MONEYNESS = 0.15  # |ln(K/S)|
 HORIZON_DAYS = 60.0
-SAMPLE = 400
+SAMPLE = 200
 MIN_ROWS = 20
 MARGIN = 0.5
 
