@@ -134,6 +134,12 @@ def test_unscheduled_closures_are_not_trading_days():
     (datetime(2025, 1, 6, 18, 0), "SPX", datetime(2025, 1, 6, 16, 15)),  # between sessions
     (datetime(2025, 1, 6, 21, 26), "NVDA", datetime(2025, 1, 6, 16, 0)),
     (datetime(2025, 1, 6, 11, 0), "NVDA", datetime(2025, 1, 6, 11, 0)),  # in session
+    # before the overnight session began (2021-11-21), GTH opened at 03:00 on the day itself
+    (datetime(2020, 9, 3, 21, 30), "SPX", datetime(2020, 9, 3, 16, 15)),  # Thursday evening
+    (datetime(2020, 9, 4, 1, 0), "SPX", datetime(2020, 9, 3, 16, 15)),
+    (datetime(2020, 9, 4, 5, 0), "SPX", datetime(2020, 9, 4, 5, 0)),  # early GTH
+    (datetime(2021, 11, 21, 21, 0), "SPX", datetime(2021, 11, 21, 21, 0)),  # the first night
+    (datetime(2021, 11, 18, 21, 0), "SPX", datetime(2021, 11, 18, 16, 15)),  # the week before
 ])
 def test_quote_time_is_the_last_moment_the_options_traded(seen, symbol, expected):
     assert quote_time(seen.replace(tzinfo=NEW_YORK), symbol) == expected.replace(tzinfo=NEW_YORK)

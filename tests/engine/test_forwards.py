@@ -82,7 +82,12 @@ def test_a_chain_priced_with_known_r_and_q_gives_back_its_forwards_within_a_basi
         t = years(e)
         expected = SPOT * math.exp((R - q) * t)
         assert abs(e.forward / expected - 1) < 1e-4, (e.expiration, e.settlement)
-        assert e.implied_carry_pct == pytest.approx((R - q) * 100, abs=1e-4 / t * 100)
+        if e.days_to_expiry < 7:  # under a week: a basis in points, not a yearly carry
+            assert e.implied_carry_pct is None
+            assert e.basis_points == pytest.approx(expected - SPOT, abs=1e-4 * SPOT)
+        else:
+            assert e.basis_points is None
+            assert e.implied_carry_pct == pytest.approx((R - q) * 100, abs=1e-4 / t * 100)
     p = a.prepared
     true_iv = np.array([smile(k, t) for k, t in zip(p.strike, p.t_years)])
     np.testing.assert_allclose(p.iv, true_iv, atol=2e-4)  # re-implied with the implied q
@@ -196,9 +201,10 @@ def test_spx_forwards_sit_where_call_minus_put_changes_sign():
 
 @pytest.mark.anyio
 async def test_the_expiry_breakdown_tool_lists_each_forward_and_its_carry(chains_dir):
-    """Through a real MCP client on SPX 2023-09-14: every row has a forward and implied carry
-    that agree (F = S e^{carry T}), AM and PM rows on the 2023-09-15 date have their own, and
-    the summary's data_quality reports no fallback."""
+    """Through a real MCP client on SPX 2023-09-14: every row has a forward and, under a week,
+    a basis in points that agree (F = S + basis), beyond it an implied carry that agrees with it
+    from the implied spot S* (F = S* e^{carry T}), AM and PM rows on the 2023-09-15 date have
+    their own, and the summary's data_quality reports no fallback."""
     path = chains_dir / "cboe_quotedata_SPX_2023-09-14.csv"
     service = build_service(Settings(_env_file=None), chain_file=path)
     async with service, Client(build_server(service), mode="legacy") as client:
@@ -209,9 +215,16 @@ async def test_the_expiry_breakdown_tool_lists_each_forward_and_its_carry(chains
     data = result.structured_content
     rows = records(data["expiries"])
     spot = data["underlying_price"]
+    anchor = summary.structured_content["data_quality"]["implied_spot"]
+    assert abs(anchor / spot - 1) < 0.005
     for r in rows:
         t = r["days_to_expiry"] / 365.0
-        assert r["forward"] == pytest.approx(spot * math.exp(r["implied_carry_pct"] / 100 * t),
+        if r["days_to_expiry"] < 7:
+            assert r["implied_carry_pct"] is None
+            assert r["forward"] == pytest.approx(spot + r["basis_points"], abs=0.02)
+            continue
+        assert r["basis_points"] is None
+        assert r["forward"] == pytest.approx(anchor * math.exp(r["implied_carry_pct"] / 100 * t),
                                              abs=0.02 + spot * 2e-4 * t), r["expiration"]
     same_day = [r for r in rows if r["expiration"] == "2023-09-15"]
     assert sorted(r["settlement"] for r in same_day) == ["AM", "PM"]
@@ -228,12 +241,14 @@ def test_the_expiries_command_prints_each_forward_and_marks_fallbacks(chains_dir
     path = str(chains_dir / "cboe_quotedata_NDX_2022-02-05.csv")
     data = json.loads(runner.invoke(app, ["expiries", "--chain", path, "--json"]).stdout)
     text = runner.invoke(app, ["expiries", "--chain", path]).stdout
-    fell_back = [r for r in data["expiries"] if r["implied_carry_pct"] is None]
+    fell_back = [r for r in data["expiries"]
+                 if r["implied_carry_pct"] is None and r["basis_points"] is None]
     assert len(fell_back) == 1
     for r in data["expiries"]:
         line = next(x for x in text.splitlines() if r["expiration"] in x and f" {r['settlement']} " in x)
         assert f"{r['forward']:,.2f}" in line
-        carry = "—" if r["implied_carry_pct"] is None else f"{r['implied_carry_pct']:.2f}%"
+        carry = (f"{r['basis_points']:+.2f} pts" if r["basis_points"] is not None
+                 else "—" if r["implied_carry_pct"] is None else f"{r['implied_carry_pct']:.2f}%")
         assert line.rstrip(" │").endswith(carry)
     assert "put-call parity unreadable" in text
 
@@ -245,3 +260,35 @@ def test_a_chain_whose_calls_and_puts_offset_exactly_has_no_flip_and_no_crash():
     a = analyze_chain(chain.with_open_interest(np.full(len(chain), 500.0)), rate=R)
     assert abs(a.totals["net_gex"]) < 1e-6 * np.abs(a.contracts.gex).sum()
     assert a.flip.status in ("ok", "no_crossing", "ill_determined", "no_data")
+
+
+def test_near_expirations_report_a_basis_in_points_and_far_ones_a_fitted_carry():
+    """SPX 2023-09-14: the 09-15 AM forward sits about 5 points above the 16:00 index print
+    (the options closed at 16:15); annualised over 17 hours that read as tens of percent a
+    year. Under a week the row reports F - S in points, here equal to the test's own parity
+    forward less spot; beyond a week the carry is ln(F/S*)/T with S* the spot the term
+    structure beyond a week extrapolates to, here fitted by the test from the raw mids."""
+    c = spx()
+    a = analyze_chain(c, rate=0.04)
+    am = next(e for e in a.expiries if str(e.expiration) == "2023-09-15" and e.settlement == "AM")
+    settle = float(np.unique(c.settle_time[(c.expiry == np.datetime64("2023-09-15"))
+                                           & (c.root == "SPX")])[0])
+    assert am.implied_carry_pct is None
+    assert am.basis_points == pytest.approx(reference.parity_forward(c, 0.04, settle) - c.spot,
+                                            abs=1.0)
+    assert 3.0 < am.basis_points < 8.0
+    anchor = reference.parity_spot(c, 0.04, expirations=8, min_days=7)
+    assert a.prepared.quality.implied_spot == pytest.approx(anchor, rel=2e-4)
+    beyond = [e for e in a.expiries if e.days_to_expiry >= 7]
+    assert beyond and all(e.basis_points is None for e in beyond)
+    first = beyond[0]
+    mine = math.log(reference.parity_forward(c, 0.04, first_settle(c, first)) / anchor) \
+        / (first.days_to_expiry / 365) * 100
+    assert first.implied_carry_pct == pytest.approx(mine, abs=1.0)
+    assert all(2.0 < e.implied_carry_pct < 7.0 for e in beyond if e.days_to_expiry < 365)
+
+
+def first_settle(c, e) -> float:
+    """The settlement instant (Unix seconds) of breakdown row `e`."""
+    on_day = np.unique(c.settle_time[c.expiry == e.expiration])
+    return float(on_day[-1] if e.settlement == "PM" else on_day[0])

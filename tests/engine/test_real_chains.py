@@ -41,7 +41,8 @@ def test_totals_equal_an_independent_per_row_sum(name):
     """Net GEX/DEX/VEX/CHEX equal a math-only loop over the same contracts."""
     a = analysis(name)
     p = a.prepared
-    rows = zip(p.strike, p.t_years, p.iv, p.is_call, p.open_interest, p.multiplier)
+    sigma = np.where(p.intrinsic, 0.0, p.iv)  # deep ITM without an IV: the zero-vol limit
+    rows = zip(p.strike, p.t_years, sigma, p.is_call, p.open_interest, p.multiplier)
     ref = reference.exposures_by_strike(rows, p.spot, RATE, p.dividend_yield)
     totals = a.totals
     for key in ("gex", "dex", "vex", "chex"):
@@ -115,6 +116,7 @@ def test_expired_rows_are_dropped_and_counted(name):
     assert (a.prepared.t_years > 0).all()
     assert q.contracts_used + q.expired_dropped + q.zero_open_interest + q.iv_missing_skipped \
         == q.contracts_total
+    assert np.count_nonzero(a.prepared.intrinsic) == q.iv_intrinsic  # counted, and used
 
 
 def test_edge_values_on_a_real_chain_stay_finite():

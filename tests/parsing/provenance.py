@@ -28,6 +28,8 @@ class Recorded(NamedTuple):
     roots: frozenset[str]
 
 
+# The delayed JSON files were produced after the close: their spot is PROVENANCE's `close`
+# (the closing quotes' price), not `current_price` (after hours).
 def _r(file, symbol, spot, local_time, offset, rows, expiries, first, last, roots=None):
     return Recorded(file, symbol, spot, datetime.fromisoformat(local_time), offset, rows,
                     expiries, first and date.fromisoformat(first),
@@ -63,9 +65,9 @@ RECORDED = [
        "2019-08-30", "2021-06-18"),
     _r("cboe_legacy_SPY_2020-06-22.dat", "SPY", 310.68, "2020-06-22 20:42", -4, 4759, 35,
        "2020-06-22", "2022-12-16"),
-    _r("cboe_delayed_AAPL_2025-09-05.json", "AAPL", 239.23, "2025-09-05 16:00:00", -4, 2336, 21,
+    _r("cboe_delayed_AAPL_2025-09-05.json", "AAPL", 239.69, "2025-09-05 16:00:00", -4, 2336, 21,
        "2025-09-12", "2027-12-17"),
-    _r("cboe_delayed_GOOGL_2025-09-05.json", "GOOGL", 234.7, "2025-09-05 15:59:59", -4, 2292, 21,
+    _r("cboe_delayed_GOOGL_2025-09-05.json", "GOOGL", 235.0, "2025-09-05 15:59:59", -4, 2292, 21,
        "2025-09-12", "2027-12-17"),
     _r("cboe_quotedata_SPX_2022-02-05.csv", "SPX", 4500.5298, "2022-02-05 20:09", -5, 10257, 40,
        "2022-02-07", "2026-12-18", SPX_ROOTS),
@@ -87,7 +89,7 @@ RECORDED = [
        "2020-06-29", "2022-12-16"),
     _r("cboe_legacy_SPY_2020-07-04.dat", "SPY", 312.18, "2020-07-04 13:52", -4, 4676, 36,
        "2020-07-02", "2022-12-16"),
-    _r("cboe_delayed_META_2025-09-05.json", "META", 749.75, "2025-09-05 15:59:59", -4, 5678, 21,
+    _r("cboe_delayed_META_2025-09-05.json", "META", 752.45, "2025-09-05 15:59:59", -4, 5678, 21,
        "2025-09-12", "2027-12-17"),
 ]
 

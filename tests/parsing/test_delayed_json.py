@@ -6,8 +6,10 @@ import json
 from datetime import datetime, timedelta
 
 import numpy as np
+import pytest
 
 from gex_mcp.parsing import parse_cboe_delayed_json, parse_chain_bytes
+from tests.engine import reference
 from tests.parsing.provenance import CHAINS
 
 AAPL = CHAINS / "cboe_delayed_AAPL_2025-09-05.json"
@@ -20,7 +22,7 @@ def payload(**data_overrides) -> dict:
     options[0] = {**options[0], "option": "SPXW250912C06500000", "iv": 0.0}
     options[1] = {**options[1], "option": "SPX250919P06500000", "bid": None}
     data = {**real["data"], "options": options, "symbol": "_SPX", "current_price": 6481.5,
-            **data_overrides}
+            "close": 6481.5, **data_overrides}
     return {"timestamp": "2025-09-07 00:32:02", "data": data, "symbol": "_SPX"}
 
 
@@ -77,11 +79,21 @@ def test_without_last_trade_time_the_file_timestamp_is_used_and_noted() -> None:
     assert chain.notes == ("as_of is the file timestamp (no data.last_trade_time)",)
 
 
-def test_without_current_price_the_close_is_the_spot_and_noted() -> None:
-    """A null current_price falls back to data.close, with a note."""
-    chain = parse_cboe_delayed_json(encode(payload(current_price=None)), name="t")
-    assert chain.spot == 239.69
-    assert chain.notes == ("data.current_price missing or not positive; spot is data.close",)
+def test_without_a_close_the_current_price_is_the_spot_and_noted() -> None:
+    """A file produced after the close whose data.close is null falls back to
+    data.current_price, with a note."""
+    chain = parse_cboe_delayed_json(encode(payload(close=None)), name="t")
+    assert chain.spot == 6481.5
+    assert chain.notes == ("data.close missing or not positive; spot is data.current_price",)
+
+
+def test_during_the_session_the_spot_is_the_current_price() -> None:
+    """A file produced at 11:00 on a trading day holds live quotes: spot is current_price,
+    not the previous close."""
+    value = payload(current_price=6500.25, close=6481.5, last_trade_time="2025-09-05T11:00:00")
+    value["timestamp"] = "2025-09-05 11:00:05"
+    chain = parse_cboe_delayed_json(encode(value), name="t")
+    assert chain.spot == 6500.25 and chain.notes == ()
 
 
 def test_adjusted_roots_in_json_are_dropped_with_a_note() -> None:
@@ -92,3 +104,16 @@ def test_adjusted_roots_in_json_are_dropped_with_a_note() -> None:
     assert chain.root.tolist() == ["SPXW"]
     assert chain.notes == ("dropped 1 contracts of adjusted roots AAPL1 "
                            "(non-standard deliverables)",)
+
+
+@pytest.mark.parametrize("symbol", ["AAPL", "GOOGL", "META"])
+def test_an_after_hours_file_takes_the_close_the_quotes_were_made_at(symbol: str) -> None:
+    """Saved on a weekend, current_price is the after-hours price while the option quotes are
+    at Friday's close: the spot is data.close, and the spot the quotes' own parity forwards
+    imply (fitted in the test) is nearer the close than the after-hours price."""
+    raw = (CHAINS / f"cboe_delayed_{symbol}_2025-09-05.json").read_bytes()
+    data = json.loads(raw)["data"]
+    chain = parse_cboe_delayed_json(raw, name=symbol)
+    assert chain.spot == data["close"] != data["current_price"]
+    implied = reference.parity_spot(chain, 0.04)
+    assert abs(implied - data["close"]) < abs(implied - data["current_price"])

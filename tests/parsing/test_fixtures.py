@@ -167,7 +167,10 @@ def test_the_hand_edited_date_line_is_read_with_a_note(chains) -> None:
 
 
 def test_clean_downloads_have_no_notes(chains) -> None:
-    """Files that follow their format exactly produce no remarks."""
-    for name in ("cboe_quotedata_SPX_2023-09-14.csv", "cboe_legacy_SPX_2020-09-04.dat",
-                 "cboe_delayed_META_2025-09-05.json"):
+    """Files that follow their format exactly produce no remarks, but for the one saying which
+    price an after-hours JSON takes as spot."""
+    for name in ("cboe_quotedata_SPX_2023-09-14.csv", "cboe_legacy_SPX_2020-09-04.dat"):
         assert chains[name].notes == ()
+    assert chains["cboe_delayed_META_2025-09-05.json"].notes == (
+        "spot is data.close 752.45, the price the closing quotes were made at "
+        "(data.current_price 749.75 is after hours)",)

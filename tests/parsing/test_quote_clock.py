@@ -68,3 +68,48 @@ def test_quoted_ivs_fit_the_mids_better_at_the_quote_time_than_at_the_download_t
         assert at_quote < at_download
     else:  # minutes to hours after the close: no worse, to 0.05 vol points
         assert at_quote <= at_download + 0.0005
+
+
+def test_a_sunday_evening_spx_file_is_timed_by_its_ivs_at_fridays_close(chains_dir):
+    """SPX 2023-08-20, saved on Sunday at 22:42 while the overnight session was open: the
+    calendar alone would call its quotes live, but its own IV column is reproduced from the
+    mids with Friday's 16:15 close and not with 22:42 (measured here by `iv_misfit`)."""
+    chain = load_chain_file(chains_dir / "cboe_quotedata_SPX_2023-08-20.csv")
+    friday = datetime(2023, 8, 18, 16, 15, tzinfo=NEW_YORK)
+    sunday = datetime(2023, 8, 20, 22, 42, tzinfo=NEW_YORK)
+    assert chain.as_of == friday and chain.retrieved_at == sunday
+    assert iv_misfit(chain, friday.timestamp()) < 0.5 * iv_misfit(chain, sunday.timestamp())
+    assert "last session's close" in chain.quote_clock
+    assert any(note.startswith("quotes timed Fri 2023-08-18 16:15, not Sun 2023-08-20 22:42")
+               for note in chain.notes)
+    prepared = analyze_chain(chain).prepared
+    assert prepared.quality.quote_clock == chain.quote_clock  # reaches data_quality
+
+
+def test_a_weekday_evening_spx_file_keeps_its_live_overnight_clock(chains_dir):
+    """SPX 2025-01-06 saved at 21:26, an overnight session open: its IVs fit 21:26 at least as
+    well as the 16:15 close, so the quotes stay live."""
+    chain = load_chain_file(chains_dir / "cboe_quotedata_SPX_2025-01-06_JAN-expiries.csv")
+    live = datetime(2025, 1, 6, 21, 26, tzinfo=NEW_YORK)
+    close = datetime(2025, 1, 6, 16, 15, tzinfo=NEW_YORK)
+    assert chain.as_of == live and chain.retrieved_at is None
+    assert iv_misfit(chain, live.timestamp()) <= iv_misfit(chain, close.timestamp())
+    assert chain.quote_clock.startswith("Mon 2025-01-06 21:26")
+
+
+def test_without_an_iv_column_the_calendar_decides(chains_dir, tmp_path):
+    """The same Sunday SPX file with every IV blanked has no evidence: the calendar's
+    overnight rule (SPX trades from 20:15 on Sunday) stands, and nothing is claimed."""
+    lines = (chains_dir / "cboe_quotedata_SPX_2023-08-20.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[3].split(",")
+    iv_columns = [i for i, name in enumerate(header) if name == "IV"]
+    body = []
+    for line in lines[4:]:
+        cells = line.split(",")
+        for i in iv_columns:
+            cells[i] = "0"
+        body.append(",".join(cells))
+    (tmp_path / "spx.csv").write_text("\n".join(lines[:4] + body) + "\n", encoding="utf-8")
+    chain = load_chain_file(tmp_path / "spx.csv")
+    assert chain.as_of == datetime(2023, 8, 20, 22, 42, tzinfo=NEW_YORK)
+    assert chain.quote_clock is None

@@ -291,6 +291,7 @@ async def test_an_unchanged_feed_is_not_parsed_again(loopback: LoopbackServer, m
             second = await source.fetch_chain("AAPL")
             payload = json.loads(fixture_path("AAPL").read_bytes())
             payload["data"]["current_price"] = payload["data"]["current_price"] + 1
+            payload["data"]["close"] = payload["data"]["close"] + 1  # the spot after hours
             loopback.faults["AAPL"] = Fault(json_body=payload)
             third = await source.fetch_chain("AAPL")
     assert len(parses) == 2 and loopback.requests[loopback.cboe_path("AAPL")] == 3

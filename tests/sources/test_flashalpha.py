@@ -84,7 +84,8 @@ async def test_gex_fields_equal_the_served_json(loopback: LoopbackServer) -> Non
     assert gex.data_quality.model_dump() == {
         "contracts_total": 0, "contracts_used": 0, "expired_dropped": 0, "iv_reimplied": 0, "iv_from_pair": 0,
         "iv_missing_skipped": 0, "zero_open_interest": 0, "filtered_min_oi": 0, "duplicates_dropped": 0,
-        "iv_implausible": 0, "iv_percent_scaled": False, "forward_fallbacks": 0,
+        "iv_implausible": 0, "iv_percent_scaled": False, "forward_fallbacks": 0, "iv_intrinsic": 0,
+        "implied_spot": None, "spot_stale": False, "quote_clock": None,
         "notes": ["computed by FlashAlpha"]}
 
 

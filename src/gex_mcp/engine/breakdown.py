@@ -7,8 +7,13 @@ month (the third Friday, or the trading day before it when it is a holiday); "we
 everything else. share_of_total = |net GEX of the expiry| / Σ |net GEX of each
 expiry| x 100, so shares add up to 100 even when expiries offset each other.
 forward = S e^{(r - q)T}, the price the expiry's greeks were carried to (USD; the put-call
-parity forward, see forwards.py); implied_carry_pct = ln(F/S)/T x 100 = (r - q) x 100, percent
-a year, None where parity could not be read and the settings were used.
+parity forward, see forwards.py). Expirations under a week (`BASIS_YEARS`) report
+basis_points = F - S (USD): over hours or days a few points of timing basis (the 16:00 index
+print against the 16:15 options close) would read as tens of percent a year. The others report
+implied_carry_pct = ln(F/S*)/T x 100, percent a year, S* the spot the term structure beyond a
+week extrapolates to (`forwards.implied_spot`; S itself when it cannot be fitted), so that
+basis is not annualised into their carry either. Both None where parity could not be read and
+the settings were used.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy as np
 from gex_mcp.engine.aggregate import oi_change_by_strike, unique_inverse
 from gex_mcp.engine.calendar import NEW_YORK, SECONDS_PER_YEAR, expiry_on_or_before
 from gex_mcp.engine.exposure import ContractExposures
+from gex_mcp.engine.forwards import BASIS_YEARS
 from gex_mcp.engine.prepare import PreparedChain
 
 
@@ -35,7 +41,8 @@ class ExpiryGex:
     open_interest: float
     settlement: str = "PM"  # "AM" (09:30 New York) or "PM" (16:00)
     forward: float | None = None  # USD
-    implied_carry_pct: float | None = None  # percent a year; None = settings, not parity
+    implied_carry_pct: float | None = None  # percent a year; None = settings, or under a week
+    basis_points: float | None = None  # F - S, USD, under a week only
 
 
 @dataclass(frozen=True)
@@ -83,8 +90,12 @@ def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list
     oi = np.bincount(e_idx, weights=prepared.open_interest, minlength=n_e)
     gross = float(np.abs(net).sum())
     carry = prepared.rate - prepared.dividend_yield[first]
-    forward = prepared.spot * np.exp(carry * prepared.t_years[first])
+    t_first = prepared.t_years[first]
+    forward = prepared.spot * np.exp(carry * t_first)
     from_parity = prepared.forward_implied[first]
+    anchor = prepared.quality.implied_spot or prepared.spot  # S*, the term structure at T = 0
+    term_carry = np.log(forward / anchor) / t_first * 100.0
+    near = t_first < BASIS_YEARS
     top = np.argmax(np.abs(grid), axis=1)
     out = []
     for i in range(n_e):
@@ -97,7 +108,9 @@ def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list
                              top_strike, float(oi[i]),
                              "AM" if settles.hour < 12 and settles.date() == exp.astype(object) else "PM",
                              float(forward[i]),
-                             float(carry[i] * 100.0) if from_parity[i] else None))
+                             float(term_carry[i]) if from_parity[i] and not near[i] else None,
+                             float(forward[i] - prepared.spot) if from_parity[i] and near[i]
+                             else None))
     return out
 
 

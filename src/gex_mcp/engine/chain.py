@@ -43,6 +43,8 @@ class OptionChain:
             so a hypothetical spot re-prices options at their snapshot IVs.
         retrieved_at: when the snapshot was downloaded or fetched, when that differs from
             `as_of` (the quotes' market time: a Sunday download holds Friday's close).
+        quote_clock: how `as_of` was chosen from the file's own IVs (which candidate time
+            reproduces them, and how well), when the loader could tell; else None.
     """
 
     symbol: str
@@ -64,6 +66,7 @@ class OptionChain:
     notes: tuple[str, ...] = field(default=())
     quote_spot: float | None = None
     retrieved_at: datetime | None = None
+    quote_clock: str | None = None
 
     def __post_init__(self) -> None:
         if self.as_of.tzinfo is None:
@@ -158,6 +161,12 @@ def build_chain(
         open_interest = np.where(absurd, np.nan, open_interest)
         notes = (*notes, f"{int(absurd.sum())} contracts reported open interest above "
                          f"{MAX_PLAUSIBLE_OI:,} (no real position is that large); read as unknown")
+    bids, asks = floats(bid, np.nan), floats(ask, np.nan)
+    negative = (bids < 0) | (asks < 0)
+    if negative.any():  # no real quote is below zero: unknown, not a price
+        bids, asks = np.where(bids < 0, np.nan, bids), np.where(asks < 0, np.nan, asks)
+        notes = (*notes, f"{int(negative.sum())} contracts quoted a negative bid or ask; read "
+                         "as unknown")
     return OptionChain(
         symbol=symbol,
         spot=float(spot),
@@ -170,8 +179,8 @@ def build_chain(
         iv=floats(iv, np.nan),
         open_interest=open_interest,
         volume=floats(volume, 0.0),
-        bid=floats(bid, np.nan),
-        ask=floats(ask, np.nan),
+        bid=bids,
+        ask=asks,
         prev_open_interest=floats(prev_open_interest, np.nan),
         multiplier=floats(np.broadcast_to(multiplier, (n,)), DEFAULT_MULTIPLIER),
         source=source,

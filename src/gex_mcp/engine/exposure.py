@@ -77,10 +77,22 @@ class StrikeExposures:
 
 
 def contract_greeks(prepared: PreparedChain, spot: float | None = None) -> Greeks:
-    """Greeks of every prepared contract at `spot` (default: the chain's spot)."""
+    """Greeks of every prepared contract at `spot` (default: the chain's spot); contracts
+    marked `intrinsic` (deep in the money, no IV) take the σ -> 0 limit: delta ±e^{-qT},
+    gamma and vanna 0, charm ±q e^{-qT}."""
     s = prepared.spot if spot is None else spot
-    return all_greeks(s, prepared.strike, prepared.t_years, prepared.iv, prepared.is_call,
-                      prepared.rate, prepared.dividend_yield)
+    greeks = all_greeks(s, prepared.strike, prepared.t_years, prepared.iv, prepared.is_call,
+                        prepared.rate, prepared.dividend_yield)
+    deep = prepared.intrinsic
+    if deep is None or not deep.any():
+        return greeks
+    side = np.where(prepared.is_call[deep], 1.0, -1.0)
+    q = prepared.dividend_yield[deep]
+    disc_q = np.exp(-q * prepared.t_years[deep])
+    for name, value in (("delta", side * disc_q), ("gamma", 0.0), ("vanna", 0.0),
+                        ("charm", side * q * disc_q)):
+        getattr(greeks, name)[deep] = value
+    return greeks
 
 
 def contract_exposures(prepared: PreparedChain, greeks: Greeks) -> ContractExposures:

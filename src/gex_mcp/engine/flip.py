@@ -60,6 +60,8 @@ class GammaProfile:
              ) / sig_sqrt_t
         w = (prepared.sign * prepared.open_interest * prepared.multiplier
              * np.exp(-prepared.dividend_yield * prepared.t_years) / sig_sqrt_t)
+        if prepared.intrinsic is not None:  # deep in the money, no IV: no gamma anywhere
+            w = np.where(prepared.intrinsic, 0.0, w)
         live = (a * np.log(lo) + c < _D1_CUTOFF) & (a * np.log(hi) + c > -_D1_CUTOFF) & (w != 0)
         self.a, self.c, self.w = a[live], c[live], w[live] * _INV_SQRT_2PI
         self._scale = float(np.max(np.abs(self.w))) if live.any() else 1.0

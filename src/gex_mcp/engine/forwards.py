@@ -20,6 +20,11 @@ expiration has fewer than `MIN_STRIKES` strikes quoted on both sides, when its F
 (median absolute deviation above `MAX_DISPERSION` of spot: quotes that are placeholders, not
 prices), or when F is not finite or lies further from spot than `MAX_BASIS` + `MAX_CARRY` x T
 in log terms (a stale spot or a broken quote, not carry).
+
+A stale spot (a file's spot line from another moment than its quotes) would fail that guard
+on the near expirations only, pricing them off the stale spot and the far ones off parity:
+two spots in one chain. `implied_spot` reads the spot the near forwards agree on; the caller
+prices from it, and flags the quoted one, when the quoted one is off by more than their spread.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ import numpy as np
 from gex_mcp.engine.chain import OptionChain, two_sided
 
 REFINE_STRIKES = 5
+IMPLIED_SPOT_HORIZON = 0.25  # years: the expirations an implied spot is fitted over ...
+BASIS_YEARS = 7.0 / 365.0  # ... beyond a week (nearer ones report a basis, not a carry)
+IMPLIED_SPOT_MIN = 3  # expirations needed to judge the quoted spot
+STALE_SPOT_MIN = 0.005  # |ln(S/S*)| never called stale below this (the 16:00 vs 16:15 basis)
 MIN_STRIKES = 3
 MAX_DISPERSION = 0.005  # of spot
 MAX_BASIS = 0.02  # |ln(F/S)| allowed at T = 0 (quote timing), decimal
@@ -55,6 +64,8 @@ class Forwards:
     carry_yield: np.ndarray  # q = r - ln(F/S)/T, decimal per year; NaN where not read
     strikes_used: np.ndarray  # pairs in the median
     reason: np.ndarray  # 0 = read from parity, else a key of REASONS
+    estimate: np.ndarray  # USD; the parity median before the distance-from-spot guard
+    t_years: np.ndarray  # years to settlement (as given per row, floored by the caller)
 
     def lookup(self, settle_time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(index into these arrays, reason) for each settlement time (Unix seconds, exactly
@@ -66,7 +77,8 @@ class Forwards:
         return pos, np.where(self.settle_time[pos] == settle_time, self.reason[pos], 1)
 
 
-_EMPTY = Forwards(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64))
+_EMPTY = Forwards(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                  np.zeros(0), np.zeros(0))
 
 
 def parity_forwards(chain: OptionChain, rows: np.ndarray, t_years: np.ndarray, rate: float,
@@ -131,10 +143,44 @@ def parity_forwards(chain: OptionChain, rows: np.ndarray, t_years: np.ndarray, r
     reason[~(basis <= MAX_BASIS + MAX_CARRY * t_years[row[:, 0]])] = 3  # NaN and non-positive F too
     reason[~(dispersion <= MAX_DISPERSION * spot)] = 2
     reason[counts < MIN_STRIKES] = 1
+    estimate = np.where((reason == 0) | (reason == 3), forward, np.nan)
     forward = np.where(reason == 0, forward, np.nan)
     t_group = t_years[row[:, 0]]
     return Forwards(chain.settle_time[row[:, 0]], forward,
-                    implied_yield(forward, spot, t_group, rate), counts, reason)
+                    implied_yield(forward, spot, t_group, rate), counts, reason, estimate, t_group)
+
+
+@dataclass(frozen=True)
+class ImpliedSpot:
+    """The spot the near forwards agree on, against the quoted one (see `implied_spot`)."""
+
+    spot: float  # USD, S* = exp(a) of the fit ln F = a + b T
+    spread: float  # largest |ln(S_k / S*)| over the expirations fitted, decimal
+    expirations: int  # how many were fitted
+    stale: bool  # the quoted spot is further from S* than max(spread, STALE_SPOT_MIN)
+
+
+def implied_spot(forwards: Forwards, spot: float) -> ImpliedSpot | None:
+    """The underlying price the parity forwards imply, and whether the quoted `spot` is stale.
+
+    Over the settlements from a week (`BASIS_YEARS`) to `IMPLIED_SPOT_HORIZON` years out whose
+    forward was read from parity (the distance-from-spot guard aside), fit ln F_k = a + b T_k
+    by least squares (the term structure beyond a week):
+    S* = e^a is the spot the options were quoted at, b the near-term carry, and each
+    expiration's own implied spot S_k = F_k e^{-b T_k}. The quoted spot is stale when
+    |ln(S / S*)| > max(spread, STALE_SPOT_MIN), spread = max_k |ln(S_k / S*)|: the forwards
+    agree with each other better than with it. None with fewer than `IMPLIED_SPOT_MIN`
+    expirations (a line through two points has no spread to judge by)."""
+    near = (np.isfinite(forwards.estimate) & (forwards.estimate > 0)
+            & (forwards.t_years >= BASIS_YEARS) & (forwards.t_years <= IMPLIED_SPOT_HORIZON))
+    if np.count_nonzero(near) < IMPLIED_SPOT_MIN:
+        return None
+    t, log_f = forwards.t_years[near], np.log(forwards.estimate[near])
+    b, a = np.polyfit(t, log_f, 1)
+    spread = float(np.max(np.abs(log_f - b * t - a)))
+    gap = abs(float(np.log(spot)) - a)
+    return ImpliedSpot(float(np.exp(a)), spread, int(len(t)),
+                       bool(gap > max(spread, STALE_SPOT_MIN)))
 
 
 def _median_of_first(table: np.ndarray, counts: np.ndarray) -> np.ndarray:

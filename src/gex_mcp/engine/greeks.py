@@ -31,8 +31,11 @@ from gex_mcp.engine.normal import ndtr
 
 _INV_SQRT_2PI = 1.0 / np.sqrt(2.0 * np.pi)
 
-IV_FLOOR = 1e-4
-IV_CAP = 5.0
+#: The band implied vols are solved in (decimal per year), 3% to 1000%: the README's band of
+#: plausible IVs (no US equity or index option trades below 3% a year). A premium below the
+#: σ = IV_FLOOR price (a stale or deep in-the-money quote) has no IV in it rather than a 2% one.
+IV_FLOOR = 0.03
+IV_CAP = 10.0
 
 
 def _pdf(x: np.ndarray) -> np.ndarray:

@@ -31,6 +31,10 @@ def dealer_delta_shares(prepared: PreparedChain, spot: float | np.ndarray) -> fl
     spots = np.asarray(spot, dtype=float)
     d = delta(spots[..., None], prepared.strike, prepared.t_years, prepared.iv, prepared.is_call,
               prepared.rate, prepared.dividend_yield)
+    if prepared.intrinsic is not None and prepared.intrinsic.any():  # σ -> 0: ±e^{-qT}
+        limit = np.where(prepared.is_call, 1.0, -1.0) * np.exp(-prepared.dividend_yield
+                                                               * prepared.t_years)
+        d = np.where(prepared.intrinsic, limit, d)
     # einsum, not @: BLAS would start its worker threads, which on a small busy machine only
     # contend with the event loop (a 0.8 ms re-pricing took 16 ms in such runs)
     total = np.einsum("...j,j->...", d, prepared.sign * prepared.open_interest * prepared.multiplier)

@@ -20,8 +20,8 @@ import numpy as np
 from gex_mcp.engine.aggregate import sum_by_strike
 from gex_mcp.engine.calendar import MIN_T_YEARS, NEW_YORK, years_to_expiry
 from gex_mcp.engine.chain import OptionChain
-from gex_mcp.engine.forwards import REASONS, parity_forwards
-from gex_mcp.engine.greeks import implied_vol
+from gex_mcp.engine.forwards import IMPLIED_SPOT_HORIZON, REASONS, implied_spot, parity_forwards
+from gex_mcp.engine.greeks import IV_CAP, IV_FLOOR, delta, implied_vol
 
 DEALER_MODELS = ("long_calls_short_puts", "short_all")
 DEFAULT_DEALER_MODEL = DEALER_MODELS[0]
@@ -30,8 +30,8 @@ DEFAULT_DIVIDEND_YIELD = 0.0  # decimal; used only where a chain gives no forwar
 #: Quoted IVs outside [MIN_PLAUSIBLE_IV, MAX_PLAUSIBLE_IV] (decimal, annualised) are not market
 #: data: the legacy .dat download writes 0.02 (and 0.01) where it has no IV, and no US equity or
 #: index option trades below 3% a year. They are treated as missing and re-implied.
-MIN_PLAUSIBLE_IV = 0.03
-MAX_PLAUSIBLE_IV = 10.0
+MIN_PLAUSIBLE_IV = IV_FLOOR  # 0.03
+MAX_PLAUSIBLE_IV = IV_CAP  # 10.0
 #: A file whose median quoted IV is above this is in percent (300 would be 30,000%/yr).
 PERCENT_MEDIAN_IV = 3.0
 
@@ -46,6 +46,7 @@ class Quality:
     iv_reimplied: int = 0
     iv_from_pair: int = 0
     iv_missing_skipped: int = 0
+    iv_intrinsic: int = 0  # deep in the money without an IV: intrinsic delta, zero gamma
     zero_open_interest: int = 0
     filtered_min_oi: int = 0
     filtered_expiration: int = 0
@@ -53,6 +54,9 @@ class Quality:
     iv_implausible: int = 0
     iv_percent_scaled: bool = False
     forward_fallbacks: int = 0  # settlements priced off the r/q settings, not parity
+    implied_spot: float | None = None  # USD, the spot the near parity forwards agree on
+    spot_stale: bool = False  # the quoted spot was off it; priced from implied_spot
+    quote_clock: str | None = None  # the loader's evidence for as_of (vendor IVs), if any
     notes: list[str] = field(default_factory=list)
 
 
@@ -81,6 +85,9 @@ class PreparedChain:
     dividend_yield: np.ndarray  # per contract: r - ln(F/S)/T of its expiry's forward, or the setting
     forward_implied: np.ndarray  # per contract: True where the forward came from parity
     quality: Quality
+    #: per contract: deep in the money with no usable IV; priced at the σ -> 0 limit
+    #: (delta ±e^{-qT}, gamma, vanna 0; `iv` holds IV_FLOOR only as a finite placeholder)
+    intrinsic: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.strike)
@@ -155,6 +162,19 @@ def clean_iv(quoted: np.ndarray, rows: np.ndarray, quality: Quality) -> np.ndarr
     return iv
 
 
+#: |delta| e^{qT} at σ = IV_FLOOR at or above which a contract is deep in the money: at the
+#: lowest plausible vol its delta is within 1% of ±1 (d1 beyond ±2.33 standard deviations).
+DEEP_ITM_DELTA = 0.99
+
+
+def deep_in_the_money(spot, strike, t_years, is_call, rate, dividend_yield) -> np.ndarray:
+    """Mask of contracts deep in the money: |Δ(σ = IV_FLOOR)| e^{qT} >= DEEP_ITM_DELTA, i.e.
+    ln(F/K) > 2.33 x 3% x √T for a call (F < K likewise for a put), F = S e^{(r-q)T}.
+    Such a row's mid sits at intrinsic value, below the band an IV can be implied from."""
+    d = delta(spot, strike, t_years, IV_FLOOR, is_call, rate, dividend_yield)
+    return np.abs(d) * np.exp(np.asarray(dividend_yield) * t_years) >= DEEP_ITM_DELTA
+
+
 def dealer_sign(is_call: np.ndarray, dealer_model: str) -> np.ndarray:
     """+1/-1 per contract: the dealer's side under `dealer_model` (see module docstring)."""
     if dealer_model == "long_calls_short_puts":
@@ -184,7 +204,9 @@ def prepare_chain(
     bid/ask mid; failing that
     (a mid outside the no-arbitrage band, common for deep in-the-money rows), take the IV
     of the other side of the same (root, expiry, strike), equal by put-call parity; else
-    skip the row and count it; drop strikes whose call+put OI is below `min_oi`.
+    keep it as intrinsic (`deep_in_the_money`: delta ±e^{-qT}, zero gamma, counted in
+    `iv_intrinsic`) when it is deep in the money, else skip the row and count it; drop
+    strikes whose call+put OI is below `min_oi`.
 
     OI change comes from the chain's own `prev_open_interest` when it has any; otherwise
     from `previous_strike_oi` = (strikes, call OI, put OI) of an earlier snapshot, all
@@ -197,7 +219,8 @@ def prepare_chain(
     """
     if not (np.isfinite(chain.spot) and chain.spot > 0):
         raise ValueError(f"spot must be a positive number, got {chain.spot!r}")
-    quality = Quality(contracts_total=len(chain), notes=list(chain.notes))
+    quality = Quality(contracts_total=len(chain), notes=list(chain.notes),
+                      quote_clock=chain.quote_clock)
     today = np.datetime64(chain.as_of.astimezone(NEW_YORK).date(), "D")
     t = years_to_expiry(chain.settle_time, chain.as_of)
     valid = np.isfinite(chain.strike) & (chain.strike > 0) & np.isfinite(t)
@@ -218,10 +241,14 @@ def prepare_chain(
     keep = keep & has_oi
     t = np.maximum(t, MIN_T_YEARS)
     quote_spot = chain.quote_spot or chain.spot
-    q, implied = _carry(chain, quoted_rows, keep, t, rate, dividend_yield, quote_spot, quality)
+    q, implied, quote_spot = _carry(chain, quoted_rows, keep, t, rate, dividend_yield, quote_spot,
+                                    quality)
+    # a stale quoted spot is replaced by the implied one; a what-if spot stays what it is
+    spot = quote_spot if quality.spot_stale and chain.quote_spot is None else float(chain.spot)
 
     iv = clean_iv(chain.iv, keep, quality)
     missing = keep & ~(np.isfinite(iv) & (iv > 0))
+    intrinsic = np.zeros(len(chain), dtype=bool)
     if missing.any():
         idx = np.flatnonzero(missing)
         bid, ask = chain.bid[idx], chain.ask[idx]
@@ -238,8 +265,18 @@ def prepare_chain(
             iv[still] = paired
             got = np.isfinite(paired)
             quality.iv_from_pair = int(np.count_nonzero(got))
-            quality.iv_missing_skipped = int(np.count_nonzero(~got))
-            keep[still[~got]] = False
+            none = still[~got]
+            deep = deep_in_the_money(quote_spot, chain.strike[none], t[none], chain.is_call[none],
+                                     rate, q[none])
+            intrinsic[none[deep]] = True
+            iv[none[deep]] = IV_FLOOR
+            quality.iv_intrinsic = int(np.count_nonzero(deep))
+            quality.iv_missing_skipped = int(np.count_nonzero(~deep))
+            keep[none[~deep]] = False
+            if quality.iv_intrinsic:
+                quality.notes.append(
+                    f"{quality.iv_intrinsic} deep in-the-money rows without a usable IV "
+                    "counted at intrinsic value (delta ±1, zero gamma).")
 
     if min_oi > 0 and keep.any():
         strikes, inverse = np.unique(chain.strike[keep], return_inverse=True)
@@ -261,7 +298,7 @@ def prepare_chain(
     quality.contracts_used = len(sel)
     return PreparedChain(
         symbol=chain.symbol,
-        spot=float(chain.spot),
+        spot=spot,
         as_of_epoch=chain.as_of.timestamp(),
         today=today,
         expiry=chain.expiry[sel],
@@ -281,20 +318,35 @@ def prepare_chain(
         dividend_yield=q[sel],
         forward_implied=implied[sel],
         quality=quality,
+        intrinsic=intrinsic[sel],
     )
 
 
 def _carry(chain: OptionChain, quoted_rows: np.ndarray, keep: np.ndarray, t: np.ndarray,
            rate: float, dividend_yield: float, quote_spot: float,
-           quality: Quality) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row yield q and whether it came from parity (see forwards.py); rows of a settlement
-    whose parity cannot be read get `dividend_yield`, and those settlements are counted in
+           quality: Quality) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per-row yield q, whether it came from parity (see forwards.py), and the spot the quotes
+    were made at: `quote_spot`, or the spot the near forwards agree on when `quote_spot` is
+    stale (`implied_spot`; flagged in `quality` with a note). Rows of a settlement whose parity
+    cannot be read get `dividend_yield`, and those settlements are counted in
     `quality.forward_fallbacks` with a note naming them and why."""
     q = np.full(len(chain), float(dividend_yield))
     implied = np.zeros(len(chain), dtype=bool)
     if not keep.any():
-        return q, implied
+        return q, implied, quote_spot
     forwards = parity_forwards(chain, quoted_rows, t, rate, quote_spot)
+    agreed = implied_spot(forwards, quote_spot)
+    if agreed is not None:
+        quality.implied_spot = agreed.spot
+        if agreed.stale:
+            quality.spot_stale = True
+            quality.notes.append(
+                f"spot {quote_spot:g} is stale: the put-call parity forwards of "
+                f"{agreed.expirations} expirations from a week to {IMPLIED_SPOT_HORIZON * 12:g} months "
+                f"agree on {agreed.spot:.6g} (to {agreed.spread:.2%}), "
+                f"{np.log(quote_spot / agreed.spot):+.2%} away; priced from {agreed.spot:.6g}.")
+            quote_spot = agreed.spot
+            forwards = parity_forwards(chain, quoted_rows, t, rate, quote_spot)
     idx = np.flatnonzero(keep)
     pos, reason = forwards.lookup(chain.settle_time[idx])
     ok = reason == 0
@@ -311,7 +363,7 @@ def _carry(chain: OptionChain, quoted_rows: np.ndarray, keep: np.ndarray, t: np.
             f"{len(minutes)} expirations priced with the rate and dividend-yield settings "
             f"(r={rate:g}, q={dividend_yield:g}) instead of a put-call parity forward: "
             + ", ".join(listed) + more + ".")
-    return q, implied
+    return q, implied, quote_spot
 
 
 def _strike_oi_change(strike, is_call, oi, previous):

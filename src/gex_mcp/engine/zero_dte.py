@@ -22,7 +22,8 @@ from gex_mcp.engine.regime import RegimeCall, classify_regime
 PIN_BAND_PCT = 1.0
 ZERO_DTE_MOVES_PCT = (-1.0, -0.5, 0.5, 1.0)
 _PER_CONTRACT = ("expiry", "strike", "is_call", "iv", "t_years", "open_interest", "volume",
-                 "oi_change", "multiplier", "sign", "dividend_yield", "forward_implied")
+                 "oi_change", "multiplier", "sign", "dividend_yield", "forward_implied",
+                 "intrinsic")
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ class ZeroDte:
 def take_contracts(prepared: PreparedChain, mask: np.ndarray) -> PreparedChain:
     """The prepared chain restricted to the contracts in `mask` (OI-change rows kept)."""
     names = {f.name for f in fields(prepared)}
-    return replace(prepared, **{n: getattr(prepared, n)[mask] for n in _PER_CONTRACT if n in names})
+    return replace(prepared, **{n: getattr(prepared, n)[mask] for n in _PER_CONTRACT
+                                if n in names and getattr(prepared, n) is not None})
 
 
 def zero_dte_view(prepared: PreparedChain, contracts: ContractExposures, *,

@@ -10,7 +10,8 @@ thousands (the list was 145,000 characters for 24 tools).
   toolset is off). Resources and prompts do not depend on toolsets.
 - `compact_schema` drops the per-property "title" keywords pydantic writes (they repeat the
   name) from every schema; input schemas lose their "examples" (each description already
-  gives one); output schemas also lose their descriptions and
+  gives one); output schemas also lose their "required" lists (every field of an answer is
+  always present, null when unknown, so the list only repeated the field names), descriptions and
   defaults (units and meanings are in the server instructions, the gex://conventions resource
   and the tools' descriptions; input schemas keep theirs: they say what an argument takes).
   Nullable fields stay `anyOf` branches of one type each: a `type` list would be shorter but
@@ -68,7 +69,7 @@ def compact_schema(schema: Any, *, output: bool) -> Any:
     ...     "title": "Title", "description": "USD."}}}, output=True)
     {'properties': {'title': {'type': 'number'}}}
     """
-    drop = {"title", "description", "default"} if output else {"title", "examples"}
+    drop = {"title", "description", "default", "required"} if output else {"title", "examples"}
 
     def walk(node: Any, in_properties: bool = False) -> Any:
         if isinstance(node, list):
@@ -79,7 +80,8 @@ def compact_schema(schema: Any, *, output: bool) -> Any:
             return {name: walk(sub) for name, sub in node.items()}
         out = {key: walk(value, key in ("properties", "$defs", "patternProperties"))
                for key, value in node.items()
-               if not (key in drop and (key in ("default", "examples") or isinstance(value, str)))}
+               if not (key in drop and (key in ("default", "examples") or isinstance(value, str)
+                                        or (key == "required" and isinstance(value, list))))}
         return out
 
     return walk(schema)

@@ -35,6 +35,9 @@ class DataQuality(BaseModel):
     iv_reimplied: int = Field(0, description="Rows whose missing IV was implied from the bid/ask mid.")
     iv_from_pair: int = Field(0, description="Rows whose IV came from the other side of the same strike and expiry.")
     iv_missing_skipped: int = Field(0, description="Rows with open interest but no usable IV, skipped.")
+    iv_intrinsic: int = Field(
+        0, description="Deep in-the-money rows with no usable IV, counted at intrinsic value "
+                       "(delta ±1, zero gamma) rather than dropped.")
     zero_open_interest: int = Field(0, description="Rows with zero OI (contribute nothing).")
     filtered_min_oi: int = Field(0, description="Rows below the min_oi filter.")
     duplicates_dropped: int = Field(
@@ -46,6 +49,16 @@ class DataQuality(BaseModel):
     forward_fallbacks: int = Field(
         0, description="Expirations whose forward could not be read from put-call parity "
                        "(one-sided or missing quotes), priced with GEX_RATE/GEX_DIVIDEND_YIELD.")
+    implied_spot: float | None = Field(
+        None, description="Underlying price the put-call parity forwards from a week to 3 "
+                          "months extrapolate to (their term structure at T = 0), USD.")
+    spot_stale: bool = Field(
+        False, description="The quoted spot was further from implied_spot than the forwards are "
+                           "from each other (and 0.5%): the analysis is priced from implied_spot.")
+    quote_clock: str | None = Field(
+        None, description="How as_of was chosen where the file quotes IVs: the candidate time "
+                          "(download time, last close, overnight session) whose time to expiry "
+                          "reproduces them from the mids, with the misfit in vol points.")
     notes: list[str] = Field(default_factory=list, description="Loader and engine remarks.")
 
 

@@ -57,8 +57,12 @@ class ExpiryForwardExposure(ExpiryExposure):
         None, description="Forward the greeks are priced off, USD: implied from put-call parity "
                           "near the money, else carried from spot at the rate/yield settings.")
     implied_carry_pct: float | None = Field(
-        None, description="ln(forward/spot)/T x 100, percent a year (rate minus dividends and "
-                          "borrow); null where parity could not be read.")
+        None, description="ln(forward/S*)/T x 100, percent a year (rate minus dividends and "
+                          "borrow), S* = data_quality.implied_spot (else spot); null under a "
+                          "week (see basis_points) and where parity could not be read.")
+    basis_points: float | None = Field(
+        None, description="forward - spot, USD, for expirations under a week (a timing basis "
+                          "over hours is not a yearly carry); null otherwise.")
 
 
 class OIMover(BaseModel):

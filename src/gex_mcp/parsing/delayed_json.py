@@ -18,6 +18,10 @@ hours later), either clamped to the last session's close when it falls outside a
 (`engine.calendar.quote_time`); `retrieved_at` is the file's timestamp when it is later. CBOE does not label either; both are read as America/New_York local
 time, which matches the 16:00 close in the fixtures.
 
+Spot: `data.close` when the file was produced outside the options' session (its quotes are
+the closing ones; `data.current_price` is then the after-hours price), else
+`data.current_price`; either falls back to the other when missing, with a note.
+
 Strictness: `open_interest` and `volume` must be non-negative numbers in every option, or
 the whole payload is rejected with the option's index; `bid`, `ask` and `iv` may be null
 (NaN); an IV of 0 means "not computed" and becomes NaN.
@@ -33,8 +37,10 @@ from typing import Any
 
 import numpy as np
 
+from gex_mcp.engine.calendar import quote_time
 from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
+from gex_mcp.parsing._clock import clock_from_ivs
 from gex_mcp.parsing._dates import as_new_york, market_clock
 from gex_mcp.parsing._deliverables import drop_adjusted
 from gex_mcp.parsing.occ import OccSymbolError, parse_occ_symbols, underlying_of
@@ -103,15 +109,18 @@ def parse_delayed_json(data: bytes, *, name: str, source: str,
     columns = drop_adjusted(columns, name=name, notes=notes, roots=occ.roots)
 
     symbol = _symbol(payload, body, columns["root"], name)
-    return build_chain(
+    clock = (_clock(payload, body, symbol, name, notes) if snapshot_time is None
+             else _given_clock(snapshot_time, symbol, notes))
+    produced = clock["retrieved_at"] or clock["as_of"]
+    chain = build_chain(
         symbol=symbol,
-        spot=_spot(body, name, notes),
-        **(_clock(payload, body, symbol, name, notes) if snapshot_time is None
-           else _given_clock(snapshot_time, symbol, notes)),
+        spot=_spot(body, name, notes, at_close=quote_time(produced, symbol) != produced),
+        **clock,
         source=source,
         notes=tuple(notes),
         **columns,
     )
+    return clock_from_ivs(chain, produced)
 
 
 def _load(data: bytes, name: str) -> dict:
@@ -172,12 +181,21 @@ def _symbol(payload: dict, body: dict, roots: np.ndarray, name: str) -> str:
     return underlyings[0]
 
 
-def _spot(body: dict, name: str, notes: list[str]) -> float:
-    for key in ("current_price", "close"):
+def _spot(body: dict, name: str, notes: list[str], *, at_close: bool) -> float:
+    """The underlying price the quotes were made at. `data.current_price` follows the stock
+    after hours while the option quotes stay at the close: a file produced outside the session
+    (`at_close`) takes `data.close` (the parity forwards of AAPL, GOOGL and META 2025-09-05
+    imply the close, not the after-hours price), one produced during it `current_price`."""
+    keys = ("close", "current_price") if at_close else ("current_price", "close")
+    for key in keys:
         value = body.get(key)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < 1e308:
-            if key != "current_price":
-                notes.append(f"data.current_price missing or not positive; spot is data.{key}")
+            if key != keys[0]:
+                notes.append(f"data.{keys[0]} missing or not positive; spot is data.{key}")
+            elif at_close and body.get("current_price") != value:
+                notes.append(f"spot is data.close {value:g}, the price the closing quotes were "
+                             f"made at (data.current_price {body.get('current_price')!r} is "
+                             "after hours)")
             return float(value)
     raise SourceDataError(f"{name}: no spot price (data.current_price and data.close are "
                           f"missing or not positive: {body.get('current_price')!r}, "

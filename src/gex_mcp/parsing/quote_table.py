@@ -36,8 +36,6 @@ read they give the same chain, or the same error with the same line number.
 from __future__ import annotations
 
 import csv
-import re
-from dataclasses import dataclass
 from datetime import datetime
 from itertools import repeat
 
@@ -45,9 +43,19 @@ import numpy as np
 
 from gex_mcp.engine.chain import OptionChain, build_chain
 from gex_mcp.errors import SourceDataError
-from gex_mcp.parsing._dates import as_new_york, market_clock, parse_expiration_date, parse_snapshot_time
+from gex_mcp.parsing._clock import clock_from_ivs
+from gex_mcp.parsing._dates import market_clock, parse_expiration_date
 from gex_mcp.parsing._deliverables import drop_adjusted
 from gex_mcp.parsing._fields import ByteTable
+from gex_mcp.parsing._preamble import (
+    CSV_COLUMNS,
+    LEGACY_COLUMNS,
+    N_COLUMNS,
+    Preamble,
+    clip,
+    read_preamble,
+    strip_padding,
+)
 from gex_mcp.parsing._text import check_text, decode_text
 from gex_mcp.parsing.occ import (
     OccSymbolError,
@@ -56,34 +64,12 @@ from gex_mcp.parsing.occ import (
     underlying_of,
 )
 
-_SIDE_COLUMNS = ("Last Sale", "Net", "Bid", "Ask", "Volume", "IV", "Delta", "Gamma",
-                 "Open Interest")
-CSV_COLUMNS = ("Expiration Date", "Calls", *_SIDE_COLUMNS, "Strike", "Puts", *_SIDE_COLUMNS)
-LEGACY_COLUMNS = tuple({"Volume": "Vol", "Open Interest": "Open Int"}.get(c, c)
-                       for c in CSV_COLUMNS)
-N_COLUMNS = len(CSV_COLUMNS)
 _CALL, _PUT, _STRIKE, _EXPIRY = 1, 12, 11, 0
 _FIELD_OFFSETS = {"bid": 3, "ask": 4, "volume": 5, "iv": 6, "open_interest": 9}  # from Calls/Puts
 
 # Strike, then each side column as a (call, put) pair, in the order `_contracts` reads them.
 _NUMBER_COLUMNS = (_STRIKE, *(side + offset for offset in _FIELD_OFFSETS.values()
                               for side in (_CALL, _PUT)))
-
-_LAST = re.compile(r"Last:\s*(?P<last>[-+]?[\d,]*\.?\d+)")
-_LEGACY_FIRST_LINE = re.compile(  # "^SPX (Standard & Poors 500 Index),3426.96,-28.1"
-    r"\s*\^?(?P<symbol>[A-Za-z][A-Za-z0-9./-]*)\s*(?:\(.*\))?"
-    r"\s*,\s*(?P<last>[-+]?\d+(?:\.\d*)?)\s*(?:,|$)")
-_DATE_FIELD = re.compile(r'\s*"?(?P<date>.*?)"?\s*(?:,\s*Bid\b.*)?[\s,]*')
-
-
-@dataclass(frozen=True)
-class _Preamble:
-    legacy: bool
-    symbol: str | None
-    spot: float
-    as_of: datetime
-    header_index: int  # 0-based index of the header in the list of lines
-
 
 def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
                            snapshot_time: datetime | None = None) -> OptionChain:
@@ -108,12 +94,13 @@ def parse_cboe_quote_table(data: bytes, *, name: str, source: str | None = None,
     preamble, table, line_numbers = read
     chain_columns, symbol = _contracts(table, line_numbers, preamble, name, notes)
     as_of, retrieved_at = market_clock(preamble.as_of, symbol)
-    return build_chain(symbol=symbol, spot=preamble.spot, as_of=as_of, retrieved_at=retrieved_at,
-                       source=source or f"file:{name}", notes=tuple(notes), **chain_columns)
+    chain = build_chain(symbol=symbol, spot=preamble.spot, as_of=as_of, retrieved_at=retrieved_at,
+                        source=source or f"file:{name}", notes=tuple(notes), **chain_columns)
+    return clock_from_ivs(chain, preamble.as_of)
 
 
 def _read_in_place(data: bytes, name: str, notes: list[str], snapshot_time: datetime | None,
-                   ) -> tuple[_Preamble, ByteTable, None] | None:
+                   ) -> tuple[Preamble, ByteTable, None] | None:
     """The usual file, read without decoding it or splitting it into lines: plain ASCII, a
     regular body (`ByteTable.from_bytes`, CRLF as is) ending in a line break after a
     non-blank last row. Only the lines up to the column header become text.
@@ -139,13 +126,13 @@ def _read_in_place(data: bytes, name: str, notes: list[str], snapshot_time: date
     last_row = data[data.rfind(b"\n", 0, len(data) - 1) + 1:]
     if position == len(data) or not last_row.strip(b" ,\t\r\n"):
         return None  # no rows, or trailing blank lines
-    preamble = _read_preamble(lines, name, notes, snapshot_time)
+    preamble = read_preamble(lines, name, notes, snapshot_time)
     table = ByteTable.from_bytes(data, position, len(data), N_COLUMNS)
     return None if table is None else (preamble, table, None)
 
 
 def _read_by_lines(data: bytes, name: str, notes: list[str], snapshot_time: datetime | None,
-                   ) -> tuple[_Preamble, ByteTable | _ListTable, list[int] | None]:
+                   ) -> tuple[Preamble, ByteTable | _ListTable, list[int] | None]:
     """Any file: decoded (UTF-8 or Windows-1252, line breaks normalised) and split into
     lines; the body's rows by `_split_rows`, with their line numbers."""
     text, data, decode_notes = decode_text(data, name=name)
@@ -154,7 +141,7 @@ def _read_by_lines(data: bytes, name: str, notes: list[str], snapshot_time: date
     ends_with_line_break = lines[-1] == ""
     if ends_with_line_break:
         lines.pop()
-    preamble = _read_preamble(lines, name, notes, snapshot_time)
+    preamble = read_preamble(lines, name, notes, snapshot_time)
 
     first_row = preamble.header_index + 1
     body = lines[first_row:]
@@ -173,83 +160,6 @@ def _read_by_lines(data: bytes, name: str, notes: list[str], snapshot_time: date
     table, line_numbers = _split_rows(body, first_row + 1, name,
                                       (data, start, stop) if in_place else None)
     return preamble, table, line_numbers
-
-
-def _read_preamble(lines: list[str], name: str, notes: list[str],
-                   snapshot_time: datetime | None = None) -> _Preamble:
-    start = 0
-    while start < len(lines) and not lines[start].strip(" ,\t"):
-        start += 1
-    if start + 2 >= len(lines):
-        raise SourceDataError(f"{name}: the file ends at line {len(lines)}, before the column "
-                              f"header (expected 'Expiration Date,Calls,...' on line {start + 3})")
-    first, date_line, header_index = lines[start], lines[start + 1], start + 2
-    legacy = _check_header(lines[header_index], header_index + 1, first, name)
-
-    if legacy:
-        match = _LEGACY_FIRST_LINE.match(first)
-        if match is None:
-            raise SourceDataError(f"{name}: line {start + 1}: expected 'SYMBOL (name),last,"
-                                  f"change', found {_clip(first)!r}")
-        symbol, spot_text = match["symbol"].upper(), match["last"]
-    else:
-        match = _LAST.search(first)
-        if match is None:
-            raise SourceDataError(f"{name}: line {start + 1}: no 'Last:' price in {_clip(first)!r}")
-        symbol, spot_text = None, match["last"].replace(",", "")
-        if start == 0 and first.rstrip().endswith(","):
-            notes.append("no leading blank line and header lines padded with commas "
-                         "(file re-saved by a spreadsheet)")
-    spot = float(spot_text)
-    if not spot > 0:
-        raise SourceDataError(f"{name}: line {start + 1}: spot price {spot_text} is not positive")
-
-    date_text = _DATE_FIELD.fullmatch(date_line)["date"]  # the pattern matches any line
-    if snapshot_time is not None:
-        as_of, remark = as_new_york(snapshot_time), None
-        notes.append(f"snapshot time {as_of:%Y-%m-%d %H:%M} given by the caller, not read from line {start + 2}")
-    else:
-        try:
-            as_of, remark = parse_snapshot_time(date_text)
-        except ValueError as exc:
-            why = "" if str(exc).startswith("unrecognised") else f": {exc}"
-            raise SourceDataError(
-                f"{name}: line {start + 2}: cannot read the snapshot date {_clip(date_text)!r}{why}. "
-                "Give the download time instead with --chain FILE --snapshot-time "
-                "'YYYY-MM-DD HH:MM' (New York time).") from None
-    if date_line.count('"') % 2:
-        notes.append(f"line {start + 2}: ignored an unbalanced double quote in the date line")
-    if remark:
-        notes.append(remark)
-    return _Preamble(legacy=legacy, symbol=symbol, spot=spot, as_of=as_of,
-                     header_index=header_index)
-
-
-def _check_header(line: str, line_number: int, first_line: str, name: str) -> bool:
-    """True for the legacy header, False for the CSV one; raises for anything else."""
-    try:
-        fields = _strip_padding(next(csv.reader([line]), []))
-    except csv.Error:
-        fields = line.split(",")
-    if tuple(fields) == CSV_COLUMNS:
-        return False
-    if tuple(fields) == LEGACY_COLUMNS:
-        return True
-    looks_like_table = ("Last:" in first_line or _LEGACY_FIRST_LINE.match(first_line)
-                        or (fields and fields[0] == "Expiration Date"))
-    if not looks_like_table:
-        raise SourceDataError(f"{name}: not a CBOE option chain (expected JSON, a quote-table "
-                              f"CSV or a legacy .dat); it starts with {_clip(first_line)!r}")
-    if len(fields) != N_COLUMNS:
-        raise SourceDataError(f"{name}: line {line_number}: expected {N_COLUMNS} columns in the "
-                              f"header, found {len(fields)}")
-    if fields[0] != "Expiration Date":
-        raise SourceDataError(f"{name}: line {line_number}: expected the column header "
-                              f"'Expiration Date,Calls,...', found {_clip(line)!r}")
-    expected = LEGACY_COLUMNS if "Open Int" in fields else CSV_COLUMNS
-    column = next(i for i, (a, b) in enumerate(zip(fields, expected, strict=True)) if a != b)
-    raise SourceDataError(f"{name}: line {line_number}: header column {column + 1} is "
-                          f"{fields[column]!r}, expected {expected[column]!r}")
 
 
 class _ListTable:
@@ -306,7 +216,7 @@ def _split_rows(body: list[str], first_line_number: int, name: str,
             row = next(csv.reader([line]))
         else:
             row = line.split(",")
-        row = _strip_padding(row)
+        row = strip_padding(row)
         if not row:
             continue
         if len(row) != N_COLUMNS:
@@ -319,8 +229,12 @@ def _split_rows(body: list[str], first_line_number: int, name: str,
     return _ListTable([list(column) for column in zip(*rows, strict=True)]), line_numbers
 
 
+#: What a vendor writes in a number cell it has no value for (compared upper-cased, stripped).
+MISSING_CELLS = frozenset({"N/A", "NA", "-", "--"})
+
+
 def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
-               preamble: _Preamble, name: str,
+               preamble: Preamble, name: str,
                notes: list[str]) -> tuple[dict[str, np.ndarray], str]:
     """Per-contract columns (call then put for each row) and the underlying symbol."""
     n_rows = len(table)
@@ -334,6 +248,8 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
     # not a plain decimal: `numbers` then reads each group on its own, in the order below,
     # so the first bad field is reported as before.
     in_one_read = table.decimals(*_NUMBER_COLUMNS) if isinstance(table, ByteTable) else None
+    unreadable = np.zeros((2, n_rows), dtype=bool)  # (call, put) contracts with an N/A cell
+    where: dict[int, str] = {}  # first N/A cell of each column read, by row
 
     def numbers(*indices: int, count: bool = False) -> np.ndarray:
         """The columns as floats, shape (len(indices), rows); counts must be >= 0 and finite."""
@@ -354,18 +270,33 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
             try:
                 rows.append(np.array(values, dtype=np.float64))
             except ValueError:
-                row = next((i for i, v in enumerate(values) if not _is_number(v)), 0)
-                raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}"
-                                      f"{side_of(index)} is not a number: {values[row]!r}") from None
+                rows.append(_with_missing(index, values))
             if count:
                 check_count(index, rows[-1])
         return np.stack(rows)
+
+    def _with_missing(index: int, values: list[str]) -> np.ndarray:
+        """A column holding vendor "N/A" cells: NaN there, and the contracts on that side of
+        those lines (both sides for the strike) marked to be skipped; any other text fails."""
+        missing = np.array([v.strip().upper() in MISSING_CELLS for v in values])
+        row = next((i for i, v in enumerate(values) if not missing[i] and not _is_number(v)), None)
+        if row is not None:
+            raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}"
+                                  f"{side_of(index)} is not a number: {values[row]!r}") from None
+        for side in (0, 1):
+            if index == _STRIKE or (index < _STRIKE) == (side == 0):
+                unreadable[side] |= missing
+        first_row = int(np.flatnonzero(missing)[0])
+        where.setdefault(first_row, f"line {line_of(first_row)}, {header[index]}"
+                                    f"{side_of(index)} {values[first_row]!r}")
+        return np.array([np.nan if m else v for m, v in zip(missing, values, strict=True)],
+                        dtype=np.float64)
 
     def side_of(index: int) -> str:
         return "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
 
     def check_count(index: int, values: np.ndarray) -> None:
-        bad = ~(values >= 0) | np.isinf(values)
+        bad = (~(values >= 0) | np.isinf(values)) & ~unreadable[0 if index < _STRIKE else 1]
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side_of(index)} "
@@ -411,6 +342,15 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
         "is_call": np.tile(np.array([True, False]), n_rows),
         **fields,
     }
+    skip = unreadable.T.ravel()  # call, put, call, put, ... as the columns
+    if skip.all():
+        raise SourceDataError(f"{name}: every contract has a number cell reading N/A "
+                              f"(first: {where[min(where)]})")
+    if skip.any():
+        chain_columns = {key: column[~skip] for key, column in chain_columns.items()}
+        skipped = int(skip.sum())
+        notes.append(f"{skipped} contract{'s' if skipped > 1 else ''} skipped: a number cell "
+                     f"reads N/A (first: {where[min(where)]})")
     chain_columns = drop_adjusted(chain_columns, name=name, notes=notes, roots=occ.roots)
     underlyings = sorted({underlying_of(r) for r in occ.roots if not is_adjusted_root(r)})
     symbol = preamble.symbol
@@ -441,7 +381,7 @@ def _check_expiries(table: ByteTable | _ListTable, occ_expiry: np.ndarray, line_
                 days[cell] = parse_expiration_date(cell).toordinal()
             except ValueError:
                 raise SourceDataError(f"{name}: line {line_of(row)}: cannot read the expiration "
-                                      f"date {_clip(cell)!r}") from None
+                                      f"date {clip(cell)!r}") from None
         run_days.append(days[cell])
     column_days = np.repeat(np.array(run_days, dtype=np.int64),
                             np.diff(np.append(run_starts, n_rows)))
@@ -455,24 +395,9 @@ def _check_expiries(table: ByteTable | _ListTable, occ_expiry: np.ndarray, line_
                               f"{table.cell(_CALL, row)!r}")
 
 
-def _strip_padding(fields: list[str]) -> list[str]:
-    """Drop the trailing empty fields a spreadsheet adds; [] for a row of empty fields."""
-    if not any(field.strip() for field in fields):
-        return []
-    end = len(fields)
-    while end > N_COLUMNS and not fields[end - 1].strip():
-        end -= 1
-    return fields[:end]
-
-
 def _is_number(text: str) -> bool:
     try:
         float(text)
     except ValueError:
         return False
     return True
-
-
-def _clip(text: str, limit: int = 60) -> str:
-    text = text.strip()
-    return text if len(text) <= limit else text[: limit - 3] + "..."

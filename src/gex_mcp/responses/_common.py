@@ -49,6 +49,7 @@ def int_or_none(value: float) -> int | None:
 def data_quality(q: Quality) -> DataQuality:
     """The engine's cleaning counts, every field the model publishes (notes copied)."""
     counts = asdict(q)
+    counts["implied_spot"] = cents(q.implied_spot)
     return DataQuality(**{k: v for k, v in counts.items() if k in DataQuality.model_fields})
 
 

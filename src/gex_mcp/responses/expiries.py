@@ -51,7 +51,8 @@ def expiry_rows(a: ChainAnalysis) -> list[ExpiryExposure]:
 def expiry_breakdown_response(a: ChainAnalysis, prov: Provenance,
                               ctx: BuildContext = DEFAULT_CONTEXT) -> ExpiryBreakdownResponse:
     rows = [ExpiryForwardExposure(**row.model_dump(), forward=cents(e.forward),
-                                  implied_carry_pct=round_or_none(e.implied_carry_pct, 2))
+                                  implied_carry_pct=round_or_none(e.implied_carry_pct, 2),
+                                  basis_points=round_or_none(e.basis_points, 2))
             for row, e in zip(expiry_rows(a), a.expiries, strict=True)]
 
     def share(kinds: tuple[str, ...]) -> float:

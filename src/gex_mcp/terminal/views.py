@@ -204,14 +204,18 @@ def expiries_view(e: ExpiryBreakdownResponse) -> RenderableType:
                 "forward", "carry/yr"):
         table.add_column(col, justify="right")
     for x in e.expiries:
-        carry = "—" if x.implied_carry_pct is None else f"{x.implied_carry_pct:.2f}%"
+        carry = (f"{x.basis_points:+.2f} pts" if x.basis_points is not None
+                 else "—" if x.implied_carry_pct is None else f"{x.implied_carry_pct:.2f}%")
         table.add_row(x.expiration, x.settlement, x.kind, f"{x.days_to_expiry:.1f}", x.net_gex_label,
                       f"{x.share_of_total_pct:.1f}%", _price(x.top_strike), format_count(x.open_interest),
                       _price(x.forward), carry)
     head = Text(f"Net GEX {e.net_gex_label}: 0DTE {e.zero_dte_pct:.1f}%, weekly {e.weekly_pct:.1f}%, "
                 f"monthly and longer {e.monthly_pct:.1f}%")
     parts = [_flags(e), head, table]
-    if any(x.implied_carry_pct is None for x in e.expiries):
+    if any(x.basis_points is not None for x in e.expiries):
+        parts.append(Text("pts: under a week, the forward's basis to spot (F - S, USD), not a "
+                          "yearly carry."))
+    if any(x.implied_carry_pct is None and x.basis_points is None for x in e.expiries):
         parts.append(Text("carry —: put-call parity unreadable for that expiration; its forward "
                           "uses GEX_RATE and GEX_DIVIDEND_YIELD.", style="yellow"))
     return Group(*parts)
