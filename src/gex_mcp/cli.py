@@ -95,10 +95,13 @@ def _snapshot_time(text: str | None, chain: Path | None) -> datetime | None:
     if chain is None:
         raise InputError("--snapshot-time applies to a --chain FILE only.")
     try:
-        return datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InputError(f"--snapshot-time {text!r} is not a time; write it as 'YYYY-MM-DD HH:MM' "
                          "(New York time), e.g. '2023-08-18 16:00'.") from None
+    from gex_mcp.history.moments import check_supported
+    check_supported(moment.date(), "--snapshot-time", text.strip())
+    return moment
 
 
 def _run(work: Callable[[GexService], Awaitable[Any]], *, source: str | None = None,

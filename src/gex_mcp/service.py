@@ -88,11 +88,16 @@ def parse_expiration(expiration: str | None) -> str | None:
     try:
         if not _DATE_RE.fullmatch(text):
             raise ValueError
-        return date.fromisoformat(text).isoformat()
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidExpiryError(
             f"{str(expiration)[:40]!r} is not an expiration date. Use YYYY-MM-DD, e.g. "
             "'2026-12-18', or leave it out for all expirations.") from None
+    from gex_mcp.history.moments import FIRST_DAY, LAST_DAY, SUPPORTED_RANGE
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidExpiryError(f"Expiration {text!r} is outside the supported dates, "
+                                 f"{SUPPORTED_RANGE}.")
+    return day.isoformat()
 
 
 def check_min_oi(min_oi: int | float) -> int:

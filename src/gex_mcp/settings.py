@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     @field_validator("file_as_of")
     @classmethod
     def _new_york_when_naive(cls, value: datetime | None) -> datetime | None:
+        from gex_mcp.history.moments import FIRST_DAY, LAST_DAY, SUPPORTED_RANGE
+        if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
+            raise ValueError(f"outside the supported dates, {SUPPORTED_RANGE}")
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=ZoneInfo("America/New_York"))
         return value
