@@ -39,6 +39,7 @@ from gex_mcp.service import (
     Endpoint,
     GexService,
     build_service,
+    check_supported,
     normalize_symbol,
 )
 
@@ -99,7 +100,6 @@ def _snapshot_time(text: str | None, chain: Path | None) -> datetime | None:
     except ValueError:
         raise InputError(f"--snapshot-time {text!r} is not a time; write it as 'YYYY-MM-DD HH:MM' "
                          "(New York time), e.g. '2023-08-18 16:00'.") from None
-    from gex_mcp.history.moments import check_supported
     check_supported(moment.date(), "--snapshot-time", text.strip())
     return moment
 

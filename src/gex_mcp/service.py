@@ -46,6 +46,7 @@ from gex_mcp.endpoints.args import (
     argument_checker,
 )
 from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError, describe
+from gex_mcp.history.moments import FIRST_DAY, LAST_DAY, SUPPORTED_RANGE, check_supported
 from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
 from gex_mcp.sources.parse_pool import bulk_loads
@@ -73,7 +74,7 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 __all__ = ["ENDPOINTS", "MAX_LOCAL_SCAN_SYMBOLS", "MAX_SCAN_SYMBOLS", "argument_checker", "ChartImage",
            "Endpoint", "EngineParams", "GexService", "build_service", "check_min_oi",
-           "normalize_symbol", "parse_expiration"]
+           "check_supported", "normalize_symbol", "parse_expiration"]
 
 
 def parse_expiration(expiration: str | None) -> str | None:
@@ -93,7 +94,6 @@ def parse_expiration(expiration: str | None) -> str | None:
         raise InvalidExpiryError(
             f"{str(expiration)[:40]!r} is not an expiration date. Use YYYY-MM-DD, e.g. "
             "'2026-12-18', or leave it out for all expirations.") from None
-    from gex_mcp.history.moments import FIRST_DAY, LAST_DAY, SUPPORTED_RANGE
     if not FIRST_DAY <= day <= LAST_DAY:
         raise InvalidExpiryError(f"Expiration {text!r} is outside the supported dates, "
                                  f"{SUPPORTED_RANGE}.")
