@@ -6,14 +6,18 @@ file descriptors before any authentication runs. `HeaderDeadlineProtocol` closes
 connection whose headers are not complete within `HEADER_TIMEOUT_SECONDS` of its opening
 or of the previous response. `RepeatFilter` lets a log line through at most
 `REPEAT_LIMIT` times a minute (then one notice), so an accept-error loop cannot write
-100 MB of log.
+100 MB of log. `QueryRedactFilter` blanks key-like query parameters (`?api_key=...`) in
+uvicorn's access lines.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
+from collections.abc import Iterable
+from urllib.parse import unquote_plus
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -84,3 +88,39 @@ class RepeatFilter(logging.Filter):
             record.msg = f"{record.msg} [repeated; further copies suppressed for {self.window:g} s]"
             return True
         return count <= self.limit
+
+
+#: Query parameter names whose values are secrets: any name containing one of these.
+KEY_LIKE = re.compile(r"key|token|secret|passw|auth|sig|credential|session", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+
+def redact_query(path: str, secrets: Iterable[str] = ()) -> str:
+    """`path` with the value of every key-like query parameter (KEY_LIKE, or a value equal
+    to one of `secrets`) replaced by REDACTED; the path and other parameters are kept."""
+    base, sep, query = path.partition("?")
+    if not sep:
+        return path
+    known = {s for s in secrets if s}
+    kept = []
+    for part in query.split("&"):
+        name, eq, value = part.partition("=")
+        if KEY_LIKE.search(unquote_plus(name)) or (value and unquote_plus(value) in known):
+            part = f"{name}={REDACTED}" if eq else REDACTED
+        kept.append(part)
+    return f"{base}?{'&'.join(kept)}"
+
+
+class QueryRedactFilter(logging.Filter):
+    """On uvicorn.access: redacts the request line's query (its args are client, method,
+    path with query, HTTP version, status)."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.secrets = tuple(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], redact_query(args[2], self.secrets), *args[3:])
+        return True

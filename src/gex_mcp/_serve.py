@@ -30,19 +30,21 @@ MCP_PATH = "/mcp"
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
-# uvicorn's default config sends access logs to stdout; keep every line on stderr.
-UVICORN_LOG_CONFIG = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
-                            "stream": "ext://sys.stderr"}},
-    "loggers": {
-        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "uvicorn.error": {"level": "INFO"},
-        "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-    },
-}
+def uvicorn_log_config(level: str = "INFO") -> dict:
+    """uvicorn's loggers at `level` (GEX_LOG_LEVEL), every line on stderr (uvicorn's default
+    config sends access lines to stdout and ignores our level)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                                "stream": "ext://sys.stderr"}},
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.error": {"level": level},
+            "uvicorn.access": {"handlers": ["stderr"], "level": level, "propagate": False},
+        },
+    }
 
 
 def _bracket(host: str) -> str:
@@ -140,22 +142,26 @@ DEFAULT_MAX_CONNECTIONS = 512
 
 
 async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
-                     max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
+                     max_connections: int = DEFAULT_MAX_CONNECTIONS, log_level: str = "INFO",
+                     access_log: bool = True, secrets: Iterable[str] = ()) -> None:
     """Serve `app` with uvicorn until interrupted (`what` names it in the log).
 
     Past `max_connections` open connections and tasks uvicorn answers 503; a connection
     that has not sent complete headers within 10 s is closed (`_protocol`); repeated log
-    lines are thinned out.
+    lines are thinned out. Access lines follow `log_level` (they are INFO), are off without
+    `access_log`, and never show a key-like query parameter nor a value equal to one of
+    `secrets` (the API keys).
     """
     import uvicorn
 
-    from gex_mcp._protocol import HeaderDeadlineProtocol, RepeatFilter
+    from gex_mcp._protocol import HeaderDeadlineProtocol, QueryRedactFilter, RepeatFilter
 
     config = uvicorn.Config(app, host=host, port=port, lifespan="on", http=HeaderDeadlineProtocol,
-                            limit_concurrency=max_connections, log_config=UVICORN_LOG_CONFIG,
-                            server_header=False)
+                            limit_concurrency=max_connections, log_config=uvicorn_log_config(log_level),
+                            access_log=access_log, server_header=False)
     for name in ("uvicorn.error", "asyncio", "gex_mcp"):
         logging.getLogger(name).addFilter(RepeatFilter())
+    logging.getLogger("uvicorn.access").addFilter(QueryRedactFilter(secrets))
     logger.info("gex-mcp serving %s at http://%s:%d", what, _bracket(host), port)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal, which by default
     # kills the process before the caller can close the service. Our handler turns that

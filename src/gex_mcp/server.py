@@ -308,6 +308,8 @@ def run_server(
     stateless: bool = False,
     session_idle_seconds: float | None = None,
     max_connections: int = 512,
+    log_level: str = "INFO",
+    access_log: bool = True,
     watcher: Watcher | None = None,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
@@ -330,6 +332,9 @@ def run_server(
         stateless: MCP over HTTP without sessions (for several replicas behind a balancer).
         session_idle_seconds: close an MCP session idle this long (stateful mode).
         max_connections: connections and requests served at once; beyond, 503.
+        log_level: level of uvicorn's loggers, access lines included (GEX_LOG_LEVEL).
+        access_log: write an access line per request (GEX_ACCESS_LOG); key-like query
+            parameters are always redacted.
         watcher: the alert poller (watch tools, alert resources, /v1/alerts/stream); a new
             one polling at the cache TTL when None. It runs while the server does.
         on_ready: called once the server is built, just before it starts serving.
@@ -398,7 +403,8 @@ def run_server(
                 what = ("the REST API" if mcp is None else "MCP at /mcp and the REST API at /v1") + (
                     " (keys required)" if keys else "")
                 await _serve.serve_http(app, host=host, port=port, what=what,
-                                        max_connections=max_connections)
+                                        max_connections=max_connections, log_level=log_level,
+                                        access_log=access_log, secrets=keys)
             poller.cancel_scope.cancel()
 
     async def main() -> None:

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
                         "[GEX_CORS_ORIGINS].")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Server log level; logs go to stderr [GEX_LOG_LEVEL].")
+    access_log: bool = Field(
+        True, description="One access line per HTTP request (INFO; key-like query parameters "
+        "redacted) [GEX_ACCESS_LOG].")
     debug: bool = Field(False, description="Show tracebacks of internal errors in the CLI [GEX_DEBUG].")
     history_days: int = Field(
         30, ge=1, description="Days of snapshot history kept; older ones are pruned [GEX_HISTORY_DAYS].")
