@@ -9,8 +9,9 @@
   requests per minute, refilled continuously. /v1 answers carry `X-RateLimit-Limit`,
   `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds when the bucket is full
   again), and a refusal is 429 with `Retry-After`, as FlashAlpha's API does.
-- Host: REST requests must name an allowed host (DNS-rebinding protection, as the MCP SDK
-  applies to /mcp): loopback names, the bind address and configured extra names.
+- Host: every request's Host header must be strictly `host[:port]` (else 421), and REST
+  requests must name an allowed host (DNS-rebinding protection, as the MCP SDK applies to
+  /mcp): loopback names, the bind address and configured extra names.
 
 Refusals are JSON `{"error": ..., "message": ...}`.
 """
@@ -21,6 +22,7 @@ import hmac
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -111,11 +113,29 @@ async def send_json(send: Send, status: int, error: str, message: str,
     await send({"type": "http.response.body", "body": body})
 
 
-def _hostname(host_header: bytes) -> str:
-    text = host_header.decode("latin-1").strip().lower()
-    if text.startswith("["):  # [::1]:8000
-        return text[: text.find("]") + 1]
-    return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+#: A Host header as RFC 9110 allows it here: a DNS name (labels of letters, digits, '-' and
+#: '_') or an IPv4 address, or an IPv6 literal in brackets; then an optional ':port'.
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+                   r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?)(?::([0-9]{1,5}))?")
+
+
+def _parse_host(host_header: bytes) -> tuple[str, str | None] | None:
+    """(host, port) of a Host header, the host in lower case without a trailing dot (IPv6 in
+    brackets); None unless the whole header is strictly `host[:port]` (so
+    `localhost:1@evil.com` is refused)."""
+    text = host_header.decode("latin-1").lower()
+    match = _HOST.fullmatch(text)
+    if match is None or (match[2] is not None and int(match[2]) > 65535):
+        return None
+    name = match[1].rstrip(".")
+    return (name, match[2]) if name else None
+
+
+def _with_host(scope: Scope, name: str, port: str | None) -> Scope:
+    """`scope` with its Host header in the canonical form checked (what the app sees)."""
+    canonical = (name if port is None else f"{name}:{port}").encode("latin-1")
+    headers = [(k, canonical if k.lower() == b"host" else v) for k, v in scope.get("headers", ())]
+    return {**scope, "headers": headers}
 
 
 class HttpGuard:
@@ -141,12 +161,16 @@ class HttpGuard:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        if self.rest_hosts is not None and not path.startswith("/mcp"):
-            host = _header(scope, b"host") or b""
-            if _hostname(host) not in self.rest_hosts:
+        if self.rest_hosts is not None:
+            # Every path is parsed strictly and passed on in canonical form; /mcp's names are
+            # then checked by the MCP SDK.
+            parsed = _parse_host(_header(scope, b"host") or b"")
+            if parsed is None or (parsed[0] not in self.rest_hosts and not path.startswith("/mcp")):
                 await send_json(send, 421, "invalid_host",
-                                "This server does not answer for that Host header.")
+                                "This server does not answer for that Host header; send "
+                                "'Host: name[:port]' with a name it serves.")
                 return
+            scope = _with_host(scope, *parsed)
         client = (scope.get("client") or ("?",))[0]
         if self.keys is not None and path.startswith(PROTECTED_PREFIXES):
             presented = presented_key(scope)
