@@ -9,6 +9,9 @@
   requests per minute, refilled continuously. /v1 answers carry `X-RateLimit-Limit`,
   `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds when the bucket is full
   again), and a refusal is 429 with `Retry-After`, as FlashAlpha's API does.
+- Failed keys: an address that sent `FAILED_KEY_BURST` wrong keys gets 429 with
+  `Retry-After` on /mcp and /v1, whatever key it sends, until its allowance refills
+  (`FAILED_KEYS_PER_MINUTE`): guessing a key costs minutes per dozen tries.
 - Host: every request's Host header must be strictly `host[:port]` (else 421), and REST
   requests must name an allowed host (DNS-rebinding protection, as the MCP SDK applies to
   /mcp): loopback names, the bind address and configured extra names.
@@ -32,6 +35,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 logger = logging.getLogger(__name__)
 
 PROTECTED_PREFIXES = ("/mcp", "/v1")
+FAILED_KEY_BURST = 10  # wrong keys one address may send at once ...
+FAILED_KEYS_PER_MINUTE = 10  # ... and then per minute
+MAX_TRACKED_ADDRESSES = 10_000
 RATE_LIMITED_PREFIXES = ("/v1",)
 
 
@@ -104,6 +110,48 @@ class TokenBucket:
         return allowed, int(bucket.tokens), reset, retry
 
 
+class FailedKeyThrottle:
+    """Wrong keys per client address: a bucket of `burst` failures refilled at `per_minute`.
+
+    `wait(address)` is 0 while the address may still try, else the seconds until it may.
+    At most MAX_TRACKED_ADDRESSES are remembered; past that, those whose allowance is full
+    again are forgotten (then the oldest).
+    """
+
+    def __init__(self, burst: int = FAILED_KEY_BURST, per_minute: int = FAILED_KEYS_PER_MINUTE, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.burst, self._rate, self._clock = float(burst), per_minute / 60.0, clock
+        self._buckets: dict[str, _Bucket] = {}
+
+    def _refilled(self, address: str) -> _Bucket | None:
+        bucket = self._buckets.get(address)
+        if bucket is not None:
+            now = self._clock()
+            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self._rate)
+            bucket.updated = now
+        return bucket
+
+    def wait(self, address: str) -> float:
+        bucket = self._refilled(address)
+        return 0.0 if bucket is None or bucket.tokens >= 1.0 else (1.0 - bucket.tokens) / self._rate
+
+    def failed(self, address: str) -> None:
+        bucket = self._refilled(address)
+        if bucket is None:
+            if len(self._buckets) >= MAX_TRACKED_ADDRESSES:
+                self._forget()
+            bucket = self._buckets[address] = _Bucket(self.burst, self._clock())
+        bucket.tokens = max(0.0, bucket.tokens - 1.0)
+
+    def _forget(self) -> None:
+        for address in list(self._buckets):
+            bucket = self._refilled(address)
+            if bucket is not None and bucket.tokens >= self.burst:
+                del self._buckets[address]
+        while len(self._buckets) >= MAX_TRACKED_ADDRESSES:
+            del self._buckets[next(iter(self._buckets))]
+
+
 async def send_json(send: Send, status: int, error: str, message: str,
                     headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps({"error": error, "message": message}).encode()
@@ -155,6 +203,7 @@ class HttpGuard:
         self.keys = keys
         self.rate = rate
         self.rest_hosts = None if rest_hosts is None else {h.lower() for h in rest_hosts}
+        self.failed_keys = FailedKeyThrottle()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -173,9 +222,17 @@ class HttpGuard:
             scope = _with_host(scope, *parsed)
         client = (scope.get("client") or ("?",))[0]
         if self.keys is not None and path.startswith(PROTECTED_PREFIXES):
+            wait = self.failed_keys.wait(client)
+            if wait > 0:
+                await send_json(send, 429, "too_many_failed_keys",
+                                f"Too many wrong keys from this address; retry in {math.ceil(wait)} s.",
+                                [(b"retry-after", str(math.ceil(wait)).encode())])
+                return
             presented = presented_key(scope)
             matched = self.keys.client_of(presented) if presented else None
             if matched is None:
+                if presented is not None:
+                    self.failed_keys.failed(client)
                 logger.warning("refused %s %s from %s: %s key", scope.get("method"), path, client,
                                "no" if presented is None else "a wrong")
                 challenge = 'Bearer realm="gex-mcp"' + (', error="invalid_token"' if presented is not None else "")
