@@ -6,7 +6,9 @@
   `hmac.compare_digest`, all of them each time, so timing reveals neither a key nor which
   one matched. Keys are never logged: a refusal logs the path and the client address only.
 - Rate limit: a token bucket per client (per key; per address without keys) of `limit`
-  requests per minute, refilled continuously. /v1 answers carry `X-RateLimit-Limit`,
+  requests per minute, refilled continuously, shared by /v1 requests and MCP `tools/call`
+  messages posted to /mcp (other MCP messages, such as initialize or tools/list, are free;
+  a refused tool call is a 429 whose body is a JSON-RPC error the MCP client shows). /v1 answers carry `X-RateLimit-Limit`,
   `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds when the bucket is full
   again), and a refusal is 429 with `Retry-After`, as FlashAlpha's API does.
 - Failed keys: an address that sent `FAILED_KEY_BURST` wrong keys gets 429 with
@@ -39,6 +41,8 @@ FAILED_KEY_BURST = 10  # wrong keys one address may send at once ...
 FAILED_KEYS_PER_MINUTE = 10  # ... and then per minute
 MAX_TRACKED_ADDRESSES = 10_000
 RATE_LIMITED_PREFIXES = ("/v1",)
+MCP_PREFIX = "/mcp"
+MAX_COUNTED_BODY = 1_048_576  # MCP bodies read to count tool calls (larger: passed on uncounted)
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -152,6 +156,43 @@ class FailedKeyThrottle:
             del self._buckets[next(iter(self._buckets))]
 
 
+def tool_calls_in(body: bytes) -> tuple[int, object]:
+    """(number of `tools/call` requests in a JSON-RPC body, the id of the first); (0, None)
+    for anything else, including a body that is not JSON (the MCP SDK answers that)."""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return 0, None
+    messages = parsed if isinstance(parsed, list) else [parsed]
+    calls = [m for m in messages if isinstance(m, dict) and m.get("method") == "tools/call"]
+    return len(calls), (calls[0].get("id") if calls else None)
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:
+    """The request's body messages as received, and the body (None past `limit` bytes)."""
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages, None
+        size += len(message.get("body", b""))
+        if size > limit:
+            return messages, None
+        if not message.get("more_body", False):
+            return messages, b"".join(m.get("body", b"") for m in messages)
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
 async def send_json(send: Send, status: int, error: str, message: str,
                     headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps({"error": error, "message": message}).encode()
@@ -242,6 +283,9 @@ class HttpGuard:
                                 [(b"www-authenticate", challenge.encode())])
                 return
             client = matched
+        if self.rate is not None and path.startswith(MCP_PREFIX) and scope.get("method") == "POST":
+            await self._mcp_limited(client, scope, receive, send)
+            return
         if self.rate is None or not path.startswith(RATE_LIMITED_PREFIXES):
             await self.app(scope, receive, send)
             return
@@ -250,9 +294,7 @@ class HttpGuard:
                   (b"x-ratelimit-remaining", str(remaining).encode()),
                   (b"x-ratelimit-reset", str(math.ceil(reset)).encode())]
         if not allowed:
-            await send_json(send, 429, "rate_limited",
-                            f"Rate limit of {self.rate.limit} requests per minute reached; retry "
-                            f"in {math.ceil(retry)} s.",
+            await send_json(send, 429, "rate_limited", self._refusal(retry),
                             [*limits, (b"retry-after", str(math.ceil(retry)).encode())])
             return
 
@@ -262,3 +304,27 @@ class HttpGuard:
             await send(message)
 
         await self.app(scope, receive, with_limits)
+
+    def _refusal(self, retry: float) -> str:
+        assert self.rate is not None
+        return (f"Rate limit of {self.rate.limit} requests per minute reached; retry in "
+                f"{math.ceil(retry)} s.")
+
+    async def _mcp_limited(self, client: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """POST /mcp: each tools/call in the body takes one token of the client's bucket (the
+        one /v1 uses); refused, the answer is 429 with a JSON-RPC error for the first call."""
+        assert self.rate is not None
+        messages, body = await _read_body(receive, MAX_COUNTED_BODY)
+        calls, call_id = tool_calls_in(body) if body is not None else (0, None)
+        for _ in range(calls):
+            allowed, _remaining, _reset, retry = self.rate.take(client)
+            if not allowed:
+                wait = str(math.ceil(retry)).encode()
+                payload = json.dumps({"jsonrpc": "2.0", "id": call_id, "error": {
+                    "code": -32000, "message": self._refusal(retry)}}).encode()
+                await send({"type": "http.response.start", "status": 429, "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()), (b"retry-after", wait)]})
+                await send({"type": "http.response.body", "body": payload})
+                return
+        await self.app(scope, _replaying(messages, receive), send)
