@@ -124,3 +124,16 @@ class QueryRedactFilter(logging.Filter):
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
             record.args = (*args[:2], redact_query(args[2], self.secrets), *args[3:])
         return True
+
+
+class CancelledRequestFilter(logging.Filter):
+    """On uvicorn.error: a request cancelled by the bounded graceful shutdown is one line,
+    not "Exception in ASGI application" with a traceback through the upstream fetch."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, asyncio.CancelledError):
+            record.msg, record.args = "a request in flight was cancelled at shutdown", ()
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True

@@ -139,6 +139,9 @@ def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = 
 
 
 DEFAULT_MAX_CONNECTIONS = 512
+#: After SIGTERM, requests in flight get this long to finish; then uvicorn cancels them
+#: (container runtimes kill at 10-30 s; an upstream fetch may take 48 s).
+GRACEFUL_SHUTDOWN_SECONDS = 3.0
 
 
 async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
@@ -150,18 +153,26 @@ async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
     that has not sent complete headers within 10 s is closed (`_protocol`); repeated log
     lines are thinned out. Access lines follow `log_level` (they are INFO), are off without
     `access_log`, and never show a key-like query parameter nor a value equal to one of
-    `secrets` (the API keys).
+    `secrets` (the API keys). On SIGTERM, requests in flight get GRACEFUL_SHUTDOWN_SECONDS,
+    then are cancelled.
     """
     import uvicorn
 
-    from gex_mcp._protocol import HeaderDeadlineProtocol, QueryRedactFilter, RepeatFilter
+    from gex_mcp._protocol import (
+        CancelledRequestFilter,
+        HeaderDeadlineProtocol,
+        QueryRedactFilter,
+        RepeatFilter,
+    )
 
     config = uvicorn.Config(app, host=host, port=port, lifespan="on", http=HeaderDeadlineProtocol,
                             limit_concurrency=max_connections, log_config=uvicorn_log_config(log_level),
-                            access_log=access_log, server_header=False)
+                            access_log=access_log, server_header=False,
+                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     for name in ("uvicorn.error", "asyncio", "gex_mcp"):
         logging.getLogger(name).addFilter(RepeatFilter())
     logging.getLogger("uvicorn.access").addFilter(QueryRedactFilter(secrets))
+    logging.getLogger("uvicorn.error").addFilter(CancelledRequestFilter())
     logger.info("gex-mcp serving %s at http://%s:%d", what, _bracket(host), port)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal, which by default
     # kills the process before the caller can close the service. Our handler turns that
