@@ -27,6 +27,7 @@ from gex_mcp.http_guard import ApiKeys, HttpGuard, TokenBucket
 logger = logging.getLogger(__name__)
 
 MCP_PATH = "/mcp"
+DEFAULT_SESSION_IDLE_SECONDS = 1800.0  # the SDK's own default idle timeout
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
@@ -108,13 +109,16 @@ class _ByPath:
 def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = "127.0.0.1",
              keys: Iterable[str] = (), rate_limit_per_minute: int | None = None,
              allowed_hosts: Iterable[str] = (), cors_origins: Iterable[str] = (),
-             stateless: bool = False, session_idle_seconds: float | None = None) -> ASGIApp:
+             stateless: bool = False, session_idle_seconds: float | None = None,
+             max_sessions_per_key: int | None = None, max_sessions: int | None = None) -> ASGIApp:
     """One ASGI app: /mcp (when `mcp`), the REST routes (when `rest`), guarded by
     `HttpGuard` (keys, per-key rate limit on /v1, Host checks); CORS only for listed origins.
 
     `stateless` serves MCP without sessions (each request stands alone: replicas behind a
     load balancer need no sticky routing); otherwise a session idle for
-    `session_idle_seconds` is closed (the SDK's default when None)."""
+    `session_idle_seconds` is closed (the SDK's default when None), and live sessions are
+    capped per key (per address without keys) and overall, the least recently used idle
+    one closed to open another (`mcp_sessions`; caps default to 32 and 512)."""
     names = allowed_host_names(host, allowed_hosts)
     if rest is not None and list(cors_origins):
         from starlette.middleware.cors import CORSMiddleware
@@ -127,6 +131,12 @@ def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = 
             streamable_http_path=MCP_PATH, host=host, stateless_http=stateless,
             transport_security=transport_security(host, allowed_hosts),
             **({} if stateless else sessions))
+        if not stateless:
+            from gex_mcp.mcp_sessions import MAX_SESSIONS, MAX_SESSIONS_PER_CLIENT, SessionCap
+
+            app = SessionCap(app, per_client=max_sessions_per_key or MAX_SESSIONS_PER_CLIENT,
+                             overall=max_sessions or MAX_SESSIONS,
+                             idle_seconds=session_idle_seconds or DEFAULT_SESSION_IDLE_SECONDS)
         if rest is not None:
             app = _ByPath(app, rest)
     else:

@@ -289,6 +289,8 @@ def serve(transport: Annotated[str, typer.Option(
                    allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
                    cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth,
                    stateless=stateless, session_idle_seconds=settings.session_idle_seconds,
+                   max_sessions_per_key=settings.max_sessions_per_key,
+                   max_sessions=settings.max_sessions,
                    max_connections=settings.http_max_connections,
                    log_level=settings.log_level, access_log=settings.access_log)
     except GexError as exc:

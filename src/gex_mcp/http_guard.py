@@ -283,6 +283,7 @@ class HttpGuard:
                                 [(b"www-authenticate", challenge.encode())])
                 return
             client = matched
+        scope = {**scope, "gex_client": client}  # mcp_sessions.CLIENT_SCOPE_KEY: whose session
         if self.rate is not None and path.startswith(MCP_PREFIX) and scope.get("method") == "POST":
             await self._mcp_limited(client, scope, receive, send)
             return

@@ -307,6 +307,8 @@ def run_server(
     insecure_no_auth: bool = False,
     stateless: bool = False,
     session_idle_seconds: float | None = None,
+    max_sessions_per_key: int | None = None,
+    max_sessions: int | None = None,
     max_connections: int = 512,
     log_level: str = "INFO",
     access_log: bool = True,
@@ -331,6 +333,9 @@ def run_server(
         insecure_no_auth: allow a non-loopback `host` without keys (anyone reaching it may call).
         stateless: MCP over HTTP without sessions (for several replicas behind a balancer).
         session_idle_seconds: close an MCP session idle this long (stateful mode).
+        max_sessions_per_key, max_sessions: caps on live MCP sessions per key (per address
+            without keys) and in all; the least recently used idle one is closed to open
+            another (`mcp_sessions`; 32 and 512 when None).
         max_connections: connections and requests served at once; beyond, 503.
         log_level: level of uvicorn's loggers, access lines included (GEX_LOG_LEVEL).
         access_log: write an access line per request (GEX_ACCESS_LOG); key-like query
@@ -399,7 +404,9 @@ def run_server(
                 app = _serve.http_app(mcp, build_rest_app(service, watcher), host=host, keys=keys,
                                       rate_limit_per_minute=rate_limit_per_minute,
                                       allowed_hosts=allowed_hosts, cors_origins=cors_origins,
-                                      stateless=stateless, session_idle_seconds=session_idle_seconds)
+                                      stateless=stateless, session_idle_seconds=session_idle_seconds,
+                                      max_sessions_per_key=max_sessions_per_key,
+                                      max_sessions=max_sessions)
                 what = ("the REST API" if mcp is None else "MCP at /mcp and the REST API at /v1") + (
                     " (keys required)" if keys else "")
                 await _serve.serve_http(app, host=host, port=port, what=what,

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     session_idle_seconds: float = Field(
         600.0, gt=0, description="An MCP-over-HTTP session idle this long is closed, seconds "
                                  "[GEX_SESSION_IDLE_SECONDS].")
+    max_sessions_per_key: int = Field(
+        32, ge=1, description="Live MCP-over-HTTP sessions per key (per address without keys); "
+        "the least recently used idle one is closed to open another [GEX_MAX_SESSIONS_PER_KEY].")
+    max_sessions: int = Field(
+        512, ge=1, description="Live MCP-over-HTTP sessions in all [GEX_MAX_SESSIONS].")
     cors_origins: str = Field(
         "", description="Browser origins allowed to call the REST API, comma-separated "
                         "[GEX_CORS_ORIGINS].")
