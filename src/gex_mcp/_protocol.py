@@ -16,6 +16,7 @@ import asyncio
 import logging
 import re
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from urllib.parse import unquote_plus
 
@@ -23,19 +24,41 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 HEADER_TIMEOUT_SECONDS = 10.0
+DEFAULT_MAX_WAITING = 1024  # connections without a request in progress
 REPEAT_LIMIT = 5
 REPEAT_WINDOW_SECONDS = 60.0
 
 
 class HeaderDeadlineProtocol(H11Protocol):
-    """H11Protocol that closes connections stuck before complete headers."""
+    """H11Protocol that closes connections stuck before complete headers, and keeps waiting
+    connections (headers not complete yet, or idle between keep-alive requests) to their
+    own cap, `max_waiting`, closing the oldest waiting one when a new connection passes it.
+
+    Waiting connections thus never take the slots of requests being served (those are
+    capped apart, by `ActiveRequestCap`): with thousands of slow sockets open, complete
+    requests are still answered.
+    """
 
     header_timeout_seconds = HEADER_TIMEOUT_SECONDS
+    max_waiting = DEFAULT_MAX_WAITING
     _header_timer: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def with_limits(cls, *, max_waiting: int) -> type[HeaderDeadlineProtocol]:
+        """A subclass with its own waiting-connection cap (uvicorn takes a class)."""
+        return type(cls.__name__, (cls,), {"max_waiting": max_waiting})
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
+        waiting = self._waiting()
+        waiting[self] = None
+        while len(waiting) > self.max_waiting:
+            oldest = next(iter(waiting))
+            del waiting[oldest]
+            oldest._disarm()
+            if not oldest.transport.is_closing():
+                oldest.transport.close()
 
     def handle_events(self) -> None:
         super().handle_events()
@@ -44,12 +67,24 @@ class HeaderDeadlineProtocol(H11Protocol):
         # headers (after a keep-alive response) start a new one when their first bytes come.
         if self.conn.their_state == h11.IDLE:
             self._arm()
+            if self.cycle is None or self.cycle.response_complete:
+                self._waiting().setdefault(self, None)
         else:
             self._disarm()
+            self._waiting().pop(self, None)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._waiting().pop(self, None)
         super().connection_lost(exc)
+
+    def _waiting(self) -> OrderedDict[HeaderDeadlineProtocol, None]:
+        """This server's waiting connections, oldest first (kept on its shared state)."""
+        waiting = getattr(self.server_state, "gex_waiting", None)
+        if waiting is None:
+            waiting = OrderedDict()
+            self.server_state.gex_waiting = waiting  # type: ignore[attr-defined]
+        return waiting
 
     def _arm(self) -> None:
         if self._header_timer is None:
@@ -137,3 +172,33 @@ class CancelledRequestFilter(logging.Filter):
             record.exc_info, record.exc_text = None, None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True
+
+
+class ActiveRequestCap:
+    """ASGI middleware: at most `limit` HTTP requests in progress; beyond, 503 at once.
+
+    uvicorn's own `limit_concurrency` counts every open connection, so sockets that never
+    finish their headers (or idle keep-alive ones) took the slots of complete requests; here
+    only requests count, and `HeaderDeadlineProtocol` caps the waiting connections apart.
+    """
+
+    def __init__(self, app, limit: int) -> None:  # noqa: ANN001 (an ASGI app)
+        self.app, self.limit, self.active = app, limit, 0
+
+    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if self.active >= self.limit:
+            body = b"Service Unavailable"
+            await send({"type": "http.response.start", "status": 503, "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()), (b"retry-after", b"1"),
+                (b"connection", b"close")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        self.active += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1

@@ -149,6 +149,7 @@ def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = 
 
 
 DEFAULT_MAX_CONNECTIONS = 512
+WAITING_PER_SLOT = 2  # waiting connections kept per request slot
 #: After SIGTERM, requests in flight get this long to finish; then uvicorn cancels them
 #: (container runtimes kill at 10-30 s; an upstream fetch may take 48 s).
 GRACEFUL_SHUTDOWN_SECONDS = 3.0
@@ -159,9 +160,10 @@ async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
                      access_log: bool = True, secrets: Iterable[str] = ()) -> None:
     """Serve `app` with uvicorn until interrupted (`what` names it in the log).
 
-    Past `max_connections` open connections and tasks uvicorn answers 503; a connection
-    that has not sent complete headers within 10 s is closed (`_protocol`); repeated log
-    lines are thinned out. Access lines follow `log_level` (they are INFO), are off without
+    Past `max_connections` requests in progress the answer is 503; connections without one
+    (headers not complete, or idle keep-alive) are capped apart at WAITING_PER_SLOT times
+    that, the oldest closed first, and closed anyway when their headers take over 10 s
+    (`_protocol`); repeated log lines are thinned out. Access lines follow `log_level` (they are INFO), are off without
     `access_log`, and never show a key-like query parameter nor a value equal to one of
     `secrets` (the API keys). On SIGTERM, requests in flight get GRACEFUL_SHUTDOWN_SECONDS,
     then are cancelled.
@@ -169,14 +171,18 @@ async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
     import uvicorn
 
     from gex_mcp._protocol import (
+        ActiveRequestCap,
         CancelledRequestFilter,
         HeaderDeadlineProtocol,
         QueryRedactFilter,
         RepeatFilter,
     )
 
-    config = uvicorn.Config(app, host=host, port=port, lifespan="on", http=HeaderDeadlineProtocol,
-                            limit_concurrency=max_connections, log_config=uvicorn_log_config(log_level),
+    # Requests in progress and waiting connections have separate caps (uvicorn's
+    # limit_concurrency would count both together).
+    protocol = HeaderDeadlineProtocol.with_limits(max_waiting=WAITING_PER_SLOT * max_connections)
+    config = uvicorn.Config(ActiveRequestCap(app, max_connections), host=host, port=port,
+                            lifespan="on", http=protocol, log_config=uvicorn_log_config(log_level),
                             access_log=access_log, server_header=False,
                             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     for name in ("uvicorn.error", "asyncio", "gex_mcp"):
