@@ -1,13 +1,17 @@
-"""uvicorn's h11 protocol with a deadline for request headers, and a filter for log floods.
+"""uvicorn's h11 protocol with a deadline for request headers, caps that keep waiting
+connections apart from requests being served, and filters for the log.
 
 uvicorn times out idle keep-alive connections but not a client that opens a connection and
 never finishes its request headers (slowloris): thousands of those exhaust the process's
 file descriptors before any authentication runs. `HeaderDeadlineProtocol` closes a
 connection whose headers are not complete within `HEADER_TIMEOUT_SECONDS` of its opening
-or of the previous response. `RepeatFilter` lets a log line through at most
+or of the previous response, and keeps connections without a request in progress to
+their own cap (the oldest closed first); `ActiveRequestCap` caps the requests in progress,
+so waiting sockets never take their slots. `RepeatFilter` lets a log line through at most
 `REPEAT_LIMIT` times a minute (then one notice), so an accept-error loop cannot write
 100 MB of log. `QueryRedactFilter` blanks key-like query parameters (`?api_key=...`) in
-uvicorn's access lines.
+uvicorn's access lines; `CancelledRequestFilter` makes a request cancelled at shutdown one
+line instead of a traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from collections.abc import Iterable
 from urllib.parse import unquote_plus
 
 import h11
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 HEADER_TIMEOUT_SECONDS = 10.0
@@ -182,10 +187,10 @@ class ActiveRequestCap:
     only requests count, and `HeaderDeadlineProtocol` caps the waiting connections apart.
     """
 
-    def __init__(self, app, limit: int) -> None:  # noqa: ANN001 (an ASGI app)
+    def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app, self.limit, self.active = app, limit, 0
 
-    async def __call__(self, scope, receive, send) -> None:  # noqa: ANN001
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return

@@ -163,10 +163,10 @@ async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
     Past `max_connections` requests in progress the answer is 503; connections without one
     (headers not complete, or idle keep-alive) are capped apart at WAITING_PER_SLOT times
     that, the oldest closed first, and closed anyway when their headers take over 10 s
-    (`_protocol`); repeated log lines are thinned out. Access lines follow `log_level` (they are INFO), are off without
-    `access_log`, and never show a key-like query parameter nor a value equal to one of
-    `secrets` (the API keys). On SIGTERM, requests in flight get GRACEFUL_SHUTDOWN_SECONDS,
-    then are cancelled.
+    (`_protocol`); repeated log lines are thinned out. Access lines follow `log_level`
+    (they are INFO), are off without `access_log`, and never show a key-like query
+    parameter nor a value equal to one of `secrets` (the API keys). On SIGTERM, requests in
+    flight get GRACEFUL_SHUTDOWN_SECONDS, then are cancelled.
     """
     import uvicorn
 

@@ -8,9 +8,10 @@
 - Rate limit: a token bucket per client (per key; per address without keys) of `limit`
   requests per minute, refilled continuously, shared by /v1 requests and MCP `tools/call`
   messages posted to /mcp (other MCP messages, such as initialize or tools/list, are free;
-  a refused tool call is a 429 whose body is a JSON-RPC error the MCP client shows). /v1 answers carry `X-RateLimit-Limit`,
-  `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds when the bucket is full
-  again), and a refusal is 429 with `Retry-After`, as FlashAlpha's API does.
+  a refused tool call is a 429 whose body is a JSON-RPC error the MCP client shows).
+  /v1 answers carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`
+  (Unix seconds when the bucket is full again), and a refusal is 429 with `Retry-After`,
+  as FlashAlpha's API does.
 - Failed keys: an address that sent `FAILED_KEY_BURST` wrong keys gets 429 with
   `Retry-After` on /mcp and /v1, whatever key it sends, until its allowance refills
   (`FAILED_KEYS_PER_MINUTE`): guessing a key costs minutes per dozen tries.
