@@ -1,7 +1,8 @@
 """SIGTERM exits within 5 s whatever is in flight (issue 26, point 5).
 
 The campaign's shutdown waited 45 s for an upstream fetch. Here the loopback upstream sits
-on AAPL's chain for 60 s while a REST client waits; the served process gets SIGTERM.
+on AAPL's chain for 60 s while a REST client waits, and on GOOGL's while an MCP tool call
+waits; the served process gets SIGTERM.
 """
 
 from __future__ import annotations

@@ -152,7 +152,7 @@ DEFAULT_MAX_CONNECTIONS = 512
 WAITING_PER_SLOT = 2  # waiting connections kept per request slot
 #: After SIGTERM, requests in flight get this long to finish; then uvicorn cancels them
 #: (container runtimes kill at 10-30 s; an upstream fetch may take 48 s).
-GRACEFUL_SHUTDOWN_SECONDS = 3.0
+GRACEFUL_SHUTDOWN_SECONDS = 2.0
 
 
 async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
