@@ -244,33 +244,42 @@ async def test_history_keeps_one_snapshot_per_fifteen_minutes(tmp_path):
     assert sorted(stored) == [moments[0], moments[4], moments[5]]
 
 
-async def test_unknown_symbols_are_remembered_and_cannot_spend_the_reserve(loopback, tmp_path):
-    """100 asks for NOPE cost one request; made-up tickers stop at 90% of the budget, and a
-    symbol that answered before still gets the last 10%."""
+async def test_unknown_symbols_are_remembered_and_spend_only_their_share(loopback, tmp_path):
+    """100 asks for NOPE cost one request; made-up tickers spend at most 10% of the budget
+    (issue 26, point 3: they used to take 90% and lock out symbols never fetched before,
+    GOOGL and META, until midnight), and new real symbols are served after the flood."""
     s = settings_for(loopback, tmp_path, cboe_daily_budget=20, cache_ttl=0)
     async with build_service(s) as svc:
         with anyio.fail_after(20):
-            await svc.levels("AAPL")  # proven: 1 request
+            await svc.levels("AAPL")  # 1 request
             for _ in range(100):
                 with pytest.raises(UnknownSymbolError):
                     await svc.levels("NOPE")
             assert loopback.requests[loopback.cboe_path("NOPE")] == 1
-            refused = None
-            for i in range(30):
-                try:
+            for i in range(60):  # three times the whole budget, all answered "no such symbol"
+                with pytest.raises(UnknownSymbolError):
                     await svc.levels(f"NOPE{chr(65 + i % 26)}{i // 26}")
-                except UnknownSymbolError:
-                    continue
-                except RateLimitedError as exc:
-                    refused = exc
-                    break
-            assert refused is not None and str(refused).startswith(
-                "Daily request budget for cboe keeps its last 2 requests for symbols that have "
-                "answered before (18 of 20 used today, UTC).")
-            again = await svc.levels("AAPL")  # the reserve serves the proven symbol
-    assert again.symbol == "AAPL" and not again.stale
+            (status,) = svc.budgets()
+            assert status.used_today == 1 + 2  # AAPL, then the share: 10% of 20
+            new = [await svc.levels(symbol) for symbol in ("GOOGL", "META")]
+            (status,) = svc.budgets()
+    assert [n.symbol for n in new] == ["GOOGL", "META"] and not any(n.stale for n in new)
+    assert status.used_today == 5
     made_up = sum(n for path, n in loopback.requests.items() if "NOPE" in path)
-    assert made_up == 17  # 1 NOPE + 16 others: 18 requests with AAPL's first
+    assert made_up == 61  # each made-up ticker asked once; only 2 of them counted
+
+
+async def test_the_budget_still_ends_the_day_for_real_symbols(loopback, tmp_path):
+    """The share gives back made-up tickers' requests, not real ones': the 4th of 3 is
+    refused before it is sent (AAPL again would be served stale from the cache)."""
+    s = settings_for(loopback, tmp_path, cboe_daily_budget=3, cache_ttl=0)
+    async with build_service(s) as svc:
+        with anyio.fail_after(20):
+            for symbol in ("AAPL", "GOOGL", "META"):
+                await svc.levels(symbol)
+            with pytest.raises(RateLimitedError, match="Daily request budget for cboe is spent"):
+                await svc.levels("NOPE")
+    assert loopback.requests[loopback.cboe_path("NOPE")] == 0
 
 
 @pytest.mark.parametrize(("moment", "refetched"), [

@@ -40,6 +40,7 @@ from gex_mcp.service import (
     Endpoint,
     GexService,
     build_service,
+    check_supported,
     normalize_symbol,
 )
 
@@ -112,10 +113,12 @@ def _snapshot_time(text: str | None, chain: Path | None) -> datetime | None:
     if chain is None:
         raise InputError("--snapshot-time applies to a --chain FILE only.")
     try:
-        return datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise InputError(f"--snapshot-time {text!r} is not a time; write it as 'YYYY-MM-DD HH:MM' "
                          "(New York time), e.g. '2023-08-18 16:00'.") from None
+    check_supported(moment.date(), "--snapshot-time", text.strip())
+    return moment
 
 
 @contextmanager
@@ -318,7 +321,10 @@ def serve(transport: Annotated[str, typer.Option(
                 allowed_hosts=_split(settings.allowed_hosts) + tuple(allowed_host or ()),
                 cors_origins=_split(settings.cors_origins), insecure_no_auth=insecure_no_auth,
                 stateless=stateless, session_idle_seconds=settings.session_idle_seconds,
-                max_connections=settings.http_max_connections)
+                max_sessions_per_key=settings.max_sessions_per_key,
+                max_sessions=settings.max_sessions,
+                max_connections=settings.http_max_connections,
+                log_level=settings.log_level, access_log=settings.access_log)
             run_server(service, options, watcher=_watcher(service, settings), on_ready=resume_gc)
     finally:
         gc.enable()  # a server that failed to start (in-process callers, tests)

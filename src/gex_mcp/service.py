@@ -46,6 +46,7 @@ from gex_mcp.endpoints.args import (
     MAX_SCAN_SYMBOLS,
     argument_checker,
 )
+from gex_mcp.engine.calendar import FIRST_DAY, LAST_DAY, SUPPORTED_RANGE, check_supported
 from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError, describe
 from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
@@ -72,7 +73,7 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 __all__ = ["ENDPOINTS", "MAX_LOCAL_SCAN_SYMBOLS", "MAX_SCAN_SYMBOLS", "argument_checker", "ChartImage",
            "Endpoint", "EngineParams", "GexService", "build_service", "check_min_oi",
-           "normalize_symbol", "parse_expiration"]
+           "check_supported", "normalize_symbol", "parse_expiration"]
 
 
 def parse_expiration(expiration: str | None) -> str | None:
@@ -87,11 +88,15 @@ def parse_expiration(expiration: str | None) -> str | None:
     try:
         if not _DATE_RE.fullmatch(text):
             raise ValueError
-        return date.fromisoformat(text).isoformat()
+        day = date.fromisoformat(text)
     except ValueError:
         raise InvalidExpiryError(
             f"{str(expiration)[:40]!r} is not an expiration date. Use YYYY-MM-DD, e.g. "
             "'2026-12-18', or leave it out for all expirations.") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidExpiryError(f"Expiration {text!r} is outside the supported dates, "
+                                 f"{SUPPORTED_RANGE}.")
+    return day.isoformat()
 
 
 def check_min_oi(min_oi: int | float) -> int:

@@ -72,11 +72,19 @@ class Settings(BaseSettings):
     session_idle_seconds: float = Field(
         600.0, gt=0, description="An MCP-over-HTTP session idle this long is closed, seconds "
                                  "[GEX_SESSION_IDLE_SECONDS].")
+    max_sessions_per_key: int = Field(
+        32, ge=1, description="Live MCP-over-HTTP sessions per key (per address without keys); "
+        "the least recently used idle one is closed to open another [GEX_MAX_SESSIONS_PER_KEY].")
+    max_sessions: int = Field(
+        512, ge=1, description="Live MCP-over-HTTP sessions in all [GEX_MAX_SESSIONS].")
     cors_origins: str = Field(
         "", description="Browser origins allowed to call the REST API, comma-separated "
                         "[GEX_CORS_ORIGINS].")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", description="Server log level; logs go to stderr [GEX_LOG_LEVEL].")
+    access_log: bool = Field(
+        True, description="One access line per HTTP request (INFO; key-like query parameters "
+        "redacted) [GEX_ACCESS_LOG].")
     debug: bool = Field(False, description="Show tracebacks of internal errors in the CLI [GEX_DEBUG].")
     history_days: int = Field(
         30, ge=1, description="Days of snapshot history kept; older ones are pruned [GEX_HISTORY_DAYS].")
@@ -103,6 +111,9 @@ class Settings(BaseSettings):
     @field_validator("file_as_of")
     @classmethod
     def _new_york_when_naive(cls, value: datetime | None) -> datetime | None:
+        from gex_mcp.engine.calendar import FIRST_DAY, LAST_DAY, SUPPORTED_RANGE
+        if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
+            raise ValueError(f"outside the supported dates, {SUPPORTED_RANGE}")
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=ZoneInfo("America/New_York"))
         return value

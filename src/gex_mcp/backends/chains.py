@@ -1,8 +1,9 @@
 """`ChainBackend`: raw option chains (cboe, file, demo) -> cache -> engine -> builder.
 
 An upstream's "no such symbol" is believed for `UNKNOWN_SYMBOL_SECONDS` without asking again,
-and symbols that never answered cannot spend the last `BUDGET_RESERVE_FRACTION` of a daily
-request budget: a flood of made-up tickers cannot lock real ones out until midnight.
+and "no such symbol" answers spend at most `UNKNOWN_SHARE_FRACTION` of a daily request budget
+(past it, their requests are given back): a flood of made-up tickers cannot lock real ones,
+known or never fetched before, out until midnight.
 
 One memo: analyses, keyed by (source, symbol, fetch time, expiration, min_oi), each holding
 the answers built from it. An answer is rebuilt only when its analysis is (a new fetch, or
@@ -49,7 +50,7 @@ logger = logging.getLogger(__name__)
 ANALYSIS_MEMO_SIZE = 32  # an SPX analysis holds ~3 MB of arrays
 ANSWER_MEMO_SIZE = 4096  # finished answers, a few KB each: a 1000-symbol scan stays warm
 UNKNOWN_SYMBOL_SECONDS = 900.0  # how long "no such symbol" is believed without asking again
-BUDGET_RESERVE_FRACTION = 0.1  # of a daily budget, kept for symbols that answered before
+UNKNOWN_SHARE_FRACTION = 0.1  # of a daily budget, the most "no such symbol" answers spend
 PRUNE_EVERY_SECONDS = 3600.0
 HISTORY_MIN_INTERVAL_SECONDS = 900.0  # at most one stored snapshot per symbol per 15 minutes
 
@@ -91,7 +92,6 @@ class ChainBackend:
         self._memo: LRUCache[tuple, _Analysed] = LRUCache(ANALYSIS_MEMO_SIZE)
         self._answers: LRUCache[tuple, BaseModel] = LRUCache(ANSWER_MEMO_SIZE)
         self._unknown: dict[tuple[str, str], tuple[float, str]] = {}  # -> (until, message)
-        self._answered: set[tuple[str, str]] = set()
         self.history_days = stores.history_days
         self.level_history = LevelHistory(self, stores.levels)
         self._pruned_at = -math.inf
@@ -122,15 +122,15 @@ class ChainBackend:
             raise UnknownSymbolError(refused[1])  # asked again too soon: do not spend a request
         budget = self.budgets.get(source)
         if budget is not None:
-            budget.check_and_spend(reserve=0 if self._proven(source, symbol) else
-                                   int(budget.daily_limit * BUDGET_RESERVE_FRACTION))
+            budget.check_and_spend()
         try:
             chain = await (self.sources[source].fetch_chain(symbol) if as_of is None else
                            self.sources[source].fetch_chain(symbol, as_of=as_of))  # type: ignore[call-arg]
         except UnknownSymbolError as exc:
             self._unknown[key] = (time.monotonic() + UNKNOWN_SYMBOL_SECONDS, str(exc))
+            if budget is not None:
+                budget.unknown_answered(max(1, int(budget.daily_limit * UNKNOWN_SHARE_FRACTION)))
             raise
-        self._answered.add(key)
         if len(chain) == 0:
             raise NoDataError(f"{source} returned an empty option chain for {symbol}. "
                               "The market may be closed for this symbol; try another source.")
@@ -147,12 +147,6 @@ class ChainBackend:
             self._ttl_minute = (minute, self.ttl_seconds if is_open else
                                 max(self.ttl_seconds, self.closed_ttl_seconds))
         return self._ttl_minute[1]
-
-    def _proven(self, source: str, symbol: str) -> bool:
-        """True when the symbol has answered from this source (here, or in stored history)."""
-        if (source, symbol) in self._answered:
-            return True
-        return self.oi_snapshots is not None and bool(self.oi_snapshots.levels_history(symbol, source, limit=1))
 
     def replayable(self, source: str) -> bool:
         """True when the source can serve a past snapshot (`fetch_chain(as_of=)` and

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from gex_mcp.errors import InputError
+
 NEW_YORK = ZoneInfo("America/New_York")
 PM_SETTLEMENT = time(16, 0)
 AM_SETTLEMENT = time(9, 30)
@@ -273,3 +275,17 @@ def session_of(moment: datetime) -> date:
     if is_trading_day(day) and local.time() >= SESSION_OPEN:
         return day
     return expiry_on_or_before(day - timedelta(days=1))
+
+
+#: The dates every date argument must lie in: beyond them datetime arithmetic overflows
+#: (0001-01-01 in New York is before datetime.min in UTC) and no option chain exists anyway.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+SUPPORTED_RANGE = f"{FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+
+
+def check_supported(day: date, name: str, given: str) -> None:
+    """Raises InputError unless FIRST_DAY <= day <= LAST_DAY (the message names the range)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InputError(f"{name} {given[:40]!r} is outside the supported dates, "
+                         f"{SUPPORTED_RANGE}.")

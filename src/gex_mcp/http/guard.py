@@ -6,11 +6,18 @@
   `hmac.compare_digest`, all of them each time, so timing reveals neither a key nor which
   one matched. Keys are never logged: a refusal logs the path and the client address only.
 - Rate limit: a token bucket per client (per key; per address without keys) of `limit`
-  requests per minute, refilled continuously. /v1 answers carry `X-RateLimit-Limit`,
-  `X-RateLimit-Remaining` and `X-RateLimit-Reset` (Unix seconds when the bucket is full
-  again), and a refusal is 429 with `Retry-After`, as FlashAlpha's API does.
-- Host: REST requests must name an allowed host (DNS-rebinding protection, as the MCP SDK
-  applies to /mcp): loopback names, the bind address and configured extra names.
+  requests per minute, refilled continuously, shared by /v1 requests and MCP `tools/call`
+  messages posted to /mcp (other MCP messages, such as initialize or tools/list, are free;
+  a refused tool call is a 429 whose body is a JSON-RPC error the MCP client shows).
+  /v1 answers carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`
+  (Unix seconds when the bucket is full again), and a refusal is 429 with `Retry-After`,
+  as FlashAlpha's API does.
+- Failed keys: an address that sent `FAILED_KEY_BURST` wrong keys gets 429 with
+  `Retry-After` on /mcp and /v1, whatever key it sends, until its allowance refills
+  (`FAILED_KEYS_PER_MINUTE`): guessing a key costs minutes per dozen tries.
+- Host: every request's Host header must be strictly `host[:port]` (else 421), and REST
+  requests must name an allowed host (DNS-rebinding protection, as the MCP SDK applies to
+  /mcp): loopback names, the bind address and configured extra names.
 
 Refusals are JSON `{"error": ..., "message": ...}`.
 """
@@ -21,6 +28,7 @@ import hmac
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -30,7 +38,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 logger = logging.getLogger(__name__)
 
 PROTECTED_PREFIXES = ("/mcp", "/v1")
+FAILED_KEY_BURST = 10  # wrong keys one address may send at once ...
+FAILED_KEYS_PER_MINUTE = 10  # ... and then per minute
+MAX_TRACKED_ADDRESSES = 10_000
 RATE_LIMITED_PREFIXES = ("/v1",)
+MCP_PREFIX = "/mcp"
+MAX_COUNTED_BODY = 1_048_576  # MCP bodies read to count tool calls (larger: passed on uncounted)
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:
@@ -102,6 +115,85 @@ class TokenBucket:
         return allowed, int(bucket.tokens), reset, retry
 
 
+class FailedKeyThrottle:
+    """Wrong keys per client address: a bucket of `burst` failures refilled at `per_minute`.
+
+    `wait(address)` is 0 while the address may still try, else the seconds until it may.
+    At most MAX_TRACKED_ADDRESSES are remembered; past that, those whose allowance is full
+    again are forgotten (then the oldest).
+    """
+
+    def __init__(self, burst: int = FAILED_KEY_BURST, per_minute: int = FAILED_KEYS_PER_MINUTE, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.burst, self._rate, self._clock = float(burst), per_minute / 60.0, clock
+        self._buckets: dict[str, _Bucket] = {}
+
+    def _refilled(self, address: str) -> _Bucket | None:
+        bucket = self._buckets.get(address)
+        if bucket is not None:
+            now = self._clock()
+            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self._rate)
+            bucket.updated = now
+        return bucket
+
+    def wait(self, address: str) -> float:
+        bucket = self._refilled(address)
+        return 0.0 if bucket is None or bucket.tokens >= 1.0 else (1.0 - bucket.tokens) / self._rate
+
+    def failed(self, address: str) -> None:
+        bucket = self._refilled(address)
+        if bucket is None:
+            if len(self._buckets) >= MAX_TRACKED_ADDRESSES:
+                self._forget()
+            bucket = self._buckets[address] = _Bucket(self.burst, self._clock())
+        bucket.tokens = max(0.0, bucket.tokens - 1.0)
+
+    def _forget(self) -> None:
+        for address in list(self._buckets):
+            bucket = self._refilled(address)
+            if bucket is not None and bucket.tokens >= self.burst:
+                del self._buckets[address]
+        while len(self._buckets) >= MAX_TRACKED_ADDRESSES:
+            del self._buckets[next(iter(self._buckets))]
+
+
+def tool_calls_in(body: bytes) -> tuple[int, object]:
+    """(number of `tools/call` requests in a JSON-RPC body, the id of the first); (0, None)
+    for anything else, including a body that is not JSON (the MCP SDK answers that)."""
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        return 0, None
+    messages = parsed if isinstance(parsed, list) else [parsed]
+    calls = [m for m in messages if isinstance(m, dict) and m.get("method") == "tools/call"]
+    return len(calls), (calls[0].get("id") if calls else None)
+
+
+async def _read_body(receive: Receive, limit: int) -> tuple[list[Message], bytes | None]:
+    """The request's body messages as received, and the body (None past `limit` bytes)."""
+    messages: list[Message] = []
+    size = 0
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            return messages, None
+        size += len(message.get("body", b""))
+        if size > limit:
+            return messages, None
+        if not message.get("more_body", False):
+            return messages, b"".join(m.get("body", b"") for m in messages)
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    pending = list(messages)
+
+    async def replay() -> Message:
+        return pending.pop(0) if pending else await receive()
+
+    return replay
+
+
 async def send_json(send: Send, status: int, error: str, message: str,
                     headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
     body = json.dumps({"error": error, "message": message}).encode()
@@ -111,11 +203,29 @@ async def send_json(send: Send, status: int, error: str, message: str,
     await send({"type": "http.response.body", "body": body})
 
 
-def _hostname(host_header: bytes) -> str:
-    text = host_header.decode("latin-1").strip().lower()
-    if text.startswith("["):  # [::1]:8000
-        return text[: text.find("]") + 1]
-    return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+#: A Host header as RFC 9110 allows it here: a DNS name (labels of letters, digits, '-' and
+#: '_') or an IPv4 address, or an IPv6 literal in brackets; then an optional ':port'.
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?"
+                   r"(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*\.?)(?::([0-9]{1,5}))?")
+
+
+def _parse_host(host_header: bytes) -> tuple[str, str | None] | None:
+    """(host, port) of a Host header, the host in lower case without a trailing dot (IPv6 in
+    brackets); None unless the whole header is strictly `host[:port]` (so
+    `localhost:1@evil.com` is refused)."""
+    text = host_header.decode("latin-1").lower()
+    match = _HOST.fullmatch(text)
+    if match is None or (match[2] is not None and int(match[2]) > 65535):
+        return None
+    name = match[1].rstrip(".")
+    return (name, match[2]) if name else None
+
+
+def _with_host(scope: Scope, name: str, port: str | None) -> Scope:
+    """`scope` with its Host header in the canonical form checked (what the app sees)."""
+    canonical = (name if port is None else f"{name}:{port}").encode("latin-1")
+    headers = [(k, canonical if k.lower() == b"host" else v) for k, v in scope.get("headers", ())]
+    return {**scope, "headers": headers}
 
 
 class HttpGuard:
@@ -135,23 +245,36 @@ class HttpGuard:
         self.keys = keys
         self.rate = rate
         self.rest_hosts = None if rest_hosts is None else {h.lower() for h in rest_hosts}
+        self.failed_keys = FailedKeyThrottle()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        if self.rest_hosts is not None and not path.startswith("/mcp"):
-            host = _header(scope, b"host") or b""
-            if _hostname(host) not in self.rest_hosts:
+        if self.rest_hosts is not None:
+            # Every path is parsed strictly and passed on in canonical form; /mcp's names are
+            # then checked by the MCP SDK.
+            parsed = _parse_host(_header(scope, b"host") or b"")
+            if parsed is None or (parsed[0] not in self.rest_hosts and not path.startswith("/mcp")):
                 await send_json(send, 421, "invalid_host",
-                                "This server does not answer for that Host header.")
+                                "This server does not answer for that Host header; send "
+                                "'Host: name[:port]' with a name it serves.")
                 return
+            scope = _with_host(scope, *parsed)
         client = (scope.get("client") or ("?",))[0]
         if self.keys is not None and path.startswith(PROTECTED_PREFIXES):
+            wait = self.failed_keys.wait(client)
+            if wait > 0:
+                await send_json(send, 429, "too_many_failed_keys",
+                                f"Too many wrong keys from this address; retry in {math.ceil(wait)} s.",
+                                [(b"retry-after", str(math.ceil(wait)).encode())])
+                return
             presented = presented_key(scope)
             matched = self.keys.client_of(presented) if presented else None
             if matched is None:
+                if presented is not None:
+                    self.failed_keys.failed(client)
                 logger.warning("refused %s %s from %s: %s key", scope.get("method"), path, client,
                                "no" if presented is None else "a wrong")
                 challenge = 'Bearer realm="gex-mcp"' + (', error="invalid_token"' if presented is not None else "")
@@ -161,6 +284,10 @@ class HttpGuard:
                                 [(b"www-authenticate", challenge.encode())])
                 return
             client = matched
+        scope = {**scope, "gex_client": client}  # mcp_sessions.CLIENT_SCOPE_KEY: whose session
+        if self.rate is not None and path.startswith(MCP_PREFIX) and scope.get("method") == "POST":
+            await self._mcp_limited(client, scope, receive, send)
+            return
         if self.rate is None or not path.startswith(RATE_LIMITED_PREFIXES):
             await self.app(scope, receive, send)
             return
@@ -169,9 +296,7 @@ class HttpGuard:
                   (b"x-ratelimit-remaining", str(remaining).encode()),
                   (b"x-ratelimit-reset", str(math.ceil(reset)).encode())]
         if not allowed:
-            await send_json(send, 429, "rate_limited",
-                            f"Rate limit of {self.rate.limit} requests per minute reached; retry "
-                            f"in {math.ceil(retry)} s.",
+            await send_json(send, 429, "rate_limited", self._refusal(retry),
                             [*limits, (b"retry-after", str(math.ceil(retry)).encode())])
             return
 
@@ -181,3 +306,27 @@ class HttpGuard:
             await send(message)
 
         await self.app(scope, receive, with_limits)
+
+    def _refusal(self, retry: float) -> str:
+        assert self.rate is not None
+        return (f"Rate limit of {self.rate.limit} requests per minute reached; retry in "
+                f"{math.ceil(retry)} s.")
+
+    async def _mcp_limited(self, client: str, scope: Scope, receive: Receive, send: Send) -> None:
+        """POST /mcp: each tools/call in the body takes one token of the client's bucket (the
+        one /v1 uses); refused, the answer is 429 with a JSON-RPC error for the first call."""
+        assert self.rate is not None
+        messages, body = await _read_body(receive, MAX_COUNTED_BODY)
+        calls, call_id = tool_calls_in(body) if body is not None else (0, None)
+        for _ in range(calls):
+            allowed, _remaining, _reset, retry = self.rate.take(client)
+            if not allowed:
+                wait = str(math.ceil(retry)).encode()
+                payload = json.dumps({"jsonrpc": "2.0", "id": call_id, "error": {
+                    "code": -32000, "message": self._refusal(retry)}}).encode()
+                await send({"type": "http.response.start", "status": 429, "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()), (b"retry-after", wait)]})
+                await send({"type": "http.response.body", "body": payload})
+                return
+        await self.app(scope, _replaying(messages, receive), send)

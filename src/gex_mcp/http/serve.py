@@ -27,22 +27,25 @@ from gex_mcp.http.guard import ApiKeys, HttpGuard, TokenBucket
 logger = logging.getLogger(__name__)
 
 MCP_PATH = "/mcp"
+DEFAULT_SESSION_IDLE_SECONDS = 1800.0  # the SDK's own default idle timeout
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
 WILDCARD_HOSTS = ("0.0.0.0", "::", "")
 
-# uvicorn's default config sends access logs to stdout; keep every line on stderr.
-UVICORN_LOG_CONFIG = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
-                            "stream": "ext://sys.stderr"}},
-    "loggers": {
-        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "uvicorn.error": {"level": "INFO"},
-        "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-    },
-}
+def uvicorn_log_config(level: str = "INFO") -> dict:
+    """uvicorn's loggers at `level` (GEX_LOG_LEVEL), every line on stderr (uvicorn's default
+    config sends access lines to stdout and ignores our level)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain",
+                                "stream": "ext://sys.stderr"}},
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},
+            "uvicorn.error": {"level": level},
+            "uvicorn.access": {"handlers": ["stderr"], "level": level, "propagate": False},
+        },
+    }
 
 
 def _bracket(host: str) -> str:
@@ -106,13 +109,16 @@ class _ByPath:
 def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = "127.0.0.1",
              keys: Iterable[str] = (), rate_limit_per_minute: int | None = None,
              allowed_hosts: Iterable[str] = (), cors_origins: Iterable[str] = (),
-             stateless: bool = False, session_idle_seconds: float | None = None) -> ASGIApp:
+             stateless: bool = False, session_idle_seconds: float | None = None,
+             max_sessions_per_key: int | None = None, max_sessions: int | None = None) -> ASGIApp:
     """One ASGI app: /mcp (when `mcp`), the REST routes (when `rest`), guarded by
     `HttpGuard` (keys, per-key rate limit on /v1, Host checks); CORS only for listed origins.
 
     `stateless` serves MCP without sessions (each request stands alone: replicas behind a
     load balancer need no sticky routing); otherwise a session idle for
-    `session_idle_seconds` is closed (the SDK's default when None)."""
+    `session_idle_seconds` is closed (the SDK's default when None), and live sessions are
+    capped per key (per address without keys) and overall, the least recently used idle
+    one closed to open another (`mcp_sessions`; caps default to 32 and 512)."""
     names = allowed_host_names(host, allowed_hosts)
     if rest is not None and list(cors_origins):
         from starlette.middleware.cors import CORSMiddleware
@@ -125,6 +131,12 @@ def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = 
             streamable_http_path=MCP_PATH, host=host, stateless_http=stateless,
             transport_security=transport_security(host, allowed_hosts),
             **({} if stateless else sessions))
+        if not stateless:
+            from gex_mcp.http.mcp_sessions import MAX_SESSIONS, MAX_SESSIONS_PER_CLIENT, SessionCap
+
+            app = SessionCap(app, per_client=max_sessions_per_key or MAX_SESSIONS_PER_CLIENT,
+                             overall=max_sessions or MAX_SESSIONS,
+                             idle_seconds=session_idle_seconds or DEFAULT_SESSION_IDLE_SECONDS)
         if rest is not None:
             app = _ByPath(app, rest)
     else:
@@ -137,25 +149,46 @@ def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = 
 
 
 DEFAULT_MAX_CONNECTIONS = 512
+WAITING_PER_SLOT = 2  # waiting connections kept per request slot
+#: After SIGTERM, requests in flight get this long to finish; then uvicorn cancels them
+#: (container runtimes kill at 10-30 s; an upstream fetch may take 48 s).
+GRACEFUL_SHUTDOWN_SECONDS = 2.0
 
 
 async def serve_http(app: ASGIApp, *, host: str, port: int, what: str,
-                     max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
+                     max_connections: int = DEFAULT_MAX_CONNECTIONS, log_level: str = "INFO",
+                     access_log: bool = True, secrets: Iterable[str] = ()) -> None:
     """Serve `app` with uvicorn until interrupted (`what` names it in the log).
 
-    Past `max_connections` open connections and tasks uvicorn answers 503; a connection
-    that has not sent complete headers within 10 s is closed (`http/protocol.py`); repeated log
-    lines are thinned out.
+    Past `max_connections` requests in progress the answer is 503; connections without one
+    (headers not complete, or idle keep-alive) are capped apart at WAITING_PER_SLOT times
+    that, the oldest closed first, and closed anyway when their headers take over 10 s
+    (`http/protocol.py`); repeated log lines are thinned out. Access lines follow `log_level`
+    (they are INFO), are off without `access_log`, and never show a key-like query
+    parameter nor a value equal to one of `secrets` (the API keys). On SIGTERM, requests in
+    flight get GRACEFUL_SHUTDOWN_SECONDS, then are cancelled.
     """
     import uvicorn
 
-    from gex_mcp.http.protocol import HeaderDeadlineProtocol, RepeatFilter
+    from gex_mcp.http.protocol import (
+        ActiveRequestCap,
+        CancelledRequestFilter,
+        HeaderDeadlineProtocol,
+        QueryRedactFilter,
+        RepeatFilter,
+    )
 
-    config = uvicorn.Config(app, host=host, port=port, lifespan="on", http=HeaderDeadlineProtocol,
-                            limit_concurrency=max_connections, log_config=UVICORN_LOG_CONFIG,
-                            server_header=False)
+    # Requests in progress and waiting connections have separate caps (uvicorn's
+    # limit_concurrency would count both together).
+    protocol = HeaderDeadlineProtocol.with_limits(max_waiting=WAITING_PER_SLOT * max_connections)
+    config = uvicorn.Config(ActiveRequestCap(app, max_connections), host=host, port=port,
+                            lifespan="on", http=protocol, log_config=uvicorn_log_config(log_level),
+                            access_log=access_log, server_header=False,
+                            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
     for name in ("uvicorn.error", "asyncio", "gex_mcp"):
         logging.getLogger(name).addFilter(RepeatFilter())
+    logging.getLogger("uvicorn.access").addFilter(QueryRedactFilter(secrets))
+    logging.getLogger("uvicorn.error").addFilter(CancelledRequestFilter())
     logger.info("gex-mcp serving %s at http://%s:%d", what, _bracket(host), port)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal, which by default
     # kills the process before the caller can close the service. Our handler turns that

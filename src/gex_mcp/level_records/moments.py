@@ -5,6 +5,10 @@
     "2026-11-24"                  as_of: the end of that New York day (23:59:59.999999),
                                   so "Tuesday's close" includes a snapshot saved that evening;
                                   since: the start of that day (00:00)
+
+Every date a user gives (as_of, since, expiration, --snapshot-time, GEX_FILE_AS_OF) must lie
+in FIRST_DAY..LAST_DAY: beyond them datetime arithmetic overflows (0001-01-01 in New York
+is before datetime.min in UTC) and no option chain exists anyway.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time
 
-from gex_mcp.engine.calendar import NEW_YORK
+from gex_mcp.engine.calendar import FIRST_DAY, LAST_DAY, NEW_YORK, SUPPORTED_RANGE, check_supported
 from gex_mcp.errors import InputError
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -30,8 +34,10 @@ def parse_moment(text: str | None, name: str, *, end_of_day: bool) -> datetime |
     try:
         if _DATE.fullmatch(value):
             day = date.fromisoformat(value)
+            check_supported(day, name, value)
             return datetime.combine(day, time.max if end_of_day else time.min, NEW_YORK)
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        check_supported(moment.date(), name, value)
     except ValueError:
         raise InputError(
             f"{name} must be an ISO-8601 time or a date, got {value[:40]!r}. Example: "
@@ -40,4 +46,4 @@ def parse_moment(text: str | None, name: str, *, end_of_day: bool) -> datetime |
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=NEW_YORK)
 
 
-__all__ = ["parse_moment"]
+__all__ = ["FIRST_DAY", "LAST_DAY", "SUPPORTED_RANGE", "check_supported", "parse_moment"]

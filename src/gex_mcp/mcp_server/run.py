@@ -47,7 +47,13 @@ class ServeOptions:
         insecure_no_auth: allow a non-loopback `host` without keys (anyone reaching it may call).
         stateless: MCP over HTTP without sessions (for several replicas behind a balancer).
         session_idle_seconds: close an MCP session idle this long (stateful mode).
+        max_sessions_per_key, max_sessions: caps on live MCP sessions per key (per address
+            without keys) and in all; the least recently used idle one is closed to open
+            another (`http/mcp_sessions.py`; 32 and 512 when None).
         max_connections: connections and requests served at once; beyond, 503.
+        log_level: level of uvicorn's loggers, access lines included (GEX_LOG_LEVEL).
+        access_log: write an access line per request (GEX_ACCESS_LOG); key-like query
+            parameters are always redacted.
         toolsets: the MCP toolsets tools/list shows (None: every tool; `toolsets.py`).
     """
 
@@ -61,7 +67,11 @@ class ServeOptions:
     insecure_no_auth: bool = False
     stateless: bool = False
     session_idle_seconds: float | None = None
+    max_sessions_per_key: int | None = None
+    max_sessions: int | None = None
     max_connections: int = 512
+    log_level: str = "INFO"
+    access_log: bool = True
     toolsets: frozenset[str] | None = None
 
 
@@ -155,11 +165,14 @@ async def _serve_http(mcp: MCPServer | None, service: GexService, watcher: Watch
                               rate_limit_per_minute=opts.rate_limit_per_minute,
                               allowed_hosts=opts.allowed_hosts, cors_origins=opts.cors_origins,
                               stateless=opts.stateless,
-                              session_idle_seconds=opts.session_idle_seconds)
+                              session_idle_seconds=opts.session_idle_seconds,
+                              max_sessions_per_key=opts.max_sessions_per_key,
+                              max_sessions=opts.max_sessions)
     what = ("the REST API" if mcp is None else "MCP at /mcp and the REST API at /v1") + (
         " (keys required)" if opts.keys else "")
     await http_serve.serve_http(app, host=opts.host, port=opts.port, what=what,
-                                max_connections=opts.max_connections)
+                                max_connections=opts.max_connections, log_level=opts.log_level,
+                                access_log=opts.access_log, secrets=opts.keys)
 
 
 __all__ = ["ServeOptions", "Transport", "run_server"]

@@ -10,8 +10,9 @@ Two things live here, modelled on httpx's own transport layer:
 retrying timeouts, connection failures (including a connection dropped mid-body) and
 5xx answers only. A 4xx, 429 included, is never retried: it is returned at once for
 the source to map (a 429 becomes `RateLimitedError`). Every fetch is bounded twice over:
-the body is streamed and abandoned past `max_bytes` of decoded content (a gzip bomb or a
-200 MB answer never fills memory), and all attempts together must finish within a
+the body is streamed and abandoned past `max_bytes` of decoded content, inflated in
+bounded slices off the event loop (`_inflate`: a gzip bomb or a 200 MB answer never fills
+memory nor stalls other requests), and all attempts together must finish within a
 deadline (a server trickling one byte a second never resets it).
 """
 
@@ -40,6 +41,9 @@ from tenacity import (
 
 from gex_mcp import __version__
 from gex_mcp.errors import RateLimitedError, SourceDataError, SourceError, SourceUnavailableError
+from gex_mcp.sources._inflate import ACCEPT_ENCODING, BodyTooLargeError, decoder_for
+
+__all__ = ["BodyTooLargeError"]  # re-exported: raised by the reads below
 
 logger = logging.getLogger(__name__)
 
@@ -85,14 +89,6 @@ class RetryPolicy:
         return f" after {self.attempts} attempts" if self.attempts > 1 else ""
 
 
-class BodyTooLargeError(Exception):
-    """The answer's decoded body passed the byte cap; reading stopped there."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"more than {limit} bytes")
-        self.limit = limit
-
-
 class DeadlineExceededError(Exception):
     """All attempts of one fetch together took longer than the deadline."""
 
@@ -119,7 +115,8 @@ def make_client(base_url: str, timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     not follow redirects (`follow_redirects=False`), or the key goes wherever it is sent. `trust_env` (proxy variables,
     SSL_CERT_FILE, .netrc) is off unless the caller, who read the settings, turns it on.
     """
-    merged = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    merged = {"User-Agent": USER_AGENT, "Accept": "application/json",
+              "Accept-Encoding": ACCEPT_ENCODING}  # only what _inflate bounds
     merged.update(headers or {})
     return httpx.AsyncClient(base_url=base_url, timeout=httpx.Timeout(timeout_seconds),
                              headers=merged, follow_redirects=follow_redirects, trust_env=trust_env)
@@ -266,21 +263,43 @@ async def send_with_retries(client: httpx.AsyncClient, method: str, url: str, *,
 
 async def _read_capped(client: httpx.AsyncClient, request: httpx.Request,
                        max_bytes: int) -> httpx.Response:
-    """Send `request` and read its decoded body, abandoning it past `max_bytes`."""
+    """Send `request` and read its decoded body, abandoning it past `max_bytes`.
+
+    gzip/deflate are inflated by `_inflate.BoundedBody` from the raw bytes, at most
+    `SLICE_BYTES` per step, in a worker thread; an encoding it does not know falls back to
+    httpx's decoder with the cap checked per decoded chunk.
+    """
     response = await client.send(request, stream=True)
     try:
-        body = bytearray()
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) > max_bytes:
-                raise BodyTooLargeError(max_bytes)
+        decoder = decoder_for(response.headers.get("Content-Encoding"), max_bytes)
+        if decoder is None:
+            content = await _read_with_httpx_decoder(response, max_bytes)
+        else:
+            async for raw in response.aiter_raw():
+                if decoder.inflates:
+                    await anyio.to_thread.run_sync(decoder.feed, raw)
+                else:
+                    decoder.feed(raw)
+            content = decoder.finish()
     finally:
         await response.aclose()
     # The body is decoded already: drop the encoding headers so it is not decoded twice.
     kept = [(k, v) for k, v in response.headers.multi_items()
             if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
-    return httpx.Response(response.status_code, headers=kept, content=bytes(body),
+    return httpx.Response(response.status_code, headers=kept, content=content,
                           request=request, extensions=response.extensions)
+
+
+async def _read_with_httpx_decoder(response: httpx.Response, max_bytes: int) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            parts.clear()
+            raise BodyTooLargeError(max_bytes)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def retry_after_seconds(response: httpx.Response, *, now: float | None = None) -> float | None:

@@ -12,6 +12,10 @@ and `reset_epoch = now + Retry-After`). While that record is current, each spend
 counts it down, so the request after the last allowed one is refused locally. The record
 lapses at its reset time; with no reset time it lapses at the next UTC midnight, when
 FlashAlpha's daily quotas reset.
+
+Requests whose answer was "no such symbol" spend at most their own share of the day
+(`unknown_answered(share)`): past `share` of them, each is given back to the day's count,
+so a flood of made-up tickers cannot spend what real symbols, known or new, need.
 """
 
 from __future__ import annotations
@@ -114,6 +118,28 @@ class RequestBudget:
                 conn.execute("UPDATE upstream_limits SET remaining = remaining - 1 "
                              "WHERE source = ?", (self.source,))
 
+    def unknown_answered(self, share: int) -> bool:
+        """Count one request answered "no such symbol" today; past `share` of them, give
+        its request back to the day's count (True when given back).
+
+        The count is kept under the source name + "#unknown" in the same table, per UTC day.
+        """
+        day, _midnight = _utc_day(self._clock())
+        with transaction(self._conn) as conn:
+            conn.execute("INSERT INTO request_budget (source, day, used) VALUES (?, ?, 1) "
+                         "ON CONFLICT (source, day) DO UPDATE SET used = used + 1",
+                         (self._unknown_key, day))
+            unknown = self._used(conn, day, self._unknown_key)
+            if unknown <= share:
+                return False
+            conn.execute("UPDATE request_budget SET used = MAX(used - 1, 0) "
+                         "WHERE source = ? AND day = ?", (self.source, day))
+            return True
+
+    @property
+    def _unknown_key(self) -> str:
+        return f"{self.source}#unknown"
+
     def record_upstream_limits(self, remaining: int | None, reset_epoch: float | None) -> None:
         """Remember upstream's own count of requests left and when it resets.
 
@@ -146,9 +172,9 @@ class RequestBudget:
             resets_at=datetime.fromtimestamp(midnight, UTC), upstream_remaining=remaining,
             upstream_resets_at=None if reset_at is None else datetime.fromtimestamp(reset_at, UTC))
 
-    def _used(self, conn: sqlite3.Connection, day: str) -> int:
+    def _used(self, conn: sqlite3.Connection, day: str, source: str | None = None) -> int:
         row = conn.execute("SELECT used FROM request_budget WHERE source = ? AND day = ?",
-                           (self.source, day)).fetchone()
+                           (source or self.source, day)).fetchone()
         return 0 if row is None else row[0]
 
     def _current_upstream(self, conn: sqlite3.Connection,
