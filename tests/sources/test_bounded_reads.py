@@ -47,6 +47,15 @@ async def test_a_gzip_bomb_is_capped_on_its_decoded_size(loopback):
     assert str(info.value).startswith("cboe sent more than 1 MB for AAPL; reading stopped there")
 
 
+async def test_a_body_that_is_not_what_its_encoding_says_is_bad_data(loopback):
+    loopback.faults["AAPL"] = Fault(body=b"this is not gzip at all",
+                                    headers={"Content-Encoding": "gzip"})
+    with pytest.raises(SourceDataError) as info:
+        await fetch(loopback)
+    assert str(info.value) == ("cboe sent a body for AAPL that does not decode as its "
+                               "Content-Encoding says. Try again later, or use source file/demo.")
+
+
 async def test_a_trickling_answer_hits_the_overall_deadline_and_says_so(loopback):
     """256 bytes every 0.05 s never trips a 0.5 s read timeout; the 1.75 s deadline does."""
     loopback.faults["AAPL"] = Fault.trickle(0.05)

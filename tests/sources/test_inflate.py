@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from gex_mcp.sources import _inflate
-from gex_mcp.sources._inflate import SLICE_BYTES, BodyTooLargeError, decoder_for
+from gex_mcp.sources._inflate import SLICE_BYTES, BadEncodingError, BodyTooLargeError, decoder_for
 from tests.bombs import gzip_bomb
 
 PAYLOAD = bytes(range(256)) * 4000  # 1 MB, compressible but not trivially
@@ -37,6 +37,14 @@ def test_every_encoding_decodes_to_the_original_in_any_chunking(encoding, chunk)
     for i in range(head, len(raw), 65_536):
         body.feed(raw[i:i + 65_536])
     assert body.finish() == PAYLOAD
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_bytes_that_are_not_the_encoding_are_a_bad_encoding(encoding):
+    body = decoder_for(encoding, 1000)
+    with pytest.raises(BadEncodingError, match=f"not valid {encoding}"):
+        body.feed(b"\xff\xfe plain text, not compressed" * 3)
+        body.finish()
 
 
 def test_an_unknown_encoding_is_left_to_the_caller():

@@ -41,9 +41,14 @@ from tenacity import (
 
 from gex_mcp import __version__
 from gex_mcp.errors import RateLimitedError, SourceDataError, SourceError, SourceUnavailableError
-from gex_mcp.sources._inflate import ACCEPT_ENCODING, BodyTooLargeError, decoder_for
+from gex_mcp.sources._inflate import (
+    ACCEPT_ENCODING,
+    BadEncodingError,
+    BodyTooLargeError,
+    decoder_for,
+)
 
-__all__ = ["BodyTooLargeError"]  # re-exported: raised by the reads below
+__all__ = ["BadEncodingError", "BodyTooLargeError"]  # re-exported: raised by the reads below
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +171,10 @@ def map_http_errors(source_name: str, symbol: str, *,
         raise SourceDataError(
             f"{source_name} sent more than {exc.limit / 1_048_576:g} MB for {symbol}; reading "
             f"stopped there (GEX_MAX_RESPONSE_MB). Try again later, or {fallback}.") from exc
+    except (BadEncodingError, httpx.DecodingError) as exc:
+        raise SourceDataError(
+            f"{source_name} sent a body for {symbol} that does not decode as its "
+            f"Content-Encoding says. Try again later, or {fallback}.") from exc
     except httpx.TimeoutException as exc:
         seconds = timeout_seconds if timeout_seconds is not None else _request_timeout(exc)
         after = f" after {_format_seconds(seconds)}" if seconds is not None else ""

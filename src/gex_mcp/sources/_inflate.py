@@ -27,6 +27,14 @@ class BodyTooLargeError(Exception):
         self.limit = limit
 
 
+class BadEncodingError(Exception):
+    """The body does not decode as its Content-Encoding says (zlib's reason in the message)."""
+
+    def __init__(self, encoding: str, reason: str) -> None:
+        super().__init__(f"not valid {encoding}: {reason}")
+        self.encoding = encoding
+
+
 class BoundedBody:
     """Accumulates one decoded body, inflating raw chunks in slices of at most `SLICE_BYTES`.
 
@@ -50,7 +58,18 @@ class BoundedBody:
         return self._inflater is not None
 
     def feed(self, raw: bytes) -> None:
-        """Decode one raw chunk, keeping at most `max_bytes` decoded bytes."""
+        """Decode one raw chunk, keeping at most `max_bytes` decoded bytes.
+
+        Raises:
+            BodyTooLargeError: past `max_bytes`. BadEncodingError: not gzip/deflate data.
+        """
+        try:
+            self._feed(raw)
+        except zlib.error as exc:
+            self._parts, self._inflater = [], None
+            raise BadEncodingError(self._encoding, str(exc)) from None
+
+    def _feed(self, raw: bytes) -> None:
         if self._inflater is None:
             self._keep(raw)
             return
@@ -78,7 +97,10 @@ class BoundedBody:
             self.feed(held)
         if self._inflater is not None:
             room = self.max_bytes - self._size + 1
-            self._keep(self._inflater.flush(min(SLICE_BYTES, room)))
+            try:
+                self._keep(self._inflater.flush(min(SLICE_BYTES, room)))
+            except zlib.error as exc:
+                raise BadEncodingError(self._encoding, str(exc)) from None
         body = b"".join(self._parts)
         self._parts = []
         return body
