@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from gex_mcp import __version__
+from gex_mcp import __version__, http_compression
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.errors import (
     AuthError,
@@ -184,4 +184,5 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
 
         routes += alert_routes(watcher)
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found,
-                                                       Exception: bug})
+                                                       Exception: bug},
+                     middleware=http_compression.middleware(service.refresh_seconds))
