@@ -19,12 +19,21 @@ def axe_source() -> str:
     return path.read_text(encoding="utf-8")
 
 
+_RUN = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})
+    .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodes: v.nodes.map(n => n.target.join(' '))})))"""
+
+
 def axe_run(target) -> list[dict]:
     """The violations axe finds in a Playwright page or frame (sync API): id, impact, nodes."""
     target.evaluate(axe_source() + "\n;undefined")
-    return target.evaluate("""tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})
-        .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                           nodes: v.nodes.map(n => n.target.join(' '))})))""", TAGS)
+    return target.evaluate(_RUN, TAGS)
+
+
+async def axe_run_async(target) -> list[dict]:
+    """axe_run for a Playwright page or frame of the async API."""
+    await target.evaluate(axe_source() + "\n;undefined")
+    return await target.evaluate(_RUN, TAGS)
 
 
 def axe_violations(target) -> dict[str, list[str]]:

@@ -1163,8 +1163,10 @@
   $("watchlist").value = (CONFIG.watchlist || []).join(", ");
   $("symbol").value = state.symbol;
 
+  document.documentElement.dataset.mode = state.mode;
   if (state.mode === "app") {
     var bridge = transport, handed = false;
+    document.documentElement.dataset.display = "inline";
     appState("loading", "Loading: waiting for the tool result from the host…");
     document.body.dataset.status = "waiting";
     // The tool call that opened the app: adopt its symbol (and expiry) while the result runs.
