@@ -710,13 +710,14 @@
     box.setAttribute("aria-label", name + " by strike for " + a.symbol + ": " + bars.x.length + " strikes from " +
       fmtPrice(bars.x[0]) + " to " + fmtPrice(bars.x[bars.x.length - 1]) + "; hover or touch a bar for its numbers.");
     var bar = uPlot.paths.bars;
+    state.axisTitles = ["Strike (USD)", name + " (" + UNITS[state.metric] + ")"];
     strikePlot = new uPlot({
       width: width, height: height,
       scales: { x: { time: false, ori: 1, dir: 1, range: function () { return range; } }, y: { ori: 0, dir: 1 } },
       axes: [
-        axisStyle({ scale: "x", side: 3, label: "Strike (USD)", labelSize: 18, size: phone ? 44 : 52,
+        axisStyle({ scale: "x", side: 3, label: state.axisTitles[0], labelSize: 18, size: phone ? 44 : 52,
           splits: strikeSplits(bars.x, rowPx), values: function (u, vals) { return vals.map(fmtPrice); } }),
-        axisStyle({ scale: "y", side: 2, label: name + " (" + UNITS[state.metric] + ")", labelSize: 18,
+        axisStyle({ scale: "y", side: 2, label: state.axisTitles[1], labelSize: 18,
           values: function (u, vals) { return vals.map(fmtAmount); } }),
       ],
       cursor: { points: { show: false }, drag: { x: false, y: false } },
