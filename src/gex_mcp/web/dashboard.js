@@ -126,7 +126,9 @@
   function restTransport() {
     return {
       maxAge: null,
-      call: function (name, args, signal) {
+      /** `fresh`: revalidate with the server even when the browser's copy is within its
+       *  max-age (a scheduled refresh or the Refresh button; an unchanged answer is a 304). */
+      call: function (name, args, signal, fresh) {
         var self = this, params = new URLSearchParams(), path;
         if (name === "scan") {
           path = "/v1/exposure/scan";
@@ -141,7 +143,8 @@
         var key = sessionStorage.getItem("gex-api-key");
         var query = params.toString();
         state.requests += 1;
-        return fetch(path + (query ? "?" + query : ""), { headers: key ? { "X-Api-Key": key } : {}, signal: signal })
+        return fetch(path + (query ? "?" + query : ""), { headers: key ? { "X-Api-Key": key } : {}, signal: signal,
+                                                          cache: fresh ? "no-cache" : "default" })
           .then(function (resp) {
             var age = /max-age=(\d+)/.exec(resp.headers.get("Cache-Control") || "");
             if (age && resp.ok) self.maxAge = parseInt(age[1], 10);
@@ -241,7 +244,7 @@
 
   /** Everything the first screen shows, for the current symbol and expiry. `keep` names answers
    *  already in hand (the MCP App's tool result) that are not asked for again. */
-  function refresh(keep) {
+  function refresh(keep, fresh) {
     var seq = ++state.seq, symbol = state.symbol;
     var common = { symbol: symbol, expiration: state.expiration || undefined };
     var newSymbol = !state.answers.expirations || state.answers.expirations.symbol !== symbol;
@@ -253,7 +256,7 @@
     state.strikeSeq += 1;
     var jobs = {};
     function ask(name, endpoint, args) {
-      jobs[name] = keep[name] ? Promise.resolve(keep[name]) : transport.call(endpoint, args);
+      jobs[name] = keep[name] ? Promise.resolve(keep[name]) : transport.call(endpoint, args, undefined, fresh);
     }
     ask("strikes", state.metric, strikeArgs());
     ask("levels", "levels", common);
@@ -272,7 +275,7 @@
       });
       state.updatedAt = Date.now();
       render();
-      if (!LAZY) loadHistory(seq, symbol);
+      if (!LAZY) loadHistory(seq, symbol, fresh);
       state.loads += 1;
       markLoaded();
       document.body.dataset.status = Object.keys(state.answers).length ? "ready" : "error";
@@ -331,7 +334,7 @@
     renderMeta();
     state.timer = setTimeout(function tick() {
       if (document.hidden) { document.addEventListener("visibilitychange", tick, { once: true }); return; }
-      refresh();
+      refresh(null, true);
     }, seconds * 1000);
   }
 
@@ -703,6 +706,7 @@
     }
     var width = chartWidth(box), phone = width < 600;
     var rowPx = phone ? 8 : 10, height = Math.max(phone ? 260 : 320, Math.min(phone ? 760 : 900, bars.x.length * rowPx + 80));
+    if (state.mode === "app" && document.documentElement.dataset.display === "inline") height = Math.min(height, 360);
     rowPx = (height - 80) / bars.x.length;
     var gap = bars.x.length > 1 ? (bars.x[bars.x.length - 1] - bars.x[0]) / (bars.x.length - 1) : 1;
     var range = [bars.x[0] - gap / 2, bars.x[bars.x.length - 1] + gap / 2];
@@ -790,13 +794,13 @@
 
   /** Spot, flip and walls over the last sessions (the history endpoint); its own panel, so a
    *  source with no stored history yet says so there without holding up the rest. */
-  function loadHistory(seq, symbol) {
+  function loadHistory(seq, symbol, fresh) {
     document.body.dataset.history = "loading";
     if (!state.history || state.history.symbol !== symbol) {
       $("history-caption").textContent = "Loading " + HISTORY_DAYS + " sessions of " + symbol + "…";
     }
     var args = { symbol: symbol, days: HISTORY_DAYS };
-    return transport.call("history", args).then(function (answer) {
+    return transport.call("history", args, undefined, fresh).then(function (answer) {
       if (seq !== state.seq) return;
       state.history = answer;
       delete state.errors.history;
@@ -1037,7 +1041,7 @@
     renderStrikeChart();
     markLoaded();
   });
-  $("refresh").addEventListener("click", function () { refresh(); });
+  $("refresh").addEventListener("click", function () { refresh(null, true); });
   $("expiration").addEventListener("change", function () { state.expiration = this.value; pushView(); refresh(); });
   $("window").addEventListener("change", function () {
     state.windowPct = parseFloat(this.value);
