@@ -120,7 +120,7 @@ def test_front_ends_import_only_the_service_models_errors_and_their_own_helpers(
                "gex_mcp.endpoints", "gex_mcp.rest.shapes", "gex_mcp.rest.openapi",
                "gex_mcp.dashboard", "gex_mcp.conventions", "gex_mcp.server", "gex_mcp.prompts",
                "gex_mcp.rest.app", "gex_mcp", "gex_mcp._serve",
-               "gex_mcp.web.page", "gex_mcp.gc_pause"}
+               "gex_mcp.web.page", "gex_mcp.gc_pause", "gex_mcp.http_compression"}
     # the alerts package is a front end too: it polls through the service
     allowed |= {f"gex_mcp.alerts.{m}" for m in ("mcp", "rules", "watcher", "terminal", "rest")}
     assert imported <= allowed, imported - allowed

@@ -34,7 +34,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from gex_mcp import __version__, http_compression
+from gex_mcp import __version__
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.errors import (
     AuthError,
@@ -47,6 +47,7 @@ from gex_mcp.errors import (
     SourceUnavailableError,
     UnknownSymbolError,
 )
+from gex_mcp.http_compression import middleware as http_middleware
 from gex_mcp.rest.openapi import docs_page, openapi_document
 from gex_mcp.rest.shapes import rest_body
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService
@@ -185,4 +186,4 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
         routes += alert_routes(watcher)
     return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found,
                                                        Exception: bug},
-                     middleware=http_compression.middleware(service.refresh_seconds))
+                     middleware=http_middleware(service.refresh_seconds))

@@ -1203,7 +1203,8 @@
       // Render what the host handed over at once; ask only for what the first screen lacks.
       var keep = {};
       if (data.interpretation !== undefined) keep.summary = data;
-      else if (Array.isArray(data.strikes) && data.strikes.length && data.strikes[0]["net_" + state.metric] !== undefined) keep.strikes = data;
+      else if (Array.isArray(data.strikes) && data.strikes.length && !data.strikes_omitted &&
+               data.strikes[0]["net_" + state.metric] !== undefined) keep.strikes = data;  // every strike listed
       state.answers = {};
       Object.keys(keep).forEach(function (k) { state.answers[k] = keep[k]; });
       render();
