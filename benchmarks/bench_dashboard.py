@@ -33,7 +33,10 @@ from tests.web.browser import ARGS, chromium_path  # noqa: E402
 from tests.web.axe import axe_violations  # noqa: E402
 
 CHAINS = os.environ.get("GEX_BENCH_CHAINS") or str(ROOT.parent / "shared" / "chains")
-CASES = (("demo", "SPY", {}), ("file", "SPX", {"GEX_CHAINS_DIR": CHAINS}))
+#: name: (source, symbol, environment). demo-60s plays an open market's 60 s cache lifetime
+#: whatever the clock (the closed-market lifetime is 1800 s by default).
+CASES = {"demo": ("demo", "SPY", {}), "file": ("file", "SPX", {"GEX_CHAINS_DIR": CHAINS}),
+         "demo-60s": ("demo", "SPY", {"GEX_CACHE_TTL_CLOSED": "60", "GEX_CACHE_TTL": "60"})}
 
 
 @contextmanager
@@ -128,12 +131,14 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=1.0)
     parser.add_argument("--no-axe", action="store_true")
     parser.add_argument("--loads", type=int, default=7, help="fresh tabs timed to the first chart")
+    parser.add_argument("--case", action="append", choices=sorted(CASES), help="default: all")
     options = parser.parse_args()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path(), args=ARGS)
-        for source, symbol, env in CASES:
+        for name in options.case or list(CASES):
+            source, symbol, env = CASES[name]
             with server(source, env) as url:
-                print(source, symbol, measure(browser, url, symbol, options.minutes, not options.no_axe, options.loads), flush=True)
+                print(name, symbol, measure(browser, url, symbol, options.minutes, not options.no_axe, options.loads), flush=True)
         browser.close()
 
 
