@@ -19,6 +19,7 @@ from playwright.async_api import Frame, Page, async_playwright
 from gex_mcp.mcp_server.server import build_server
 from gex_mcp.web.page import APP_URI
 from tests.rest.conftest import demo_service
+from tests.web.axe import axe_run_async
 from tests.web.browser import ARGS, LAPTOP, LOAD_MS, PHONE, ConsoleLog, chromium_path, screenshot_path
 
 pytestmark = pytest.mark.anyio
@@ -37,9 +38,7 @@ async def app_frame(page: Page) -> Frame:
 
 async def wait_ready(frame: Frame, **expected: str) -> None:
     checks = "".join(f" && document.body.dataset.{k} === {v!r}" for k, v in expected.items())
-    await frame.wait_for_function(
-        "() => document.body.dataset.status === 'ready' && document.body.dataset.scan === 'ready'" + checks,
-        timeout=LOAD_MS)
+    await frame.wait_for_function("() => document.body.dataset.status === 'ready'" + checks, timeout=LOAD_MS)
 
 
 async def test_the_app_renders_tool_results_and_calls_tools_through_the_host():
@@ -71,13 +70,24 @@ async def test_the_app_renders_tool_results_and_calls_tools_through_the_host():
                                  opened.model_dump(mode="json", by_alias=True, exclude_none=True)])
             frame = await app_frame(page)
 
-            # The app adopts the symbol of the tool call that opened it, then loads the rest.
+            # The app renders the summary it was handed (never asking for it again) and asks
+            # only for what the first screen lacks; lower panels load as they come into view.
             await wait_ready(frame, symbol="QQQ")
             log_so_far = await page.evaluate("() => window.hostLog")
             assert log_so_far[:2] == ["ui/initialize", "ui/notifications/initialized"]
-            names = {name for name, _ in calls}
-            assert {"gex", "levels", "summary", "profile", "expirations", "scan"} <= names
+            names = [name for name, _ in calls]
+            assert "summary" not in names
+            assert {"gex", "levels", "expirations"} <= set(names)
             assert ("gex", {"symbol": "QQQ", "strikes": "all"}) in calls
+            assert "scan" not in names  # below the first screen: not asked for yet
+            await frame.locator("#scan").scroll_into_view_if_needed()
+            await frame.wait_for_function("() => document.body.dataset.scan === 'ready'", timeout=LOAD_MS)
+            assert "scan" in [name for name, _ in calls]
+            assert [n for n in names if n in ("gex", "levels", "expirations")].count("gex") == 1
+            # ... and tells the model what the user looks at
+            told = await page.evaluate("() => window.hostModelContext")
+            assert told and told[-1]["structuredContent"]["symbol"] == "QQQ"
+            assert "QQQ" in told[-1]["content"][0]["text"]
             summary = await service.summary("QQQ")
             assert await frame.get_attribute("#regime", "data-regime") == summary.gamma_regime
 
@@ -104,6 +114,8 @@ async def test_the_app_renders_tool_results_and_calls_tools_through_the_host():
             await frame.press("#symbol", "Enter")
             await wait_ready(frame, symbol="SPY")
             assert ("gex", {"symbol": "SPY", "strikes": "all"}) in calls
+            told = await page.evaluate("() => window.hostModelContext")
+            assert told[-1]["structuredContent"]["symbol"] == "SPY"
             expiry = (await frame.eval_on_selector_all("#expiration option", "ns => ns.map(n => n.value)"))[1]
             await frame.select_option("#expiration", expiry)
             await wait_ready(frame, expiration=expiry)
@@ -114,11 +126,65 @@ async def test_the_app_renders_tool_results_and_calls_tools_through_the_host():
                          if by_expiry.underlying_price * 0.95 <= r.strike <= by_expiry.underlying_price * 1.05]
             assert chart["x"] == in_window
 
+            serious = [v for v in await axe_run_async(frame) if v["impact"] in ("serious", "critical")]
+            assert serious == []
             await page.screenshot(path=screenshot_path("app-laptop-SPY"), full_page=False)
             await page.set_viewport_size(PHONE)
-            await frame.wait_for_function("() => gexDashboard.chart.binWidth > 0 || "
-                                          "document.documentElement.clientWidth <= 400", timeout=LOAD_MS)
+            await frame.wait_for_function("() => document.documentElement.clientWidth <= 400", timeout=LOAD_MS)
             await anyio.sleep(0.4)  # the page re-draws 150 ms after a resize
             await page.screenshot(path=screenshot_path("app-phone-SPY"), full_page=False)
+            await browser.close()
+    assert log.errors == []
+
+
+async def test_the_app_says_loading_cancelled_outside_a_host_and_follows_a_dark_host():
+    service = demo_service()
+    resource_html = None
+    async with Client(build_server(service), mode="auto", raise_exceptions=True) as client:
+        resource_html = (await client.read_resource(APP_URI)).contents[0].text
+        opened = await client.call_tool("summary", {"symbol": "SPY"})
+
+        async def host_call_tool(name: str, arguments: dict) -> dict:
+            result = await client.call_tool(name, arguments)
+            return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium_path(), args=ARGS)
+            # outside any host: a message, not a blank skeleton
+            page = await browser.new_page(viewport=LAPTOP)
+            log = ConsoleLog(page)
+            await page.set_content(resource_html)
+            await page.wait_for_function("() => document.body.dataset.status === 'outside'", timeout=LOAD_MS)
+            assert "open it from an MCP host" in await page.inner_text("#app-state")
+            await page.close()
+
+            # a cancelled tool call
+            page = await browser.new_page(viewport=LAPTOP)
+            await page.expose_function("hostCallTool", host_call_tool)
+            await page.set_content(HOST_PAGE)
+            await page.evaluate("([html, args]) => startHost(html, args, null)", [resource_html, {"symbol": "SPY"}])
+            frame = await app_frame(page)
+            await frame.wait_for_function("() => document.body.dataset.status === 'cancelled'", timeout=LOAD_MS)
+            assert "Cancelled" in await frame.inner_text("#app-state")
+            await page.close()
+
+            # a dark host: the app takes its theme
+            page = await browser.new_page(viewport=LAPTOP)
+            await page.expose_function("hostCallTool", host_call_tool)
+            await page.set_content(HOST_PAGE)
+            await page.evaluate("([html, args, result, ctx]) => startHost(html, args, result, ctx)",
+                                [resource_html, {"symbol": "SPY"},
+                                 opened.model_dump(mode="json", by_alias=True, exclude_none=True),
+                                 {"theme": "dark", "displayMode": "inline",
+                                  "availableDisplayModes": ["inline", "fullscreen"]}])
+            frame = await app_frame(page)
+            await wait_ready(frame, symbol="SPY")
+            assert await frame.evaluate("() => document.documentElement.dataset.theme") == "dark"
+            background = await frame.evaluate("() => getComputedStyle(document.body).backgroundColor")
+            assert background == "rgb(23, 25, 28)"
+            assert await frame.is_visible("#fullscreen")
+            serious = [v for v in await axe_run_async(frame) if v["impact"] in ("serious", "critical")]
+            assert serious == []
+            await page.screenshot(path=screenshot_path("app-dark-SPY"))
             await browser.close()
     assert log.errors == []

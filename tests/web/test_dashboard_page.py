@@ -2,13 +2,12 @@
 
 Each test serves a real service (demo market, snapshot files, or CBOE played by the loopback
 server) with uvicorn, opens `/` in Chromium and compares what the page drew with the REST
-answers fetched independently by the test: bars per visible strike, level markers, banners.
+answers fetched independently by the test: one bar per visible strike, level markers, banners.
 Screenshots go to build/screenshots/.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -23,7 +22,6 @@ from tests.sources.loopback import Fault
 from tests.test_service import Clock, settings_for
 from tests.web.browser import ARGS, LAPTOP, LOAD_MS, PHONE, ConsoleLog, chromium_path, screenshot_path
 
-MAX_BARS = {LAPTOP["width"]: 90, PHONE["width"]: 40}  # the page's bar budget at each width
 LEVEL_MARKERS = ("gamma_flip", "call_wall", "put_wall", "max_positive_gamma", "max_negative_gamma",
                  "zero_dte_magnet")
 
@@ -70,23 +68,13 @@ def windowed(answer: dict, window_pct: float = 5.0) -> list[dict]:
             if spot * (1 - window_pct / 100) <= r["strike"] <= spot * (1 + window_pct / 100)]
 
 
-def assert_bars_match(chart: dict, rows: list[dict], metric: str, max_bars: int) -> None:
-    """One bar per visible strike with the REST values; past `max_bars`, bins that partition the
-    strikes into equal-width groups and keep every total."""
-    assert chart["strikes"] == len(rows)
-    if len(rows) <= max_bars:
-        assert chart["binWidth"] == 0
-        assert chart["x"] == [r["strike"] for r in rows]
-        for side in ("call", "put", "net"):
-            assert chart[side] == pytest.approx([r[f"{side}_{metric}"] for r in rows], rel=1e-9, abs=1e-6)
-        return
-    width = chart["binWidth"]
-    assert width > 0 and len(chart["x"]) <= max_bars
-    assert chart["x"] == sorted(chart["x"])
-    for r in rows:  # every strike falls in exactly one bin [x, x + width)
-        assert sum(x <= r["strike"] < x + width for x in chart["x"]) == 1, r["strike"]
+def assert_bars_match(chart: dict, rows: list[dict], metric: str) -> None:
+    """One bar per visible strike (no binning) with the REST values."""
+    assert chart["strikes"] == len(rows) > 0
+    assert chart["binWidth"] == 0
+    assert chart["x"] == [r["strike"] for r in rows]
     for side in ("call", "put", "net"):
-        assert math.fsum(chart[side]) == pytest.approx(math.fsum(r[f"{side}_{metric}"] for r in rows), rel=1e-9)
+        assert chart[side] == pytest.approx([r[f"{side}_{metric}"] for r in rows], rel=1e-9, abs=1e-6)
 
 
 def markers(page: Page) -> list[dict]:
@@ -100,22 +88,29 @@ def markers(page: Page) -> list[dict]:
 
 def assert_markers(page: Page, levels: dict, spot: float) -> None:
     """A labelled marker per known level at its value (levels at one price share a label);
-    labels above the plot, never overlapping each other, ordered left to right as their values are."""
+    labels inside the plot, never overlapping each other, ordered top to bottom as their values
+    fall (high strikes on top); a level outside the strikes drawn sits on the edge it lies past."""
     boxes = markers(page)
     drawn = {level: m["value"] for m in boxes for level in m["levels"]}
     expected = {"spot": spot, **{k: levels[k] for k in LEVEL_MARKERS if levels[k] is not None}}
     assert drawn == pytest.approx(expected)
     assert len({m["value"] for m in boxes}) == len(boxes)  # one label per price
-    plot_top = page.eval_on_selector("#strike-chart .u-over", "n => n.getBoundingClientRect().top")
-    for m in boxes:
-        assert m["bottom"] <= plot_top + 0.5, f"{m['levels']} label covers the plot"
+    plot = page.eval_on_selector("#strike-chart .u-over", """n => { const b = n.getBoundingClientRect();
+        return {left: b.left, right: b.right, top: b.top, bottom: b.bottom}; }""")
+    for m in boxes:  # clamped inside the plot
+        assert plot["left"] - 0.5 <= m["left"] and m["right"] <= plot["right"] + 0.5, m
+        assert plot["top"] - 0.5 <= m["top"] and m["bottom"] <= plot["bottom"] + 0.5, m
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
-            apart = a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] or b["bottom"] <= a["top"]
+            apart = a["right"] <= b["left"] or b["right"] <= a["left"] or a["bottom"] <= b["top"] + 0.5 or b["bottom"] <= a["top"] + 0.5
             assert apart, f"labels {a['levels']} and {b['levels']} overlap"
-    inside = sorted((m for m in boxes if m["edge"] == "none"), key=lambda m: m["value"])
-    centres = [(m["left"] + m["right"]) / 2 for m in inside]
-    assert centres == sorted(centres)
+    by_value = sorted(boxes, key=lambda m: -m["value"])
+    tops = [m["top"] for m in by_value]
+    assert tops == sorted(tops)
+    chart = page.evaluate("() => gexDashboard.chart")
+    for m in boxes:
+        inside = chart["x"][0] <= m["value"] <= chart["x"][-1]
+        assert (m["edge"] == "none") == inside or not inside, m
 
 
 def banners(page: Page) -> dict[str, str]:
@@ -127,17 +122,20 @@ def test_demo_page_draws_the_rest_answers(browser, demo_url):
     page, log = open_page(browser, f"{demo_url}/?symbol=SPY&watchlist=SPY,QQQ,IWM", LAPTOP)
     gex, levels = rest(demo_url, "/v1/exposure/gex/SPY"), rest(demo_url, "/v1/exposure/levels/SPY")
     summary = rest(demo_url, "/v1/exposure/summary/SPY")
-    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(gex), "gex", MAX_BARS[1280])
+    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(gex), "gex")
     assert_markers(page, levels, gex["underlying_price"])
     assert levels["zero_dte_magnet"] is not None  # the demo's Wednesday lists 0DTE options
     assert page.get_attribute("#regime", "data-regime") == summary["regime"]
+    assert page.text_content("#interpretation") == summary["interpretation_text"]
     # The demo's clock is fixed on a 2025 Wednesday, so the page also says the data is old.
     assert set(banners(page)) == {"demo", "old"} and "2025" in banners(page)["old"]
     # times read as the market does, New York wall clock, whatever the browser's zone
     new_york = datetime.fromisoformat(gex["as_of"]).astimezone(NEW_YORK).strftime("%Y-%m-%d %H:%M ET")
     assert new_york in page.text_content("#meta") and new_york in banners(page)["old"]
     cards = page.eval_on_selector_all("#levels .card", "ns => ns.map(n => n.dataset.level)")
-    assert {"gamma_flip", "call_wall", "put_wall", "zero_dte_magnet"} <= set(cards)
+    assert cards == ["gamma_flip", "call_wall", "put_wall", "net_gex", "hedge", "zero_dte"]
+    more = page.eval_on_selector_all("#more-levels .card", "ns => ns.map(n => n.dataset.level)")
+    assert "zero_dte_magnet" in more
     rows = page.eval_on_selector_all("#expiries tbody tr", "ns => ns.length")
     assert rows == len(summary["expiry_breakdown"])
     page.wait_for_function("() => document.body.dataset.history !== 'loading'", timeout=LOAD_MS)
@@ -151,12 +149,14 @@ def test_demo_page_draws_the_rest_answers(browser, demo_url):
     assert log.errors == []
 
 
-def test_spx_is_binned_to_stay_readable_on_a_phone(browser, demo_url):
+def test_spx_draws_every_strike_on_a_phone_without_sideways_scroll(browser, demo_url):
     page, log = open_page(browser, f"{demo_url}/?symbol=SPX&watchlist=SPX", PHONE)
     gex, levels = rest(demo_url, "/v1/exposure/gex/SPX"), rest(demo_url, "/v1/exposure/levels/SPX")
     chart = page.evaluate("() => gexDashboard.chart")
-    assert len(windowed(gex)) > MAX_BARS[390]  # so this test exercises the binning
-    assert_bars_match(chart, windowed(gex), "gex", MAX_BARS[390])
+    assert len(windowed(gex)) > 40  # many strikes, still one bar each
+    assert_bars_match(chart, windowed(gex), "gex")
+    ticks = page.evaluate("() => gexDashboard.strikeTicks")
+    assert ticks and set(ticks) <= set(chart["x"])  # the axis labels listed strikes, never between
     assert_markers(page, levels, gex["underlying_price"])
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], "the page scrolls sideways on a phone"
@@ -171,13 +171,13 @@ def test_expiry_metric_symbol_and_scanner_switches_redraw(browser, demo_url):
     wait_ready(page, expiration=expiry)
     answer = rest(demo_url, "/v1/exposure/gex/SPY", expiration=expiry)
     assert answer["expiration"] == expiry
-    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(answer), "gex", MAX_BARS[1280])
+    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(answer), "gex")
 
     page.focus("[role=tab][data-metric=gex]")
     page.keyboard.press("ArrowRight")  # keyboard only: GEX -> DEX
     wait_ready(page, metric="dex")
     dex = rest(demo_url, "/v1/exposure/dex/SPY", expiration=expiry)
-    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(dex), "dex", MAX_BARS[1280])
+    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(dex), "dex")
     assert page.get_attribute("[role=tab][data-metric=dex]", "aria-selected") == "true"
 
     page.fill("#min-oi", "2000")
@@ -185,7 +185,7 @@ def test_expiry_metric_symbol_and_scanner_switches_redraw(browser, demo_url):
     wait_ready(page, minOi="2000")
     filtered = rest(demo_url, "/v1/exposure/dex/SPY", expiration=expiry, min_oi=2000)
     assert 0 < len(windowed(filtered)) < len(windowed(dex))  # the filter drops some strikes
-    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(filtered), "dex", MAX_BARS[1280])
+    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(filtered), "dex")
     page.fill("#min-oi", "0")
     page.press("#min-oi", "Enter")
     wait_ready(page, minOi="0")
@@ -194,14 +194,14 @@ def test_expiry_metric_symbol_and_scanner_switches_redraw(browser, demo_url):
     page.press("#symbol", "Enter")
     wait_ready(page, symbol="QQQ")
     qqq = rest(demo_url, "/v1/exposure/dex/QQQ")
-    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(qqq), "dex", MAX_BARS[1280])
+    assert_bars_match(page.evaluate("() => gexDashboard.chart"), windowed(qqq), "dex")
 
     scan = rest(demo_url, "/v1/exposure/scan", symbols="SPY,QQQ,IWM")
     shown = page.eval_on_selector_all("#scan tbody tr", """ns => ns.map(n => ({
         symbol: n.dataset.symbol, below: n.textContent.includes('below flip')}))""")
     assert shown == [{"symbol": r["symbol"], "below": r["below_flip"]} for r in scan["rows"]]
     assert any(r["below_flip"] for r in scan["rows"])  # IWM sits in negative gamma in the demo
-    page.focus("#scan tbody tr[data-symbol=IWM]")
+    page.focus("#scan tbody tr[data-symbol=IWM] button")
     page.keyboard.press("Enter")
     wait_ready(page, symbol="IWM")
     assert page.input_value("#symbol") == "IWM"
@@ -223,9 +223,13 @@ def test_snapshot_files_show_the_old_data_banner_and_errors_in_the_page(browser,
         page.fill("#symbol", "ZZZZ")
         page.press("#symbol", "Enter")
         wait_ready(page, symbol="ZZZZ")
+        page.wait_for_function("() => document.body.dataset.history !== 'loading'", timeout=LOAD_MS)
         errors = page.eval_on_selector_all("#banners [data-banner=error]", "ns => ns.map(n => n.textContent)")
         assert len(errors) == 1 and "ZZZZ" in errors[0]  # one banner for one cause
-        assert errors[0].startswith("GEX by strike, levels, summary, profile, expirations: ")
+        panels, message = errors[0].split(": ", 1)
+        assert panels.startswith("GEX by strike, levels, summary, profile, expirations")
+        assert "Error" not in errors[0]  # words, not exception class names
+        assert page.inner_text("main").count(message) == 1  # shown once, not per panel
         assert "No GEX chart" in page.text_content("#strike-chart")  # a message, not a blank chart
         page.screenshot(path=screenshot_path("page-laptop-unknown-symbol"), full_page=True)
     # The browser reports the 404s of the unknown symbol as resource errors; nothing else.

@@ -8,8 +8,15 @@
  *
  * Both transports answer call(endpoint, args) with the endpoint's answer as plain records
  * (MCP's compact tables are expanded), so everything below them is one code path.
- * The numbers are the server's: this file only windows, bins (sums of adjacent strikes) and
- * formats them. State for tests and debugging: window.gexDashboard.
+ * The numbers are the server's: this file only windows and formats them (one bar per strike).
+ * What is loaded when:
+ *   open, symbol or expiry change, Refresh: strikes, levels, summary, profile, history
+ *     (+ expirations on a new symbol, the scan on open);
+ *   tab or min OI change: the per-strike answer only, debounced, the previous request aborted;
+ *   auto-refresh: after the answer's own cache lifetime (the REST Cache-Control max-age, longer
+ *     while the market is closed), never for a file snapshot.
+ * The view (symbol, expiry, tab, window, min OI) lives in the URL, one history entry a change.
+ * State for tests and debugging: window.gexDashboard.
  */
 (function () {
   "use strict";
@@ -37,7 +44,9 @@
   var state = {
     mode: CONFIG.mode, symbol: (CONFIG.symbol || "SPY").toUpperCase(), expiration: "", minOi: 0,
     windowPct: 5, metric: "gex", answers: {}, errors: {}, chart: null, markers: [],
-    lastRegime: {}, scan: null, seq: 0, timer: null, loads: 0,
+    lastRegime: {}, scan: null, seq: 0, timer: null, loads: 0, strikeSeq: 0, strikeAbort: null,
+    strikeTimer: null, maxAge: null, updatedAt: null, refreshPlan: "", requests: 0,
+    scanSort: { key: null, dir: 1 }, chartAt: null,
   };
   window.gexDashboard = state;
 
@@ -80,7 +89,19 @@
     NEW_YORK.formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
     return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + " ET";
   }
+  /** (level - spot) / spot x 100: positive above spot, the one convention of every distance shown. */
   function pctFromSpot(level, spot) { return (level - spot) / spot * 100; }
+  function fmtPct(p) {
+    if (p === null || p === undefined || !isFinite(p)) return "n/a";
+    return (p >= 0 ? "+" : "−") + Math.abs(p).toFixed(2) + "%";
+  }
+  /** A message as words: no leading exception class ("NoDataError: ..."). */
+  function plainError(message) {
+    return String(message || "no answer").replace(/^(?:[A-Za-z_.]*(?:Error|Exception)):\s*/, "");
+  }
+  /** The first sentence of a message: a scanner row says what failed, the banner says the rest. */
+  function firstSentence(text) { var m = /^.*?[.!?](?=\s|$)/.exec(text); return m ? m[0] : text; }
+  function sessionOf(iso) { return fmtTime(iso).slice(0, 10); }
 
   // ---- transports ------------------------------------------------------------------------
 
@@ -104,8 +125,11 @@
 
   function restTransport() {
     return {
-      call: function (name, args) {
-        var params = new URLSearchParams(), path;
+      maxAge: null,
+      /** `fresh`: revalidate with the server even when the browser's copy is within its
+       *  max-age (a scheduled refresh or the Refresh button; an unchanged answer is a 304). */
+      call: function (name, args, signal, fresh) {
+        var self = this, params = new URLSearchParams(), path;
         if (name === "scan") {
           path = "/v1/exposure/scan";
           params.set("symbols", args.symbols.join(","));
@@ -118,14 +142,19 @@
         });
         var key = sessionStorage.getItem("gex-api-key");
         var query = params.toString();
-        return fetch(path + (query ? "?" + query : ""), { headers: key ? { "X-Api-Key": key } : {} })
+        state.requests += 1;
+        return fetch(path + (query ? "?" + query : ""), { headers: key ? { "X-Api-Key": key } : {}, signal: signal,
+                                                          cache: fresh ? "no-cache" : "default" })
           .then(function (resp) {
+            var age = /max-age=(\d+)/.exec(resp.headers.get("Cache-Control") || "");
+            if (age && resp.ok) self.maxAge = parseInt(age[1], 10);
             return resp.json().catch(function () { return null; }).then(function (body) {
               if (resp.status === 401) {
                 state.needKey = true;
                 throw new Error("This server needs an API key: enter it in the box above.");
               }
-              if (!resp.ok) throw new Error((body && body.message) || ("HTTP " + resp.status + " from " + path));
+              if (resp.status === 429) throw new Error("The server is busy (too many requests); it will be asked again shortly.");
+              if (!resp.ok) throw new Error(plainError((body && body.message) || ("the server answered HTTP " + resp.status)));
               return body;
             });
           });
@@ -171,10 +200,11 @@
           if (args[k] !== undefined && args[k] !== null && args[k] !== "") toolArgs[k] = args[k];
         });
         if (PER_STRIKE[name]) toolArgs.strikes = "all";
+        state.requests += 1;
         return request("tools/call", { name: name, arguments: toolArgs }).then(function (result) {
           var text = (result.content || []).filter(function (c) { return c.type === "text"; })
             .map(function (c) { return c.text; }).join(" ");
-          if (result.isError) throw new Error(text || (name + " failed"));
+          if (result.isError) throw new Error(plainError(text || (name + " failed")));
           if (!result.structuredContent) throw new Error(name + " returned no structured content");
           return expandTables(result.structuredContent);
         });
@@ -183,6 +213,8 @@
   }
 
   var transport = state.mode === "app" ? bridgeTransport() : restTransport();
+  /** In the MCP App the panels below the first screen load when scrolled into view. */
+  var LAZY = state.mode === "app";
 
   // ---- loading ---------------------------------------------------------------------------
 
@@ -198,45 +230,111 @@
     });
   }
 
-  function refresh() {
+  function strikeArgs() {
+    return { symbol: state.symbol, expiration: state.expiration || undefined, min_oi: state.minOi || undefined };
+  }
+
+  function markLoaded() {
+    document.body.dataset.symbol = state.symbol;
+    document.body.dataset.metric = state.metric;
+    document.body.dataset.expiration = state.expiration;
+    document.body.dataset.minOi = String(state.minOi);
+    document.body.dataset.window = String(state.windowPct);
+  }
+
+  /** Everything the first screen shows, for the current symbol and expiry. `keep` names answers
+   *  already in hand (the MCP App's tool result) that are not asked for again. */
+  function refresh(keep, fresh) {
     var seq = ++state.seq, symbol = state.symbol;
     var common = { symbol: symbol, expiration: state.expiration || undefined };
-    var strikes = { symbol: symbol, expiration: state.expiration || undefined, min_oi: state.minOi || undefined };
+    var newSymbol = !state.answers.expirations || state.answers.expirations.symbol !== symbol;
+    keep = keep || {};
     document.body.dataset.status = "loading";
     clearTimeout(state.timer);
-    return settle({
-      strikes: transport.call(state.metric, strikes),
-      levels: transport.call("levels", common),
-      summary: transport.call("summary", common),
-      profile: transport.call("profile", common),
-      expirations: transport.call("expirations", { symbol: symbol }),
-    }).then(function (results) {
+    clearTimeout(state.strikeTimer);
+    if (state.strikeAbort) state.strikeAbort.abort();
+    state.strikeSeq += 1;
+    var jobs = {};
+    function ask(name, endpoint, args) {
+      jobs[name] = keep[name] ? Promise.resolve(keep[name]) : transport.call(endpoint, args, undefined, fresh);
+    }
+    ask("strikes", state.metric, strikeArgs());
+    ask("levels", "levels", common);
+    ask("summary", "summary", common);
+    if (!LAZY) ask("profile", "profile", common);
+    if (newSymbol) ask("expirations", "expirations", { symbol: symbol });
+    return settle(jobs).then(function (results) {
       if (seq !== state.seq) return;  // a newer request superseded this one
-      state.answers = {};
+      var kept = newSymbol ? {} : { expirations: state.answers.expirations };
+      if (LAZY && state.answers.profile && state.answers.profile.symbol === symbol) kept.profile = state.answers.profile;
+      state.answers = kept;
       state.errors = {};
       Object.keys(results).forEach(function (k) {
         if (results[k].ok) state.answers[k] = results[k].value;
         else state.errors[k] = results[k].error;
       });
+      state.updatedAt = Date.now();
       render();
-      loadHistory(seq, symbol);
+      if (!LAZY) loadHistory(seq, symbol, fresh);
       state.loads += 1;
-      document.body.dataset.symbol = symbol;
-      document.body.dataset.metric = state.metric;
-      document.body.dataset.expiration = state.expiration;
-      document.body.dataset.minOi = String(state.minOi);
+      markLoaded();
       document.body.dataset.status = Object.keys(state.answers).length ? "ready" : "error";
+      if (state.chartAt === null && state.chart) state.chartAt = performance.now();
+      tellModel();
       schedule();
     });
   }
 
+  /** The per-strike answer alone (a tab or min OI change), 150 ms after the last change; a
+   *  request still running is aborted, so key repeat costs one request, not one per key. */
+  function refreshStrikes() {
+    clearTimeout(state.strikeTimer);
+    document.body.dataset.status = "loading";
+    renderTabs();
+    state.strikeTimer = setTimeout(function () {
+      var seq = ++state.strikeSeq, metric = state.metric;
+      if (state.strikeAbort) state.strikeAbort.abort();
+      state.strikeAbort = window.AbortController ? new AbortController() : null;
+      transport.call(metric, strikeArgs(), state.strikeAbort && state.strikeAbort.signal).then(function (answer) {
+        if (seq !== state.strikeSeq) return;
+        state.answers.strikes = answer;
+        delete state.errors.strikes;
+      }, function (err) {
+        if (seq !== state.strikeSeq || err.name === "AbortError") return;
+        delete state.answers.strikes;
+        state.errors.strikes = err.message || String(err);
+      }).then(function () {
+        if (seq !== state.strikeSeq) return;
+        state.strikeAbort = null;
+        renderBanners();
+        renderStrikeChart();
+        markLoaded();
+        state.loads += 1;
+        document.body.dataset.status = "ready";
+      });
+    }, 150);
+  }
+
+  /** A snapshot file never changes: no auto-refresh. Otherwise ask again when the answer's
+   *  cache lifetime ends (REST: Cache-Control max-age, which the server lengthens while the
+   *  market is closed; app: the configured lifetime), never while the tab is hidden. */
   function schedule() {
     clearTimeout(state.timer);
-    var seconds = Math.max(5, CONFIG.refresh_seconds || 60);
+    var a = main();
+    var seconds = transport.maxAge !== null && transport.maxAge !== undefined ? transport.maxAge : CONFIG.refresh_seconds;
+    if (!a || /^file/.test(a.source || "")) {
+      state.refreshPlan = a ? "snapshot file: no auto-refresh" : "";
+      state.nextRefresh = null;
+      renderMeta();
+      return;
+    }
+    seconds = Math.max(5, seconds || 60);
+    state.refreshPlan = "next refresh in " + fmtAge(seconds);
+    state.nextRefresh = Date.now() + seconds * 1000;
+    renderMeta();
     state.timer = setTimeout(function tick() {
       if (document.hidden) { document.addEventListener("visibilitychange", tick, { once: true }); return; }
-      refresh();
-      runScan();
+      refresh(null, true);
     }, seconds * 1000);
   }
 
@@ -257,21 +355,28 @@
 
   function renderMeta() {
     var a = main();
-    $("symbol").value = state.symbol;
     if (!a) { $("meta").textContent = state.symbol + ": no data"; return; }
-    $("meta").textContent = a.symbol + " · spot " + fmtPrice(a.underlying_price) + " · as of " +
-      fmtTime(a.as_of) + " (" + fmtAge(a.age_seconds) + " ago)" +
-      (a.retrieved_at ? ", retrieved " + fmtTime(a.retrieved_at) : "") + " · source " + a.source +
-      " · refreshes every " + Math.max(5, CONFIG.refresh_seconds || 60) + " s";
+    var updated = state.updatedAt ? Math.max(0, (Date.now() - state.updatedAt) / 1000) : null;
+    $("meta").textContent = "as of " + fmtTime(a.as_of) + " · source " + a.source +
+      (updated !== null ? " · updated " + (updated < 10 ? "just now" : fmtAge(updated) + " ago") : "") +
+      (state.refreshPlan ? " · " + state.refreshPlan : "");
     $("footer").textContent = "Dealer model " + a.dealer_model + ". GEX in " + UNITS.gex +
       ". Analytics, not investment advice. gex-mcp " + CONFIG.version + ".";
   }
+  // "updated x ago" moves on its own; no request behind it
+  setInterval(function () {
+    if (state.nextRefresh) state.refreshPlan = "next refresh in " + fmtAge(Math.max(0, (state.nextRefresh - Date.now()) / 1000));
+    if (main()) renderMeta();
+  }, 15000);
 
   function banner(kind, text) {
     var b = el("div", { "class": "banner " + kind, "data-banner": kind }, text);
     $("banners").appendChild(b);
     return b;
   }
+
+  var PANEL_NAMES = { levels: "levels", summary: "summary", profile: "profile", expirations: "expirations",
+                      history: "level history" };
 
   function renderBanners() {
     $("banners").textContent = "";
@@ -281,7 +386,7 @@
     var a = main();
     if (demo) banner("demo", "Demo data: a synthetic market for trying gex-mcp, not real quotes.");
     if (stale) {
-      banner("stale", "Stale: the source failed (" + (stale.stale_reason || "no reason given") +
+      banner("stale", "Stale: the source failed (" + plainError(stale.stale_reason || "no reason given") +
         "), so these numbers are from the cache, " + fmtAge(stale.stale_age_seconds) + " old.");
     }
     if (a && a.age_seconds > OLD_AFTER_SECONDS) {
@@ -289,11 +394,13 @@
         ", " + fmtAge(a.age_seconds) + " ago" + (a.retrieved_at ?
           " (the market was closed when they were retrieved, " + fmtTime(a.retrieved_at) + ")" : "") + ".");
     }
-    // One banner per distinct message, naming every panel it emptied.
+    // Each error once: one banner per distinct message, naming every panel it emptied (the
+    // panels themselves only point here).
     var byMessage = {};
     Object.keys(state.errors).forEach(function (k) {
-      var panel = k === "strikes" ? PER_STRIKE[state.metric] + " by strike" : k;
-      (byMessage[state.errors[k]] = byMessage[state.errors[k]] || []).push(panel);
+      var panel = k === "strikes" ? PER_STRIKE[state.metric] + " by strike" : (PANEL_NAMES[k] || k);
+      var message = plainError(state.errors[k]);
+      (byMessage[message] = byMessage[message] || []).push(panel);
     });
     Object.keys(byMessage).forEach(function (message) { banner("error", byMessage[message].join(", ") + ": " + message); });
     if (state.needKey && state.mode === "rest") keyForm();
@@ -314,32 +421,79 @@
   }
 
   function renderRegime() {
-    var s = state.answers.summary, badge = $("regime");
+    var s = state.answers.summary, a = main(), badge = $("regime");
     var regime = s ? s.gamma_regime : "unknown";
     badge.className = "badge " + regime;
     badge.dataset.regime = regime;
     badge.textContent = REGIME[regime] || regime;
-    $("regime-reason").textContent = s ? s.regime_reason : (state.errors.summary || "");
+    $("headline-symbol").textContent = a ? a.symbol : state.symbol;
+    $("headline-spot").textContent = a ? fmtPrice(a.underlying_price) : "";
+    // REST names the sentence interpretation_text (its `interpretation` is the guide's object)
+    $("interpretation").textContent = !s ? "" : typeof s.interpretation_text === "string" ? s.interpretation_text :
+      typeof s.interpretation === "string" ? s.interpretation : "";
   }
 
+  /** The last history point's change versus the prior session close, for one level. */
+  function sinceClose(field) {
+    var h = state.history, pts = h && h.points;
+    if (!pts || !pts.length) return null;
+    var last = pts[pts.length - 1], change = last[field + "_change"];
+    return change === null || change === undefined ? null : change;
+  }
+
+  function card(box, key, name, value, detail, extra) {
+    var c = el("div", { "class": "card", "data-level": key });
+    c.appendChild(el("div", { "class": "name" }, name));
+    c.appendChild(el("div", { "class": "value" }, value));
+    if (detail) c.appendChild(el("div", { "class": "dist" }, detail));
+    if (extra) c.appendChild(el("div", { "class": "dist", "data-change": key }, extra));
+    box.appendChild(c);
+    return c;
+  }
+
+  function changeText(field) {
+    var ch = sinceClose(field);
+    if (ch === null) return state.history ? "no prior close" : "";
+    return (Math.abs(ch) < 1e-9 ? "unchanged" : (ch > 0 ? "▲ +" : "▼ −") + fmtPrice(Math.abs(ch))) + " since prior close";
+  }
+
+  function hedgeText(h) {
+    if (!h) return "n/a";
+    if (h.direction === "none") return "none";
+    return h.direction + " " + fmtAmount(h.notional_usd);
+  }
+
+  /** The numbers a trader decides on, first: levels with their distance (level - spot) / spot
+   *  and change since the prior close, net GEX, the dealer hedge for ±1%, the 0DTE share. */
   function renderLevels() {
-    var box = $("levels"), lv = state.answers.levels;
-    box.textContent = "";
-    if (!lv) { box.appendChild(el("p", { "class": "caption wide" }, "Levels unavailable (see the message above).")); return; }
-    var spot = lv.underlying_price;
-    LEVELS.forEach(function (spec) {
-      var value = lv[spec[0]], card = el("div", { "class": "card", "data-level": spec[0] });
-      card.appendChild(el("div", { "class": "name" }, spec[1]));
-      card.appendChild(el("div", { "class": "value" }, fmtPrice(value)));
-      var dist = "";
-      if (spec[0] === "gamma_flip" && lv.gamma_flip_status !== "ok") dist = lv.gamma_flip_reason || lv.gamma_flip_status;
-      else if (spec[0] !== "underlying_price" && value !== null && value !== undefined) {
-        var p = pctFromSpot(value, spot);
-        dist = (p >= 0 ? "+" : "−") + Math.abs(p).toFixed(2) + "% " + (p >= 0 ? "above" : "below") + " spot";
-      }
-      card.appendChild(el("div", { "class": "dist" }, dist));
-      box.appendChild(card);
-    });
+    var box = $("levels"), more = $("more-levels"), lv = state.answers.levels, s = state.answers.summary;
+    box.textContent = ""; more.textContent = "";
+    var spot = (lv || s || {}).underlying_price;
+    function dist(value) { return value === null || value === undefined ? "" : fmtPct(pctFromSpot(value, spot)) + " vs spot"; }
+    var src = lv || s;
+    if (src) {
+      var flipDetail = src.gamma_flip_status !== "ok" ? (src.gamma_flip_reason || src.gamma_flip_status) : dist(src.gamma_flip);
+      card(box, "gamma_flip", "Gamma flip", fmtPrice(src.gamma_flip), flipDetail, changeText("gamma_flip"));
+      card(box, "call_wall", "Call wall", fmtPrice(src.call_wall), dist(src.call_wall), changeText("call_wall"));
+      card(box, "put_wall", "Put wall", fmtPrice(src.put_wall), dist(src.put_wall), changeText("put_wall"));
+    }
+    if (s) {
+      var netCh = sinceClose("net_gex");
+      card(box, "net_gex", "Net GEX", fmtAmount(s.net_gex), "USD per 1% move",
+           netCh === null ? "" : (netCh >= 0 ? "▲ +" : "▼ −") + fmtAmount(Math.abs(netCh)) + " since prior close");
+      card(box, "hedge", "Dealer hedge, spot ±1%", "+1%: " + hedgeText(s.dealer_hedge_up_1pct), null,
+           "−1%: " + hedgeText(s.dealer_hedge_down_1pct) + " (USD notional)");
+      card(box, "zero_dte", "0DTE share", s.zero_dte_pct_of_total === null || s.zero_dte_pct_of_total === undefined ?
+        "none" : s.zero_dte_pct_of_total.toFixed(1) + "%", s.zero_dte_net_gex === null || s.zero_dte_net_gex === undefined ?
+        "no options expire today" : "net " + fmtAmount(s.zero_dte_net_gex));
+    }
+    if (!src && !s) box.appendChild(el("p", { "class": "caption wide" }, "Levels unavailable (the message above says why)."));
+    if (lv) {
+      [["max_positive_gamma", "Max +gamma"], ["max_negative_gamma", "Max −gamma"], ["zero_dte_magnet", "0DTE magnet"],
+       ["highest_oi_strike", "Highest OI"]].forEach(function (spec) {
+        card(more, spec[0], spec[1], fmtPrice(lv[spec[0]]), dist(lv[spec[0]]));
+      });
+    }
   }
 
   function renderExpirations() {
@@ -364,57 +518,72 @@
     select.value = state.expiration;
   }
 
-  /** Strikes within ±windowPct% of spot, binned to at most maxBars bars: adjacent strikes summed
-   *  into bins of k×(the most common strike spacing), aligned to multiples of the bin width. */
-  function strikeBars(answer, metric, windowPct, maxBars) {
+  /** Strikes within ±windowPct% of spot, one bar each (no binning): the strike chart reads as
+   *  strikes, with the listed strikes on its axis. */
+  function strikeBars(answer, metric, windowPct) {
     var spot = answer.underlying_price, lo = spot * (1 - windowPct / 100), hi = spot * (1 + windowPct / 100);
     var rows = answer.strikes.filter(function (r) { return r.strike >= lo && r.strike <= hi; });
-    var gaps = {}, spacing = 0, best = 0;
-    for (var i = 1; i < rows.length; i++) {
-      var g = Math.round((rows[i].strike - rows[i - 1].strike) * 1000) / 1000;
-      gaps[g] = (gaps[g] || 0) + 1;
-      if (gaps[g] > best) { best = gaps[g]; spacing = g; }
-    }
-    var k = rows.length > maxBars && spacing > 0 ? Math.ceil(rows.length / maxBars) : 1;
-    var width = k * spacing, bars = { x: [], call: [], put: [], net: [], binWidth: k > 1 ? width : 0, strikes: rows.length };
-    rows.forEach(function (r) {
-      var x = k > 1 ? Math.floor(r.strike / width + 1e-9) * width : r.strike;
-      var n = bars.x.length;
-      if (n === 0 || bars.x[n - 1] !== x) {
-        bars.x.push(x); bars.call.push(0); bars.put.push(0); bars.net.push(0); n += 1;
-      }
-      bars.call[n - 1] += r["call_" + metric];
-      bars.put[n - 1] += r["put_" + metric];
-      bars.net[n - 1] += r["net_" + metric];
-    });
-    return bars;
+    return { x: rows.map(function (r) { return r.strike; }),
+             call: rows.map(function (r) { return r["call_" + metric]; }),
+             put: rows.map(function (r) { return r["put_" + metric]; }),
+             net: rows.map(function (r) { return r["net_" + metric]; }),
+             binWidth: 0, strikes: rows.length };
   }
 
-  function chartWidth(node) { return Math.max(280, node.clientWidth || document.body.clientWidth - 32); }
+  /** Axis ink and grid from the theme's colours (canvas text does not follow CSS). */
+  function axisStyle(extra) {
+    var css = getComputedStyle(document.documentElement);
+    var ink = css.getPropertyValue("--fg").trim() || "#1b1b1b", line = css.getPropertyValue("--line").trim() || "#d9d9d9";
+    var out = { stroke: ink, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
+    Object.keys(extra).forEach(function (k) { out[k] = extra[k]; });
+    return out;
+  }
 
+  function chartWidth(node) {
+    var w = node.clientWidth || document.documentElement.clientWidth - 32;
+    return Math.max(260, Math.min(w, document.documentElement.clientWidth - 16));
+  }
+
+  /** Dashed lines at level values, across the plot whatever the x scale's orientation
+   *  (vertical lines on the profile, horizontal ones on the strike chart). */
   function levelLines(values, colour) {
     return function (u) {
-      var ctx = u.ctx, top = u.bbox.top, height = u.bbox.height;
+      var ctx = u.ctx, b = u.bbox, vertical = u.scales.x.ori === 1;
       ctx.save();
       ctx.lineWidth = 1.5 * uPlot.pxRatio;
       ctx.setLineDash([5 * uPlot.pxRatio, 4 * uPlot.pxRatio]);
       values.forEach(function (m) {
-        var x = u.valToPos(m.value, "x", true);
-        if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) return;
+        var p = u.valToPos(m.value, "x", true);
         ctx.strokeStyle = colour(m.level);
-        ctx.beginPath(); ctx.moveTo(x, top); ctx.lineTo(x, top + height); ctx.stroke();
+        ctx.beginPath();
+        if (vertical) {
+          if (p < b.top || p > b.top + b.height) return;
+          ctx.moveTo(b.left, p); ctx.lineTo(b.left + b.width, p);
+        } else {
+          if (p < b.left || p > b.left + b.width) return;
+          ctx.moveTo(p, b.top); ctx.lineTo(p, b.top + b.height);
+        }
+        ctx.stroke();
       });
       ctx.restore();
     };
   }
 
+  // Okabe-Ito hues, darkened where needed for 3:1 contrast on white (WCAG 1.4.11).
   var LINE_COLOUR = {
-    spot: "#000", gamma_flip: "#CC79A7", call_wall: "#0072B2", max_positive_gamma: "#56B4E9",
-    put_wall: "#D55E00", max_negative_gamma: "#E69F00", zero_dte_magnet: "#009E73",
+    spot: "#000", gamma_flip: "#A8467F", call_wall: "#0072B2", max_positive_gamma: "#2C7FB8",
+    put_wall: "#B34700", max_negative_gamma: "#9A6A00", zero_dte_magnet: "#00785A",
   };
 
+  function lineColour(level) {
+    if (level === "spot") return axisStyle({}).stroke;
+    return document.documentElement.dataset.theme === "dark" ? (DARK_LINE[level] || LINE_COLOUR[level]) : LINE_COLOUR[level];
+  }
+  var DARK_LINE = { gamma_flip: "#f0a6d2", call_wall: "#56B4E9", max_positive_gamma: "#7cc4f0", put_wall: "#E69F00",
+                    max_negative_gamma: "#F0C45A", zero_dte_magnet: "#3fd1a5" };
+
   function chartMarkers() {
-    var lv = state.answers.levels || {}, a = state.answers.strikes || {};
+    var lv = state.answers.levels || state.answers.summary || {}, a = state.answers.strikes || {};
     var out = [];
     LEVELS.forEach(function (spec) {
       if (!spec[2]) return;
@@ -435,93 +604,140 @@
     return out;
   }
 
-  /** Labels in a strip above the plot, one row per overlap, so they never cover a bar. */
+  var LABEL_ROW = 17;
+
+  /** Labels inside the plot at its right edge, each at its level's height; a level outside the
+   *  strikes drawn is clamped to the top (▲ above) or bottom (▼ below) edge; labels that would
+   *  overlap are pushed apart vertically, and none leaves the plot. */
   function placeMarkers(u, markers, strip) {
     strip.textContent = "";
-    var left = u.bbox.left / uPlot.pxRatio, width = u.bbox.width / uPlot.pxRatio;
+    var top = u.bbox.top / uPlot.pxRatio, height = u.bbox.height / uPlot.pxRatio;
+    var right = (u.bbox.left + u.bbox.width) / uPlot.pxRatio;
     var xmin = u.scales.x.min, xmax = u.scales.x.max;
     var placed = mergeSamePrice(markers).map(function (m) {
-      var edge = m.value < xmin ? "left" : m.value > xmax ? "right" : "";
-      var pos = edge === "left" ? 0 : edge === "right" ? width : u.valToPos(m.value, "x");
-      var text = (edge === "left" ? "◀ " : "") + m.label + " " + fmtPrice(m.value) + (edge === "right" ? " ▶" : "");
-      var node = el("span", { "class": "marker" + (edge ? " edge-" + edge : ""), "data-level": m.level,
-        "data-levels": m.levels.join(" "),
+      var edge = m.value > xmax ? "above" : m.value < xmin ? "below" : "";
+      var y = edge === "above" ? top : edge === "below" ? top + height : u.valToPos(m.value, "x");
+      var text = (edge === "above" ? "▲ " : edge === "below" ? "▼ " : "") + m.label + " " + fmtPrice(m.value);
+      var node = el("span", { "class": "marker", "data-level": m.level, "data-levels": m.levels.join(" "),
         "data-value": String(m.value), "data-edge": edge || "none", title: m.label + " " + fmtPrice(m.value) }, text);
-      node.style.left = (left + pos) + "px";
       strip.appendChild(node);
-      return { node: node, pos: left + pos, edge: edge, m: m };
+      return { node: node, y: y, edge: edge, m: m };
     });
-    placed.sort(function (p, q) { return p.pos - q.pos; });
-    var rowEnds = [];
-    placed.forEach(function (p) {
-      var w = p.node.offsetWidth, start = p.edge === "left" ? p.pos : p.edge === "right" ? p.pos - w : p.pos - w / 2;
-      var row = 0;
-      while (row < rowEnds.length && rowEnds[row] > start - 4) row++;
-      rowEnds[row] = start + w;
-      p.node.style.top = (row * 18) + "px";
-      p.m.row = row; p.m.x = p.pos; p.m.edge = p.edge || null;
+    placed.sort(function (p, q) { return p.y - q.y; });  // top (high strikes) first
+    var n = placed.length, tops = placed.map(function (p) { return p.y - LABEL_ROW / 2; });
+    for (var i = 0; i < n; i++) {  // push down past the previous label, not above the plot
+      tops[i] = Math.max(tops[i], top, i ? tops[i - 1] + LABEL_ROW : top);
+    }
+    for (var j = n - 1; j >= 0; j--) {  // then up, so the last one stays inside the plot
+      tops[j] = Math.min(tops[j], top + height - LABEL_ROW, j < n - 1 ? tops[j + 1] - LABEL_ROW : Infinity);
+    }
+    placed.forEach(function (p, k) {
+      var w = p.node.offsetWidth;
+      p.node.style.top = tops[k] + "px";
+      p.node.style.left = Math.max(u.bbox.left / uPlot.pxRatio, right - w - 4) + "px";
+      p.m.y = p.y; p.m.edge = p.edge || null;
     });
-    strip.style.height = (rowEnds.length * 18 + 4) + "px";
     state.markers = placed.map(function (p) { return p.m; });
   }
 
   var strikePlot = null, profilePlot = null;
 
-  function renderStrikeChart() {
-    var box = $("strike-chart"), strip = $("markers"), a = state.answers.strikes;
-    if (strikePlot) { strikePlot.destroy(); strikePlot = null; }
-    box.textContent = ""; strip.textContent = "";
+  function renderTabs() {
     document.querySelectorAll(".tabs [role=tab]").forEach(function (t) {
       var on = t.dataset.metric === state.metric;
       t.setAttribute("aria-selected", String(on)); t.tabIndex = on ? 0 : -1;
+      if (on) $("strike-panel").setAttribute("aria-labelledby", t.id);
     });
+  }
+
+  function tooltip(u, bars, name) {
+    var tip = $("tooltip"), i = u.cursor.idx;
+    if (i === null || i === undefined || u.cursor.left < 0) { tip.hidden = true; return; }
+    tip.textContent = "";
+    [["Strike", fmtPrice(bars.x[i])], ["Calls", fmtAmount(bars.call[i])], ["Puts", fmtAmount(bars.put[i])],
+     ["Net " + name, fmtAmount(bars.net[i])]].forEach(function (row) {
+      var line = el("div");
+      line.appendChild(el("span", {}, row[0] + " "));
+      line.appendChild(el("b", {}, row[1]));
+      tip.appendChild(line);
+    });
+    tip.hidden = false;
+    var wrap = tip.parentNode.clientWidth, left = u.bbox.left / uPlot.pxRatio + u.cursor.left + 14;
+    var y = u.bbox.top / uPlot.pxRatio + u.valToPos(bars.x[i], "x") + 10;
+    if (left + tip.offsetWidth > wrap) left = Math.max(0, left - tip.offsetWidth - 28);
+    tip.style.left = left + "px";
+    tip.style.top = y + "px";
+    state.tooltip = { strike: bars.x[i], call: bars.call[i], put: bars.put[i], net: bars.net[i] };
+  }
+
+  /** Strike ticks: every k-th listed strike, k so that labels are at least 16 px apart. */
+  function strikeSplits(strikes, rowPx) {
+    var k = Math.max(1, Math.ceil(16 / rowPx));
+    return function () {
+      state.strikeTicks = strikes.filter(function (s, i) { return i % k === 0; });
+      return state.strikeTicks;
+    };
+  }
+
+  function renderStrikeChart() {
+    var box = $("strike-chart"), strip = $("markers"), a = state.answers.strikes;
+    if (strikePlot) { strikePlot.destroy(); strikePlot = null; }
+    box.textContent = ""; strip.textContent = ""; $("tooltip").hidden = true;
+    renderTabs();
     box.classList.remove("failed");
+    var name = PER_STRIKE[state.metric];
     if (!a) {
       state.chart = null;
       $("strike-caption").textContent = "";
       box.classList.add("failed");
-      box.appendChild(el("p", { "class": "banner error" }, "No " + PER_STRIKE[state.metric] +
-        " chart: " + (state.errors.strikes || "no answer")));
+      box.appendChild(el("p", { "class": "caption" }, "No " + name + " chart (the message above says why)."));
       return;
     }
-    var width = chartWidth(box), maxBars = width < 600 ? 40 : 90;
-    var bars = strikeBars(a, state.metric, state.windowPct, maxBars);
+    var bars = strikeBars(a, state.metric, state.windowPct);
     state.chart = bars;
-    var name = PER_STRIKE[state.metric];
-    $("strike-caption").textContent = name + " by strike, " + UNITS[state.metric] + "; strikes within ±" +
-      state.windowPct + "% of spot (" + bars.strikes + " strikes" +
-      (bars.binWidth ? ", summed into " + bars.x.length + " bins of " + fmtPrice(bars.binWidth) + " points" : "") +
-      "). Net " + name + " over the whole chain: " + fmtAmount(a["net_" + state.metric]) + ".";
+    $("strike-caption").textContent = name + " by strike, " + UNITS[state.metric] + "; the " + bars.strikes +
+      " strikes within ±" + state.windowPct + "% of spot, one bar each. Net " + name + " over the whole chain: " +
+      fmtAmount(a["net_" + state.metric]) + ".";
     if (!bars.x.length) {
-      box.appendChild(el("p", { "class": "banner error" }, "No strikes within ±" + state.windowPct +
+      box.classList.add("failed");
+      box.appendChild(el("p", { "class": "caption" }, "No strikes within ±" + state.windowPct +
         "% of spot: widen the window or lower the min OI."));
       return;
     }
-    var pad = (bars.binWidth || (bars.x.length > 1 ? (bars.x[bars.x.length - 1] - bars.x[0]) / (bars.x.length - 1) : 1));
-    var range = [bars.x[0] - pad, bars.x[bars.x.length - 1] + pad];
+    var width = chartWidth(box), phone = width < 600;
+    var rowPx = phone ? 8 : 10, height = Math.max(phone ? 260 : 320, Math.min(phone ? 760 : 900, bars.x.length * rowPx + 80));
+    if (state.mode === "app" && document.documentElement.dataset.display === "inline") height = Math.min(height, 360);
+    rowPx = (height - 80) / bars.x.length;
+    var gap = bars.x.length > 1 ? (bars.x[bars.x.length - 1] - bars.x[0]) / (bars.x.length - 1) : 1;
+    var range = [bars.x[0] - gap / 2, bars.x[bars.x.length - 1] + gap / 2];
     var markers = chartMarkers();
-    box.setAttribute("aria-label", name + " by strike for " + a.symbol + ", " + bars.x.length + " bars");
+    box.setAttribute("aria-label", name + " by strike for " + a.symbol + ": " + bars.x.length + " strikes from " +
+      fmtPrice(bars.x[0]) + " to " + fmtPrice(bars.x[bars.x.length - 1]) + "; hover or touch a bar for its numbers.");
     var bar = uPlot.paths.bars;
+    state.axisTitles = ["Strike (USD)", name + " (" + UNITS[state.metric] + ")"];
     strikePlot = new uPlot({
-      width: width, height: width < 600 ? 260 : 340,
-      scales: { x: { time: false, range: function () { return range; } } },
+      width: width, height: height,
+      scales: { x: { time: false, ori: 1, dir: 1, range: function () { return range; } }, y: { ori: 0, dir: 1 } },
       axes: [
-        { values: function (u, vals) { return vals.map(fmtPrice); } },
-        { size: 64, values: function (u, vals) { return vals.map(fmtAmount); } },
+        axisStyle({ scale: "x", side: 3, label: state.axisTitles[0], labelSize: 18, size: phone ? 44 : 52,
+          splits: strikeSplits(bars.x, rowPx), values: function (u, vals) { return vals.map(fmtPrice); } }),
+        axisStyle({ scale: "y", side: 2, label: state.axisTitles[1], labelSize: 18,
+          values: function (u, vals) { return vals.map(fmtAmount); } }),
       ],
-      cursor: { points: { show: false } },
-      legend: { live: true },
+      cursor: { points: { show: false }, drag: { x: false, y: false } },
+      legend: { show: false },
       series: [
-        { label: "Strike", value: function (u, v) { return v === null ? "" : fmtPrice(v); } },
-        { label: "Calls", fill: "rgba(0,114,178,0.85)", stroke: "#0072B2", width: 0, points: { show: false },
-          paths: bar({ size: [0.42, 40], align: -1 }), value: legendAmount },
-        { label: "Puts", fill: "rgba(230,159,0,0.85)", stroke: "#E69F00", width: 0, points: { show: false },
-          paths: bar({ size: [0.42, 40], align: 1 }), value: legendAmount },
-        { label: "Net", fill: "#222", stroke: "#222", width: 0, points: { show: false },
-          paths: bar({ size: [0.2, 14], align: 0 }), value: legendAmount },
+        { label: "Strike" },
+        { label: "Calls", fill: "rgba(0,114,178,0.9)", stroke: "#0072B2", width: 0, points: { show: false },
+          paths: bar({ size: [0.45, 16], align: -1 }) },
+        { label: "Puts", fill: "rgba(179,71,0,0.85)", stroke: "#B34700", width: 0, points: { show: false },
+          paths: bar({ size: [0.45, 16], align: 1 }) },
+        { label: "Net", fill: axisStyle({}).stroke, stroke: axisStyle({}).stroke, width: 0, points: { show: false },
+          paths: bar({ size: [0.25, 6], align: 0 }) },
       ],
-      hooks: { draw: [levelLines(markers, function (l) { return LINE_COLOUR[l]; }),
-                      function (u) { placeMarkers(u, markers, strip); }] },
+      hooks: { draw: [levelLines(markers, lineColour),
+                      function (u) { placeMarkers(u, markers, strip); }],
+               setCursor: [function (u) { tooltip(u, bars, name); }] },
     }, [bars.x, bars.call, bars.put, bars.net], box);
   }
 
@@ -533,7 +749,8 @@
     if (!p) {
       $("profile-caption").textContent = "";
       box.classList.add("failed");
-      box.appendChild(el("p", { "class": "banner error" }, "No profile: " + (state.errors.profile || "no answer")));
+      box.appendChild(el("p", { "class": "caption" }, state.errors.profile ? "No profile (the message above says why)." :
+        LAZY ? "Loads when scrolled into view." : "No profile."));
       return;
     }
     $("profile-caption").textContent = "Total net GEX re-priced at each spot within ±" + p.range_pct +
@@ -545,13 +762,13 @@
     profilePlot = new uPlot({
       width: width, height: width < 600 ? 200 : 240,
       scales: { x: { time: false } },
-      axes: [{ values: function (u, v) { return v.map(fmtPrice); } },
-             { size: 64, values: function (u, v) { return v.map(fmtAmount); } }],
+      axes: [axisStyle({ label: "Spot (USD)", labelSize: 18, values: function (u, v) { return v.map(fmtPrice); } }),
+             axisStyle({ label: "Net GEX (USD per 1%)", labelSize: 18, size: 64, values: function (u, v) { return v.map(fmtAmount); } })],
       cursor: { points: { show: false } },
       series: [{ label: "Spot", value: function (u, v) { return v === null ? "" : fmtPrice(v); } },
-               { label: "Net GEX", stroke: "#222", width: 2, points: { show: false }, value: legendAmount },
-               { label: "zero", stroke: "#999", width: 1, dash: [4, 4], points: { show: false } }],
-      hooks: { draw: [levelLines(lines, function (l) { return LINE_COLOUR[l]; })] },
+               { label: "Net GEX", stroke: axisStyle({}).stroke, width: 2, points: { show: false }, value: legendAmount },
+               { label: "zero", stroke: "#767676", width: 1, dash: [4, 4], points: { show: false } }],
+      hooks: { draw: [levelLines(lines, lineColour)] },
     }, [xs, ys, xs.map(function () { return 0; })], box);
   }
 
@@ -577,21 +794,26 @@
 
   /** Spot, flip and walls over the last sessions (the history endpoint); its own panel, so a
    *  source with no stored history yet says so there without holding up the rest. */
-  function loadHistory(seq, symbol) {
+  function loadHistory(seq, symbol, fresh) {
     document.body.dataset.history = "loading";
     if (!state.history || state.history.symbol !== symbol) {
       $("history-caption").textContent = "Loading " + HISTORY_DAYS + " sessions of " + symbol + "…";
     }
     var args = { symbol: symbol, days: HISTORY_DAYS };
-    return transport.call("history", args).then(function (answer) {
+    return transport.call("history", args, undefined, fresh).then(function (answer) {
       if (seq !== state.seq) return;
       state.history = answer;
+      delete state.errors.history;
       renderHistory(answer, null);
+      renderLevels();  // the changes since the prior close
       document.body.dataset.history = "ready";
     }, function (err) {
       if (seq !== state.seq) return;
       state.history = null;
+      state.errors.history = err.message;
       renderHistory(null, err.message);
+      renderBanners();
+      renderLevels();
       document.body.dataset.history = "error";
     });
   }
@@ -605,7 +827,7 @@
       $("history-caption").textContent = "";
       box.classList.add("failed");
       box.appendChild(el("p", { "class": "caption", "data-history-error": "" },
-        "No level history: " + (error || "no records in the window")));
+        error ? "No level history (the message above says why)." : "No level history: no records in the window."));
       return;
     }
     var pts = answer.points;
@@ -627,15 +849,16 @@
     var width = chartWidth(box);
     historyPlot = new uPlot({
       width: width, height: width < 600 ? 200 : 240,
-      axes: [{}, { size: 64, values: function (u, v) { return v.map(fmtPrice); } }],
+      axes: [axisStyle({ label: "Time (your browser's zone)", labelSize: 18 }),
+             axisStyle({ label: "Price (USD)", labelSize: 18, size: 64, values: function (u, v) { return v.map(fmtPrice); } })],
       cursor: { points: { show: false } },
       series: [
         {},
-        { label: "Spot", stroke: "#000", width: 2, points: { size: 4 }, value: legendPrice },
-        { label: "Gamma flip", stroke: "#CC79A7", width: 2, dash: [6, 4], points: { show: false }, value: legendPrice },
+        { label: "Spot", stroke: axisStyle({}).stroke, width: 2, points: { size: 4 }, value: legendPrice },
+        { label: "Gamma flip", stroke: "#A8467F", width: 2, dash: [6, 4], points: { show: false }, value: legendPrice },
         { label: "Call wall", stroke: "#0072B2", width: 2, points: { show: false },
           paths: uPlot.paths.stepped({ align: 1 }), value: legendPrice },
-        { label: "Put wall", stroke: "#D55E00", width: 2, points: { show: false },
+        { label: "Put wall", stroke: "#B34700", width: 2, points: { show: false },
           paths: uPlot.paths.stepped({ align: 1 }), value: legendPrice },
       ],
     }, [xs, state.historyChart.spot, state.historyChart.flip, state.historyChart.call, state.historyChart.put], box);
@@ -660,44 +883,130 @@
     }, function (err) {
       var body = document.querySelector("#scan tbody");
       body.textContent = "";
-      var tr = el("tr"), td = el("td", { colspan: "8", "class": "banner error" }, "Scan failed: " + err.message);
-      tr.appendChild(td); body.appendChild(tr);
+      $("scan-note").textContent = "Scan failed: " + plainError(err.message);
       document.body.dataset.scan = "error";
     });
   }
 
+  /** A scan row with the distances of the other answers: (level - spot) / spot x 100. */
+  function scanRecord(r) {
+    var spot = r.underlying_price;
+    function to(level) { return spot && level !== null && level !== undefined ? pctFromSpot(level, spot) : null; }
+    return { row: r, symbol: r.symbol, as_of: r.as_of || null, underlying_price: spot,
+             gamma_regime: r.gamma_regime, net_gex: r.net_gex, gamma_flip: r.gamma_flip,
+             to_flip: to(r.gamma_flip), call_wall: r.call_wall, to_call_wall: to(r.call_wall),
+             put_wall: r.put_wall, to_put_wall: to(r.put_wall) };
+  }
+
   function renderScan(answer) {
-    var body = document.querySelector("#scan tbody");
-    body.textContent = "";
     state.scan = answer;
-    answer.rows.forEach(function (r) {
-      var tr = el("tr", { tabindex: "0", "data-symbol": r.symbol, role: "link",
-                          "aria-label": "open " + r.symbol });
+    var records = answer.rows.map(scanRecord);
+    records.forEach(function (rec) {
+      var r = rec.row, before = state.lastRegime[r.symbol];
+      rec.regimeChanged = before && r.gamma_regime && before !== r.gamma_regime ? before : null;
+      if (r.gamma_regime) state.lastRegime[r.symbol] = r.gamma_regime;
+    });
+    state.scanRecords = records;
+    var sessions = {};
+    records.forEach(function (rec) { if (rec.as_of) sessions[sessionOf(rec.as_of)] = true; });
+    var dates = Object.keys(sessions).sort();
+    $("scan-note").textContent = dates.length > 1 ?
+      "⚠ These rows come from different sessions (" + dates.join(", ") + "): compare them with care." :
+      "Distances are (level − spot) / spot: + above spot, − below. Sort by a column with its heading.";
+    $("scan-note").dataset.mixed = String(dates.length > 1);
+    drawScanRows();
+  }
+
+  function drawScanRows() {
+    var body = document.querySelector("#scan tbody"), records = (state.scanRecords || []).slice();
+    var key = state.scanSort.key, dir = state.scanSort.dir;
+    if (key) {
+      records.sort(function (p, q) {
+        var a = p[key], b = q[key];
+        if (a === null || a === undefined) return 1;
+        if (b === null || b === undefined) return -1;
+        return (a < b ? -1 : a > b ? 1 : 0) * dir;
+      });
+    }
+    document.querySelectorAll("#scan th[data-key]").forEach(function (th) {
+      th.setAttribute("aria-sort", th.dataset.key === key ? (dir > 0 ? "ascending" : "descending") : "none");
+    });
+    body.textContent = "";
+    records.forEach(function (rec) {
+      var r = rec.row, tr = el("tr", { "data-symbol": r.symbol });
+      var open = el("button", { type: "button", "class": "linkish", "data-open": r.symbol }, r.symbol);
+      open.addEventListener("click", function (e) { e.stopPropagation(); openSymbol(r.symbol); });
+      var first = el("td");
+      first.appendChild(open);
+      tr.appendChild(first);
       var flags = [];
-      if (r.error) flags.push(r.error);
+      if (r.error) flags.push(firstSentence(plainError(r.error)));
       else {
         if (r.below_flip) flags.push("▼ below flip");
         if (r.near_call_wall) flags.push("near call wall");
         if (r.near_put_wall) flags.push("near put wall");
-        var before = state.lastRegime[r.symbol];
-        if (before && before !== r.gamma_regime) flags.push("regime changed (was " + before.replace("_", " ") + ")");
-        state.lastRegime[r.symbol] = r.gamma_regime;
+        if (rec.regimeChanged) flags.push("regime changed (was " + rec.regimeChanged.replace("_", " ") + ")");
         if (r.stale) flags.push("stale");
         if (r.is_demo) flags.push("demo");
       }
-      [[r.symbol], [fmtPrice(r.underlying_price), "num"], [r.gamma_regime ? REGIME[r.gamma_regime] : ""],
-       [fmtPrice(r.gamma_flip), "num"],
-       [r.distance_to_flip_pct === null || r.distance_to_flip_pct === undefined ? "n/a" : r.distance_to_flip_pct.toFixed(2) + "%", "num"],
-       [fmtPrice(r.call_wall), "num"], [fmtPrice(r.put_wall), "num"]].forEach(function (c) {
-        tr.appendChild(el("td", c[1] ? { "class": c[1] } : {}, c[0]));
+      [[rec.as_of ? fmtTime(rec.as_of) : ""], [fmtPrice(r.underlying_price), "num"],
+       [r.gamma_regime ? REGIME[r.gamma_regime] : ""], [r.net_gex === null || r.net_gex === undefined ? "n/a" : fmtAmount(r.net_gex), "num"],
+       [fmtPrice(r.gamma_flip), "num"], [fmtPct(rec.to_flip), "num"],
+       [fmtPrice(r.call_wall), "num"], [fmtPct(rec.to_call_wall), "num"],
+       [fmtPrice(r.put_wall), "num"], [fmtPct(rec.to_put_wall), "num"]].forEach(function (c) {
+        tr.appendChild(el("td", c[1] ? { "class": c[1] } : {}, r.error && c[0] === "n/a" ? "" : c[0]));
       });
       var td = el("td");
-      flags.forEach(function (f) { td.appendChild(el("span", { "class": "flag", title: f }, f)); });
+      flags.forEach(function (f) { td.appendChild(el("span", { "class": "flag" + (r.error ? " err" : "") }, f)); });
       tr.appendChild(td);
       tr.addEventListener("click", function () { openSymbol(r.symbol); });
-      tr.addEventListener("keydown", function (e) { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openSymbol(r.symbol); } });
       body.appendChild(tr);
     });
+  }
+
+  document.querySelectorAll("#scan th[data-key] button").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var key = button.parentNode.dataset.key;
+      state.scanSort = { key: key, dir: state.scanSort.key === key ? -state.scanSort.dir : 1 };
+      drawScanRows();
+    });
+  });
+
+  // ---- the view in the URL -----------------------------------------------------------------
+
+  var METRICS = Object.keys(PER_STRIKE), WINDOWS = ["2", "5", "10", "25"];
+
+  function viewQuery() {
+    var q = new URLSearchParams(location.search);
+    q.set("symbol", state.symbol);
+    [["expiration", state.expiration], ["tab", state.metric === "gex" ? "" : state.metric],
+     ["window", state.windowPct === 5 ? "" : String(state.windowPct)], ["min_oi", state.minOi ? String(state.minOi) : ""]]
+      .forEach(function (kv) { if (kv[1]) q.set(kv[0], kv[1]); else q.delete(kv[0]); });
+    return "?" + q.toString();
+  }
+
+  /** One history entry per change of view (Back returns to the previous view). */
+  function pushView() {
+    if (state.mode !== "rest") return;
+    var query = viewQuery();
+    if (query !== location.search) history.pushState(null, "", query);
+  }
+
+  function readView() {
+    var q = new URLSearchParams(location.search);
+    state.symbol = (q.get("symbol") || CONFIG.symbol || "SPY").toUpperCase().slice(0, 12);
+    state.expiration = /^\d{4}-\d{2}-\d{2}$/.test(q.get("expiration") || "") ? q.get("expiration") : "";
+    state.metric = METRICS.indexOf(q.get("tab")) >= 0 ? q.get("tab") : "gex";
+    state.windowPct = parseFloat(WINDOWS.indexOf(q.get("window")) >= 0 ? q.get("window") : "5");
+    state.minOi = Math.max(0, parseInt(q.get("min_oi") || "0", 10) || 0);
+    syncControls();
+  }
+
+  function syncControls() {
+    $("symbol").value = state.symbol;
+    $("window").value = String(state.windowPct);
+    $("min-oi").value = String(state.minOi);
+    if ($("expiration").querySelector('option[value="' + state.expiration + '"]')) $("expiration").value = state.expiration;
   }
 
   // ---- controls --------------------------------------------------------------------------
@@ -705,11 +1014,8 @@
   function openSymbol(symbol) {
     state.symbol = symbol.toUpperCase();
     state.expiration = "";
-    if (state.mode === "rest") {
-      var query = new URLSearchParams(location.search);
-      query.set("symbol", state.symbol);
-      history.replaceState(null, "", "?" + query.toString());
-    }
+    pushView();
+    syncControls();
     window.scrollTo(0, 0);
     return refresh();
   }
@@ -723,84 +1029,226 @@
     $(button).addEventListener("click", action);
   }
 
+  function readMinOi() { return Math.max(0, parseInt($("min-oi").value || "0", 10) || 0); }
+
   onEnterOrClick(["symbol", "min-oi"], "show", function () {
     var symbol = $("symbol").value.trim().toUpperCase();
-    state.minOi = Math.max(0, parseInt($("min-oi").value || "0", 10) || 0);
+    var minOi = readMinOi();
     state.windowPct = parseFloat($("window").value);
-    if (symbol && symbol !== state.symbol) openSymbol(symbol);
-    else refresh();
+    if (symbol && symbol !== state.symbol) { state.minOi = minOi; openSymbol(symbol); return; }
+    if (minOi !== state.minOi) { state.minOi = minOi; pushView(); refreshStrikes(); return; }
+    pushView();
+    renderStrikeChart();
+    markLoaded();
   });
-  $("expiration").addEventListener("change", function () { state.expiration = this.value; refresh(); });
+  $("refresh").addEventListener("click", function () { refresh(null, true); });
+  $("expiration").addEventListener("change", function () { state.expiration = this.value; pushView(); refresh(); });
   $("window").addEventListener("change", function () {
     state.windowPct = parseFloat(this.value);
+    pushView();
     renderStrikeChart();
+    markLoaded();
   });
   $("min-oi").addEventListener("change", function () {
-    state.minOi = Math.max(0, parseInt(this.value || "0", 10) || 0);
-    refresh();
+    var minOi = readMinOi();
+    if (minOi === state.minOi) return;
+    state.minOi = minOi;
+    pushView();
+    refreshStrikes();
   });
   onEnterOrClick(["watchlist"], "scan-button", runScan);
 
   var tabs = Array.prototype.slice.call(document.querySelectorAll(".tabs [role=tab]"));
   tabs.forEach(function (tab, i) {
-    tab.addEventListener("click", function () { state.metric = tab.dataset.metric; refresh(); });
+    tab.addEventListener("click", function () {
+      if (state.metric === tab.dataset.metric) return;
+      state.metric = tab.dataset.metric;
+      pushView();
+      refreshStrikes();
+    });
     tab.addEventListener("keydown", function (e) {
       var step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
       if (!step) return;
+      e.preventDefault();
       var next = tabs[(i + step + tabs.length) % tabs.length];
       next.focus(); next.click();
     });
+  });
+
+  window.addEventListener("popstate", function () {
+    var before = { symbol: state.symbol, expiration: state.expiration, metric: state.metric, minOi: state.minOi };
+    readView();
+    if (before.symbol !== state.symbol || before.expiration !== state.expiration) refresh();
+    else if (before.metric !== state.metric || before.minOi !== state.minOi) refreshStrikes();
+    else { renderStrikeChart(); markLoaded(); }
   });
 
   var resizeTimer = null;
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);
     resizeTimer = setTimeout(function () {
-      if (state.answers.strikes) { renderStrikeChart(); renderProfile(); }
+      if (state.answers.strikes) renderStrikeChart();
+      if (state.answers.profile) renderProfile();
       if (state.history) renderHistory(state.history, null);
     }, 150);
   });
+
+  // ---- the MCP App -----------------------------------------------------------------------
+
+  /** Tell the model what the user is looking at (ext-apps ui/update-model-context). */
+  function tellModel() {
+    if (state.mode !== "app" || !state.bridgeReady) return;
+    var a = main(), lv = state.answers.levels || state.answers.summary;
+    if (!a) return;
+    var key = [a.symbol, state.expiration, state.metric, a.as_of].join("|");
+    if (key === state.toldModel) return;
+    state.toldModel = key;
+    var text = "The user is looking at the gex-mcp dashboard for " + a.symbol +
+      (state.expiration ? " (expiry " + state.expiration + ")" : "") + ", " + PER_STRIKE[state.metric] +
+      " tab: spot " + fmtPrice(a.underlying_price) + ", gamma flip " + fmtPrice(lv && lv.gamma_flip) +
+      ", call wall " + fmtPrice(lv && lv.call_wall) + ", put wall " + fmtPrice(lv && lv.put_wall) +
+      (state.answers.summary ? ", regime " + state.answers.summary.gamma_regime : "") + ", as of " + fmtTime(a.as_of) + ".";
+    transport.request("ui/update-model-context", {
+      content: [{ type: "text", text: text }],
+      structuredContent: { symbol: a.symbol, expiration: state.expiration || null, tab: state.metric,
+        underlying_price: a.underlying_price, gamma_flip: lv ? lv.gamma_flip : null,
+        call_wall: lv ? lv.call_wall : null, put_wall: lv ? lv.put_wall : null, as_of: a.as_of },
+    }).then(function () { state.modelContext = text; }, function () { state.modelContext = null; });
+  }
+
+  function appState(kind, text) {
+    var box = $("app-state");
+    document.body.dataset.app = kind;
+    if (!text) { box.hidden = true; box.textContent = ""; return; }
+    box.hidden = false;
+    box.className = "app-state " + kind;
+    box.textContent = text;
+  }
+
+  /** Panels below the first screen load when they scroll into view (the app's compact view). */
+  function lazyPanels() {
+    var pending = { profile: $("profile-chart"), history: $("history-chart"), scan: $("scan") };
+    function load(name) {
+      if (name === "profile") {
+        transport.call("profile", { symbol: state.symbol, expiration: state.expiration || undefined }).then(function (p) {
+          state.answers.profile = p; delete state.errors.profile; renderProfile();
+        }, function (err) { state.errors.profile = err.message; renderBanners(); renderProfile(); });
+      } else if (name === "history") loadHistory(state.seq, state.symbol);
+      else runScan();
+    }
+    if (!window.IntersectionObserver) { Object.keys(pending).forEach(load); return; }
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (!entry.isIntersecting) return;
+        Object.keys(pending).forEach(function (name) {
+          if (pending[name] === entry.target) { seen.unobserve(entry.target); delete pending[name]; load(name); }
+        });
+      });
+    });
+    Object.keys(pending).forEach(function (name) { seen.observe(pending[name]); });
+  }
+
+  function applyHostContext(ctx) {
+    if (!ctx) return;
+    if (ctx.theme) document.documentElement.dataset.theme = ctx.theme === "dark" ? "dark" : "light";
+    if (ctx.displayMode) document.documentElement.dataset.display = ctx.displayMode;
+    var modes = ctx.availableDisplayModes || (state.host && state.host.availableDisplayModes) || [];
+    $("fullscreen").hidden = modes.indexOf("fullscreen") < 0;
+    $("fullscreen").textContent = ctx.displayMode === "fullscreen" ? "Compact view" : "Fullscreen";
+    if (ctx.containerDimensions) {
+      var d = ctx.containerDimensions;
+      if (d.maxHeight) document.documentElement.style.setProperty("--host-max-height", d.maxHeight + "px");
+      if (d.width) document.documentElement.style.setProperty("--host-width", d.width + "px");
+    }
+    if (state.answers.strikes) renderStrikeChart();
+  }
 
   // ---- start -----------------------------------------------------------------------------
 
   $("watchlist").value = (CONFIG.watchlist || []).join(", ");
   $("symbol").value = state.symbol;
 
+  document.documentElement.dataset.mode = state.mode;
   if (state.mode === "app") {
-    var bridge = transport;
-    // The tool call that opened the app: adopt its symbol (and expiry), show it, then load the rest.
+    var bridge = transport, handed = false;
+    document.documentElement.dataset.display = "inline";
+    appState("loading", "Loading: waiting for the tool result from the host…");
+    document.body.dataset.status = "waiting";
+    // The tool call that opened the app: adopt its symbol (and expiry) while the result runs.
     bridge.on("ui/notifications/tool-input", function (params) {
       var args = params.arguments || {};
       if (args.symbol) state.symbol = String(args.symbol).toUpperCase();
       if (args.expiration) state.expiration = String(args.expiration);
+      appState("loading", "Loading " + state.symbol + "…");
+    });
+    bridge.on("ui/notifications/tool-cancelled", function (params) {
+      appState("cancelled", "Cancelled: the tool call was stopped" + (params && params.reason ? " (" + params.reason + ")" : "") +
+        ". Ask the agent again, or press Refresh.");
+      document.body.dataset.status = "cancelled";
     });
     bridge.on("ui/notifications/tool-result", function (result) {
       var data = result.structuredContent ? expandTables(result.structuredContent) : null;
-      if (data && data.symbol) {
-        state.symbol = String(data.symbol).toUpperCase();
-        state.expiration = data.expiration || "";
-        state.toolResult = data;
+      if (result.isError || !data || !data.symbol) {
+        var text = (result.content || []).filter(function (c) { return c.type === "text"; }).map(function (c) { return c.text; }).join(" ");
+        appState("error", "The tool failed: " + plainError(text || "no result"));
+        document.body.dataset.status = "error";
+        return;
       }
-      refresh(); runScan();
+      handed = true;
+      appState("ready", "");
+      state.symbol = String(data.symbol).toUpperCase();
+      state.expiration = data.expiration || "";
+      state.toolResult = data;
+      syncControls();
+      // Render what the host handed over at once; ask only for what the first screen lacks.
+      var keep = {};
+      if (data.interpretation !== undefined) keep.summary = data;
+      else if (Array.isArray(data.strikes) && data.strikes.length && !data.strikes_omitted &&
+               data.strikes[0]["net_" + state.metric] !== undefined) keep.strikes = data;  // every strike listed
+      state.answers = {};
+      Object.keys(keep).forEach(function (k) { state.answers[k] = keep[k]; });
+      render();
+      refresh(keep).then(function () { if (!state.lazyStarted) { state.lazyStarted = true; lazyPanels(); } });
     });
+    bridge.on("ui/notifications/host-context-changed", function (ctx) { applyHostContext(ctx); });
     bridge.on("ui/resource-teardown", function () { clearTimeout(state.timer); return {}; });
-    bridge.request("ui/initialize", {
-      appInfo: { name: "gex-mcp dashboard", version: CONFIG.version },
-      appCapabilities: {}, protocolVersion: APP_PROTOCOL,
-    }).then(function (init) {
-      state.host = init && init.hostInfo;
-      bridge.notify("ui/notifications/initialized", {});
-      if (window.ResizeObserver) {
-        new ResizeObserver(function () {
-          bridge.notify("ui/notifications/size-changed", {
-            width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight });
-        }).observe(document.body);
-      }
-    }, function (err) { banner("error", "Could not connect to the host: " + err.message); });
+    $("fullscreen").addEventListener("click", function () {
+      var want = document.documentElement.dataset.display === "fullscreen" ? "inline" : "fullscreen";
+      bridge.request("ui/request-display-mode", { mode: want }).then(function (r) {
+        applyHostContext({ displayMode: (r && r.mode) || want });
+      }, function () {});
+    });
+    if (window.parent === window) {
+      appState("outside", "This is the gex-mcp dashboard app: open it from an MCP host (an agent that " +
+        "supports MCP Apps) by asking for a GEX summary or chart.");
+      document.body.dataset.status = "outside";
+    } else {
+      bridge.request("ui/initialize", {
+        appInfo: { name: "gex-mcp dashboard", version: CONFIG.version },
+        appCapabilities: { availableDisplayModes: ["inline", "fullscreen"] }, protocolVersion: APP_PROTOCOL,
+      }).then(function (init) {
+        state.host = init && init.hostInfo;
+        state.bridgeReady = true;
+        applyHostContext(init && init.hostContext);
+        bridge.notify("ui/notifications/initialized", {});
+        if (window.ResizeObserver) {
+          new ResizeObserver(function () {
+            bridge.notify("ui/notifications/size-changed", {
+              width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight });
+          }).observe(document.body);
+        }
+        setTimeout(function () {
+          if (!handed && document.body.dataset.status === "waiting") {
+            appState("loading", "Still waiting for the tool result… press Refresh to load " + state.symbol + " now.");
+          }
+        }, 10000);
+      }, function (err) {
+        appState("outside", "Could not connect to the host (" + plainError(err.message) + "): open this from an MCP host.");
+      });
+    }
   } else {
-    var query = new URLSearchParams(location.search);
-    if (query.get("symbol")) state.symbol = query.get("symbol").toUpperCase();
-    if (query.get("watchlist")) $("watchlist").value = query.get("watchlist");
+    readView();
+    if (new URLSearchParams(location.search).get("watchlist")) $("watchlist").value = new URLSearchParams(location.search).get("watchlist");
     refresh();
     runScan();
   }

@@ -41,8 +41,9 @@ def _template() -> str:
 def dashboard_html(mode: Literal["rest", "app"], *, symbol: str = "SPY",
                    refresh_seconds: float = 60.0,
                    watchlist: tuple[str, ...] = DEFAULT_WATCHLIST) -> str:
-    """The page. `refresh_seconds` is the auto-refresh period (the cache TTL: asking sooner
-    would return the same cached numbers)."""
+    """The page. `refresh_seconds` is the auto-refresh period when an answer does not carry
+    its own (the MCP App; REST answers bring `Cache-Control: max-age`, the cache lifetime now,
+    which the page prefers). Snapshot files are never refreshed."""
     config = {"mode": mode, "symbol": symbol.upper(), "refresh_seconds": refresh_seconds,
               "watchlist": list(watchlist), "version": __version__}
     # "</" inside a <script> element would end it early; JSON allows "<\/".

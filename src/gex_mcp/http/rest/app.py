@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from gex_mcp import __version__
 from gex_mcp.alerts.watcher import Watcher
+from gex_mcp.http.compression import middleware as http_middleware
 from gex_mcp.http.rest.errors import EXCEPTION_HANDLERS, JsonBody
 from gex_mcp.http.rest.openapi import docs_page, openapi_document
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService
@@ -109,4 +110,5 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
         from gex_mcp.http.rest.alerts import alert_routes
 
         routes += alert_routes(watcher)
-    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS)
+    return Starlette(routes=routes, exception_handlers=EXCEPTION_HANDLERS,
+                     middleware=http_middleware(service.refresh_seconds))
