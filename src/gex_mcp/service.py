@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from gex_mcp.settings import Settings
     from gex_mcp.sources.flashalpha import FlashAlphaClient
     from gex_mcp.store.budget import BudgetStatus
+    from gex_mcp.store.redis_link import RedisLink
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +128,8 @@ class GexService:
         stores: OI snapshots, level records, daily budgets and how long they are kept.
         flashalpha: the FlashAlpha client, when a key is configured.
         on_close: called after the backends close (e.g. the database's close).
+        shared: the Redis link replicas share (`GEX_REDIS_URL`; its `rate_limit` is the
+            REST limit the doors use), or None (all in-process).
     """
 
     def __init__(
@@ -140,6 +143,7 @@ class GexService:
         stores: Stores | None = None,
         flashalpha: FlashAlphaClient | None = None,
         on_close: Sequence[Callable[[], Awaitable[None] | None]] = (),
+        shared: RedisLink | None = None,
     ) -> None:
         stores, freshness = stores or Stores(), freshness or Freshness()
         self.default_source = default_source
@@ -155,6 +159,7 @@ class GexService:
                 flashalpha, cache, budget=self._budget_fa, ttl_seconds=freshness.ttl_seconds,
                 neutral_band_pct=params.neutral_band_pct)
         self._on_close = list(on_close)
+        self.shared = shared
         self._checkers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self._clock = cache.now
         self._kinds: dict[str, Callable[..., Awaitable[Any]]] = {
@@ -193,6 +198,10 @@ class GexService:
     def default_symbol(self) -> str | None:
         """The symbol of the default source when it holds only one (a `--chain FILE`), else None."""
         return self._chains.sole_symbol(self.default_source)
+
+    def health(self) -> dict[str, Any]:
+        """Shared stores for /health: {} when none, else e.g. {"redis": "ok" | "degraded"}."""
+        return {} if self.shared is None else self.shared.health()
 
     def budgets(self) -> list[BudgetStatus]:
         """Today's use of each upstream's local daily budget (nothing is spent)."""

@@ -153,7 +153,8 @@ async def _serve_http(mcp: MCPServer | None, service: GexService, watcher: Watch
                               rate_limit_per_minute=opts.rate_limit_per_minute,
                               allowed_hosts=opts.allowed_hosts, cors_origins=opts.cors_origins,
                               stateless=opts.stateless,
-                              session_idle_seconds=opts.session_idle_seconds)
+                              session_idle_seconds=opts.session_idle_seconds,
+                              share_rate_limit=service.shared and service.shared.rate_limit)
     what = ("the REST API" if mcp is None else "MCP at /mcp and the REST API at /v1") + (
         " (keys required)" if opts.keys else "")
     await http_serve.serve_http(app, host=opts.host, port=opts.port, what=what,
