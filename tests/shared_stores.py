@@ -1,0 +1,154 @@
+"""Real servers for the multi-replica tests: Debian's redis-server and haproxy, each started
+in a temporary folder on a free loopback port and stopped by the test that owns it.
+
+`scripts/ensure-shared-stores.sh` (run by the README's test command) installs the packages.
+Test code, not part of the package (the benchmark imports it too).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.processes import wait_or_kill
+
+READY_SECONDS = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = READY_SECONDS) -> bool:
+    """True once something accepts TCP connections on 127.0.0.1:`port`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            time.sleep(0.02)
+    return False
+
+
+def program(name: str, *extra_dirs: str) -> str | None:
+    """The path of `name` on PATH or in `extra_dirs`, else None."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in extra_dirs:
+        candidate = Path(folder) / name
+        if candidate.exists():
+            return str(candidate)
+    return None
+
+
+@dataclass
+class RedisServer:
+    """A redis-server on 127.0.0.1:`port`, no persistence; `stop()` and `start()` again
+    (same port, empty) play Redis lost and back."""
+
+    folder: Path
+    port: int = 0
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        binary = program("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is missing: run scripts/ensure-shared-stores.sh")
+        self.port = self.port or free_port()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder), "--protected-mode", "yes"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+        if not wait_for_port(self.port):
+            self.stop()
+            raise RuntimeError(f"redis-server did not listen on port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            wait_or_kill(self.process, 5)
+            self.process = None
+
+    def flush(self) -> None:
+        """Empty every database (between tests)."""
+        import redis
+
+        with redis.Redis(port=self.port) as client:
+            client.flushall()
+
+
+@dataclass
+class Haproxy:
+    """haproxy round-robin over loopback `backends` (ports), listening on `port`."""
+
+    folder: Path
+    backends: list[int]
+    port: int = 0
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Haproxy:
+        binary = program("haproxy", "/usr/sbin")
+        if binary is None:
+            raise RuntimeError("haproxy is missing: run scripts/ensure-shared-stores.sh")
+        self.port = self.port or free_port()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        config = self.folder / "haproxy.cfg"
+        config.write_text(haproxy_config(self.port, self.backends), encoding="utf-8")
+        self.process = subprocess.Popen([binary, "-db", "-f", str(config)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        stdin=subprocess.DEVNULL)
+        if not wait_for_port(self.port):
+            self.stop()
+            raise RuntimeError(f"haproxy did not listen on port {self.port}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            wait_or_kill(self.process, 5)
+            self.process = None
+
+
+def haproxy_config(port: int, backends: list[int]) -> str:
+    """The README's example: round-robin over the replicas, with health checks on /health
+    and long timeouts for SSE streams."""
+    servers = "\n".join(f"    server replica{i} 127.0.0.1:{p} check inter 1s"
+                        for i, p in enumerate(backends, start=1))
+    return f"""global
+    maxconn 1024
+
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    option http-server-close
+
+frontend gex
+    bind 127.0.0.1:{port}
+    default_backend replicas
+
+backend replicas
+    balance roundrobin
+    option httpchk GET /health
+    http-check send hdr Host 127.0.0.1
+{servers}
+"""
