@@ -7,9 +7,12 @@ Test code, not part of the package (the benchmark imports it too).
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,6 +144,8 @@ defaults
     timeout client 60s
     timeout server 60s
     option http-server-close
+    option redispatch
+    retries 3
 
 frontend gex
     bind 127.0.0.1:{port}
@@ -152,3 +157,66 @@ backend replicas
     http-check send hdr Host 127.0.0.1
 {servers}
 """
+
+
+@dataclass
+class Replica:
+    """One `gex-mcp serve --transport http --stateless` process on 127.0.0.1:`port`; its
+    stdout and stderr are read into `log` (so the pipe never fills)."""
+
+    process: subprocess.Popen
+    port: int
+    log: list[str]
+    reader: threading.Thread
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def text(self) -> str:
+        return "".join(self.log)
+
+    def stop(self, timeout: float = 15) -> int:
+        """SIGTERM, wait (kill if stuck); the exit code (a killed replica: negative)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        wait_or_kill(self.process, timeout)
+        self.reader.join(timeout)
+        return self.process.returncode
+
+
+def start_replicas(folder: Path, count: int, env: dict[str, str],
+                   startup_seconds: float = 60) -> list[Replica]:
+    """`count` stateless HTTP replicas, each with its own data folder under `folder` (so
+    whatever they share goes through Redis), started at once and ready to answer."""
+    replicas = []
+    for i in range(1, count + 1):
+        home = folder / f"replica{i}"
+        home.mkdir(parents=True, exist_ok=True)
+        port = free_port()
+        full_env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "GEX_DATA_DIR": str(home),
+                    "MPLCONFIGDIR": str(home / "mpl"), **env}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gex_mcp", "serve", "--transport", "http", "--stateless",
+             "--port", str(port)], env=full_env, cwd=home, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        log: list[str] = []
+        reader = threading.Thread(target=_drain, args=(process, log), daemon=True)
+        reader.start()
+        replicas.append(Replica(process, port, log, reader))
+    deadline = time.monotonic() + startup_seconds
+    for replica in replicas:
+        while not any("Uvicorn running on" in line for line in replica.log):
+            if replica.process.poll() is not None or time.monotonic() > deadline:
+                for other in replicas:
+                    other.stop()
+                raise RuntimeError("a replica did not start:\n" + replica.text())
+            time.sleep(0.05)
+    return replicas
+
+
+def _drain(process: subprocess.Popen, log: list[str]) -> None:
+    assert process.stdout is not None
+    for line in process.stdout:
+        log.append(line)
+    process.stdout.close()
