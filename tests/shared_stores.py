@@ -1,4 +1,4 @@
-"""Real servers for the multi-replica tests: Debian's redis-server and haproxy, each started
+"""Real servers for the multi-replica tests: Debian's redis-server, PostgreSQL and haproxy, each started
 in a temporary folder on a free loopback port and stopped by the test that owns it.
 
 `scripts/ensure-shared-stores.sh` (run by the README's test command) installs the packages.
@@ -12,9 +12,10 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.processes import wait_or_kill
@@ -92,6 +93,71 @@ class RedisServer:
 
         with redis.Redis(port=self.port) as client:
             client.flushall()
+
+
+@dataclass
+class PostgresServer:
+    """A PostgreSQL cluster made by initdb in a new temporary folder (as the `postgres` user
+    when run as root: the folder is then its own, outside root's private temp folders),
+    listening on 127.0.0.1:`port` only, trust authentication for the user `gex`. `stop()` and
+    `start()` again (same data) play the database lost and back; `remove()` deletes it."""
+
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="gex-pg-")))
+    port: int = 0
+    _made: bool = False
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://gex@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *argv: str) -> None:
+        prefix: list[str] = []
+        if os.geteuid() == 0:  # initdb and postgres refuse to run as root
+            prefix = ["runuser", "-u", "postgres", "--"]
+        done = subprocess.run(prefix + list(argv), stdout=subprocess.DEVNULL, text=True,
+                              stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, timeout=60)
+        if done.returncode:
+            raise RuntimeError(f"{Path(argv[0]).name} failed: {done.stderr.strip()}")
+
+    def start(self) -> PostgresServer:
+        bindir = next((str(p.parent) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))),
+                      None)
+        initdb = program("initdb", *([bindir] if bindir else []))
+        pg_ctl = program("pg_ctl", *([bindir] if bindir else []))
+        if initdb is None or pg_ctl is None:
+            raise RuntimeError("PostgreSQL is missing: run scripts/ensure-shared-stores.sh")
+        self.port = self.port or free_port()
+        data = self.folder / "data"
+        if not self._made:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            if os.geteuid() == 0:
+                self.folder.chmod(0o755)
+                shutil.chown(self.folder, "postgres", "postgres")
+            self._run(initdb, "-D", str(data), "-U", "gex", "--auth=trust", "-E", "UTF8",
+                      "--no-sync")
+            self._made = True
+        self._run(pg_ctl, "-D", str(data), "-l", str(self.folder / "log"), "-w", "-t", "30",
+                  "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
+                        "-c fsync=off -c max_connections=100", "start")
+        return self
+
+    def stop(self) -> None:
+        bindir = next((str(p.parent) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))),
+                      None)
+        pg_ctl = program("pg_ctl", *([bindir] if bindir else []))
+        assert pg_ctl is not None
+        self._run(pg_ctl, "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def reset(self) -> None:
+        """Drop every table (between tests)."""
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("CREATE SCHEMA public")
 
 
 @dataclass

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from gex_mcp.settings import Settings
     from gex_mcp.sources.flashalpha import FlashAlphaClient
     from gex_mcp.store.budget import BudgetStatus
-    from gex_mcp.store.redis_link import RedisLink
+    from gex_mcp.store.shared import SharedStores
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +128,8 @@ class GexService:
         stores: OI snapshots, level records, daily budgets and how long they are kept.
         flashalpha: the FlashAlpha client, when a key is configured.
         on_close: called after the backends close (e.g. the database's close).
-        shared: the Redis link replicas share (`GEX_REDIS_URL`; its `rate_limit` is the
-            REST limit the doors use), or None (all in-process).
+        shared: what replicas share (Redis, PostgreSQL; its `rate_limit` is the REST limit
+            the doors use), or None (all in-process).
     """
 
     def __init__(
@@ -143,7 +143,7 @@ class GexService:
         stores: Stores | None = None,
         flashalpha: FlashAlphaClient | None = None,
         on_close: Sequence[Callable[[], Awaitable[None] | None]] = (),
-        shared: RedisLink | None = None,
+        shared: SharedStores | None = None,
     ) -> None:
         stores, freshness = stores or Stores(), freshness or Freshness()
         self.default_source = default_source

@@ -87,6 +87,10 @@ class Settings(BaseSettings):
         None, description="Redis shared by several servers (cache, single-flight, budgets, rate "
                           "limits), e.g. redis://127.0.0.1:6379/0; unset keeps all in this "
                           "process [GEX_REDIS_URL].")
+    database_url: SecretStr | None = Field(
+        None, description="PostgreSQL shared by several servers (OI snapshots, level records), "
+                          "e.g. postgresql://user:pw@host:5432/gex; unset keeps them in "
+                          "GEX_DATA_DIR [GEX_DATABASE_URL].")
 
     watch_every: float | None = Field(
         None, ge=0.05, description="Seconds between the alert poller's polls of the watchlist; "
