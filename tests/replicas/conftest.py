@@ -20,13 +20,27 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         server.stop()
 
 
+def fresh_redis(server: RedisServer) -> str:
+    """The session's Redis, empty (started again if a test stopped it)."""
+    if server.process is None:
+        server.start()
+    server.flush()
+    return server.url
+
+
+def fresh_postgres(server: PostgresServer) -> str:
+    """The session's PostgreSQL, with no tables (started again if a test stopped it)."""
+    try:
+        server.reset()
+    except Exception:  # stopped by the previous test
+        server.start()
+        server.reset()
+    return server.url
+
+
 @pytest.fixture
 def redis_url(redis_server: RedisServer) -> str:
-    """The session's Redis, empty (started again if a test stopped it)."""
-    if redis_server.process is None:
-        redis_server.start()
-    redis_server.flush()
-    return redis_server.url
+    return fresh_redis(redis_server)
 
 
 @pytest.fixture(scope="session")
@@ -43,10 +57,4 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer) -> str:
-    """The session's PostgreSQL, with no tables (started again if a test stopped it)."""
-    try:
-        postgres_server.reset()
-    except Exception:  # stopped by the previous test
-        postgres_server.start()
-        postgres_server.reset()
-    return postgres_server.url
+    return fresh_postgres(postgres_server)

@@ -25,7 +25,8 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
-from tests.shared_stores import Haproxy, RedisServer, Replica, start_replicas
+from tests.replicas.conftest import fresh_postgres, fresh_redis
+from tests.shared_stores import Haproxy, PostgresServer, RedisServer, Replica, start_replicas
 from tests.sources.loopback import LoopbackServer
 
 pytestmark = pytest.mark.anyio
@@ -40,6 +41,7 @@ class Fleet:
     replicas: list[Replica]
     upstream: LoopbackServer
     redis: RedisServer
+    postgres: PostgresServer
     folder: Path
 
     def upstream_requests(self, symbol: str) -> int:
@@ -50,18 +52,17 @@ class Fleet:
 
 
 @pytest.fixture(scope="module")
-def fleet(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
-    if redis_server.process is None:
-        redis_server.start()
-    redis_server.flush()
+def fleet(redis_server: RedisServer, postgres_server: PostgresServer,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
+    redis_url, postgres_url = fresh_redis(redis_server), fresh_postgres(postgres_server)
     folder = tmp_path_factory.mktemp("fleet")
     with LoopbackServer() as upstream:
         replicas = start_replicas(folder, 3, {
-            "GEX_REDIS_URL": redis_server.url, "GEX_SOURCE": "cboe",
+            "GEX_REDIS_URL": redis_url, "GEX_DATABASE_URL": postgres_url, "GEX_SOURCE": "cboe",
             "GEX_CBOE_BASE_URL": upstream.url, "GEX_HTTP_TOKEN": ",".join(KEYS),
             "GEX_RATE_LIMIT_PER_MINUTE": str(LIMIT), "GEX_HTTP_RETRIES": "0"})
         try:
-            yield Fleet(replicas, upstream, redis_server, folder)
+            yield Fleet(replicas, upstream, redis_server, postgres_server, folder)
         finally:
             codes = {r.port: r.stop() for r in replicas}
     for replica in replicas:
@@ -94,6 +95,16 @@ async def test_sixty_concurrent_requests_over_three_replicas_make_one_upstream_r
     assert fleet.upstream_requests("AAPL") == 1
 
 
+async def test_a_level_record_made_through_replica_1_is_in_the_history_of_replica_3(
+        fleet: Fleet) -> None:
+    first, _, third = fleet.replicas
+    async with httpx.AsyncClient(timeout=WAIT) as http:
+        levels = (await _get(http, first, "/v1/exposure/levels/GOOGL", KEYS[4])).json()
+        history = (await _get(http, third, "/v1/exposure/history/GOOGL", KEYS[4])).json()
+    assert history["basis"] == "stored_records" and history["records"] == 1
+    assert history["points"][-1]["spot"] == levels["underlying_price"]
+
+
 async def test_a_key_gets_429_after_its_limit_in_total_over_all_replicas(fleet: Fleet) -> None:
     statuses, retry_after = [], None
     started = time.monotonic()
@@ -123,7 +134,7 @@ async def test_every_replica_reports_the_fleets_one_daily_budget(fleet: Fleet) -
         health = [(await http.get(r.url + "/health")).json() for r in fleet.replicas]
     used = [next(b["used_today"] for b in a["budgets"] if b["source"] == "cboe") for a in accounts]
     assert used == [sum(fleet.upstream.requests.values())] * 3
-    assert [h["shared"] for h in health] == [{"redis": "ok"}] * 3
+    assert [h["shared"] for h in health] == [{"redis": "ok", "postgres": "ok", "dropped_writes": 0}] * 3
 
 
 async def test_the_official_clients_talk_to_the_fleet_only_through_haproxy(fleet: Fleet) -> None:
@@ -177,10 +188,47 @@ async def test_redis_stopped_and_restarted_under_load_costs_no_500(fleet: Fleet)
                     for k in range(2):
                         tg.start_soon(load, replica, fresh[2 * i + k])
     assert set(statuses) == {200}, statuses
-    assert healths == [healths[0] | {"shared": {"redis": "degraded"}},
-                       healths[0] | {"shared": {"redis": "ok"}}]
+    assert [h["shared"]["redis"] for h in healths] == ["degraded", "ok"]
     assert any("Redis at redis://127.0.0.1" in line and "lost" in line
                for line in fleet.replicas[0].log)
+
+
+async def test_postgres_stopped_and_restarted_under_load_costs_no_500(fleet: Fleet) -> None:
+    statuses: Counter[int] = Counter()
+    during: list[httpx.Response] = []
+    healths: list[dict] = []
+    after: list[dict] = []
+    started = time.monotonic()
+    symbols = itertools.cycle(["AAPL", "META", "GOOGL"])
+
+    async def load(replica: Replica, key: str) -> None:
+        while time.monotonic() - started < 6.0:
+            got = await _get(http, replica, f"/v1/exposure/summary/{next(symbols)}", key)
+            statuses[got.status_code] += 1
+            await anyio.sleep(0.5)
+
+    async def fault() -> None:
+        await anyio.sleep(1.0)
+        await anyio.to_thread.run_sync(fleet.postgres.stop)
+        await anyio.sleep(1.0)
+        during.append(await _get(http, fleet.replicas[1], "/v1/exposure/history/GOOGL", KEYS[0]))
+        healths.append((await http.get(fleet.replicas[1].url + "/health")).json())
+        await anyio.to_thread.run_sync(fleet.postgres.start)
+        await anyio.sleep(2.5)
+        after.append((await _get(http, fleet.replicas[1], "/v1/exposure/history/GOOGL",
+                                   KEYS[0])).json())
+
+    with anyio.fail_after(WAIT):
+        async with httpx.AsyncClient(timeout=WAIT) as http:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(fault)
+                for replica, key in zip(fleet.replicas, (KEYS[0], KEYS[1], KEYS[2])):
+                    tg.start_soon(load, replica, key)
+    assert set(statuses) == {200}, statuses
+    refused = during[0]
+    assert refused.status_code == 503 and "History is unavailable" in refused.json()["message"]
+    assert healths[0]["shared"]["postgres"] == "unavailable"
+    assert after[0]["records"] == 1  # the record made before the outage is still there
 
 
 async def test_kill_9_of_one_replica_under_load_leaves_the_others_answering(fleet: Fleet) -> None:
