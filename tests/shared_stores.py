@@ -252,9 +252,10 @@ class Replica:
 
 
 def start_replicas(folder: Path, count: int, env: dict[str, str],
-                   startup_seconds: float = 60) -> list[Replica]:
-    """`count` stateless HTTP replicas, each with its own data folder under `folder` (so
-    whatever they share goes through Redis), started at once and ready to answer."""
+                   startup_seconds: float = 60, stateful: tuple[int, ...] = ()) -> list[Replica]:
+    """`count` stateless HTTP replicas (those numbered in `stateful`, from 1, keep sessions),
+    each with its own data folder under `folder` (so whatever they share goes through Redis),
+    started at once and ready to answer."""
     replicas = []
     for i in range(1, count + 1):
         home = folder / f"replica{i}"
@@ -263,8 +264,8 @@ def start_replicas(folder: Path, count: int, env: dict[str, str],
         full_env = {"PATH": os.environ.get("PATH", ""), "HOME": str(home), "GEX_DATA_DIR": str(home),
                     "MPLCONFIGDIR": str(home / "mpl"), **env}
         process = subprocess.Popen(
-            [sys.executable, "-m", "gex_mcp", "serve", "--transport", "http", "--stateless",
-             "--port", str(port)], env=full_env, cwd=home, stdin=subprocess.DEVNULL,
+            [sys.executable, "-m", "gex_mcp", "serve", "--transport", "http",
+             *([] if i in stateful else ["--stateless"]), "--port", str(port)], env=full_env, cwd=home, stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         log: list[str] = []
         reader = threading.Thread(target=_drain, args=(process, log), daemon=True)

@@ -123,12 +123,14 @@ class AlertHub:
         """Await `notify(uri)` for each alert resource a new alert changes."""
         self._notifiers.append(notify)
 
-    async def publish(self, events: Iterable[AlertEvent]) -> list[AlertEvent]:
-        """Number, keep and fan out `events`; returns them numbered."""
+    async def publish(self, events: Iterable[AlertEvent], *, numbered: bool = False) -> list[AlertEvent]:
+        """Number, keep and fan out `events`; returns them numbered (`numbered`: they carry
+        their fleet-wide number already, `alerts/fleet.py`)."""
         published = []
         for event in events:
             self.fired += 1
-            event = event.model_copy(update={"id": self.fired})
+            if not numbered:
+                event = event.model_copy(update={"id": self.fired})
             self._recent.append(event)
             watch = self.watches.get(event.symbol)
             if watch is not None:

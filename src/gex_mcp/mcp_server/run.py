@@ -81,6 +81,8 @@ def run_server(service: GexService, options: ServeOptions | None = None, *,
     if opts.transport != "stdio":
         _check_bind(service, opts)
     watcher = watcher or Watcher(service)
+    if opts.transport != "stdio":
+        watcher.join_fleet()  # replicas on one Redis share the watchlist, poller and alerts
     # Over stdio the tools are built on the first request after the handshake; over HTTP up
     # front (a 2026-07-28 request may be checked against a tool's schema before any middleware).
     mcp = build_server(service, watcher, tools_on_first_request=opts.transport == "stdio"
