@@ -260,3 +260,11 @@ async def test_kill_9_of_one_replica_under_load_leaves_the_others_answering(flee
     for replica in fleet.replicas[:2]:
         assert set(statuses[replica.port]) == {200} and statuses[replica.port][200] >= 8
     assert set(statuses[victim.port]) <= {200, -1}
+
+
+def test_the_readmes_haproxy_example_is_the_one_the_tests_run() -> None:
+    from tests.shared_stores import haproxy_config
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```haproxy\n", 1)[1].split("```", 1)[0]
+    assert block == haproxy_config(8000, [8001, 8002, 8003])
