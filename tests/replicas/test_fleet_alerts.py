@@ -1,6 +1,7 @@
 """Alerts across replicas: a `watch` made through replica 1 is polled by one replica only and
 each alert reaches, exactly once, a `subscriptions/listen` client on replica 2, a
-`resources/subscribe` session on replica 3 and an SSE client on replica 2.
+`resources/subscribe` session on replica 3 and an SSE client on replica 2, and is kept once
+in the PostgreSQL alert log.
 
 Replica 3 keeps sessions (no `--stateless`): a stateless server has no session to notify
 later, so it refuses `resources/subscribe` (README, Alerts). The market is replayed as in
@@ -17,14 +18,15 @@ import warnings
 from pathlib import Path
 
 import anyio
+import psycopg
 import pytest
 from mcp import Client
 from mcp.shared.exceptions import MCPDeprecationWarning
 
 from tests.alerts.test_alert_subscriptions import SPX, Heard, _expected, _numbers, _read_sse
 from tests.conftest import CHAINS_DIR
-from tests.replicas.conftest import fresh_redis
-from tests.shared_stores import RedisServer, start_replicas
+from tests.replicas.conftest import fresh_postgres, fresh_redis
+from tests.shared_stores import PostgresServer, RedisServer, start_replicas
 
 pytestmark = pytest.mark.anyio
 TTL = "0.3"
@@ -38,7 +40,7 @@ async def _until(predicate, what: str) -> None:
 
 
 async def test_a_watch_on_replica_1_alerts_subscribers_on_every_replica_once(
-        redis_server: RedisServer, tmp_path: Path) -> None:
+        redis_server: RedisServer, postgres_server: PostgresServer, tmp_path: Path) -> None:
     flips, _ = await _expected()
     chains = tmp_path / "chains"
     chains.mkdir()
@@ -48,7 +50,8 @@ async def test_a_watch_on_replica_1_alerts_subscribers_on_every_replica_once(
 
     link(SPX[0])
     replicas = start_replicas(tmp_path / "fleet", 3, {
-        "GEX_REDIS_URL": fresh_redis(redis_server), "GEX_SOURCE": "file",
+        "GEX_REDIS_URL": fresh_redis(redis_server),
+        "GEX_DATABASE_URL": fresh_postgres(postgres_server), "GEX_SOURCE": "file",
         "GEX_CHAINS_DIR": str(chains), "GEX_CACHE_TTL": TTL, "GEX_CACHE_TTL_CLOSED": TTL,
         "PATH": os.environ.get("PATH", "")}, stateful=(3,))
     first, second, third = replicas
@@ -103,5 +106,9 @@ async def test_a_watch_on_replica_1_alerts_subscribers_on_every_replica_once(
     polled = [next(w["polls"] for w in s["watching"] if w["symbol"] == "SPX") for s in statuses]
     assert sum(p > 0 for p in polled) == 1  # one poller for the fleet
     assert all(s["watching"][0]["symbol"] == "SPX" for s in statuses)  # one watchlist
+    with psycopg.connect(postgres_server.url) as conn:  # the alert log: each alert once
+        logged = conn.execute("SELECT id, event FROM alert_log ORDER BY id").fetchall()
+    assert [n for n, _ in logged] == sorted(a["id"] for a in sse_heard)
+    assert [_numbers(json.loads(e)) for _, e in logged] == [_numbers(a) for a in kept[0]]
     for replica, code in zip(replicas, codes):
         assert code == 0 and "Traceback" not in replica.text(), replica.text()

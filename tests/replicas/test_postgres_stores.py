@@ -24,6 +24,7 @@ from gex_mcp.store.migrations import MEMORY, open_database
 from gex_mcp.store.oi_snapshots import OISnapshotStore
 from gex_mcp.store.postgres import (
     PG_SCHEMA_VERSION,
+    PostgresAlertLog,
     PostgresDatabase,
     PostgresLevelStore,
     PostgresOISnapshotStore,
@@ -123,7 +124,7 @@ def test_replicas_starting_together_migrate_once(postgres_url: str) -> None:
         assert conn.execute("SELECT version FROM gex_schema").fetchall() == [(PG_SCHEMA_VERSION,)]
         tables = {r[0] for r in conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()}
-    assert tables == {"gex_schema", "history_snapshots", "level_records"}
+    assert tables == {"gex_schema", "history_snapshots", "level_records", "alert_log"}
 
 
 def test_a_database_from_a_newer_version_is_refused(postgres_url: str) -> None:
@@ -164,3 +165,12 @@ def test_postgres_lost_and_back(postgres_server: PostgresServer, database: Postg
     levels.record("SPY", "cboe", second)
     assert len(levels.records("SPY", "cboe")) == 2
     assert database.health() == {"postgres": "ok", "dropped_writes": 1}
+
+
+def test_the_alert_log_keeps_each_alert_once_and_answers_the_newest(database: PostgresDatabase) -> None:
+    log = PostgresAlertLog(database)
+    for number in (1, 2, 3, 2):  # 2 again: a second replica reporting the same alert
+        log.append(number, "SPX", "flip_cross", START + timedelta(minutes=number), f'{{"id": {number}}}')
+    assert log.newest(2) == ['{"id": 2}', '{"id": 3}']
+    assert log.newest(10) == ['{"id": 1}', '{"id": 2}', '{"id": 3}']
+    assert log.prune(START + timedelta(minutes=2)) == 1

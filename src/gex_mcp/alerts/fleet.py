@@ -8,7 +8,8 @@ share a Redis (`GEX_REDIS_URL`), joined by `Watcher.join_fleet` when a server st
   5 s, renewed each tick); when it dies, another replica takes the lease after it lapses,
   starting its symbols from a new baseline (an alert may be missed then, none is repeated).
 - What the poller's rules fire is de-duplicated (one Redis key per symbol, rule and snapshot
-  time), numbered fleet-wide and published on the channel; every replica, the poller too,
+  time), numbered fleet-wide, kept in the alert log when PostgreSQL is configured (a replica
+  that starts later loads the newest from it) and published on the channel; every replica, the poller too,
   delivers each published alert to its own hub: its `subscriptions/listen` streams,
   `resources/subscribe` sessions and SSE clients.
 
@@ -38,10 +39,11 @@ MIN_LEASE_SECONDS = 5.0
 class FleetAlerts:
     """The replica's side of fleet alerts: `bus` (Redis) and the local `hub`."""
 
-    def __init__(self, bus: RedisAlertBus, hub: AlertHub) -> None:
+    def __init__(self, bus: RedisAlertBus, hub: AlertHub, log: Any = None) -> None:
         self.bus = bus
         self.link = bus.link
         self.hub = hub
+        self.log = log  # PostgresAlertLog, when GEX_DATABASE_URL is set too
         self._pending: list[tuple[str, Any]] = []  # watch/unwatch calls not yet written
         self.polling = False
 
@@ -82,11 +84,18 @@ class FleetAlerts:
         for event in events:
             number = await self.bus.first(f"{event.symbol}:{event.rule}:{event.as_of.isoformat()}")
             if number is not None:
-                await self.bus.publish(event.model_copy(update={"id": number}).model_dump_json())
+                text = event.model_copy(update={"id": number}).model_dump_json()
+                if self.log is not None:
+                    self.log.append(number, event.symbol, event.rule, event.as_of, text)
+                await self.bus.publish(text)
 
     async def relay(self, wake: Any) -> None:
         """Deliver every alert published on the channel to this replica's hub; call `wake()`
-        when the watchlist changed. Runs until cancelled; survives Redis outages."""
+        when the watchlist changed. Runs until cancelled; survives Redis outages. First
+        loads the newest alerts of the fleet's log (fired before this replica started)."""
+        if self.log is not None:
+            self.hub.remember(AlertEvent.model_validate_json(text)
+                              for text in self.log.newest(self.hub.keep))
         while True:
             if not self.usable():
                 await anyio.sleep(self.link.retry_seconds)

@@ -119,6 +119,13 @@ class AlertHub:
             alerts = alerts[-limit:] if limit > 0 else []
         return AlertsResponse(symbol=sym, alerts=alerts, kept=self.keep)
 
+    def remember(self, events: Iterable[AlertEvent]) -> None:
+        """Keep alerts fired before this process listened (from the fleet's alert log),
+        without announcing them."""
+        for event in events:
+            self._recent.append(event)
+            self.fired += 1
+
     def add_notifier(self, notify: Notifier) -> None:
         """Await `notify(uri)` for each alert resource a new alert changes."""
         self._notifiers.append(notify)

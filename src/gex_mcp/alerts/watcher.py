@@ -60,13 +60,18 @@ class Watcher:
     def join_fleet(self) -> bool:
         """Share the watchlist, the polling and the alerts with the other replicas on the
         service's Redis (`alerts/fleet.py`); False when none is configured."""
-        redis = getattr(getattr(self.service, "shared", None), "redis", None)
-        if redis is None:
+        shared = getattr(self.service, "shared", None)
+        if shared is None or shared.redis is None:
             return False
         from gex_mcp.alerts.fleet import FleetAlerts
         from gex_mcp.store.redis_alerts import RedisAlertBus
 
-        self.fleet = FleetAlerts(RedisAlertBus(redis), self.hub)
+        log = None
+        if shared.database is not None:
+            from gex_mcp.store.postgres import PostgresAlertLog
+
+            log = PostgresAlertLog(shared.database)
+        self.fleet = FleetAlerts(RedisAlertBus(shared.redis), self.hub, log)
         return True
 
     # ---- the watchlist (MCP tools, CLI) ----------------------------------------------------

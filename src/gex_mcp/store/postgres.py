@@ -1,4 +1,5 @@
-"""PostgreSQL for what replicas keep (`GEX_DATABASE_URL`): OI snapshots and level records,
+"""PostgreSQL for what replicas keep (`GEX_DATABASE_URL`): OI snapshots, level records and the
+fleet's alert log (`PostgresAlertLog`, with `GEX_REDIS_URL`); the first two
 behind the same interfaces as SQLite (`OISnapshotStore`, `LevelStore`) and giving the same
 answers: the same columns, packed the same way (`store/levels.py`, `store/oi_snapshots.py`).
 
@@ -80,6 +81,17 @@ PG_MIGRATIONS: tuple[Migration, ...] = (
                strikes BYTEA NOT NULL,        -- zlib of little-endian float32, ascending
                net_gex BYTEA NOT NULL,        -- zlib of float32 scale + int16 per strike
                PRIMARY KEY (symbol, source, as_of_us)
+           )""",
+    )),
+)
+PG_MIGRATIONS += (
+    Migration("create_alert_log", (
+        """CREATE TABLE alert_log (
+               id BIGINT PRIMARY KEY,         -- the fleet-wide alert number
+               symbol TEXT NOT NULL,
+               rule TEXT NOT NULL,
+               as_of_us BIGINT NOT NULL,      -- snapshot instant that fired it, Unix microseconds
+               event TEXT NOT NULL            -- the alert as JSON (models.AlertEvent)
            )""",
     )),
 )
@@ -327,10 +339,36 @@ class PostgresOISnapshotStore:
         return done or 0
 
 
+class PostgresAlertLog:
+    """The fleet's alerts, each once (by its fleet-wide number), for replicas that start
+    later or restart: they load the newest into memory (`alerts/fleet.py`)."""
+
+    def __init__(self, db: PostgresDatabase) -> None:
+        self._db = db
+
+    def append(self, number: int, symbol: str, rule: str, as_of: datetime, event_json: str) -> None:
+        """Keep one alert (a number already kept is left as is); dropped and counted when
+        PostgreSQL is down."""
+        self._db.write(f"alert {number}", lambda conn: conn.execute(
+            "INSERT INTO alert_log (id, symbol, rule, as_of_us, event) VALUES (%s, %s, %s, %s, %s) "
+            "ON CONFLICT (id) DO NOTHING", (number, symbol, rule, epoch_us(as_of), event_json)))
+
+    def newest(self, limit: int) -> list[str]:
+        """The newest `limit` alerts as JSON, oldest first; [] while PostgreSQL is down."""
+        rows = self._db.read_or([], lambda conn: conn.execute(
+            "SELECT event FROM alert_log ORDER BY id DESC LIMIT %s", (limit,)).fetchall())
+        return [row[0] for row in reversed(rows)]
+
+    def prune(self, before: datetime) -> int:
+        done = self._db.write("prune alert log", lambda conn: conn.execute(
+            "DELETE FROM alert_log WHERE as_of_us < %s", (epoch_us(before),)).rowcount)
+        return done or 0
+
+
 def _bytes(row: tuple) -> tuple:
     """psycopg returns BYTEA as memoryview: the shared decoders take bytes."""
     return tuple(bytes(v) if isinstance(v, memoryview) else v for v in row)
 
 
-__all__ = ["PG_MIGRATIONS", "PG_SCHEMA_VERSION", "PostgresDatabase", "PostgresLevelStore",
-           "PostgresOISnapshotStore"]
+__all__ = ["PG_MIGRATIONS", "PG_SCHEMA_VERSION", "PostgresAlertLog", "PostgresDatabase",
+           "PostgresLevelStore", "PostgresOISnapshotStore"]
