@@ -95,6 +95,14 @@ async def test_a_watch_on_replica_1_alerts_subscribers_on_every_replica_once(
             statuses = [(await c.call_tool("watchlist", {})).structured_content for c in (one, two, three)]
             kept = [json.loads((await c.read_resource("gex://SPX/alerts")).contents[0].text)["alerts"]
                     for c in (one, two, three)]
+            await two.call_tool("unwatch", {"symbols": ["SPX"]})  # through another replica
+
+            async def unwatched() -> bool:
+                lists = [(await c.call_tool("watchlist", {})).structured_content["watching"]
+                         for c in (one, three)]
+                return lists == [[], []]
+
+            await _until(unwatched, "the unwatch to reach every replica")
     finally:
         codes = [r.stop() for r in replicas]
     assert listen_heard == ["gex://SPX/alerts"] * 3

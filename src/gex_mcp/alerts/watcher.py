@@ -23,6 +23,7 @@ from gex_mcp.alerts.rules import Observation, RuleConfig, check, parse_rules
 from gex_mcp.engine.calendar import market_open
 from gex_mcp.errors import GexError, InputError, describe
 from gex_mcp.models import AlertEvent, WatchlistResponse
+from gex_mcp.sources.base import normalize_symbol
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class Watcher:
         """Remove symbols (those not watched are ignored)."""
         removed = self.hub.unwatch(_symbols(symbols))
         if self.fleet is not None:
-            self.fleet.note_unwatch(removed or [s.strip().upper() for s in _symbols(symbols)])
+            self.fleet.note_unwatch(removed or [normalize_symbol(s) for s in _symbols(symbols)])
             self._wake.set()
         return self.status()
 
