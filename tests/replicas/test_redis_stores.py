@@ -243,3 +243,22 @@ def test_unset_redis_keeps_everything_embedded(tmp_path) -> None:
     assert type(parts["stores"].budgets["cboe"]) is RequestBudget
     for close in parts["on_close"]:
         close()
+
+
+async def test_one_poller_lease_for_the_fleet_taken_over_when_its_holder_stops(replicas: Replicas) -> None:
+    from gex_mcp.store.redis_alerts import RedisAlertBus
+
+    first, second = RedisAlertBus(replicas.link()), RedisAlertBus(replicas.link())
+    assert await first.hold_lease(0.3) and not await second.hold_lease(0.3)
+    assert await first.hold_lease(0.3)  # renewed by its holder
+    await anyio.sleep(0.4)  # the holder stopped renewing (killed)
+    assert await second.hold_lease(0.3) and not await first.hold_lease(0.3)
+
+
+async def test_an_alert_is_published_once_whichever_replicas_report_it(replicas: Replicas) -> None:
+    from gex_mcp.store.redis_alerts import RedisAlertBus
+
+    buses = [RedisAlertBus(replicas.link()) for _ in range(3)]
+    numbers = [await bus.first("SPX:flip_cross:2026-11-24T15:00:00+00:00") for bus in buses]
+    assert numbers == [1, None, None]
+    assert await buses[2].first("SPX:flip_cross:2026-11-24T15:05:00+00:00") == 2
