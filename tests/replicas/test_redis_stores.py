@@ -262,3 +262,13 @@ async def test_an_alert_is_published_once_whichever_replicas_report_it(replicas:
     numbers = [await bus.first("SPX:flip_cross:2026-11-24T15:00:00+00:00") for bus in buses]
     assert numbers == [1, None, None]
     assert await buses[2].first("SPX:flip_cross:2026-11-24T15:05:00+00:00") == 2
+
+
+async def test_no_log_line_shows_the_password_of_a_lost_redis(caplog: pytest.LogCaptureFixture) -> None:
+    link = RedisLink(f"redis://:pw-LEAKCHECK-9c1@127.0.0.1:{free_port()}/0")
+    cache = ChainCache(None, shared=RedisTier(link))
+    with caplog.at_level(logging.DEBUG):
+        got = await cache.get_or_fetch(KEY, Upstream(0), ttl_seconds=60, codec=json_codec())
+    await link.aclose()
+    assert got.value == {"spot": 101.0} and link.degraded
+    assert "pw-LEAKCHECK-9c1" not in caplog.text and "redis://:***@127.0.0.1" in caplog.text
