@@ -131,6 +131,8 @@ class PostgresDatabase:
             url, min_size=1, max_size=max_connections, open=False, timeout=CONNECT_SECONDS,
             kwargs={"connect_timeout": int(CONNECT_SECONDS)}, name="gex")
         try:
+            # one direct connection first: a refused one fails at once, not after the pool's wait
+            self.psycopg.connect(url, connect_timeout=int(CONNECT_SECONDS)).close()
             self.pool.open(wait=True, timeout=CONNECT_SECONDS * 2)
             self.migrate()
         except (self.psycopg.Error, pool_module.PoolTimeout) as exc:
