@@ -29,8 +29,8 @@ from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.web.browser import ARGS, chromium_path  # noqa: E402
 from tests.web.axe import axe_violations  # noqa: E402
+from tests.web.browser import ARGS, chromium_path  # noqa: E402
 
 CHAINS = os.environ.get("GEX_BENCH_CHAINS") or str(ROOT.parent / "shared" / "chains")
 #: name: (source, symbol, environment). demo-60s plays an open market's 60 s cache lifetime

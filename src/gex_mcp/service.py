@@ -23,7 +23,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,8 +46,9 @@ from gex_mcp.endpoints.args import (
     MAX_SCAN_SYMBOLS,
     argument_checker,
 )
-from gex_mcp.engine.calendar import FIRST_DAY, LAST_DAY, SUPPORTED_RANGE, check_supported
-from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError, describe
+from gex_mcp.endpoints.checks import check_min_oi, parse_expiration
+from gex_mcp.engine.calendar import check_supported
+from gex_mcp.errors import ConfigError, GexError, InputError, describe
 from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
 from gex_mcp.sources.parse_pool import bulk_loads
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     from gex_mcp.settings import Settings
     from gex_mcp.sources.flashalpha import FlashAlphaClient
     from gex_mcp.store.budget import BudgetStatus
+    from gex_mcp.store.shared import SharedStores
 
 logger = logging.getLogger(__name__)
 
@@ -69,46 +71,10 @@ _NOT_CONFIGURED = {
                   "or use source cboe (free, no key).",
     "file": "Source file is not configured. Set GEX_CHAINS_DIR to a folder of chain files.",
 }
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 __all__ = ["ENDPOINTS", "MAX_LOCAL_SCAN_SYMBOLS", "MAX_SCAN_SYMBOLS", "argument_checker", "ChartImage",
            "Endpoint", "EngineParams", "GexService", "build_service", "check_min_oi",
            "check_supported", "normalize_symbol", "parse_expiration"]
-
-
-def parse_expiration(expiration: str | None) -> str | None:
-    """Validate the format of an expiration argument; returns it as YYYY-MM-DD or None.
-
-    Raises:
-        InvalidExpiryError: not a real calendar date in YYYY-MM-DD form.
-    """
-    if expiration is None or (isinstance(expiration, str) and not expiration.strip()):
-        return None
-    text = expiration.strip() if isinstance(expiration, str) else ""
-    try:
-        if not _DATE_RE.fullmatch(text):
-            raise ValueError
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise InvalidExpiryError(
-            f"{str(expiration)[:40]!r} is not an expiration date. Use YYYY-MM-DD, e.g. "
-            "'2026-12-18', or leave it out for all expirations.") from None
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise InvalidExpiryError(f"Expiration {text!r} is outside the supported dates, "
-                                 f"{SUPPORTED_RANGE}.")
-    return day.isoformat()
-
-
-def check_min_oi(min_oi: int | float) -> int:
-    """Raises InputError unless min_oi is a non-negative whole number of contracts."""
-    try:  # a huge int (10**400) overflows float: as wrong as NaN
-        finite = not isinstance(min_oi, bool) and math.isfinite(float(min_oi))
-    except (TypeError, ValueError, OverflowError):
-        finite = False
-    if not finite or min_oi < 0 or min_oi != int(min_oi):
-        raise InputError(f"min_oi must be a whole number of contracts >= 0, got {min_oi!r}. "
-                         "Use 0 to keep every strike.")
-    return int(min_oi)
 
 
 @dataclass(frozen=True)
@@ -132,6 +98,8 @@ class GexService:
         stores: OI snapshots, level records, daily budgets and how long they are kept.
         flashalpha: the FlashAlpha client, when a key is configured.
         on_close: called after the backends close (e.g. the database's close).
+        shared: what replicas share (Redis, PostgreSQL; its `rate_limit` is the REST limit
+            the doors use), or None (all in-process).
     """
 
     def __init__(
@@ -145,6 +113,7 @@ class GexService:
         stores: Stores | None = None,
         flashalpha: FlashAlphaClient | None = None,
         on_close: Sequence[Callable[[], Awaitable[None] | None]] = (),
+        shared: SharedStores | None = None,
     ) -> None:
         stores, freshness = stores or Stores(), freshness or Freshness()
         self.default_source = default_source
@@ -160,6 +129,7 @@ class GexService:
                 flashalpha, cache, budget=self._budget_fa, ttl_seconds=freshness.ttl_seconds,
                 neutral_band_pct=params.neutral_band_pct)
         self._on_close = list(on_close)
+        self.shared = shared
         self._checkers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self._clock = cache.now
         self._kinds: dict[str, Callable[..., Awaitable[Any]]] = {
@@ -198,6 +168,10 @@ class GexService:
     def default_symbol(self) -> str | None:
         """The symbol of the default source when it holds only one (a `--chain FILE`), else None."""
         return self._chains.sole_symbol(self.default_source)
+
+    def health(self) -> dict[str, Any]:
+        """Shared stores for /health: {} when none, else e.g. {"redis": "ok" | "degraded"}."""
+        return {} if self.shared is None else self.shared.health()
 
     def budgets(self) -> list[BudgetStatus]:
         """Today's use of each upstream's local daily budget (nothing is spent)."""

@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     cboe_daily_budget: int = Field(
         5000, ge=0, description="CBOE requests allowed per UTC day [GEX_CBOE_DAILY_BUDGET].")
 
+    redis_url: SecretStr | None = Field(
+        None, description="Redis shared by several servers (cache, single-flight, budgets, rate "
+                          "limits), e.g. redis://127.0.0.1:6379/0; unset keeps all in this "
+                          "process [GEX_REDIS_URL].")
+    database_url: SecretStr | None = Field(
+        None, description="PostgreSQL shared by several servers (OI snapshots, level records), "
+                          "e.g. postgresql://user:pw@host:5432/gex; unset keeps them in "
+                          "GEX_DATA_DIR [GEX_DATABASE_URL].")
+
     watch_every: float | None = Field(
         None, ge=0.05, description="Seconds between the alert poller's polls of the watchlist; "
                                    "unset follows the cache lifetime [GEX_WATCH_EVERY].")

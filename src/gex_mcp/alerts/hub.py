@@ -119,16 +119,25 @@ class AlertHub:
             alerts = alerts[-limit:] if limit > 0 else []
         return AlertsResponse(symbol=sym, alerts=alerts, kept=self.keep)
 
+    def remember(self, events: Iterable[AlertEvent]) -> None:
+        """Keep alerts fired before this process listened (from the fleet's alert log),
+        without announcing them."""
+        for event in events:
+            self._recent.append(event)
+            self.fired += 1
+
     def add_notifier(self, notify: Notifier) -> None:
         """Await `notify(uri)` for each alert resource a new alert changes."""
         self._notifiers.append(notify)
 
-    async def publish(self, events: Iterable[AlertEvent]) -> list[AlertEvent]:
-        """Number, keep and fan out `events`; returns them numbered."""
+    async def publish(self, events: Iterable[AlertEvent], *, numbered: bool = False) -> list[AlertEvent]:
+        """Number, keep and fan out `events`; returns them numbered (`numbered`: they carry
+        their fleet-wide number already, `alerts/fleet.py`)."""
         published = []
         for event in events:
             self.fired += 1
-            event = event.model_copy(update={"id": self.fired})
+            if not numbered:
+                event = event.model_copy(update={"id": self.fired})
             self._recent.append(event)
             watch = self.watches.get(event.symbol)
             if watch is not None:

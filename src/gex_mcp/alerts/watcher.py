@@ -23,6 +23,7 @@ from gex_mcp.alerts.rules import Observation, RuleConfig, check, parse_rules
 from gex_mcp.engine.calendar import market_open
 from gex_mcp.errors import GexError, InputError, describe
 from gex_mcp.models import AlertEvent, WatchlistResponse
+from gex_mcp.sources.base import normalize_symbol
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,24 @@ class Watcher:
         self.ticks = 0
         self._last_interval: float | None = None
         self._wake = anyio.Event()  # set by watch(): poll now, so new symbols get a baseline
+        self.fleet: Any = None  # FleetAlerts, when replicas share a Redis (join_fleet)
+
+    def join_fleet(self) -> bool:
+        """Share the watchlist, the polling and the alerts with the other replicas on the
+        service's Redis (`alerts/fleet.py`); False when none is configured."""
+        shared = getattr(self.service, "shared", None)
+        if shared is None or shared.redis is None:
+            return False
+        from gex_mcp.alerts.fleet import FleetAlerts
+        from gex_mcp.store.redis_alerts import RedisAlertBus
+
+        log = None
+        if shared.database is not None:
+            from gex_mcp.store.postgres import PostgresAlertLog
+
+            log = PostgresAlertLog(shared.database)
+        self.fleet = FleetAlerts(RedisAlertBus(shared.redis), self.hub, log)
+        return True
 
     # ---- the watchlist (MCP tools, CLI) ----------------------------------------------------
 
@@ -68,13 +87,18 @@ class Watcher:
         """
         wanted = parse_rules(rules)
         name = self.service.resolve_source(source)
-        self.hub.watch(_symbols(symbols), name, wanted)
+        names = self.hub.watch(_symbols(symbols), name, wanted)
+        if self.fleet is not None:
+            self.fleet.note_watch(names, name, wanted)
         self._wake.set()
         return self.status()
 
     def unwatch(self, symbols: Sequence[str] | str) -> WatchlistResponse:
         """Remove symbols (those not watched are ignored)."""
-        self.hub.unwatch(_symbols(symbols))
+        removed = self.hub.unwatch(_symbols(symbols))
+        if self.fleet is not None:
+            self.fleet.note_unwatch(removed or [normalize_symbol(s) for s in _symbols(symbols)])
+            self._wake.set()
         return self.status()
 
     def interval(self) -> float:
@@ -103,14 +127,29 @@ class Watcher:
         return market_open(datetime.fromtimestamp(self.clock(), UTC))
 
     async def tick(self) -> list[AlertEvent]:
-        """Poll every watched symbol once; returns the alerts published."""
+        """Poll every watched symbol once; returns the alerts published (in a fleet: only
+        its poller polls, and alerts are delivered through Redis, `alerts/fleet.py`)."""
         self.ticks += 1
+        fleet = self.fleet if self.fleet is not None and self.fleet.usable() else None
+        if fleet is not None:
+            try:
+                if not await fleet.before_tick(self.interval()):
+                    return []
+            except fleet.link.errors as exc:
+                fleet.link.failed(exc)
+                fleet = None
         is_open = self._market_open()
         fired: list[AlertEvent] = []
         for watch in list(self.hub.watches.values()):
             if watch.source in LIVE_SOURCES and not is_open:
                 continue
             fired += await self._poll(watch)
+        if fleet is not None:
+            try:
+                await fleet.publish(fired)
+                return fired
+            except fleet.link.errors as exc:
+                fleet.link.failed(exc)
         return await self.hub.publish(fired)
 
     async def _poll(self, watch: Watch) -> list[AlertEvent]:
@@ -135,7 +174,16 @@ class Watcher:
 
     async def run(self) -> None:
         """Poll until cancelled: a tick, then wait `interval()` (rechecking the clock at
-        least every minute while paused); `watch()` cuts the wait short."""
+        least every minute while paused); `watch()` cuts the wait short. In a fleet, the
+        alerts published by any replica are delivered here meanwhile."""
+        if self.fleet is not None:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self.fleet.relay, lambda: self._wake.set())
+                await self._loop()
+        else:
+            await self._loop()
+
+    async def _loop(self) -> None:
         while True:
             self._wake = anyio.Event()
             try:

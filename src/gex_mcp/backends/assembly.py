@@ -3,6 +3,9 @@
 
 One SQLite database in `GEX_DATA_DIR` holds the chain cache, the daily budgets, the OI
 snapshots and the level records; a `--chain FILE` service has none (memory cache only).
+With `GEX_REDIS_URL`, replicas also share through Redis the chain cache and its fetch locks,
+the daily budgets, the unknown-symbol refusals and the REST rate limit (`store/redis_*.py`);
+with `GEX_DATABASE_URL`, OI snapshots and level records live in PostgreSQL (`store/postgres.py`).
 """
 
 from __future__ import annotations
@@ -93,8 +96,7 @@ def assemble(settings: Settings, *, chain_file: Path | None = None,
     from gex_mcp.sources.base import LazySource
     from gex_mcp.sources.demo import DemoSource
     from gex_mcp.store.budget import RequestBudget
-    from gex_mcp.store.levels import SqliteLevelStore
-    from gex_mcp.store.oi_snapshots import OISnapshotStore
+    from gex_mcp.store.shared import SharedStores
 
     if settings.source == "flashalpha" and settings.flashalpha_api_key is None:
         raise ConfigError("GEX_SOURCE is flashalpha but FLASHALPHA_API_KEY is not set. "
@@ -102,6 +104,9 @@ def assemble(settings: Settings, *, chain_file: Path | None = None,
     if settings.source == "file" and settings.chains_dir is None:
         raise ConfigError("GEX_SOURCE is file but GEX_CHAINS_DIR is not set. Point it at a "
                           "folder of CBOE chain files (.csv, .dat or .json).")
+    link = _redis_link(settings)
+    database = _database(settings)
+    shared = None if link is None and database is None else SharedStores(link, database)
     conn = open_store(settings.data_dir / "gex.db")
     max_bytes = int(settings.max_response_mb * 1_048_576)
     sources: dict[str, ChainSource] = {
@@ -112,12 +117,19 @@ def assemble(settings: Settings, *, chain_file: Path | None = None,
         from gex_mcp.sources.file import FileSource
 
         sources["file"] = FileSource(settings.chains_dir, as_of=settings.file_as_of)
-    budgets = {"cboe": RequestBudget(conn, "cboe", settings.cboe_daily_budget, clock=clock)}
+    def budget(source: str, limit: int) -> RequestBudget:
+        if link is None:
+            return RequestBudget(conn, source, limit, clock=clock)
+        from gex_mcp.store.redis_budget import RedisRequestBudget
+
+        return RedisRequestBudget(conn, source, limit, link=link, clock=clock)
+
+    budgets = {"cboe": budget("cboe", settings.cboe_daily_budget)}
     flashalpha = None
     if settings.flashalpha_api_key is not None:
         from gex_mcp.sources.flashalpha import FlashAlphaClient
 
-        fa_budget = RequestBudget(conn, "flashalpha", settings.flashalpha_daily_budget, clock=clock)
+        fa_budget = budget("flashalpha", settings.flashalpha_daily_budget)
         budgets["flashalpha"] = fa_budget
         flashalpha = FlashAlphaClient(
             settings.flashalpha_api_key, base_url=settings.flashalpha_base_url,
@@ -126,11 +138,62 @@ def assemble(settings: Settings, *, chain_file: Path | None = None,
             fa_budget.record_upstream_limits(remaining, reset))
     return {
         "sources": sources, "default_source": settings.source,
-        "cache": ChainCache(conn, clock=clock, ttl_factor=spread_ttl_factor()), "params": params,
+        "cache": ChainCache(conn, clock=clock, ttl_factor=spread_ttl_factor(),
+                            shared=None if link is None else _redis_tier(link)), "params": params,
         "freshness": Freshness(settings.cache_ttl, settings.cache_ttl_closed),
-        "stores": Stores(oi_snapshots=OISnapshotStore(conn), levels=SqliteLevelStore(conn),
-                         budgets=budgets, history_days=settings.history_days),
-        "flashalpha": flashalpha, "on_close": [conn.close]}
+        "stores": _history_stores(conn, database, budgets, settings.history_days),
+        "flashalpha": flashalpha, "shared": shared,
+        "on_close": [conn.close] + ([] if shared is None else [shared.aclose])}
+
+
+def _history_stores(conn: Any, database: Any, budgets: dict[str, Any], history_days: int) -> Stores:
+    """OI snapshots and level records in PostgreSQL when configured, else in SQLite."""
+    if database is not None:
+        from gex_mcp.store.postgres import PostgresLevelStore, PostgresOISnapshotStore
+
+        return Stores(oi_snapshots=PostgresOISnapshotStore(database), levels=PostgresLevelStore(database),
+                      budgets=budgets, history_days=history_days)
+    from gex_mcp.store.levels import SqliteLevelStore
+    from gex_mcp.store.oi_snapshots import OISnapshotStore
+
+    return Stores(oi_snapshots=OISnapshotStore(conn), levels=SqliteLevelStore(conn),
+                  budgets=budgets, history_days=history_days)
+
+
+def _database(settings: Settings) -> Any:
+    """The `PostgresDatabase` of `GEX_DATABASE_URL`, migrated, or None when unset.
+
+    Raises:
+        ConfigError: the `postgres` extra is missing, PostgreSQL does not answer (the URL is
+            named without its password), or its schema is newer than this gex-mcp.
+    """
+    if settings.database_url is None:
+        return None
+    from gex_mcp.store.postgres import PostgresDatabase
+
+    return PostgresDatabase(settings.database_url.get_secret_value())
+
+
+def _redis_link(settings: Settings) -> Any:
+    """The `RedisLink` of `GEX_REDIS_URL`, checked to answer, or None when unset.
+
+    Raises:
+        ConfigError: the `redis` extra is missing, or Redis does not answer (the URL is named
+            without its password).
+    """
+    if settings.redis_url is None:
+        return None
+    from gex_mcp.store.redis_link import RedisLink
+
+    link = RedisLink(settings.redis_url.get_secret_value())
+    link.check()
+    return link
+
+
+def _redis_tier(link: Any) -> Any:
+    from gex_mcp.store.redis_cache import RedisTier
+
+    return RedisTier(link)
 
 
 __all__ = ["assemble", "open_store"]

@@ -120,6 +120,15 @@ class ChainBackend:
         refused = self._unknown.get(key)
         if refused is not None and refused[0] > time.monotonic():
             raise UnknownSymbolError(refused[1])  # asked again too soon: do not spend a request
+        shared = self.cache.shared  # another replica's refusal counts too (GEX_REDIS_URL)
+        if shared is not None and shared.usable():
+            try:
+                message = await shared.refusal(f"{source}:{symbol}")
+            except shared.errors as exc:
+                shared.failed(exc)
+            else:
+                if message is not None:
+                    raise UnknownSymbolError(message)
         budget = self.budgets.get(source)
         if budget is not None:
             budget.check_and_spend()
@@ -130,6 +139,11 @@ class ChainBackend:
             self._unknown[key] = (time.monotonic() + UNKNOWN_SYMBOL_SECONDS, str(exc))
             if budget is not None:
                 budget.unknown_answered(max(1, int(budget.daily_limit * UNKNOWN_SHARE_FRACTION)))
+            if shared is not None and shared.usable():
+                try:
+                    await shared.refuse(f"{source}:{symbol}", str(exc), UNKNOWN_SYMBOL_SECONDS)
+                except shared.errors as error:
+                    shared.failed(error)
             raise
         if len(chain) == 0:
             raise NoDataError(f"{source} returned an empty option chain for {symbol}. "

@@ -101,12 +101,12 @@ class LevelHistory:
             return
         as_of = analysis.chain.as_of
         last = self._last.get((symbol, source))
-        if last is None:
-            stored = self.store.latest(symbol, source)
-            last = stored.as_of if stored is not None else None
-        if last is not None and abs((as_of - last).total_seconds()) < LEVEL_RECORD_MIN_SECONDS:
-            return
         try:
+            if last is None:
+                stored = self.store.latest(symbol, source)
+                last = stored.as_of if stored is not None else None
+            if last is not None and abs((as_of - last).total_seconds()) < LEVEL_RECORD_MIN_SECONDS:
+                return
             self.store.record(symbol, source, level_record(analysis))
             self._last[(symbol, source)] = as_of
         except Exception:  # history is a convenience: never fail an answer over it

@@ -32,6 +32,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -113,6 +114,19 @@ class TokenBucket:
         reset = now + (self.limit - bucket.tokens) / self._rate
         retry = 0.0 if allowed else (1.0 - bucket.tokens) / self._rate
         return allowed, int(bucket.tokens), reset, retry
+
+    async def acquire(self, client: str) -> tuple[bool, int, float, float]:
+        """`take`, as the guard calls it (a bucket shared in Redis answers the same call)."""
+        return self.take(client)
+
+
+class RateLimit(Protocol):
+    """What the guard asks of a rate limit: this process's `TokenBucket`, or one shared by
+    replicas (in Redis, `GexService.shared.rate_limit`)."""
+
+    limit: int
+
+    async def acquire(self, client: str) -> tuple[bool, int, float, float]: ...
 
 
 class FailedKeyThrottle:
@@ -239,7 +253,7 @@ class HttpGuard:
             checks itself); None accepts any.
     """
 
-    def __init__(self, app: ASGIApp, *, keys: ApiKeys | None = None, rate: TokenBucket | None = None,
+    def __init__(self, app: ASGIApp, *, keys: ApiKeys | None = None, rate: RateLimit | None = None,
                  rest_hosts: Iterable[str] | None = None) -> None:
         self.app = app
         self.keys = keys
@@ -291,7 +305,7 @@ class HttpGuard:
         if self.rate is None or not path.startswith(RATE_LIMITED_PREFIXES):
             await self.app(scope, receive, send)
             return
-        allowed, remaining, reset, retry = self.rate.take(client)
+        allowed, remaining, reset, retry = await self.rate.acquire(client)
         limits = [(b"x-ratelimit-limit", str(self.rate.limit).encode()),
                   (b"x-ratelimit-remaining", str(remaining).encode()),
                   (b"x-ratelimit-reset", str(math.ceil(reset)).encode())]
@@ -319,7 +333,7 @@ class HttpGuard:
         messages, body = await _read_body(receive, MAX_COUNTED_BODY)
         calls, call_id = tool_calls_in(body) if body is not None else (0, None)
         for _ in range(calls):
-            allowed, _remaining, _reset, retry = self.rate.take(client)
+            allowed, _remaining, _reset, retry = await self.rate.acquire(client)
             if not allowed:
                 wait = str(math.ceil(retry)).encode()
                 payload = json.dumps({"jsonrpc": "2.0", "id": call_id, "error": {

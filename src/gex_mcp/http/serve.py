@@ -15,14 +15,14 @@ import logging
 import signal
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gex_mcp.errors import ConfigError
-from gex_mcp.http.guard import ApiKeys, HttpGuard, TokenBucket
+from gex_mcp.http.guard import ApiKeys, HttpGuard, RateLimit, TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +110,8 @@ def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = 
              keys: Iterable[str] = (), rate_limit_per_minute: int | None = None,
              allowed_hosts: Iterable[str] = (), cors_origins: Iterable[str] = (),
              stateless: bool = False, session_idle_seconds: float | None = None,
-             max_sessions_per_key: int | None = None, max_sessions: int | None = None) -> ASGIApp:
+             max_sessions_per_key: int | None = None, max_sessions: int | None = None,
+             share_rate_limit: Callable[[TokenBucket], RateLimit] | None = None) -> ASGIApp:
     """One ASGI app: /mcp (when `mcp`), the REST routes (when `rest`), guarded by
     `HttpGuard` (keys, per-key rate limit on /v1, Host checks); CORS only for listed origins.
 
@@ -118,7 +119,9 @@ def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = 
     load balancer need no sticky routing); otherwise a session idle for
     `session_idle_seconds` is closed (the SDK's default when None), and live sessions are
     capped per key (per address without keys) and overall, the least recently used idle
-    one closed to open another (`mcp_sessions`; caps default to 32 and 512)."""
+    one closed to open another (`mcp_sessions`; caps default to 32 and 512).
+    `share_rate_limit` turns this process's bucket into one shared by replicas
+    (`GexService.shared.rate_limit`)."""
     names = allowed_host_names(host, allowed_hosts)
     if rest is not None and list(cors_origins):
         from starlette.middleware.cors import CORSMiddleware
@@ -143,8 +146,12 @@ def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = 
         assert rest is not None, "serve MCP, REST or both"
         app = rest
     key_list = list(keys)
-    return HttpGuard(app, keys=ApiKeys(key_list) if key_list else None,
-                     rate=TokenBucket(rate_limit_per_minute) if rate_limit_per_minute else None,
+    rate: RateLimit | None = None
+    if rate_limit_per_minute:
+        rate = TokenBucket(rate_limit_per_minute)
+        if share_rate_limit is not None:
+            rate = share_rate_limit(rate)
+    return HttpGuard(app, keys=ApiKeys(key_list) if key_list else None, rate=rate,
                      rest_hosts=names)
 
 

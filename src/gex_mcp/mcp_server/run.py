@@ -93,6 +93,8 @@ def run_server(service: GexService, options: ServeOptions | None = None, *,
     if opts.transport != "stdio":
         _check_bind(service, opts)
     watcher = watcher or Watcher(service)
+    if opts.transport != "stdio":
+        watcher.join_fleet()  # replicas on one Redis share the watchlist, poller and alerts
     # Over stdio the tools are built on the first request after the handshake; over HTTP up
     # front (a 2026-07-28 request may be checked against a tool's schema before any middleware).
     mcp = build_server(service, watcher, tools_on_first_request=opts.transport == "stdio",
@@ -167,7 +169,8 @@ async def _serve_http(mcp: MCPServer | None, service: GexService, watcher: Watch
                               stateless=opts.stateless,
                               session_idle_seconds=opts.session_idle_seconds,
                               max_sessions_per_key=opts.max_sessions_per_key,
-                              max_sessions=opts.max_sessions)
+                              max_sessions=opts.max_sessions,
+                              share_rate_limit=service.shared and service.shared.rate_limit)
     what = ("the REST API" if mcp is None else "MCP at /mcp and the REST API at /v1") + (
         " (keys required)" if opts.keys else "")
     await http_serve.serve_http(app, host=opts.host, port=opts.port, what=what,

@@ -202,3 +202,7 @@ def _utc_day(epoch: float) -> tuple[str, float]:
 def _iso(epoch: float) -> str:
     """ISO-8601 UTC with whole seconds (rounded up, so 'resets at' is never early)."""
     return datetime.fromtimestamp(math.ceil(epoch), UTC).isoformat()
+
+
+utc_day = _utc_day  # for the Redis budget (store/redis_budget.py)
+iso_utc = _iso

@@ -33,6 +33,13 @@ so `fresh_stamp` keeps answering for it while it would be fresh. Memory holds va
 type, so the same cache can hold chains and ready-made responses under different keys.
 Keys are tuples of strings, by convention `(source, symbol, expiration or "")`.
 
+With `shared` (a `store.redis_cache.RedisTier`, from `GEX_REDIS_URL`), step 2 also reads the
+row other replicas wrote to Redis, and step 3 first takes that key's lock in Redis, so that
+across processes too one caller fetches while the others wait (bounded) for its value.
+Values are written to Redis as well as to SQLite, and a stale fallback takes the newer of
+the two. A Redis error on this path marks the link degraded (logged once) and the call
+carries on as if Redis were not configured; Redis is tried again a little later.
+
 A `ChainCache` belongs to one event loop. SQLite failures on this path (disk full, a
 locked file) are logged to stderr and degrade to memory-only; they never fail a request.
 """
@@ -49,13 +56,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import anyio
 
 from gex_mcp.errors import SourceError
 from gex_mcp.store.migrations import connection_lock
 from gex_mcp.store.serialize import CHAIN_CODEC, Codec
+
+if TYPE_CHECKING:
+    from gex_mcp.store.redis_cache import RedisTier
 
 T = TypeVar("T")
 CacheKey = tuple[str, ...]
@@ -131,6 +141,7 @@ class ChainCache:
             database each take a different factor (`spread_ttl_factor()`), so they do not
             all find a value expired at the same instant: the first refreshes it, the others
             then read its fresh row instead of fetching too.
+        shared: the Redis tier shared by replicas (`RedisTier`), or None.
     """
 
     def __init__(
@@ -140,6 +151,7 @@ class ChainCache:
         clock: Callable[[], float] = time.time,
         max_memory_entries: int = DEFAULT_MAX_MEMORY_ENTRIES,
         ttl_factor: float = 1.0,
+        shared: RedisTier | None = None,
     ) -> None:
         if max_memory_entries < 1:
             raise ValueError("max_memory_entries must be at least 1")
@@ -152,6 +164,7 @@ class ChainCache:
         self._memory: OrderedDict[CacheKey, _Entry] = OrderedDict()
         self._stamps: OrderedDict[CacheKey, tuple[float, datetime]] = OrderedDict()
         self._flights: dict[CacheKey, _Flight] = {}
+        self.shared = shared
 
     def now(self) -> float:
         """The cache's clock (Unix seconds), for callers whose policy depends on the time."""
@@ -244,10 +257,85 @@ class ChainCache:
             if loaded is not None:
                 return Cached(loaded.value, loaded.fetched_at, max(now - loaded.fetched_epoch, 0.0),
                               from_cache=True)
+        token: str | None = None
+        shared = self.shared if codec is not None else None
+        if shared is not None and shared.usable():
+            try:
+                got = await self._await_shared(shared, key, codec, ttl_seconds)  # type: ignore[arg-type]
+            except shared.errors as exc:
+                shared.failed(exc)
+            else:
+                shared.succeeded()
+                if isinstance(got, Cached):
+                    return got
+                token = got
+        try:
+            return await self._fetch_and_keep(key, fetch, codec, shared)
+        finally:
+            if token is not None and shared is not None:
+                try:
+                    await shared.release(key, token)
+                except shared.errors as exc:
+                    shared.failed(exc)
+
+    async def _await_shared(self, shared: RedisTier, key: CacheKey, codec: Codec[T],
+                            ttl_seconds: float) -> Cached[T] | str | None:
+        """A fresh value another replica left in Redis, or this replica's lock token to
+        fetch it (None: waited `shared.wait_seconds` for another replica, fetch anyway)."""
+        give_up = time.monotonic() + shared.wait_seconds
+        while True:
+            hit = await self._shared_hit(shared, key, codec, newer_than=self._clock() - ttl_seconds)
+            if hit is not None:
+                return hit
+            token = await shared.try_lock(key)
+            if token is not None:
+                # the holder before us may have written between our read and our lock
+                hit = await self._shared_hit(shared, key, codec,
+                                             newer_than=self._clock() - ttl_seconds)
+                if hit is None:
+                    return token
+                await shared.release(key, token)
+                return hit
+            if time.monotonic() >= give_up:
+                logger.warning("waited %.0f s for another replica to fetch %s; fetching here",
+                               shared.wait_seconds, key)
+                return None
+            await anyio.sleep(shared.poll_seconds)
+
+    async def _shared_hit(self, shared: RedisTier, key: CacheKey, codec: Codec[T], *,
+                          newer_than: float) -> Cached[T] | None:
+        row = await shared.read(key, codec.name, newer_than=newer_than)
+        if row is None:
+            return None
+        fetched, payload = row
+        try:
+            value = codec.decode(payload)
+        except ValueError as exc:
+            logger.warning("dropping unreadable shared cache row %s: %s", key, exc)
+            await shared.delete(key)
+            return None
+        entry = _Entry(value, fetched, datetime.fromtimestamp(fetched, UTC))
+        self._remember(key, entry)
+        return Cached(value, entry.fetched_at, max(self._clock() - fetched, 0.0), from_cache=True)
+
+    async def _fetch_and_keep(self, key: CacheKey, fetch: Callable[[], Awaitable[T]],
+                              codec: Codec[T] | None, shared: RedisTier | None) -> Cached[T]:
+        """Run `fetch()` and keep its value (memory, SQLite, Redis); on a `SourceError`, the
+        newest older value, stale."""
         try:
             value = await fetch()
         except SourceError as exc:
             fallback = self._newest_stale(key, codec)
+            if shared is not None and codec is not None and shared.usable():
+                try:
+                    newer = await self._shared_hit(
+                        shared, key, codec,
+                        newer_than=fallback.fetched_epoch if fallback else float("-inf"))
+                except shared.errors as error:
+                    shared.failed(error)
+                else:
+                    if newer is not None:
+                        fallback = self._memory.get(key)
             if fallback is None:
                 raise
             age = max(self._clock() - fallback.fetched_epoch, 0.0)
@@ -263,6 +351,14 @@ class ChainCache:
                       "codec = excluded.codec, fetched_at = excluded.fetched_at, "
                       "payload = excluded.payload",
                       (_row_key(key), codec.name, fetched, payload))
+        if codec is not None and shared is not None and shared.usable():
+            try:
+                await shared.write(key, codec.name, fetched, codec.encode(value) if self._conn is None
+                                   else payload)
+            except shared.errors as exc:
+                shared.failed(exc)
+            else:
+                shared.succeeded()
         self._remember(key, entry)
         return Cached(value, entry.fetched_at, 0.0, from_cache=False)
 

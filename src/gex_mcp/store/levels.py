@@ -67,19 +67,10 @@ class SqliteLevelStore:
 
     def record(self, symbol: str, source: str, record: LevelRecord) -> None:
         """Raises ValueError for a naive as_of, a non-finite scalar, or arrays of unequal length."""
-        strikes = np.asarray(record.strikes, dtype=np.float64)
-        net = np.asarray(record.net_gex_by_strike, dtype=np.float64)
-        if strikes.shape != net.shape or strikes.ndim != 1:
-            raise ValueError(f"strikes and net_gex_by_strike must be 1-D of one length, got "
-                             f"{strikes.shape} and {net.shape}")
-        order = np.argsort(strikes, kind="stable")
-        text = json.dumps(record.scalars(), allow_nan=False)
         with transaction(self._conn) as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO level_records (symbol, source, as_of_us, as_of, record, "
-                "strikes, net_gex) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (symbol, source, epoch_us(record.as_of), record.as_of.isoformat(), text,
-                 _pack_strikes(strikes[order]), _pack_net(net[order])))
+                "strikes, net_gex) VALUES (?, ?, ?, ?, ?, ?, ?)", (symbol, source, *level_row(record)))
 
     def records(self, symbol: str, source: str, *, since: datetime | None = None,
                 until: datetime | None = None, with_strikes: bool = False) -> list[LevelRecord]:
@@ -106,6 +97,20 @@ class SqliteLevelStore:
         with transaction(self._conn) as conn:
             return conn.execute("DELETE FROM level_records WHERE as_of_us < ?",
                                 (epoch_us(before),)).rowcount
+
+
+def level_row(record: LevelRecord) -> tuple[int, str, str, bytes, bytes]:
+    """The stored columns of a record: (as_of µs, as_of ISO, scalars JSON, packed strikes,
+    packed net GEX). Raises ValueError as `SqliteLevelStore.record` says."""
+    strikes = np.asarray(record.strikes, dtype=np.float64)
+    net = np.asarray(record.net_gex_by_strike, dtype=np.float64)
+    if strikes.shape != net.shape or strikes.ndim != 1:
+        raise ValueError(f"strikes and net_gex_by_strike must be 1-D of one length, got "
+                         f"{strikes.shape} and {net.shape}")
+    order = np.argsort(strikes, kind="stable")
+    return (epoch_us(record.as_of), record.as_of.isoformat(),
+            json.dumps(record.scalars(), allow_nan=False), _pack_strikes(strikes[order]),
+            _pack_net(net[order]))
 
 
 def _pack_strikes(strikes: np.ndarray) -> bytes:
@@ -139,3 +144,6 @@ def _record(row: tuple) -> LevelRecord:
 
 
 __all__ = ["LevelStore", "SqliteLevelStore"]
+
+# for the PostgreSQL store (store/postgres.py), which keeps the same columns
+record_from_row = _record

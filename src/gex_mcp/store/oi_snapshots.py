@@ -72,22 +72,8 @@ class OISnapshotStore:
             ValueError: naive `as_of`, unequal or non-1-D arrays, duplicate or non-finite
                 strikes, a non-finite level, or a level named "as_of".
         """
-        as_of_us = epoch_us(as_of)
-        strikes = np.asarray(strikes, dtype=np.float64)
-        call_oi = np.asarray(call_oi, dtype=np.float64)
-        put_oi = np.asarray(put_oi, dtype=np.float64)
-        if strikes.ndim != 1 or call_oi.shape != strikes.shape or put_oi.shape != strikes.shape:
-            raise ValueError(f"strikes, call_oi and put_oi must be 1-D of one length, got "
-                             f"{strikes.shape}, {call_oi.shape}, {put_oi.shape}")
-        if not np.all(np.isfinite(strikes)):
-            raise ValueError("strikes must be finite")
-        order = np.argsort(strikes, kind="stable")
-        strikes, call_oi, put_oi = strikes[order], call_oi[order], put_oi[order]
-        if np.any(np.diff(strikes) == 0):
-            raise ValueError("strikes must be distinct (aggregate OI per strike first)")
-        if "as_of" in levels:
-            raise ValueError("'as_of' is reserved; pass the snapshot time as as_of")
-        levels_json = json.dumps(levels, allow_nan=False, default=_json_default)
+        as_of_us, strikes, call_oi, put_oi, levels_json = snapshot_row(
+            as_of, strikes, call_oi, put_oi, levels)
         with transaction(self._conn) as conn:
             conn.execute(
                 "INSERT INTO history_snapshots (symbol, source, as_of_us, as_of, strikes, "
@@ -153,6 +139,29 @@ class OISnapshotStore:
                                 (epoch_us(before),)).rowcount
 
 
+def snapshot_row(as_of: datetime, strikes: np.ndarray, call_oi: np.ndarray, put_oi: np.ndarray,
+                 levels: dict[str, Any]) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, str]:
+    """A snapshot checked and put in stored order: (as_of µs, strikes ascending, call OI,
+    put OI, levels as JSON). Raises ValueError as `OISnapshotStore.record` says."""
+    as_of_us = epoch_us(as_of)
+    strikes = np.asarray(strikes, dtype=np.float64)
+    call_oi = np.asarray(call_oi, dtype=np.float64)
+    put_oi = np.asarray(put_oi, dtype=np.float64)
+    if strikes.ndim != 1 or call_oi.shape != strikes.shape or put_oi.shape != strikes.shape:
+        raise ValueError(f"strikes, call_oi and put_oi must be 1-D of one length, got "
+                         f"{strikes.shape}, {call_oi.shape}, {put_oi.shape}")
+    if not np.all(np.isfinite(strikes)):
+        raise ValueError("strikes must be finite")
+    order = np.argsort(strikes, kind="stable")
+    strikes, call_oi, put_oi = strikes[order], call_oi[order], put_oi[order]
+    if np.any(np.diff(strikes) == 0):
+        raise ValueError("strikes must be distinct (aggregate OI per strike first)")
+    if "as_of" in levels:
+        raise ValueError("'as_of' is reserved; pass the snapshot time as as_of")
+    levels_json = json.dumps(levels, allow_nan=False, default=_json_default)
+    return as_of_us, strikes, call_oi, put_oi, levels_json
+
+
 def epoch_us(moment: datetime) -> int:
     if moment.tzinfo is None:
         raise ValueError("datetimes must be timezone-aware")
@@ -173,3 +182,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"level value {value!r} is not JSON-able")
+
+# for the PostgreSQL store (store/postgres.py), which keeps the same columns
+array_blob, blob_array = _blob, _array

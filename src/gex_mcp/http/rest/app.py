@@ -73,7 +73,9 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
     from `service`; with `watcher`, also /v1/alerts and /v1/alerts/stream (`gex_mcp.http.rest.alerts`)."""
 
     async def health(request: Request) -> Response:
-        return JsonBody({"status": "ok", "version": __version__, "source": service.default_source})
+        shared = service.health()  # {"redis": "ok" | "degraded"} when replicas share a Redis
+        return JsonBody({"status": "ok", "version": __version__, "source": service.default_source,
+                         **({"shared": shared} if shared else {})})
 
     async def symbols(request: Request) -> Response:
         name = service.resolve_source(request.query_params.get("source"))
