@@ -50,7 +50,8 @@ from gex_mcp.endpoints.args import (
     Arg,
 )
 from gex_mcp.responses import history as history_responses
-from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, GuideShape
+from gex_mcp.responses import flashalpha_expiries as fa_bodies
+from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, FlashAlphaPath, GuideShape
 
 Backend = Literal["chains", "flashalpha"]
 CHAINS: frozenset[Backend] = frozenset({"chains"})
@@ -86,6 +87,8 @@ class Endpoint:
             answers `as_of` from its stored level record (others cannot go back in time).
         rest_segment: the REST path's segment, when it differs from the name with dashes.
         rest_shape: the guide's REST body of the answer, when it differs from the model.
+        flashalpha_paths: FlashAlpha's other names for this question (path, query names and
+            body), served beside `rest_path` (`gex_mcp.http.rest.flashalpha`).
         view: the terminal view of the answer.
         resource: when set, the answer is also the MCP resource `gex://{symbol}/<name>`
             (default source), and this is the resource's description.
@@ -111,6 +114,7 @@ class Endpoint:
     from_record: Callable[..., BaseModel] | None = None
     rest_segment: str | None = None
     rest_shape: GuideShape | None = None
+    flashalpha_paths: tuple[FlashAlphaPath, ...] = ()
     view: View = "generic"
 
     @property
@@ -292,7 +296,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "snapshots, and oi_change_known is false until one exists."),
         summary="strikes whose open interest moved most since the previous day",
         args=ALL_EXPIRIES, response=models.OIChangesResponse, build=responses.oi_changes_response,
-        example={"symbol": "NVDA"}, view="oi_changes"),
+        example={"symbol": "NVDA"}, view="oi_changes",
+        flashalpha_paths=(FlashAlphaPath("/v1/exposure/oi-diff/{symbol}", fa_bodies.oi_diff_body,
+                                         extras=("topN",), needs=("gex",)),)),
     Endpoint(
         name="expirations", title="Listed expirations",
         description=(
@@ -340,7 +346,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "Computed from open interest alone, which is published once a day."),
         summary="max pain per expiration with the payout curve around it",
         args=ONE_SYMBOL, response=models.MaxPainResponse,
-        build=responses.max_pain_response, example={"symbol": "SPY"}),
+        build=responses.max_pain_response, example={"symbol": "SPY"},
+        flashalpha_paths=(FlashAlphaPath("/v1/maxpain/{symbol}", fa_bodies.max_pain_body,
+                                         needs=("gex", "levels", "expected_move")),)),
     Endpoint(
         name="expected_move", title="Expected move",
         description=(
@@ -351,7 +359,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "Straddle from bid/ask mids (delayed quotes); sigma = spot x ATM IV x sqrt(T)."),
         summary="ATM straddle and ±1σ/2σ ranges from ATM IV per expiration",
         args=ONE_SYMBOL, response=models.ExpectedMoveResponse,
-        build=responses.expected_move_response, example={"symbol": "QQQ"}),
+        build=responses.expected_move_response, example={"symbol": "QQQ"},
+        flashalpha_paths=(FlashAlphaPath("/v1/expected-move/{symbol}", fa_bodies.expected_move_body,
+                                         params=(("expiry", "expiration"),)),)),
     Endpoint(
         name="zero_dte", title="0DTE options",
         description=(

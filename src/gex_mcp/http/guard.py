@@ -29,8 +29,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
-PROTECTED_PREFIXES = ("/mcp", "/v1")
-RATE_LIMITED_PREFIXES = ("/v1",)
+#: FlashAlpha serves its quotes outside /v1 (/stockquote, /optionquote); so do we.
+PROTECTED_PREFIXES = ("/mcp", "/v1", "/stockquote", "/optionquote")
+RATE_LIMITED_PREFIXES = ("/v1", "/stockquote", "/optionquote")
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

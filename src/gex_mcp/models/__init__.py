@@ -90,6 +90,7 @@ from gex_mcp.models.summary import (  # noqa: F401
     ScanResponse,
     ScanRow,
     SummaryResponse,
+    linear_hedges,
 )
 
 __all__ = [
@@ -154,5 +155,6 @@ __all__ = [
     "WatchlistResponse",
     "ZeroDteResponse",
     "in_window",
+    "linear_hedges",
     "window_bounds",
 ]

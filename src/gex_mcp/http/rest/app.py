@@ -4,6 +4,8 @@
     GET /v1/exposure/{levels,summary,regime,...}/{symbol}    every analysis row of the table
     GET /v1/exposure/scan?symbols=SPY,QQQ                    the watchlist scan
     GET /v1/exposure/chart/{symbol}                          PNG
+    GET /v1/maxpain, /v1/expected-move, /v1/options, /v1/tickers, /stockquote, ...
+                                                             FlashAlpha's names (`http/rest/flashalpha.py`)
     GET /v1/symbols   /v1/account   /health   /openapi.json   /docs
     GET /v1/alerts   /v1/alerts/stream (SSE)                 when served with a watcher
 
@@ -26,7 +28,9 @@ from starlette.routing import Route
 from gex_mcp import __version__
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.http.rest.errors import EXCEPTION_HANDLERS, JsonBody
+from gex_mcp.http.rest.flashalpha import flashalpha_routes
 from gex_mcp.http.rest.openapi import docs_page, openapi_document
+from gex_mcp.responses.guide import with_envelope
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService
 from gex_mcp.web.page import dashboard_html
 
@@ -52,7 +56,7 @@ def _endpoint_route(ep: Endpoint, service: GexService) -> Route:
         answer = await service.call(ep.name, **_arguments(ep, request))
         if ep.png:
             return Response(answer.png, media_type="image/png")
-        return JsonBody(ep.rest_body(answer))
+        return JsonBody(with_envelope(ep.rest_body(answer)))
 
     return Route(ep.rest_path, handle, methods=["GET"], name=ep.name)
 
@@ -73,12 +77,6 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
 
     async def health(request: Request) -> Response:
         return JsonBody({"status": "ok", "version": __version__, "source": service.default_source})
-
-    async def symbols(request: Request) -> Response:
-        name = service.resolve_source(request.query_params.get("source"))
-        listed = service.listed_symbols(name)
-        return JsonBody({"source": name, "any_symbol": listed is None,
-                         "symbols": listed if listed is not None else service.symbol_candidates("", name)})
 
     async def account(request: Request) -> Response:
         return JsonBody({"plan": "self-hosted", "version": __version__, "budgets": [
@@ -102,8 +100,8 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
         return HTMLResponse(page, headers=DASHBOARD_HEADERS)
 
     routes = [_endpoint_route(ep, service) for ep in ENDPOINTS]
-    routes += [Route("/health", health), Route("/v1/symbols", symbols),
-               Route("/v1/account", account), Route("/openapi.json", openapi),
+    routes += flashalpha_routes(service)
+    routes += [Route("/health", health), Route("/v1/account", account), Route("/openapi.json", openapi),
                Route("/docs", docs), Route("/", dashboard)]
     if watcher is not None:
         from gex_mcp.http.rest.alerts import alert_routes

@@ -1,0 +1,110 @@
+"""FlashAlpha's own names for our answers, so its official SDK works unchanged with `base_url`.
+
+    GET /v1/maxpain/{s}  /v1/expected-move/{s}  /v1/exposure/oi-diff/{s}   a row's
+        `flashalpha_paths` (the table chooses path, query names, body and the answers it needs)
+    GET /v1/symbols  /v1/tickers            the symbols the source answers for
+    GET /v1/options/{s}                     expirations and strikes of a ticker
+    GET /stockquote/{s}                     the underlying, from the chain
+
+Every body is built from the service's answers (`responses/flashalpha_*.py` shape them) and
+carries `endpoint_version` and `data_as_of` (`responses.guide.with_envelope`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gex_mcp.errors import NoDataError
+from gex_mcp.http.rest.errors import JsonBody
+from gex_mcp.responses.guide import FlashAlphaPath, with_envelope
+from gex_mcp.service import ENDPOINTS, Endpoint, GexService, endpoint
+
+#: the arguments a needed row shares with the asked one
+SHARED_ARGS = ("symbol", "source", "expiration", "as_of")
+
+
+def _query(request: Request) -> dict[str, str]:
+    return {key: request.query_params.getlist(key)[-1] for key in request.query_params}
+
+
+def path_route(ep: Endpoint, alias: FlashAlphaPath, service: GexService) -> Route:
+    """The route of one of a row's FlashAlpha paths."""
+    renamed = dict(alias.params)
+
+    async def handle(request: Request) -> Response:
+        query = _query(request)
+        extras = {k: query.pop(k) for k in alias.extras if k in query}
+        args: dict[str, Any] = {renamed.get(k, k): v for k, v in query.items()}
+        args["symbol"] = request.path_params["symbol"]
+        answers = {ep.name: await service.call(ep.name, **args)}
+        for name in alias.needs:
+            accepted = {a.name for a in endpoint(name).service_args}
+            answers[name] = await service.call(
+                name, **{k: v for k, v in args.items() if k in SHARED_ARGS and k in accepted})
+        return JsonBody(with_envelope(alias.body(answers, extras)))
+
+    return Route(alias.path, handle, methods=["GET"], name=f"{ep.name}:{alias.path}")
+
+
+def flashalpha_routes(service: GexService) -> list[Route]:
+    """Every row's FlashAlpha paths, and FlashAlpha's symbol, ticker, option and quote routes."""
+    routes = [path_route(ep, alias, service) for ep in ENDPOINTS for alias in ep.flashalpha_paths]
+
+    def listed(request: Request) -> tuple[str, list[str], bool]:
+        name = service.resolve_source(request.query_params.get("source"))
+        symbols = service.listed_symbols(name)
+        return name, symbols if symbols is not None else service.symbol_candidates("", name), symbols is None
+
+    async def symbols(request: Request) -> Response:
+        name, names, any_symbol = listed(request)
+        now = datetime.fromtimestamp(service.now(), UTC).isoformat()
+        note = (f"Source {name} answers any optionable symbol; these are the suggested ones."
+                if any_symbol else f"The symbols source {name} holds chains for.")
+        return JsonBody(with_envelope({"symbols": names, "count": len(names), "note": note,
+                                       "last_updated": now, "source": name, "any_symbol": any_symbol},
+                                      as_of=now))
+
+    async def tickers(request: Request) -> Response:
+        _, names, _ = listed(request)
+        return JsonBody(with_envelope({"tickers": names, "count": len(names)}))
+
+    async def options(request: Request) -> Response:
+        """Expirations (our `expirations` answer) and each one's strikes with open interest and
+        a usable IV (its `gex` answer; none when the date has no such contract)."""
+        query = _query(request)
+        source = query.get("source")
+        symbol = request.path_params["symbol"]
+        listing = await service.call("expirations", symbol=symbol, source=source)
+        rows = []
+        for e in listing.expirations:
+            try:
+                gex = await service.call("gex", symbol=symbol, source=source, expiration=e.expiration)
+            except NoDataError:
+                strikes: list[float] = []
+            else:
+                strikes = [s.strike for s in gex.strikes]
+            rows.append({"expiration": e.expiration, "strikes": strikes})
+        return JsonBody(with_envelope({
+            "symbol": listing.symbol, "expirations": rows, "expiration_count": len(rows),
+            "total_contracts": sum(e.contracts for e in listing.expirations)},
+            as_of=listing.as_of.isoformat()))
+
+    async def stock_quote(request: Request) -> Response:
+        """The underlying as the chain gives it: its price (no bid or ask: null) and time."""
+        levels = await service.call("levels", symbol=request.path_params["symbol"],
+                                    source=_query(request).get("source"))
+        as_of = levels.as_of.isoformat()
+        return JsonBody(with_envelope({
+            "ticker": levels.symbol, "bid": None, "ask": None, "mid": levels.underlying_price,
+            "lastPrice": levels.underlying_price, "lastUpdate": as_of}, levels.symbol, as_of))
+
+    return [*routes, Route("/v1/symbols", symbols), Route("/v1/tickers", tickers),
+            Route("/v1/options/{symbol}", options), Route("/stockquote/{symbol}", stock_quote)]
+
+
+__all__ = ["flashalpha_routes", "path_route"]
