@@ -38,6 +38,7 @@ def test_every_analysis_row_is_a_route_answering_the_services_own_numbers(keyed_
         assert response.status_code == 200, (ep.name, response.text)
         own = anyio.run(lambda e=ep: service.call(e.name, symbol="SPY")).model_dump(mode="json")
         body = response.json()
+        body = {**body.get("exposures", {}), **body}  # the summary's totals live under exposures
         moving = ("interpretation", "age_seconds")  # the age grows between the two calls
         assert {k: body[k] for k in own if k not in moving} == {
             k: v for k, v in own.items() if k not in moving}, ep.name
@@ -51,12 +52,20 @@ def test_levels_and_summary_carry_the_guides_nesting(keyed_url):
                                      "max_negative_gamma", "call_wall", "put_wall",
                                      "highest_oi_strike", "zero_dte_magnet"}
     summary = get(keyed_url, "/v1/exposure/summary/SPX").json()
-    assert summary["regime"] == summary["gamma_regime"]
-    assert summary["exposures"] == {k: summary[k] for k in ("net_gex", "net_dex", "net_vex", "net_chex")}
+    spot, flip = summary["underlying_price"], summary["gamma_flip"]
+    assert summary["regime"] == ("unknown" if flip is None else
+                                 "positive_gamma" if spot >= flip else "negative_gamma")
+    assert not {"net_gex", "net_dex", "net_vex", "net_chex"} & set(summary)  # only under exposures
+    own = anyio.run(lambda: demo_service().call("summary", symbol="SPX"))
+    assert summary["exposures"] == {k: getattr(own, k) for k in ("net_gex", "net_dex", "net_vex", "net_chex")}
     assert set(summary["interpretation"]) == {"gamma", "vanna", "charm"}
     assert summary["interpretation_text"] == summary["interpretation"]["gamma"]
-    up = summary["hedging_estimate"]["spot_up_1pct"]
-    assert up == summary["dealer_hedge_up_1pct"] and up["direction"] in ("buy", "sell")
+    up, down = summary["hedging_estimate"]["spot_up_1pct"], summary["hedging_estimate"]["spot_down_1pct"]
+    # the guide's linear estimate: dealers trade -(net GEX x 1%) / spot shares, the same size both ways
+    assert up["dealer_shares_to_trade"] == round(-own.net_gex / spot) == -down["dealer_shares_to_trade"]
+    assert up["notional_usd"] == down["notional_usd"] == round(abs(own.net_gex))
+    assert up["direction"] == ("sell" if own.net_gex > 0 else "buy") and down["direction"] != up["direction"]
+    assert summary["dealer_hedge_up_1pct"] == own.dealer_hedge_up_1pct.model_dump()  # re-priced, beside it
     assert summary["zero_dte"] == {"net_gex": summary["zero_dte_net_gex"], "expiration": "2025-06-11",
                                    "pct_of_total_gex": summary["zero_dte_pct_of_total"]}
 
@@ -133,8 +142,9 @@ def test_rest_checks_the_host_header_and_cors_is_off_unless_configured(keyed_url
 
 def test_symbols_account_docs_and_chart(keyed_url):
     symbols = get(keyed_url, "/v1/symbols").json()
-    assert symbols == {"source": "demo", "any_symbol": False, "symbols": [
-        "AAPL", "AMD", "AMZN", "IWM", "META", "MSFT", "NDX", "NVDA", "QQQ", "RUT", "SPX", "SPY", "TSLA"]}
+    listed = ["AAPL", "AMD", "AMZN", "IWM", "META", "MSFT", "NDX", "NVDA", "QQQ", "RUT", "SPX", "SPY", "TSLA"]
+    assert {k: symbols[k] for k in ("source", "any_symbol", "symbols", "count")} == {
+        "source": "demo", "any_symbol": False, "symbols": listed, "count": len(listed)}
     assert get(keyed_url, "/v1/account").json()["budgets"] == []  # the demo has no upstream
     docs = get(keyed_url, "/docs", {})
     assert docs.status_code == 200 and "GET /v1/exposure/gex/{symbol}" in docs.text
@@ -158,7 +168,7 @@ def test_a_public_bind_address_without_a_key_is_refused_before_serving():
 def test_json_bodies_hold_finite_numbers_only(keyed_url):
     body = get(keyed_url, "/v1/exposure/summary/TSLA").text
     assert "NaN" not in body and "Infinity" not in body
-    assert math.isfinite(get(keyed_url, "/v1/exposure/summary/TSLA").json()["net_gex"])
+    assert math.isfinite(get(keyed_url, "/v1/exposure/summary/TSLA").json()["exposures"]["net_gex"])
 
 
 class FailingSource:

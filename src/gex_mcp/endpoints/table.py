@@ -51,6 +51,7 @@ from gex_mcp.endpoints.args import (
 )
 from gex_mcp.responses import history as history_responses
 from gex_mcp.responses import flashalpha_expiries as fa_bodies
+from gex_mcp.responses import flashalpha_exposures as fa_exposures
 from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, FlashAlphaPath, GuideShape
 
 Backend = Literal["chains", "flashalpha"]
@@ -161,7 +162,9 @@ def _greek(name: str, title: str, response: type[BaseModel], build: Callable[...
                      f"spot; {cost}); {net} the whole chain."),
         summary=summary, args=PER_STRIKE, response=response, build=build, backends=BOTH,
         per_strike=True, example={"symbol": "SPY"}, app=name == "gex",
-        view="gex" if name == "gex" else "greek")
+        view="gex" if name == "gex" else "greek",
+        flashalpha_paths=(FlashAlphaPath("/v1/exposure/sheet/{symbol}", fa_exposures.sheet_body,
+                                         needs=("dex", "vex", "chex")),) if name == "gex" else ())
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -233,6 +236,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=ONE_SYMBOL, response=models.SummaryResponse, build=responses.summary_response,
         backends=BOTH, example={"symbol": "TSLA"}, app=True, view="summary",
         rest_shape=SUMMARY_SHAPE,
+        flashalpha_paths=(FlashAlphaPath("/v1/exposure/narrative/{symbol}", fa_exposures.narrative_body,
+                                         needs=("levels",)),),
         resource="Regime, exposures, hedging and levels of one symbol as JSON (the summary "
                  "tool's answer, default source)."),
     Endpoint(

@@ -5,6 +5,8 @@
     GET /v1/symbols  /v1/tickers            the symbols the source answers for
     GET /v1/options/{s}                     expirations and strikes of a ticker
     GET /stockquote/{s}                     the underlying, from the chain
+    GET /v1/exposure/term-structure/{s}     net exposures per expiration and DTE bucket
+    GET /v1/exposure/basket?symbols=&weights=   weighted totals over up to 50 symbols
 
 Every body is built from the service's answers (`responses/flashalpha_*.py` shape them) and
 carries `endpoint_version` and `data_as_of` (`responses.guide.with_envelope`).
@@ -12,6 +14,7 @@ carries `endpoint_version` and `data_as_of` (`responses.guide.with_envelope`).
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,13 +22,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gex_mcp.errors import NoDataError
+from gex_mcp.errors import InputError, NoDataError, UnknownSymbolError
 from gex_mcp.http.rest.errors import JsonBody
+from gex_mcp.responses.flashalpha_exposures import basket_body, term_structure_body
 from gex_mcp.responses.guide import FlashAlphaPath, with_envelope
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, endpoint
 
 #: the arguments a needed row shares with the asked one
-SHARED_ARGS = ("symbol", "source", "expiration", "as_of")
+SHARED_ARGS = ("symbol", "source", "expiration", "min_oi", "as_of")
+MAX_BASKET = 50
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -103,8 +108,50 @@ def flashalpha_routes(service: GexService) -> list[Route]:
             "ticker": levels.symbol, "bid": None, "ask": None, "mid": levels.underlying_price,
             "lastPrice": levels.underlying_price, "lastUpdate": as_of}, levels.symbol, as_of))
 
+    async def term_structure(request: Request) -> Response:
+        """Each expiration's own summary (net GEX, DEX, VEX, CHEX), and their sums by DTE bucket."""
+        source = _query(request).get("source")
+        symbol = request.path_params["symbol"]
+        listing = await service.call("expirations", symbol=symbol, source=source)
+        per_expiry = {}
+        for e in listing.expirations:
+            try:
+                per_expiry[e.expiration] = await service.call("summary", symbol=symbol, source=source,
+                                                              expiration=e.expiration)
+            except NoDataError:
+                continue
+        return JsonBody(with_envelope(term_structure_body(listing, per_expiry)))
+
+    async def basket(request: Request) -> Response:
+        """Σ weight x each symbol's summary totals; symbols without data are listed as missing."""
+        query = _query(request)
+        names = [n.strip().upper() for n in query.get("symbols", "").split(",") if n.strip()]
+        if not names or len(names) > MAX_BASKET:
+            raise InputError(f"symbols must name 1 to {MAX_BASKET} symbols, comma-separated.")
+        weights = [1.0] * len(names)
+        if "weights" in query:
+            try:
+                weights = [float(w) for w in query["weights"].split(",")]
+            except ValueError:
+                raise InputError("weights must be numbers, comma-separated.") from None
+            if len(weights) != len(names) or not all(math.isfinite(w) and w >= 0 for w in weights) \
+                    or not any(weights):
+                raise InputError("weights must give one non-negative number per symbol, not all zero.")
+        summaries, missing = {}, []
+        for name in names:
+            try:
+                summaries[name] = await service.call("summary", symbol=name, source=query.get("source"))
+            except (UnknownSymbolError, NoDataError):
+                missing.append(name)
+        as_of = max((a.as_of for a in summaries.values()), default=None)
+        as_of_text = (as_of or datetime.fromtimestamp(service.now(), UTC)).isoformat()
+        body = basket_body(summaries, dict(zip(names, weights, strict=True)), missing, as_of_text)
+        return JsonBody(with_envelope(body, "", as_of_text))
+
     return [*routes, Route("/v1/symbols", symbols), Route("/v1/tickers", tickers),
-            Route("/v1/options/{symbol}", options), Route("/stockquote/{symbol}", stock_quote)]
+            Route("/v1/options/{symbol}", options), Route("/stockquote/{symbol}", stock_quote),
+            Route("/v1/exposure/term-structure/{symbol}", term_structure),
+            Route("/v1/exposure/basket", basket)]
 
 
 __all__ = ["flashalpha_routes", "path_route"]
