@@ -90,8 +90,7 @@ METHODS = (
     Method("stock_quote", "StockQuoteResponse", lambda fa: [fa.stock_quote("SPY")]),
 )
 
-#: A list of option quotes is a JSON array: its rows carry no envelope.
-NO_VERSION = {"option_quote"}
+NO_VERSION: set[str] = set()  # every answer, each quote of a list too, carries endpoint_version
 
 
 def field_report(fa: FlashAlpha, method: Method) -> tuple[Report, set[str]]:

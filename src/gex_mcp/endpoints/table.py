@@ -50,6 +50,7 @@ from gex_mcp.endpoints.args import (
     Arg,
 )
 from gex_mcp.responses import history as history_responses
+from gex_mcp.responses import contracts as contract_responses
 from gex_mcp.responses import flashalpha_expiries as fa_bodies
 from gex_mcp.responses import flashalpha_exposures as fa_exposures
 from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, FlashAlphaPath, GuideShape
@@ -438,7 +439,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         response=models.HistoryChartInfo, example={"symbol": "SPY", "days": 2}),
 )
 
-BY_NAME: dict[str, Endpoint] = {e.name: e for e in ENDPOINTS}
+#: Questions only FlashAlpha's REST paths ask (no MCP tool, CLI command or /v1/exposure route):
+#: the service answers them by name like any row (`gex_mcp.http.rest.flashalpha`).
+REST_ONLY: tuple[Endpoint, ...] = (
+    Endpoint(
+        name="contracts", title="Listed contracts",
+        description=(
+            "Every listed, unsettled contract with bid, ask, IV and greeks at spot.",
+            "Read by FlashAlpha's option quote and 0DTE paths.",
+            "Greeks are null where the source gives no IV."),
+        summary="listed contracts with quotes and greeks",
+        args=ONE_SYMBOL, response=models.ContractsResponse, build=contract_responses.contracts_response,
+        example={"symbol": "SPY"}),
+)
+
+BY_NAME: dict[str, Endpoint] = {e.name: e for e in (*ENDPOINTS, *REST_ONLY)}
 
 
 def endpoint(name: str) -> Endpoint:
@@ -446,4 +461,4 @@ def endpoint(name: str) -> Endpoint:
     return BY_NAME[name]
 
 
-__all__ = ["BOTH", "BY_NAME", "CHAINS", "ENDPOINTS", "PNG_KINDS", "Endpoint", "Kind", "View", "endpoint"]
+__all__ = ["BOTH", "BY_NAME", "CHAINS", "ENDPOINTS", "PNG_KINDS", "REST_ONLY", "Endpoint", "Kind", "View", "endpoint"]

@@ -38,6 +38,7 @@ from gex_mcp.models.charts import (  # noqa: F401
     in_window,
     window_bounds,
 )
+from gex_mcp.models.contracts import ContractRow, ContractsResponse  # noqa: F401
 from gex_mcp.models.expiries import (  # noqa: F401
     ExpectedMoveResponse,
     ExpectedMoveRow,
@@ -100,6 +101,8 @@ __all__ = [
     "BaseModel",
     "ChartBar",
     "ChexResponse",
+    "ContractRow",
+    "ContractsResponse",
     "ChexStrike",
     "DataQuality",
     "DealerModel",

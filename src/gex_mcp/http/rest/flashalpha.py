@@ -5,6 +5,7 @@
     GET /v1/symbols  /v1/tickers            the symbols the source answers for
     GET /v1/options/{s}                     expirations and strikes of a ticker
     GET /stockquote/{s}                     the underlying, from the chain
+    GET /optionquote/{s}?expiry=&strike=&type=   listed contracts with quotes and greeks
     GET /v1/exposure/term-structure/{s}     net exposures per expiration and DTE bucket
     GET /v1/exposure/basket?symbols=&weights=   weighted totals over up to 50 symbols
 
@@ -25,6 +26,7 @@ from starlette.routing import Route
 from gex_mcp.errors import InputError, NoDataError, UnknownSymbolError
 from gex_mcp.http.rest.errors import JsonBody
 from gex_mcp.responses.flashalpha_exposures import basket_body, term_structure_body
+from gex_mcp.responses.flashalpha_quotes import option_quote_body, option_type, strike_value
 from gex_mcp.responses.guide import FlashAlphaPath, with_envelope
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, endpoint
 
@@ -148,10 +150,27 @@ def flashalpha_routes(service: GexService) -> list[Route]:
         body = basket_body(summaries, dict(zip(names, weights, strict=True)), missing, as_of_text)
         return JsonBody(with_envelope(body, "", as_of_text))
 
+    async def option_quote(request: Request) -> Response:
+        """One contract when expiry, strike and type are all given, else a list of them."""
+        query = _query(request)
+        kind, strike = option_type(query.get("type")), strike_value(query.get("strike"))
+        answer = await service.call("contracts", symbol=request.path_params["symbol"],
+                                    source=query.get("source"), expiration=query.get("expiry"))
+        rows = [r for r in answer.contracts
+                if (kind is None or r.type == kind) and (strike is None or r.strike == strike)]
+        if not rows:
+            raise NoDataError(f"No {answer.symbol} option matches expiry {query.get('expiry') or 'any'}, "
+                              f"strike {query.get('strike') or 'any'}, type {kind or 'any'}.")
+        as_of = answer.as_of.isoformat()
+        bodies = [with_envelope(option_quote_body(r, answer.symbol, as_of), answer.symbol, as_of)
+                  for r in rows]
+        one = all(query.get(k) for k in ("expiry", "strike", "type"))
+        return JsonBody(bodies[0] if one else bodies)
+
     return [*routes, Route("/v1/symbols", symbols), Route("/v1/tickers", tickers),
             Route("/v1/options/{symbol}", options), Route("/stockquote/{symbol}", stock_quote),
             Route("/v1/exposure/term-structure/{symbol}", term_structure),
-            Route("/v1/exposure/basket", basket)]
+            Route("/v1/exposure/basket", basket), Route("/optionquote/{symbol}", option_quote)]
 
 
 __all__ = ["flashalpha_routes", "path_route"]
