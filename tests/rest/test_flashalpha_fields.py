@@ -9,9 +9,11 @@ release that declares more fields fails here until the server answers them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import anyio
 import pytest
@@ -25,14 +27,34 @@ from tests.rest.conftest import KEYS, running
 from tests.rest.typed_fields import Report, check, declared_paths
 
 
-@pytest.fixture(scope="module")
-def fa(tmp_path_factory):
-    settings = Settings(_env_file=None, source="file", chains_dir=CHAINS_DIR,
-                        data_dir=tmp_path_factory.mktemp("data"))
-    service = build_service(settings)
+#: Two SPY snapshots a trading week apart: the later one's OI change is known (the earlier
+#: file is its previous snapshot), which no symbol of the whole folder has at its latest.
+PRIOR_PAIR = ("cboe_legacy_SPY_2020-06-22.dat", "cboe_legacy_SPY_2020-06-28.dat")
+
+
+@contextmanager
+def sdk_on(chains_dir: Path, data_dir: Path) -> Iterator[FlashAlpha]:
+    """FlashAlpha's SDK pointed at a loopback server on the file source of `chains_dir`."""
+    service = build_service(Settings(_env_file=None, source="file", chains_dir=chains_dir,
+                                     data_dir=data_dir))
     with running(service, keys=KEYS, rate_limit_per_minute=100_000) as url:
         yield FlashAlpha(KEYS[0], base_url=url)
     anyio.run(service.aclose)
+
+
+@pytest.fixture(scope="module")
+def clients(tmp_path_factory) -> Iterator[Clients]:
+    pair = tmp_path_factory.mktemp("chains")
+    for name in PRIOR_PAIR:  # linked, not copied: the snapshots stay in ../shared/chains
+        (pair / name).symlink_to(CHAINS_DIR / name)
+    with sdk_on(CHAINS_DIR, tmp_path_factory.mktemp("data")) as fa, \
+            sdk_on(pair, tmp_path_factory.mktemp("data")) as prior:
+        yield Clients(fa, prior)
+
+
+class Clients(NamedTuple):
+    fa: FlashAlpha  # every snapshot of ../shared/chains (latest per symbol answers)
+    prior: FlashAlpha  # SPY of 2020-06-26 with the previous snapshot's OI known
 
 
 def first_expiry(fa: FlashAlpha, symbol: str) -> str:
@@ -46,10 +68,10 @@ class Method:
 
     name: str
     typed: str
-    calls: Callable[[FlashAlpha], list[Any]]
+    calls: Callable[[FlashAlpha, FlashAlpha], list[Any]]
 
 
-def _quote(fa: FlashAlpha) -> list[Any]:
+def _quote(fa: FlashAlpha, prior: FlashAlpha) -> list[Any]:
     meta = next(e for e in fa.options("SPY")["expirations"] if e["strikes"])
     strike = meta["strikes"][len(meta["strikes"]) // 2]
     one = fa.option_quote("SPY", expiry=meta["expiration"], strike=strike, type="call")
@@ -59,58 +81,58 @@ def _quote(fa: FlashAlpha) -> list[Any]:
 
 
 METHODS = (
-    Method("gex", "GexResponse", lambda fa: [fa.gex("SPX"), fa.gex("SPY", expiration=first_expiry(fa, "SPY"),
+    Method("gex", "GexResponse", lambda fa, prior: [fa.gex("SPX"), fa.gex("SPY", expiration=first_expiry(fa, "SPY"),
                                                                    min_oi=100)]),
-    Method("dex", "DexResponse", lambda fa: [fa.dex("SPX"), fa.dex("SPY", expiration=first_expiry(fa, "SPY"))]),
-    Method("vex", "VexResponse", lambda fa: [fa.vex("SPX"), fa.vex("SPY", expiration=first_expiry(fa, "SPY"))]),
-    Method("chex", "ChexResponse", lambda fa: [fa.chex("SPX"),
+    Method("dex", "DexResponse", lambda fa, prior: [fa.dex("SPX"), fa.dex("SPY", expiration=first_expiry(fa, "SPY"))]),
+    Method("vex", "VexResponse", lambda fa, prior: [fa.vex("SPX"), fa.vex("SPY", expiration=first_expiry(fa, "SPY"))]),
+    Method("chex", "ChexResponse", lambda fa, prior: [fa.chex("SPX"),
                                                fa.chex("SPY", expiration=first_expiry(fa, "SPY"))]),
-    Method("exposure_summary", "ExposureSummaryResponse", lambda fa: [fa.exposure_summary("SPX"),
+    Method("exposure_summary", "ExposureSummaryResponse", lambda fa, prior: [fa.exposure_summary("SPX"),
                                                                       fa.exposure_summary("SPY")]),
-    Method("exposure_levels", "ExposureLevelsResponse", lambda fa: [fa.exposure_levels("SPX")]),
-    Method("narrative", "NarrativeResponse", lambda fa: [fa.narrative("SPX"), fa.narrative("SPY")]),
+    Method("exposure_levels", "ExposureLevelsResponse", lambda fa, prior: [fa.exposure_levels("SPX")]),
+    Method("narrative", "NarrativeResponse", lambda fa, prior: [fa.narrative("SPX"), prior.narrative("SPY")]),
     Method("zero_dte", "ZeroDteResponse",
-           lambda fa: [fa.zero_dte("SPX", expiry=first_expiry(fa, "SPX"), strike_range=0.02),
+           lambda fa, prior: [fa.zero_dte("SPX", expiry=first_expiry(fa, "SPX"), strike_range=0.02),
                        fa.zero_dte("SPY")]),
     Method("exposure_sheet", "ExposureSheetResponse",
-           lambda fa: [fa.exposure_sheet("SPX"), fa.exposure_sheet("SPY", min_oi=100)]),
+           lambda fa, prior: [fa.exposure_sheet("SPX"), fa.exposure_sheet("SPY", min_oi=100)]),
     Method("exposure_term_structure", "ExposureTermStructureResponse",
-           lambda fa: [fa.exposure_term_structure("SPX")]),
+           lambda fa, prior: [fa.exposure_term_structure("SPX")]),
     Method("exposure_basket", "ExposureBasketResponse",
-           lambda fa: [fa.exposure_basket(["SPX", "SPY", "ZZZZ"], weights=[2, 1, 1])]),
+           lambda fa, prior: [fa.exposure_basket(["SPX", "SPY", "ZZZZ"], weights=[2, 1, 1])]),
     Method("exposure_oi_diff", "ExposureOiDiffResponse",
-           lambda fa: [fa.exposure_oi_diff("SPY", top_n=5), fa.exposure_oi_diff("SPX")]),
-    Method("max_pain", "MaxPainResponse", lambda fa: [fa.max_pain("SPY"),
+           lambda fa, prior: [prior.exposure_oi_diff("SPY", top_n=5), fa.exposure_oi_diff("SPX")]),
+    Method("max_pain", "MaxPainResponse", lambda fa, prior: [fa.max_pain("SPY"),
                                                       fa.max_pain("SPX", expiration=first_expiry(fa, "SPX"))]),
-    Method("expected_move", "ExpectedMoveResponse", lambda fa: [fa.expected_move("SPX")]),
-    Method("options", "OptionsMetaResponse", lambda fa: [fa.options("SPX")]),
+    Method("expected_move", "ExpectedMoveResponse", lambda fa, prior: [fa.expected_move("SPX")]),
+    Method("options", "OptionsMetaResponse", lambda fa, prior: [fa.options("SPX")]),
     Method("option_quote", "OptionQuoteResponse", _quote),
-    Method("symbols", "SymbolsResponse", lambda fa: [fa.symbols()]),
-    Method("tickers", "TickersResponse", lambda fa: [fa.tickers()]),
-    Method("stock_quote", "StockQuoteResponse", lambda fa: [fa.stock_quote("SPY")]),
+    Method("symbols", "SymbolsResponse", lambda fa, prior: [fa.symbols()]),
+    Method("tickers", "TickersResponse", lambda fa, prior: [fa.tickers()]),
+    Method("stock_quote", "StockQuoteResponse", lambda fa, prior: [fa.stock_quote("SPY")]),
 )
 
 NO_VERSION: set[str] = set()  # every answer, each quote of a list too, carries endpoint_version
 
 
-def field_report(fa: FlashAlpha, method: Method) -> tuple[Report, set[str]]:
+def field_report(clients: Clients, method: Method) -> tuple[Report, set[str]]:
     """The union over the method's calls of the fields seen, and the declared fields never seen."""
     typed = getattr(fa_types, method.typed)
     report = Report()
-    for answer in method.calls(fa):
+    for answer in method.calls(*clients):
         check(answer, typed, report)
     return report, declared_paths(typed) - report.seen
 
 
 @pytest.mark.parametrize("method", METHODS, ids=[m.name for m in METHODS])
-def test_every_declared_field_is_answered_with_its_type(fa, method):
-    report, unseen = field_report(fa, method)
+def test_every_declared_field_is_answered_with_its_type(clients, method):
+    report, unseen = field_report(clients, method)
     assert not report.errors, "\n".join(sorted(set(report.errors))[:40])
     assert not unseen, f"declared but never answered: {sorted(unseen)}"
 
 
 @pytest.mark.parametrize("method", [m for m in METHODS if m.name not in NO_VERSION],
                          ids=[m.name for m in METHODS if m.name not in NO_VERSION])
-def test_each_answer_carries_endpoint_version(fa, method):
-    for answer in method.calls(fa):
+def test_each_answer_carries_endpoint_version(clients, method):
+    for answer in method.calls(*clients):
         assert isinstance(answer.get("endpoint_version"), str) and answer["endpoint_version"]
