@@ -52,8 +52,10 @@ def _nested(tp: Any, suffix: str = "") -> list[tuple[type, str]]:
     return []
 
 
-def check(value: Any, td: type, report: Report | None = None, prefix: str = "") -> Report:
-    """Check `value` (a JSON object) against TypedDict `td`; returns the report."""
+def check(value: Any, td: type, report: Report | None = None, prefix: str = "", *,
+          partial: bool = False) -> Report:
+    """Check `value` (a JSON object) against TypedDict `td`; returns the report. With
+    `partial`, top-level fields may be absent (the ones present are still checked)."""
     report = report if report is not None else Report()
     if not isinstance(value, dict):
         report.errors.append(f"{prefix or '<answer>'}: expected an object, got {type(value).__name__}")
@@ -61,7 +63,8 @@ def check(value: Any, td: type, report: Report | None = None, prefix: str = "") 
     for name, tp in get_type_hints(td).items():
         path = f"{prefix}{name}"
         if name not in value:
-            report.errors.append(f"{path}: missing")
+            if not partial:
+                report.errors.append(f"{path}: missing")
             continue
         report.seen.add(path)
         _check_value(value[name], tp, report, path)

@@ -99,8 +99,10 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
     async def dashboard(request: Request) -> Response:
         return HTMLResponse(page, headers=DASHBOARD_HEADERS)
 
-    routes = [_endpoint_route(ep, service) for ep in ENDPOINTS]
-    routes += flashalpha_routes(service)
+    # FlashAlpha's routes first: its /v1/exposure/zero-dte answers the zero_dte row's path in
+    # FlashAlpha's shape, with the row's own answer beside it
+    routes = flashalpha_routes(service)
+    routes += [_endpoint_route(ep, service) for ep in ENDPOINTS]
     routes += [Route("/health", health), Route("/v1/account", account), Route("/openapi.json", openapi),
                Route("/docs", docs), Route("/", dashboard)]
     if watcher is not None:

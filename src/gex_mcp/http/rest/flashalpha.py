@@ -8,6 +8,7 @@
     GET /optionquote/{s}?expiry=&strike=&type=   listed contracts with quotes and greeks
     GET /v1/exposure/term-structure/{s}     net exposures per expiration and DTE bucket
     GET /v1/exposure/basket?symbols=&weights=   weighted totals over up to 50 symbols
+    GET /v1/exposure/zero-dte/{s}?expiry=&strike_range=   today's expiry (or expiry) in full
 
 Every body is built from the service's answers (`responses/flashalpha_*.py` shape them) and
 carries `endpoint_version` and `data_as_of` (`responses.guide.with_envelope`).
@@ -26,6 +27,12 @@ from starlette.routing import Route
 from gex_mcp.errors import InputError, NoDataError, UnknownSymbolError
 from gex_mcp.http.rest.errors import JsonBody
 from gex_mcp.responses.flashalpha_exposures import basket_body, term_structure_body
+from gex_mcp.responses.flashalpha_zero_dte import (
+    no_zero_dte_body,
+    same_day_expiry,
+    strike_range,
+    zero_dte_body,
+)
 from gex_mcp.responses.flashalpha_quotes import option_quote_body, option_type, strike_value
 from gex_mcp.responses.guide import FlashAlphaPath, with_envelope
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, endpoint
@@ -167,10 +174,34 @@ def flashalpha_routes(service: GexService) -> list[Route]:
         one = all(query.get(k) for k in ("expiry", "strike", "type"))
         return JsonBody(bodies[0] if one else bodies)
 
+    async def zero_dte(request: Request) -> Response:
+        """Today's expiry (or `expiry`) in FlashAlpha's 0DTE shape; FlashAlpha's no-0DTE answer
+        when there is none today. Our zero_dte row's answer stays beside (FlashAlpha's names
+        win where both have one: `expiration` is the expiry answered, not a filter)."""
+        query = _query(request)
+        extras = {"strike_range": query["strike_range"]} if "strike_range" in query else {}
+        strike_range(extras.get("strike_range"))  # a bad value is a 400 before any work
+        base = {"symbol": request.path_params["symbol"], "source": query.get("source")}
+        listing = await service.call("expirations", **base)
+        ours = (await service.call("zero_dte", **base)).model_dump(mode="json")
+        expiry = query.get("expiry") or same_day_expiry(listing)
+        if expiry is None:
+            return JsonBody(with_envelope({**ours, **no_zero_dte_body(listing)}))
+        one = {**base, "expiration": expiry}
+        answers: dict[str, Any] = {"expirations": listing}
+        for name in ("gex", "dex", "vex", "chex", "levels", "max_pain", "expected_move", "contracts"):
+            answers[name] = await service.call(name, **one)
+        answers["hedging"] = await service.call(
+            "hedging", **one, moves=[m * s for m in (0.1, 0.25, 0.5, 1.0) for s in (1, -1)])
+        answers["summary"] = await service.call("summary", **base)
+        answers["expected_moves"] = await service.call("expected_move", **base)
+        body = zero_dte_body(answers, answers["gex"].expiration or expiry, extras)
+        return JsonBody(with_envelope({**ours, **body}))
+
     return [*routes, Route("/v1/symbols", symbols), Route("/v1/tickers", tickers),
             Route("/v1/options/{symbol}", options), Route("/stockquote/{symbol}", stock_quote),
             Route("/v1/exposure/term-structure/{symbol}", term_structure),
-            Route("/v1/exposure/basket", basket), Route("/optionquote/{symbol}", option_quote)]
+            Route("/v1/exposure/basket", basket), Route("/v1/exposure/zero-dte/{symbol}", zero_dte), Route("/optionquote/{symbol}", option_quote)]
 
 
 __all__ = ["flashalpha_routes", "path_route"]
