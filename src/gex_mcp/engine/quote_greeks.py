@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from gex_mcp.engine.greeks import _d1_d2, _pdf
 from gex_mcp.engine.normal import ndtr
 
 DAYS_PER_YEAR = 365.0
@@ -24,12 +23,15 @@ DAYS_PER_YEAR = 365.0
 def theta_vega_rho(spot, strike, t_years, iv, is_call, rate=0.0, dividend_yield=0.0
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(theta per day, vega per vol point, rho per rate point), USD per share."""
-    d1, d2, sig_sqrt_t = _d1_d2(spot, strike, t_years, iv, rate, dividend_yield)
+    sig_sqrt_t = iv * np.sqrt(t_years)
+    d1 = (np.log(spot / strike) + (rate - dividend_yield + 0.5 * iv * iv) * t_years) / sig_sqrt_t
+    d2 = d1 - sig_sqrt_t
+    pdf_d1 = np.exp(-0.5 * d1 * d1) / np.sqrt(2.0 * np.pi)
     disc_q, disc_r = np.exp(-dividend_yield * t_years), np.exp(-rate * t_years)
-    decay = -spot * disc_q * _pdf(d1) * iv / (2.0 * np.sqrt(t_years))
+    decay = -spot * disc_q * pdf_d1 * iv / (2.0 * np.sqrt(t_years))
     theta = np.where(is_call,
                      decay - rate * strike * disc_r * ndtr(d2) + dividend_yield * spot * disc_q * ndtr(d1),
                      decay + rate * strike * disc_r * ndtr(-d2) - dividend_yield * spot * disc_q * ndtr(-d1))
-    vega = spot * disc_q * _pdf(d1) * np.sqrt(t_years)
+    vega = spot * disc_q * pdf_d1 * np.sqrt(t_years)
     rho = np.where(is_call, strike * t_years * disc_r * ndtr(d2), -strike * t_years * disc_r * ndtr(-d2))
     return theta / DAYS_PER_YEAR, vega / 100.0, rho / 100.0
