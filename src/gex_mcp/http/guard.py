@@ -12,7 +12,8 @@
 - Host: REST requests must name an allowed host (DNS-rebinding protection, as the MCP SDK
   applies to /mcp): loopback names, the bind address and configured extra names.
 
-Refusals are JSON `{"error": ..., "message": ...}`.
+Refusals are JSON `{"error": ..., "message": ...}` (a 429 adds FlashAlpha's `limit` and
+`reset_at`), which FlashAlpha's SDK reads into its exceptions (`message`, `retry_after`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -104,8 +106,9 @@ class TokenBucket:
 
 
 async def send_json(send: Send, status: int, error: str, message: str,
-                    headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
-    body = json.dumps({"error": error, "message": message}).encode()
+                    headers: Iterable[tuple[bytes, bytes]] = (), **fields: object) -> None:
+    """A JSON refusal `{"error", "message", **fields}` with `status` and `headers`."""
+    body = json.dumps({"error": error, "message": message, **fields}).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         *headers]})
@@ -173,7 +176,9 @@ class HttpGuard:
             await send_json(send, 429, "rate_limited",
                             f"Rate limit of {self.rate.limit} requests per minute reached; retry "
                             f"in {math.ceil(retry)} s.",
-                            [*limits, (b"retry-after", str(math.ceil(retry)).encode())])
+                            [*limits, (b"retry-after", str(math.ceil(retry)).encode())],
+                            limit=self.rate.limit,  # FlashAlpha's 429 body names the limit and reset
+                            reset_at=datetime.fromtimestamp(math.ceil(reset), UTC).isoformat())
             return
 
         async def with_limits(message: Message) -> None:

@@ -1,9 +1,11 @@
 """The listed contracts of an analysed chain as rows (`ContractsResponse`).
 
 Every unsettled contract of the chain (of `expiration` when given), with the source's
-bid, ask and IV, and greeks at spot from that IV (`engine.greeks`, `engine.quote_greeks`):
-T = (settlement - as_of) / 365 days, r the engine's rate, q the expiry's implied yield
-(0 where the engine priced none of its contracts). A contract without an IV has null greeks.
+bid, ask and IV (where the source gives none, the IV the engine implied from the mid), and
+greeks at spot from that IV (`engine.greeks`, `engine.quote_greeks`): T = (settlement -
+as_of) / 365 days, r the engine's rate, q the expiry's yield implied from put-call parity
+(0 where the engine priced none of its contracts; large just before an ex-dividend date).
+A contract without any IV has null greeks.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ def contracts_response(a: ChainAnalysis, prov: Provenance,
     idx = np.flatnonzero(rows)
     t = (chain.settle_time[idx] - prepared.as_of_epoch) / SECONDS_PER_YEAR
     iv = chain.iv[idx].astype(float)
+    implied = {(e, k, c): v for e, k, c, v in zip(prepared.expiry, prepared.strike, prepared.is_call,
+                                                  prepared.iv, strict=True)}
+    missing = ~(np.isfinite(iv) & (iv > 0))
+    iv[missing] = [implied.get((chain.expiry[i], chain.strike[i], chain.is_call[i]), np.nan)
+                   for i in idx[missing]]
     known = np.isfinite(iv) & (iv > 0)
     sigma = np.where(known, iv, 0.2)  # a placeholder, never reported: its greeks are nulled
     yields = {e: q for e, q in zip(prepared.expiry, prepared.dividend_yield, strict=True)}
