@@ -92,9 +92,15 @@ class Exposures(BaseModel):
     net_chex: float
 
 
+class GuideHedge(HedgeEstimate):
+    """A hedge as the guide writes it: direction buy or sell, null when there is nothing to trade."""
+
+    direction: Literal["buy", "sell"] | None  # type: ignore[assignment]
+
+
 class HedgingEstimate(BaseModel):
-    spot_up_1pct: HedgeEstimate
-    spot_down_1pct: HedgeEstimate
+    spot_up_1pct: GuideHedge
+    spot_down_1pct: GuideHedge
 
 
 class ZeroDteShare(BaseModel):
