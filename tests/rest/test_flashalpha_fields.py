@@ -9,52 +9,16 @@ release that declares more fields fails here until the server answers them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
-import anyio
 import pytest
 from flashalpha import FlashAlpha
 from flashalpha import types as fa_types
 
-from gex_mcp.service import build_service
-from gex_mcp.settings import Settings
-from tests.conftest import CHAINS_DIR
-from tests.rest.conftest import KEYS, running
+from tests.rest.conftest import Clients
 from tests.rest.typed_fields import Report, check, declared_paths
-
-
-#: Two SPY snapshots a trading week apart: the later one's OI change is known (the earlier
-#: file is its previous snapshot), which no symbol of the whole folder has at its latest.
-PRIOR_PAIR = ("cboe_legacy_SPY_2020-06-22.dat", "cboe_legacy_SPY_2020-06-28.dat")
-
-
-@contextmanager
-def sdk_on(chains_dir: Path, data_dir: Path) -> Iterator[FlashAlpha]:
-    """FlashAlpha's SDK pointed at a loopback server on the file source of `chains_dir`."""
-    service = build_service(Settings(_env_file=None, source="file", chains_dir=chains_dir,
-                                     data_dir=data_dir))
-    with running(service, keys=KEYS, rate_limit_per_minute=100_000) as url:
-        yield FlashAlpha(KEYS[0], base_url=url)
-    anyio.run(service.aclose)
-
-
-@pytest.fixture(scope="module")
-def clients(tmp_path_factory) -> Iterator[Clients]:
-    pair = tmp_path_factory.mktemp("chains")
-    for name in PRIOR_PAIR:  # linked, not copied: the snapshots stay in ../shared/chains
-        (pair / name).symlink_to(CHAINS_DIR / name)
-    with sdk_on(CHAINS_DIR, tmp_path_factory.mktemp("data")) as fa, \
-            sdk_on(pair, tmp_path_factory.mktemp("data")) as prior:
-        yield Clients(fa, prior)
-
-
-class Clients(NamedTuple):
-    fa: FlashAlpha  # every snapshot of ../shared/chains (latest per symbol answers)
-    prior: FlashAlpha  # SPY of 2020-06-26 with the previous snapshot's OI known
 
 
 def first_expiry(fa: FlashAlpha, symbol: str) -> str:

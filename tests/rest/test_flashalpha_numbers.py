@@ -14,11 +14,10 @@ import pytest
 from flashalpha import AuthenticationError, FlashAlpha, FlashAlphaError, NotFoundError, RateLimitError
 
 from tests.rest.conftest import KEYS, demo_service
-from tests.rest.test_flashalpha_fields import clients  # noqa: F401  (the module's servers)
 
 
 @pytest.fixture(scope="module")
-def fa(clients):  # noqa: F811
+def fa(clients):
     return clients.fa
 
 
@@ -60,7 +59,7 @@ def test_expected_move_is_spot_times_iv_times_root_t(fa):
     assert one["expected_moves"] == [answer["expected_moves"][2]]
 
 
-def test_oi_diff_rows_and_totals_come_from_the_strikes_oi_change(clients):  # noqa: F811
+def test_oi_diff_rows_and_totals_come_from_the_strikes_oi_change(clients):
     answer = clients.prior.exposure_oi_diff("SPY", top_n=7)
     strikes = clients.prior.gex("SPY")["strikes"]
     assert answer["prior_snapshot_available"] is True

@@ -49,10 +49,10 @@ from gex_mcp.endpoints.args import (
     SYMBOLS,
     Arg,
 )
-from gex_mcp.responses import history as history_responses
 from gex_mcp.responses import contracts as contract_responses
 from gex_mcp.responses import flashalpha_expiries as fa_bodies
 from gex_mcp.responses import flashalpha_exposures as fa_exposures
+from gex_mcp.responses import history as history_responses
 from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, FlashAlphaPath, GuideShape
 
 Backend = Literal["chains", "flashalpha"]

@@ -8,7 +8,6 @@ from typing import Literal
 from pydantic import Field
 
 from gex_mcp.engine.hedging import linear_hedge
-
 from gex_mcp.models.base import BaseModel, DataQuality, ExpiryKind, FlipInfo, FlipStatus, Provenance, Regime
 
 

@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 
 from gex_mcp.errors import InputError
-from gex_mcp.models import ExpectedMoveResponse, GexResponse, LevelsResponse, MaxPainResponse, OIChangesResponse
+from gex_mcp.models import (
+    ExpectedMoveResponse,
+    GexResponse,
+    LevelsResponse,
+    MaxPainResponse,
+    OIChangesResponse,
+)
 
 #: Strikes within this percent of spot are listed in the pain curve and OI by strike.
 CURVE_WINDOW_PCT = 15.0

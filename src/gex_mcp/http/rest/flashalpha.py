@@ -27,13 +27,13 @@ from starlette.routing import Route
 from gex_mcp.errors import InputError, NoDataError, UnknownSymbolError
 from gex_mcp.http.rest.errors import JsonBody
 from gex_mcp.responses.flashalpha_exposures import basket_body, term_structure_body
+from gex_mcp.responses.flashalpha_quotes import option_quote_body, option_type, strike_value
 from gex_mcp.responses.flashalpha_zero_dte import (
     no_zero_dte_body,
     same_day_expiry,
     strike_range,
     zero_dte_body,
 )
-from gex_mcp.responses.flashalpha_quotes import option_quote_body, option_type, strike_value
 from gex_mcp.responses.guide import FlashAlphaPath, with_envelope
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService, endpoint
 
