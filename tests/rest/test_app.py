@@ -10,6 +10,7 @@ import anyio
 import httpx
 import pytest
 
+from gex_mcp import __version__
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.errors import ConfigError, RateLimitedError, SourceDataError, SourceUnavailableError
@@ -251,3 +252,23 @@ def test_stateless_mcp_refuses_resources_subscribe_with_the_way_out(serve):
     error = json.loads(body.splitlines()[0])["error"]
     assert "without sessions (--stateless)" in error["message"]
     assert "subscriptions/listen" in error["message"]
+
+
+def test_every_json_answer_carries_endpoint_version_and_data_as_of(keyed_url):
+    """As FlashAlpha's do: the server's version, and every feed key (the chain's time or null)."""
+    feeds = {"node", "equity_feed", "equity_options_feed", "index_feed", "index_options_feed",
+             "futures_feed", "futures_options_feed", "flow_feed", "oi_feed", "macro_feed"}
+    paths = [ep.rest_path.replace("{symbol}", "SPY") for ep in ENDPOINTS if not ep.png and ep.kind != "scan"]
+    paths += ["/v1/account", "/v1/symbols", "/v1/tickers", "/v1/maxpain/SPX", "/v1/options/SPY",
+              "/stockquote/SPX"]
+    for path in paths:
+        body = get(keyed_url, path).json()
+        assert body["endpoint_version"] == __version__, path
+        assert set(body["data_as_of"]) == feeds, path
+    assert get(keyed_url, "/v1/exposure/scan", symbols="SPY,QQQ").json()["endpoint_version"] == __version__
+    levels = get(keyed_url, "/v1/exposure/levels/SPX").json()
+    spx = levels["data_as_of"]
+    assert spx["index_feed"] == spx["oi_feed"] == levels["as_of"]
+    assert spx["equity_feed"] is None and spx["macro_feed"] is None
+    spy = get(keyed_url, "/v1/exposure/levels/SPY").json()["data_as_of"]
+    assert spy["equity_options_feed"] is not None and spy["index_options_feed"] is None

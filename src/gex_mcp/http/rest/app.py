@@ -79,12 +79,12 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
         return JsonBody({"status": "ok", "version": __version__, "source": service.default_source})
 
     async def account(request: Request) -> Response:
-        return JsonBody({"plan": "self-hosted", "version": __version__, "budgets": [
+        return JsonBody(with_envelope({"plan": "self-hosted", "version": __version__, "budgets": [
             {"source": b.source, "used_today": b.used_today, "daily_limit": b.daily_limit,
              "remaining_today": b.remaining_today, "resets_at": b.resets_at.isoformat(),
              "upstream_remaining": b.upstream_remaining,
              "upstream_resets_at": b.upstream_resets_at.isoformat() if b.upstream_resets_at else None}
-            for b in service.budgets()]})
+            for b in service.budgets()]}))
 
     document = openapi_document(service.default_source)
 
