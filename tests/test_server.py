@@ -295,6 +295,22 @@ async def test_summary_agrees_with_gex_levels_and_its_own_breakdown(service, mod
                         abs_tol=SIG4 * gross)
 
 
+async def test_summary_carries_the_linear_and_the_repriced_hedging_estimates(service, mode):
+    """Linear (the guide's): dealers trade -net GEX x 1% / spot shares, the same size both ways.
+    Re-priced: dealer delta at spot ±1% with IV fixed, so the sides differ by convexity."""
+    async with connect(service, mode) as client:
+        summary = await call_ok(client, "summary", symbol="SPY")
+    spot, net = summary["underlying_price"], summary["net_gex"]  # MCP answers keep 4 figures
+    up, down = summary["linear_hedge_up_1pct"], summary["linear_hedge_down_1pct"]
+    assert up["dealer_shares_to_trade"] == pytest.approx(-net / spot, rel=2e-3)
+    assert up["dealer_shares_to_trade"] == -down["dealer_shares_to_trade"]
+    assert up["notional_usd"] == down["notional_usd"] == pytest.approx(abs(net), rel=2e-3)
+    assert (up["new_spot"], down["new_spot"]) == pytest.approx((spot * 1.01, spot * 0.99), rel=1e-3)
+    again_up, again_down = summary["dealer_hedge_up_1pct"], summary["dealer_hedge_down_1pct"]
+    assert again_up["dealer_shares_to_trade"] != -again_down["dealer_shares_to_trade"]  # convexity
+    assert (again_up["dealer_shares_to_trade"] < 0) == (up["dealer_shares_to_trade"] < 0)
+
+
 async def test_regime_and_flip_distance_follow_from_spot_and_flip(service, mode):
     async with connect(service, mode) as client:
         up = await call_ok(client, "regime", symbol="SPY")

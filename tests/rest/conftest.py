@@ -8,17 +8,23 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
 
+import anyio
 import pytest
 import uvicorn
+from flashalpha import FlashAlpha
 
 from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.http import serve as _serve
 from gex_mcp.http.rest.app import build_rest_app
 from gex_mcp.mcp_server.server import build_server
-from gex_mcp.service import GexService
+from gex_mcp.service import GexService, build_service
+from gex_mcp.settings import Settings
 from gex_mcp.sources.demo import DemoSource
 from gex_mcp.store.cache import ChainCache
+from tests.conftest import CHAINS_DIR
 
 WEDNESDAY = datetime(2025, 6, 11, 10, 30, tzinfo=NEW_YORK)  # the demo lists 0DTE options
 KEYS = ("key-one-for-tests", "key-two-for-tests")
@@ -81,3 +87,34 @@ def keyed_url() -> Iterator[str]:
 @pytest.fixture
 def serve() -> Callable:
     return running
+
+
+#: Two SPY snapshots a trading week apart: the later one's OI change is known (the earlier
+#: file is its previous snapshot), which no symbol of the whole folder has at its latest.
+PRIOR_PAIR = ("cboe_legacy_SPY_2020-06-22.dat", "cboe_legacy_SPY_2020-06-28.dat")
+
+
+@contextmanager
+def sdk_on(chains_dir: Path, data_dir: Path) -> Iterator[FlashAlpha]:
+    """FlashAlpha's SDK pointed at a loopback server on the file source of `chains_dir`."""
+    service = build_service(Settings(_env_file=None, source="file", chains_dir=chains_dir,
+                                     data_dir=data_dir))
+    with running(service, keys=KEYS, rate_limit_per_minute=100_000) as url:
+        yield FlashAlpha(KEYS[0], base_url=url)
+    anyio.run(service.aclose)
+
+
+@pytest.fixture(scope="session")
+def clients(tmp_path_factory) -> Iterator[Clients]:
+    """Two file-source servers, shared by the FlashAlpha SDK tests: the whole folder, and PRIOR_PAIR."""
+    pair = tmp_path_factory.mktemp("chains")
+    for name in PRIOR_PAIR:  # linked, not copied: the snapshots stay in ../shared/chains
+        (pair / name).symlink_to(CHAINS_DIR / name)
+    with sdk_on(CHAINS_DIR, tmp_path_factory.mktemp("data")) as fa, \
+            sdk_on(pair, tmp_path_factory.mktemp("data")) as prior:
+        yield Clients(fa, prior)
+
+
+class Clients(NamedTuple):
+    fa: FlashAlpha  # every snapshot of ../shared/chains (latest per symbol answers)
+    prior: FlashAlpha  # SPY of 2020-06-26 with the previous snapshot's OI known

@@ -10,6 +10,7 @@ import anyio
 import httpx
 import pytest
 
+from gex_mcp import __version__
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.endpoints import ENDPOINTS
 from gex_mcp.errors import ConfigError, RateLimitedError, SourceDataError, SourceUnavailableError
@@ -38,7 +39,11 @@ def test_every_analysis_row_is_a_route_answering_the_services_own_numbers(keyed_
         assert response.status_code == 200, (ep.name, response.text)
         own = anyio.run(lambda e=ep: service.call(e.name, symbol="SPY")).model_dump(mode="json")
         body = response.json()
+        body = {**body.get("exposures", {}), **body}  # the summary's totals live under exposures
         moving = ("interpretation", "age_seconds")  # the age grows between the two calls
+        if ep.name == "zero_dte":  # FlashAlpha's shape: expiration is the expiry answered
+            assert body.pop("expiration") == own.pop("zero_dte_expiration") == body["zero_dte_expiration"]
+            own.pop("expiration")
         assert {k: body[k] for k in own if k not in moving} == {
             k: v for k, v in own.items() if k not in moving}, ep.name
 
@@ -51,12 +56,20 @@ def test_levels_and_summary_carry_the_guides_nesting(keyed_url):
                                      "max_negative_gamma", "call_wall", "put_wall",
                                      "highest_oi_strike", "zero_dte_magnet"}
     summary = get(keyed_url, "/v1/exposure/summary/SPX").json()
-    assert summary["regime"] == summary["gamma_regime"]
-    assert summary["exposures"] == {k: summary[k] for k in ("net_gex", "net_dex", "net_vex", "net_chex")}
+    spot, flip = summary["underlying_price"], summary["gamma_flip"]
+    assert summary["regime"] == ("unknown" if flip is None else
+                                 "positive_gamma" if spot >= flip else "negative_gamma")
+    assert not {"net_gex", "net_dex", "net_vex", "net_chex"} & set(summary)  # only under exposures
+    own = anyio.run(lambda: demo_service().call("summary", symbol="SPX"))
+    assert summary["exposures"] == {k: getattr(own, k) for k in ("net_gex", "net_dex", "net_vex", "net_chex")}
     assert set(summary["interpretation"]) == {"gamma", "vanna", "charm"}
     assert summary["interpretation_text"] == summary["interpretation"]["gamma"]
-    up = summary["hedging_estimate"]["spot_up_1pct"]
-    assert up == summary["dealer_hedge_up_1pct"] and up["direction"] in ("buy", "sell")
+    up, down = summary["hedging_estimate"]["spot_up_1pct"], summary["hedging_estimate"]["spot_down_1pct"]
+    # the guide's linear estimate: dealers trade -(net GEX x 1%) / spot shares, the same size both ways
+    assert up["dealer_shares_to_trade"] == round(-own.net_gex / spot) == -down["dealer_shares_to_trade"]
+    assert up["notional_usd"] == down["notional_usd"] == round(abs(own.net_gex))
+    assert up["direction"] == ("sell" if own.net_gex > 0 else "buy") and down["direction"] != up["direction"]
+    assert summary["dealer_hedge_up_1pct"] == own.dealer_hedge_up_1pct.model_dump()  # re-priced, beside it
     assert summary["zero_dte"] == {"net_gex": summary["zero_dte_net_gex"], "expiration": "2025-06-11",
                                    "pct_of_total_gex": summary["zero_dte_pct_of_total"]}
 
@@ -133,8 +146,9 @@ def test_rest_checks_the_host_header_and_cors_is_off_unless_configured(keyed_url
 
 def test_symbols_account_docs_and_chart(keyed_url):
     symbols = get(keyed_url, "/v1/symbols").json()
-    assert symbols == {"source": "demo", "any_symbol": False, "symbols": [
-        "AAPL", "AMD", "AMZN", "IWM", "META", "MSFT", "NDX", "NVDA", "QQQ", "RUT", "SPX", "SPY", "TSLA"]}
+    listed = ["AAPL", "AMD", "AMZN", "IWM", "META", "MSFT", "NDX", "NVDA", "QQQ", "RUT", "SPX", "SPY", "TSLA"]
+    assert {k: symbols[k] for k in ("source", "any_symbol", "symbols", "count")} == {
+        "source": "demo", "any_symbol": False, "symbols": listed, "count": len(listed)}
     assert get(keyed_url, "/v1/account").json()["budgets"] == []  # the demo has no upstream
     docs = get(keyed_url, "/docs", {})
     assert docs.status_code == 200 and "GET /v1/exposure/gex/{symbol}" in docs.text
@@ -158,7 +172,7 @@ def test_a_public_bind_address_without_a_key_is_refused_before_serving():
 def test_json_bodies_hold_finite_numbers_only(keyed_url):
     body = get(keyed_url, "/v1/exposure/summary/TSLA").text
     assert "NaN" not in body and "Infinity" not in body
-    assert math.isfinite(get(keyed_url, "/v1/exposure/summary/TSLA").json()["net_gex"])
+    assert math.isfinite(get(keyed_url, "/v1/exposure/summary/TSLA").json()["exposures"]["net_gex"])
 
 
 class FailingSource:
@@ -238,3 +252,23 @@ def test_stateless_mcp_refuses_resources_subscribe_with_the_way_out(serve):
     error = json.loads(body.splitlines()[0])["error"]
     assert "without sessions (--stateless)" in error["message"]
     assert "subscriptions/listen" in error["message"]
+
+
+def test_every_json_answer_carries_endpoint_version_and_data_as_of(keyed_url):
+    """As FlashAlpha's do: the server's version, and every feed key (the chain's time or null)."""
+    feeds = {"node", "equity_feed", "equity_options_feed", "index_feed", "index_options_feed",
+             "futures_feed", "futures_options_feed", "flow_feed", "oi_feed", "macro_feed"}
+    paths = [ep.rest_path.replace("{symbol}", "SPY") for ep in ENDPOINTS if not ep.png and ep.kind != "scan"]
+    paths += ["/v1/account", "/v1/symbols", "/v1/tickers", "/v1/maxpain/SPX", "/v1/options/SPY",
+              "/stockquote/SPX"]
+    for path in paths:
+        body = get(keyed_url, path).json()
+        assert body["endpoint_version"] == __version__, path
+        assert set(body["data_as_of"]) == feeds, path
+    assert get(keyed_url, "/v1/exposure/scan", symbols="SPY,QQQ").json()["endpoint_version"] == __version__
+    levels = get(keyed_url, "/v1/exposure/levels/SPX").json()
+    spx = levels["data_as_of"]
+    assert spx["index_feed"] == spx["oi_feed"] == levels["as_of"]
+    assert spx["equity_feed"] is None and spx["macro_feed"] is None
+    spy = get(keyed_url, "/v1/exposure/levels/SPY").json()["data_as_of"]
+    assert spy["equity_options_feed"] is not None and spy["index_options_feed"] is None

@@ -60,9 +60,13 @@ def test_sdk_levels_and_summary_read_the_guides_nesting(file_sdk):
     assert levels["levels"]["gamma_flip"] == ours.gamma_flip
     summary = fa.exposure_summary("SPX")
     mine = own(service, "summary", symbol="SPX")
-    assert summary["regime"] == mine.gamma_regime
-    assert summary["exposures"]["net_gex"] == mine.net_gex
-    assert summary["hedging_estimate"]["spot_down_1pct"]["dealer_shares_to_trade"] == \
+    spot, flip = mine.underlying_price, mine.gamma_flip
+    assert summary["regime"] == ("unknown" if flip is None else
+                                 "positive_gamma" if spot >= flip else "negative_gamma")
+    assert summary["exposures"]["net_gex"] == mine.net_gex and "net_gex" not in summary
+    # the guide's linear estimate, and our re-priced one beside it under its own name
+    assert summary["hedging_estimate"]["spot_down_1pct"]["dealer_shares_to_trade"] == round(mine.net_gex / spot)
+    assert summary["dealer_hedge_down_1pct"]["dealer_shares_to_trade"] == \
         mine.dealer_hedge_down_1pct.dealer_shares_to_trade
     assert summary["interpretation"]["gamma"] == mine.interpretation
 

@@ -49,8 +49,11 @@ from gex_mcp.endpoints.args import (
     SYMBOLS,
     Arg,
 )
+from gex_mcp.responses import contracts as contract_responses
+from gex_mcp.responses import flashalpha_expiries as fa_bodies
+from gex_mcp.responses import flashalpha_exposures as fa_exposures
 from gex_mcp.responses import history as history_responses
-from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, GuideShape
+from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, FlashAlphaPath, GuideShape
 
 Backend = Literal["chains", "flashalpha"]
 CHAINS: frozenset[Backend] = frozenset({"chains"})
@@ -88,6 +91,8 @@ class Endpoint:
             answers `as_of` from its stored level record (others cannot go back in time).
         rest_segment: the REST path's segment, when it differs from the name with dashes.
         rest_shape: the guide's REST body of the answer, when it differs from the model.
+        flashalpha_paths: FlashAlpha's other names for this question (path, query names and
+            body), served beside `rest_path` (`gex_mcp.http.rest.flashalpha`).
         view: the terminal view of the answer.
         toolset: the MCP toolset that lists the tool (`GEX_TOOLSETS`).
         resource: when set, the answer is also the MCP resource `gex://{symbol}/<name>`
@@ -114,6 +119,7 @@ class Endpoint:
     from_record: Callable[..., BaseModel] | None = None
     rest_segment: str | None = None
     rest_shape: GuideShape | None = None
+    flashalpha_paths: tuple[FlashAlphaPath, ...] = ()
     view: View = "generic"
     toolset: Toolset = "core"
 
@@ -161,7 +167,9 @@ def _greek(name: str, title: str, response: type[BaseModel], build: Callable[...
                      f"spot; {cost}); {net} the whole chain."),
         summary=summary, args=PER_STRIKE, response=response, build=build, backends=BOTH,
         per_strike=True, example={"symbol": "SPY"}, app=name == "gex",
-        view="gex" if name == "gex" else "greek", toolset="core" if name == "gex" else "exposures")
+        view="gex" if name == "gex" else "greek", toolset="core" if name == "gex" else "exposures",
+        flashalpha_paths=(FlashAlphaPath("/v1/exposure/sheet/{symbol}", fa_exposures.sheet_body,
+                                         needs=("dex", "vex", "chex")),) if name == "gex" else ())
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -233,6 +241,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         args=ONE_SYMBOL, response=models.SummaryResponse, build=responses.summary_response,
         backends=BOTH, example={"symbol": "TSLA"}, app=True, view="summary",
         rest_shape=SUMMARY_SHAPE,
+        flashalpha_paths=(FlashAlphaPath("/v1/exposure/narrative/{symbol}", fa_exposures.narrative_body,
+                                         needs=("levels",)),),
         resource="Regime, exposures, hedging and levels of one symbol as JSON (the summary "
                  "tool's answer, default source)."),
     Endpoint(
@@ -296,7 +306,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "snapshots, and oi_change_known is false until one exists."),
         summary="strikes whose open interest moved most since the previous day",
         args=ALL_EXPIRIES, response=models.OIChangesResponse, build=responses.oi_changes_response,
-        example={"symbol": "NVDA"}, view="oi_changes"),
+        example={"symbol": "NVDA"}, view="oi_changes",
+        flashalpha_paths=(FlashAlphaPath("/v1/exposure/oi-diff/{symbol}", fa_bodies.oi_diff_body,
+                                         extras=("topN",), needs=("gex",)),)),
     Endpoint(
         name="expirations", toolset="expiries", title="Listed expirations",
         description=(
@@ -344,7 +356,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "Computed from open interest alone, which is published once a day."),
         summary="max pain per expiration with the payout curve around it",
         args=ONE_SYMBOL, response=models.MaxPainResponse,
-        build=responses.max_pain_response, example={"symbol": "SPY"}),
+        build=responses.max_pain_response, example={"symbol": "SPY"},
+        flashalpha_paths=(FlashAlphaPath("/v1/maxpain/{symbol}", fa_bodies.max_pain_body,
+                                         needs=("gex", "levels", "expected_move")),)),
     Endpoint(
         name="expected_move", toolset="expiries", title="Expected move",
         description=(
@@ -355,7 +369,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "Straddle from bid/ask mids (delayed quotes); sigma = spot x ATM IV x sqrt(T)."),
         summary="ATM straddle and ±1σ/2σ ranges from ATM IV per expiration",
         args=ONE_SYMBOL, response=models.ExpectedMoveResponse,
-        build=responses.expected_move_response, example={"symbol": "QQQ"}),
+        build=responses.expected_move_response, example={"symbol": "QQQ"},
+        flashalpha_paths=(FlashAlphaPath("/v1/expected-move/{symbol}", fa_bodies.expected_move_body,
+                                         params=(("expiry", "expiration"),)),)),
     Endpoint(
         name="zero_dte", toolset="expiries", title="0DTE options",
         description=(
@@ -427,7 +443,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         response=models.HistoryChartInfo, example={"symbol": "SPY", "days": 2}),
 )
 
-BY_NAME: dict[str, Endpoint] = {e.name: e for e in ENDPOINTS}
+#: Questions only FlashAlpha's REST paths ask (no MCP tool, CLI command or /v1/exposure route):
+#: the service answers them by name like any row (`gex_mcp.http.rest.flashalpha`).
+REST_ONLY: tuple[Endpoint, ...] = (
+    Endpoint(
+        name="contracts", title="Listed contracts",
+        description=(
+            "Every listed, unsettled contract with bid, ask, IV and greeks at spot.",
+            "Read by FlashAlpha's option quote and 0DTE paths.",
+            "Greeks are null where the source gives no IV."),
+        summary="listed contracts with quotes and greeks",
+        args=ONE_SYMBOL, response=models.ContractsResponse, build=contract_responses.contracts_response,
+        example={"symbol": "SPY"}),
+)
+
+BY_NAME: dict[str, Endpoint] = {e.name: e for e in (*ENDPOINTS, *REST_ONLY)}
 
 
 def endpoint(name: str) -> Endpoint:
@@ -435,4 +465,5 @@ def endpoint(name: str) -> Endpoint:
     return BY_NAME[name]
 
 
-__all__ = ["BOTH", "BY_NAME", "CHAINS", "ENDPOINTS", "PNG_KINDS", "Endpoint", "Kind", "Toolset", "View", "endpoint"]
+__all__ = ["BOTH", "BY_NAME", "CHAINS", "ENDPOINTS", "PNG_KINDS", "REST_ONLY", "Endpoint", "Kind", "Toolset",
+           "View", "endpoint"]

@@ -63,6 +63,19 @@ LIQUID_HEDGES: dict[str, tuple[tuple[str, float, str], ...]] = {
 DEFAULT_MOVES_PCT = (-3.0, -2.0, -1.0, -0.5, 0.5, 1.0, 2.0, 3.0)
 
 
+def linear_hedge(net_gex: float, spot: float, move_pct: float) -> Hedge:
+    """The guide's linear estimate: dealer gamma x move, the same size both ways.
+
+    Net GEX G is USD of dealer delta per 1% move (Γ_shares · S · 0.01 · S), so a move of
+    m% changes dealer delta by G · m / S shares; dealers trade the opposite:
+    shares = -G · m / S (+ buy), notional = |shares| · S (USD, at today's spot).
+    """
+    shares = -net_gex * move_pct / spot if spot > 0 else 0.0
+    direction = "buy" if shares > 0 else "sell" if shares < 0 else "none"
+    return Hedge(move_pct=move_pct, new_spot=spot * (1.0 + move_pct / 100.0), shares=shares,
+                 direction=direction, notional_usd=abs(shares) * spot)
+
+
 def hedge_instruments(symbol: str) -> tuple[tuple[str, float, str], ...]:
     """The liquid hedges of `symbol`: its index futures, else the underlying itself (factor 1)."""
     return LIQUID_HEDGES.get(symbol, ((symbol, 1.0, f"{symbol} shares"),))

@@ -19,7 +19,8 @@
   requests must name an allowed host (DNS-rebinding protection, as the MCP SDK applies to
   /mcp): loopback names, the bind address and configured extra names.
 
-Refusals are JSON `{"error": ..., "message": ...}`.
+Refusals are JSON `{"error": ..., "message": ...}` (a 429 adds FlashAlpha's `limit` and
+`reset_at`), which FlashAlpha's SDK reads into its exceptions (`message`, `retry_after`).
 """
 
 from __future__ import annotations
@@ -32,17 +33,19 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
-PROTECTED_PREFIXES = ("/mcp", "/v1")
+#: FlashAlpha serves its quotes outside /v1 (/stockquote, /optionquote); so do we.
+PROTECTED_PREFIXES = ("/mcp", "/v1", "/stockquote", "/optionquote")
 FAILED_KEY_BURST = 10  # wrong keys one address may send at once ...
 FAILED_KEYS_PER_MINUTE = 10  # ... and then per minute
 MAX_TRACKED_ADDRESSES = 10_000
-RATE_LIMITED_PREFIXES = ("/v1",)
+RATE_LIMITED_PREFIXES = ("/v1", "/stockquote", "/optionquote")
 MCP_PREFIX = "/mcp"
 MAX_COUNTED_BODY = 1_048_576  # MCP bodies read to count tool calls (larger: passed on uncounted)
 
@@ -209,8 +212,9 @@ def _replaying(messages: list[Message], receive: Receive) -> Receive:
 
 
 async def send_json(send: Send, status: int, error: str, message: str,
-                    headers: Iterable[tuple[bytes, bytes]] = ()) -> None:
-    body = json.dumps({"error": error, "message": message}).encode()
+                    headers: Iterable[tuple[bytes, bytes]] = (), **fields: object) -> None:
+    """A JSON refusal `{"error", "message", **fields}` with `status` and `headers`."""
+    body = json.dumps({"error": error, "message": message, **fields}).encode()
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
         *headers]})
@@ -311,7 +315,9 @@ class HttpGuard:
                   (b"x-ratelimit-reset", str(math.ceil(reset)).encode())]
         if not allowed:
             await send_json(send, 429, "rate_limited", self._refusal(retry),
-                            [*limits, (b"retry-after", str(math.ceil(retry)).encode())])
+                            [*limits, (b"retry-after", str(math.ceil(retry)).encode())],
+                            limit=self.rate.limit,  # FlashAlpha's 429 body names the limit and reset
+                            reset_at=datetime.fromtimestamp(math.ceil(reset), UTC).isoformat())
             return
 
         async def with_limits(message: Message) -> None:

@@ -38,6 +38,7 @@ from gex_mcp.models.charts import (  # noqa: F401
     in_window,
     window_bounds,
 )
+from gex_mcp.models.contracts import ContractRow, ContractsResponse  # noqa: F401
 from gex_mcp.models.expiries import (  # noqa: F401
     ExpectedMoveResponse,
     ExpectedMoveRow,
@@ -90,6 +91,7 @@ from gex_mcp.models.summary import (  # noqa: F401
     ScanResponse,
     ScanRow,
     SummaryResponse,
+    linear_hedges,
 )
 
 __all__ = [
@@ -99,6 +101,8 @@ __all__ = [
     "BaseModel",
     "ChartBar",
     "ChexResponse",
+    "ContractRow",
+    "ContractsResponse",
     "ChexStrike",
     "DataQuality",
     "DealerModel",
@@ -154,5 +158,6 @@ __all__ = [
     "WatchlistResponse",
     "ZeroDteResponse",
     "in_window",
+    "linear_hedges",
     "window_bounds",
 ]

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from gex_mcp.engine.hedging import linear_hedge
 from gex_mcp.models.base import BaseModel, DataQuality, ExpiryKind, FlipInfo, FlipStatus, Provenance, Regime
 
 
@@ -89,8 +90,12 @@ class SummaryResponse(Provenance, FlipInfo):
     net_chex_label: str
     interpretation: str
     interpretation_detail: dict[str, str] = Field(description="gamma, vanna and charm in words.")
-    dealer_hedge_up_1pct: HedgeEstimate
-    dealer_hedge_down_1pct: HedgeEstimate
+    dealer_hedge_up_1pct: HedgeEstimate = Field(
+        description="Re-priced: dealer delta re-computed at spot +1% (IV fixed), the change hedged.")
+    dealer_hedge_down_1pct: HedgeEstimate = Field(description="Re-priced, for spot -1%.")
+    linear_hedge_up_1pct: HedgeEstimate = Field(
+        description="The guide's linear estimate: shares = -net GEX x 1% / spot (same size both ways).")
+    linear_hedge_down_1pct: HedgeEstimate = Field(description="The linear estimate for spot -1%.")
     zero_dte_net_gex: float | None = Field(description="Net GEX of options expiring today; null when none.")
     zero_dte_pct_of_total: float | None
     call_wall: float | None
@@ -161,4 +166,15 @@ class ScanResponse(BaseModel):
         None, description="Seconds between the oldest and newest row's as_of; large when the "
                           "rows come from different times (e.g. saved snapshots).")
 
+
+def linear_hedges(net_gex: float, spot: float) -> dict[str, HedgeEstimate]:
+    """`linear_hedge_up_1pct` and `linear_hedge_down_1pct` of a summary: the guide's linear
+    estimate (`engine.hedging.linear_hedge`), shares and notional whole, spot to the cent."""
+    out = {}
+    for name, move in (("linear_hedge_up_1pct", 1.0), ("linear_hedge_down_1pct", -1.0)):
+        h = linear_hedge(net_gex, spot, move)
+        out[name] = HedgeEstimate(spot_move_pct=move, new_spot=round(h.new_spot, 2),
+                                  dealer_shares_to_trade=round(h.shares), direction=h.direction,
+                                  notional_usd=round(h.notional_usd))
+    return out
 

@@ -26,6 +26,7 @@ from gex_mcp.models import (
     SummaryResponse,
     VexResponse,
     VexStrike,
+    linear_hedges,
 )
 from gex_mcp.responses._common import (
     DEFAULT_CONTEXT,
@@ -177,6 +178,7 @@ def summary_response(a: ChainAnalysis, prov: Provenance,
         interpretation_detail={"gamma": gamma_text, "vanna": interpret_vanna(t["net_vex"]),
                                "charm": interpret_charm(t["net_chex"])},
         dealer_hedge_up_1pct=hedge_estimate(a.hedge_up), dealer_hedge_down_1pct=hedge_estimate(a.hedge_down),
+        **linear_hedges(t["net_gex"], a.prepared.spot),
         zero_dte_net_gex=zero, zero_dte_pct_of_total=zero_pct,
         call_wall=a.levels.call_wall, put_wall=a.levels.put_wall,
         expiry_breakdown=expiry_rows(a), top_oi_movers=oi_mover_rows(a),

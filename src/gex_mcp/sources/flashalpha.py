@@ -61,6 +61,7 @@ from gex_mcp.models import (
     SummaryResponse,
     VexResponse,
     VexStrike,
+    linear_hedges,
 )
 from gex_mcp.sources._flashalpha_translate import (
     FALLBACK,
@@ -286,6 +287,7 @@ class FlashAlphaClient(OwnedClient):
             interpretation=detail.get("gamma") or next(iter(detail.values()), ""),
             interpretation_detail=detail,
             dealer_hedge_up_1pct=up, dealer_hedge_down_1pct=down,
+            **linear_hedges(nets["net_gex"], spot),
             zero_dte_net_gex=tr.number(zero_dte, "net_gex", where="zero_dte."),
             zero_dte_pct_of_total=zero_pct,
             call_wall=None, put_wall=None, expiry_breakdown=[], top_oi_movers=[],

@@ -137,12 +137,16 @@ def summary_view(s: SummaryResponse) -> RenderableType:
     for _ in range(4):
         totals.add_column()
     totals.add_row(*(f"Net {n.upper()} {getattr(s, f'net_{n}_label')}" for n in ("gex", "dex", "vex", "chex")))
-    hedge = Table(title="Dealer hedging (re-priced delta, IV fixed)")
-    for col in ("move", "new spot", "shares", "direction", "notional"):
+    hedge = Table(title="Dealer hedging: re-priced (delta at the new spot, IV fixed) and the guide's "
+                        "linear estimate (-net GEX x move / spot)")
+    for col in ("estimate", "move", "new spot", "shares", "direction", "notional"):
         hedge.add_column(col, justify="right")
-    for h in (s.dealer_hedge_up_1pct, s.dealer_hedge_down_1pct):
-        hedge.add_row(f"{h.spot_move_pct:+.0f}%", _price(h.new_spot), format_count(h.dealer_shares_to_trade, signed=True),
-                      h.direction, format_amount(h.notional_usd))
+    for kind, pair in (("re-priced", (s.dealer_hedge_up_1pct, s.dealer_hedge_down_1pct)),
+                       ("linear", (s.linear_hedge_up_1pct, s.linear_hedge_down_1pct))):
+        for h in pair:
+            hedge.add_row(kind, f"{h.spot_move_pct:+.0f}%", _price(h.new_spot),
+                          format_count(h.dealer_shares_to_trade, signed=True), h.direction,
+                          format_amount(h.notional_usd))
     exp = Table(title="GEX by expiration")
     for col in ("expiration", "kind", "days", "net GEX", "share", "top strike"):
         exp.add_column(col, justify="right")

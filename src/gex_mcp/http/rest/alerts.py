@@ -23,6 +23,7 @@ from starlette.routing import Route
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.errors import InputError
 from gex_mcp.http.rest.errors import JsonBody
+from gex_mcp.responses.guide import with_envelope
 
 PING_SECONDS = 15
 
@@ -36,7 +37,7 @@ def alert_routes(watcher: Watcher) -> list[Route]:
         if not raw.isdigit():
             raise InputError(f"limit must be a whole number of alerts, got {raw[:20]!r}.")
         answer = hub.recent(request.query_params.get("symbol"), int(raw))
-        return JsonBody(answer.model_dump(mode="json"))
+        return JsonBody(with_envelope(answer.model_dump(mode="json")))
 
     async def stream(request: Request) -> Response:
         symbols = [s for v in request.query_params.getlist("symbols") for s in v.split(",") if s.strip()]

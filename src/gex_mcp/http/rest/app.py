@@ -4,6 +4,8 @@
     GET /v1/exposure/{levels,summary,regime,...}/{symbol}    every analysis row of the table
     GET /v1/exposure/scan?symbols=SPY,QQQ                    the watchlist scan
     GET /v1/exposure/chart/{symbol}                          PNG
+    GET /v1/maxpain, /v1/expected-move, /v1/options, /v1/tickers, /stockquote, ...
+                                                             FlashAlpha's names (`http/rest/flashalpha.py`)
     GET /v1/symbols   /v1/account   /health   /openapi.json   /docs
     GET /v1/alerts   /v1/alerts/stream (SSE)                 when served with a watcher
 
@@ -27,7 +29,9 @@ from gex_mcp import __version__
 from gex_mcp.alerts.watcher import Watcher
 from gex_mcp.http.compression import middleware as http_middleware
 from gex_mcp.http.rest.errors import EXCEPTION_HANDLERS, JsonBody
+from gex_mcp.http.rest.flashalpha import flashalpha_routes
 from gex_mcp.http.rest.openapi import docs_page, openapi_document
+from gex_mcp.responses.guide import with_envelope
 from gex_mcp.service import ENDPOINTS, Endpoint, GexService
 from gex_mcp.web.page import dashboard_html
 
@@ -53,7 +57,7 @@ def _endpoint_route(ep: Endpoint, service: GexService) -> Route:
         answer = await service.call(ep.name, **_arguments(ep, request))
         if ep.png:
             return Response(answer.png, media_type="image/png")
-        return JsonBody(ep.rest_body(answer))
+        return JsonBody(with_envelope(ep.rest_body(answer)))
 
     return Route(ep.rest_path, handle, methods=["GET"], name=ep.name)
 
@@ -77,19 +81,13 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
         return JsonBody({"status": "ok", "version": __version__, "source": service.default_source,
                          **({"shared": shared} if shared else {})})
 
-    async def symbols(request: Request) -> Response:
-        name = service.resolve_source(request.query_params.get("source"))
-        listed = service.listed_symbols(name)
-        return JsonBody({"source": name, "any_symbol": listed is None,
-                         "symbols": listed if listed is not None else service.symbol_candidates("", name)})
-
     async def account(request: Request) -> Response:
-        return JsonBody({"plan": "self-hosted", "version": __version__, "budgets": [
+        return JsonBody(with_envelope({"plan": "self-hosted", "version": __version__, "budgets": [
             {"source": b.source, "used_today": b.used_today, "daily_limit": b.daily_limit,
              "remaining_today": b.remaining_today, "resets_at": b.resets_at.isoformat(),
              "upstream_remaining": b.upstream_remaining,
              "upstream_resets_at": b.upstream_resets_at.isoformat() if b.upstream_resets_at else None}
-            for b in service.budgets()]})
+            for b in service.budgets()]}))
 
     document = openapi_document(service.default_source)
 
@@ -104,9 +102,11 @@ def build_rest_app(service: GexService, watcher: Watcher | None = None) -> Starl
     async def dashboard(request: Request) -> Response:
         return HTMLResponse(page, headers=DASHBOARD_HEADERS)
 
-    routes = [_endpoint_route(ep, service) for ep in ENDPOINTS]
-    routes += [Route("/health", health), Route("/v1/symbols", symbols),
-               Route("/v1/account", account), Route("/openapi.json", openapi),
+    # FlashAlpha's routes first: its /v1/exposure/zero-dte answers the zero_dte row's path in
+    # FlashAlpha's shape, with the row's own answer beside it
+    routes = flashalpha_routes(service)
+    routes += [_endpoint_route(ep, service) for ep in ENDPOINTS]
+    routes += [Route("/health", health), Route("/v1/account", account), Route("/openapi.json", openapi),
                Route("/docs", docs), Route("/", dashboard)]
     if watcher is not None:
         from gex_mcp.http.rest.alerts import alert_routes

@@ -71,6 +71,7 @@ def openapi_document(default_source: str = "the configured one") -> dict[str, An
             "operationId": ep.name, "summary": ep.title, "description": " ".join(ep.description),
             "parameters": params, "responses": {"200": ok, **errors}}}
     plain = {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}
+    paths.update(_flashalpha_paths(plain, errors))
     paths["/v1/symbols"] = {"get": {"operationId": "symbols", "summary": "Symbols the source lists",
                                     "responses": {**plain, "400": errors["400"]}}}
     paths["/v1/account"] = {"get": {"operationId": "account",
@@ -88,6 +89,50 @@ def openapi_document(default_source: str = "the configured one") -> dict[str, An
             "bearer": {"type": "http", "scheme": "bearer"}}},
         "security": [{"apiKey": []}, {"bearer": []}, {}],
     }
+
+
+def _query(name: str, description: str, schema: dict[str, Any], *, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+def _flashalpha_paths(plain: dict[str, Any], errors: dict[str, Any]) -> dict[str, Any]:
+    """FlashAlpha's own paths (`http/rest/flashalpha.py`): bodies as its SDK's TypedDicts."""
+    symbol = {"name": "symbol", "in": "path", "required": True, "description": "Ticker, e.g. SPY.",
+              "schema": {"type": "string", "maxLength": 32}}
+    text = {"type": "string", "maxLength": 64}
+    source = _query("source", "Data source; default the server's.", text)
+    expiry = _query("expiry", "Expiration, YYYY-MM-DD.", text)
+    expiration = _query("expiration", "Expiration, YYYY-MM-DD.", text)
+    answers = {**plain, **{k: errors[k] for k in ("400", "404", "502", "503")}}
+    routes: dict[str, tuple[str, list[dict[str, Any]]]] = {}
+    for ep in ENDPOINTS:
+        for alias in ep.flashalpha_paths:
+            renamed = dict(alias.params)
+            params = [symbol, source, *(_query(theirs, f"FlashAlpha's name for {ours}.", text)
+                                        for theirs, ours in renamed.items())]
+            params += [_query(name, "Read by the body.", text) for name in alias.extras]
+            if "expiration" not in renamed.values() and any(a.name == "expiration" for a in ep.service_args):
+                params.append(expiration)
+            routes[alias.path] = (f"{ep.title}, in FlashAlpha's shape", params)
+    routes.update({
+        "/v1/exposure/zero-dte/{symbol}": ("Today's expiry (or expiry) in FlashAlpha's 0DTE shape, ours beside",
+                                           [symbol, source, expiry, _query("strike_range", "Fraction of spot, "
+                                                                           "0.001 to 0.10.", text)]),
+        "/v1/exposure/term-structure/{symbol}": ("Net exposures per expiration and DTE bucket", [symbol, source]),
+        "/v1/exposure/basket": ("Weighted net exposures of up to 50 symbols", [
+            _query("symbols", "Comma-separated tickers.", {"type": "string", "maxLength": 400}, required=True),
+            _query("weights", "Comma-separated weights, one per symbol.", {"type": "string", "maxLength": 400}),
+            source]),
+        "/v1/options/{symbol}": ("Expirations and strikes of a ticker", [symbol, source]),
+        "/v1/tickers": ("Tickers the source answers for", [source]),
+        "/stockquote/{symbol}": ("The underlying's price from the chain", [symbol, source]),
+        "/optionquote/{symbol}": ("Listed contracts with quotes and greeks", [
+            symbol, source, expiry, _query("strike", "Strike, USD.", text),
+            _query("type", "call or put.", text)]),
+    })
+    return {path: {"get": {"operationId": "fa_" + path.strip("/").split("/{")[0].replace("/", "_").replace("-", "_"),
+                           "summary": summary, "parameters": params, "responses": answers}}
+            for path, (summary, params) in routes.items()}
 
 
 def docs_page(document: dict[str, Any]) -> str:
