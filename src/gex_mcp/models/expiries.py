@@ -53,7 +53,8 @@ class ExpirationsResponse(Provenance):
 class MaxPainExpiry(BaseModel):
     expiration: str
     max_pain: float | None = Field(description="Settlement price minimising holders' payout, USD.")
-    distance_pct: float | None = Field(description="(max_pain - spot) / spot x 100.")
+    max_pain_above_spot_pct: float | None = Field(
+        description="(max_pain - spot) / spot x 100: + when max pain is above spot.")
     payout_usd: float | None = Field(description="Holders' payout if settled at max pain, USD.")
     open_interest: int = Field(description="Call + put open interest, contracts.")
 

@@ -9,6 +9,10 @@ from pydantic import Field
 
 from gex_mcp.models.base import BaseModel, DataQuality, ExpiryKind, FlipInfo, FlipStatus, Provenance, Regime
 
+#: The one distance convention: (level - spot) / spot x 100, positive when the level is above spot.
+FLIP_PCT = "(gamma_flip - spot) / spot x 100, percent: + when the flip is above spot."
+FLIP_POINTS = "gamma_flip - spot, USD: + when the flip is above spot."
+
 
 class LevelsResponse(Provenance, FlipInfo):
     """Key price levels (the guide's /v1/exposure/levels), USD; null when absent."""
@@ -73,8 +77,8 @@ class SummaryResponse(Provenance, FlipInfo):
 
     gamma_regime: Regime
     regime_reason: str
-    distance_to_flip_pct: float | None = Field(description="(spot - flip) / spot x 100.")
-    distance_to_flip_points: float | None = Field(description="spot - flip, USD.")
+    flip_above_spot_pct: float | None = Field(description=FLIP_PCT)
+    flip_above_spot_points: float | None = Field(description=FLIP_POINTS)
     net_gex: float
     net_gex_label: str
     net_dex: float
@@ -103,24 +107,24 @@ class RegimeResponse(Provenance, FlipInfo):
     regime_reason: str
     net_gex: float = Field(description="Total dealer GEX at spot, USD per 1% move.")
     net_gex_label: str
-    distance_to_flip_pct: float | None
-    distance_to_flip_points: float | None
+    flip_above_spot_pct: float | None = Field(description=FLIP_PCT)
+    flip_above_spot_points: float | None = Field(description=FLIP_POINTS)
     neutral_band_pct: float = Field(description="Half-width of the neutral band around the flip, percent.")
 
 
 class FlipDistanceResponse(Provenance, FlipInfo):
     """How far spot is from the gamma flip and the walls."""
 
-    distance_to_flip_pct: float | None = Field(description="(spot - flip) / spot x 100; + means above.")
-    distance_to_flip_points: float | None = Field(description="spot - flip, USD.")
+    flip_above_spot_pct: float | None = Field(description=FLIP_PCT)
+    flip_above_spot_points: float | None = Field(description=FLIP_POINTS)
     nearest_crossing_above: float | None
     nearest_crossing_below: float | None
     call_wall: float | None
     put_wall: float | None
-    distance_to_call_wall_pct: float | None = Field(
-        description="(spot - call_wall) / spot x 100; + means spot above the wall, as for the flip.")
-    distance_to_put_wall_pct: float | None = Field(
-        description="(spot - put_wall) / spot x 100; + means spot above the wall, as for the flip.")
+    call_wall_above_spot_pct: float | None = Field(
+        description="(call_wall - spot) / spot x 100: + when the wall is above spot.")
+    put_wall_above_spot_pct: float | None = Field(
+        description="(put_wall - spot) / spot x 100: + when the wall is above spot.")
 
 
 class ScanRow(BaseModel):
@@ -135,7 +139,7 @@ class ScanRow(BaseModel):
     net_gex_label: str | None = None
     call_wall: float | None = None
     put_wall: float | None = None
-    distance_to_flip_pct: float | None = None
+    flip_above_spot_pct: float | None = Field(None, description=FLIP_PCT)
     below_flip: bool | None = Field(None, description="Spot below the gamma flip (negative gamma).")
     near_call_wall: bool | None = Field(None, description="Spot within near_wall_pct of the call wall.")
     near_put_wall: bool | None = Field(None, description="Spot within near_wall_pct of the put wall.")

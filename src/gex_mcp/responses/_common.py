@@ -80,9 +80,10 @@ def round_or_none(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def pct_from_spot(level: float | None, spot: float, *, sign: int = 1) -> float | None:
-    """sign · (level − spot) / spot · 100, to 0.001%; sign −1 gives spot's distance above it."""
-    return None if level is None else round(sign * (level - spot) / spot * 100.0, 3)
+def pct_from_spot(level: float | None, spot: float) -> float | None:
+    """(level − spot) / spot · 100, to 0.001%: + when the level is above spot. The one
+    convention of every distance the answers state (fields named `<level>_above_spot_pct`)."""
+    return None if level is None else round((level - spot) / spot * 100.0, 3)
 
 
 def hedge_step(h: Hedge, units: list[float]) -> HedgeStep:

@@ -131,12 +131,12 @@ def max_pain_response(a: ChainAnalysis, prov: Provenance,
                           chain.multiplier[on])
         oi = int(round(float(np.nansum(chain.open_interest[on]))))
         if result is None:
-            rows.append(MaxPainExpiry(expiration=str(day), max_pain=None, distance_pct=None,
+            rows.append(MaxPainExpiry(expiration=str(day), max_pain=None, max_pain_above_spot_pct=None,
                                       payout_usd=None, open_interest=oi))
             continue
         curves[str(day)] = result
         rows.append(MaxPainExpiry(expiration=str(day), max_pain=result.strike,
-                                  distance_pct=pct_from_spot(result.strike, spot),
+                                  max_pain_above_spot_pct=pct_from_spot(result.strike, spot),
                                   payout_usd=result.payout_usd, open_interest=oi))
     chosen = prov.expiration or next(iter(curves), None)
     curve: list[PayoutPoint] = []

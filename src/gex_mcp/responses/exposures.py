@@ -168,7 +168,8 @@ def summary_response(a: ChainAnalysis, prov: Provenance,
     return SummaryResponse(
         **prov.model_dump(), **flip_fields(a.flip),
         gamma_regime=a.regime.regime, regime_reason=a.regime.reason,
-        distance_to_flip_pct=round_or_none(a.regime.distance_pct, 3), distance_to_flip_points=cents(a.regime.distance_points),
+        flip_above_spot_pct=pct_from_spot(cents(a.flip.price), a.prepared.spot),
+        flip_above_spot_points=cents(a.regime.flip_above_spot_points),
         net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
         net_dex=t["net_dex"], net_dex_label=format_amount(t["net_dex"]),
         net_vex=t["net_vex"], net_vex_label=format_amount(t["net_vex"]),
@@ -189,7 +190,8 @@ def regime_response(a: ChainAnalysis, prov: Provenance,
     return RegimeResponse(
         **prov.model_dump(), **flip_fields(a.flip), gamma_regime=a.regime.regime,
         regime_reason=a.regime.reason, net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
-        distance_to_flip_pct=round_or_none(a.regime.distance_pct, 3), distance_to_flip_points=cents(a.regime.distance_points),
+        flip_above_spot_pct=pct_from_spot(cents(a.flip.price), a.prepared.spot),
+        flip_above_spot_points=cents(a.regime.flip_above_spot_points),
         neutral_band_pct=ctx.neutral_band_pct)
 
 
@@ -201,13 +203,14 @@ def flip_distance_response(a: ChainAnalysis, prov: Provenance,
     lv = a.levels
     return FlipDistanceResponse(
         **prov.model_dump(), **flip_fields(a.flip),
-        distance_to_flip_pct=round_or_none(a.regime.distance_pct, 3), distance_to_flip_points=cents(a.regime.distance_points),
+        flip_above_spot_pct=pct_from_spot(cents(a.flip.price), a.prepared.spot),
+        flip_above_spot_points=cents(a.regime.flip_above_spot_points),
         nearest_crossing_above=cents(min(above)) if above else None,
         nearest_crossing_below=cents(max(below)) if below else None,
         call_wall=lv.call_wall, put_wall=lv.put_wall,
         # one convention with the flip: spot minus the level, + means spot is above it
-        distance_to_call_wall_pct=pct_from_spot(lv.call_wall, spot, sign=-1),
-        distance_to_put_wall_pct=pct_from_spot(lv.put_wall, spot, sign=-1))
+        call_wall_above_spot_pct=pct_from_spot(lv.call_wall, spot),
+        put_wall_above_spot_pct=pct_from_spot(lv.put_wall, spot))
 
 
 def oi_changes_response(a: ChainAnalysis, prov: Provenance,
@@ -252,7 +255,7 @@ def scan_row(levels: LevelsResponse, regime: RegimeResponse, near_wall_pct: floa
         symbol=levels.symbol, underlying_price=spot, gamma_flip=flip,
         gamma_flip_status=levels.gamma_flip_status, gamma_regime=regime.gamma_regime,
         net_gex=regime.net_gex, net_gex_label=regime.net_gex_label, call_wall=levels.call_wall,
-        put_wall=levels.put_wall, distance_to_flip_pct=pct_from_spot(flip, spot, sign=-1),
+        put_wall=levels.put_wall, flip_above_spot_pct=regime.flip_above_spot_pct,
         below_flip=None if flip is None else spot < flip,
         near_call_wall=near(levels.call_wall), near_put_wall=near(levels.put_wall),
         as_of=levels.as_of, source=levels.source, is_demo=levels.is_demo,

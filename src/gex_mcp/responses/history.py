@@ -153,12 +153,12 @@ def levels_from_record(r: LevelRecord, symbol: str, source: str,
 def regime_from_record(r: LevelRecord, symbol: str, source: str,
                        neutral_band_pct: float) -> RegimeResponse:
     """The regime answer of a stored record, as classified when it was recorded."""
-    points = None if r.gamma_flip is None else r.spot - r.gamma_flip
+    points = None if r.gamma_flip is None else r.gamma_flip - r.spot
     return RegimeResponse(
         **_provenance(r, symbol, source), **_flip(r), gamma_regime=r.regime,
         regime_reason=r.regime_reason, net_gex=r.net_gex, net_gex_label=format_amount(r.net_gex),
-        distance_to_flip_pct=None if points is None else round(points / r.spot * 100.0, 3),
-        distance_to_flip_points=cents(points), neutral_band_pct=neutral_band_pct)
+        flip_above_spot_pct=None if points is None else round(points / r.spot * 100.0, 3),
+        flip_above_spot_points=cents(points), neutral_band_pct=neutral_band_pct)
 
 
 __all__ = ["Window", "history_chart_info", "history_response", "history_series_response",

@@ -113,6 +113,13 @@ def greek_view(r: DexResponse | VexResponse | ChexResponse, window_pct: float | 
     return Group(*parts)
 
 
+def _vs_spot(level: float, spot: float) -> str:
+    """A level's distance in words: (level - spot) / spot x 100, + above spot (as the answers'
+    `<level>_above_spot_pct`, from the level as printed)."""
+    pct = (level - spot) / spot * 100
+    return f"{pct:+.2f}% {'above' if pct >= 0 else 'below'} spot"
+
+
 def levels_view(lv: LevelsResponse) -> RenderableType:
     table = Table(title="Key levels")
     table.add_column("level")
@@ -152,7 +159,7 @@ def summary_view(s: SummaryResponse) -> RenderableType:
     parts: list[RenderableType] = [
         _flags(s),
         Text.assemble(badge, "  flip ", _flip_text(s.gamma_flip, s.gamma_flip_status, s.gamma_flip_reason),
-                      "" if s.distance_to_flip_pct is None else f"  ({s.distance_to_flip_pct:+.2f}% from spot)",
+                      "" if s.gamma_flip is None else f"  ({_vs_spot(s.gamma_flip, s.underlying_price)})",
                       f"  call wall {_price(s.call_wall)}  put wall {_price(s.put_wall)}"),
         totals, Panel(Text(s.interpretation), title="Interpretation", expand=False),
         Text(s.interpretation_detail.get("vanna", ""), style="italic"),
@@ -184,7 +191,7 @@ def scan_view(scan: ScanResponse) -> RenderableType:
                       Text((r.gamma_regime or "unknown").replace("_gamma", ""),
                            style=REGIME_STYLE.get(r.gamma_regime or "unknown", "")),
                       r.net_gex_label or "", _price(r.call_wall), _price(r.put_wall),
-                      "" if r.distance_to_flip_pct is None else f"{r.distance_to_flip_pct:+.2f}%",
+                      "" if r.gamma_flip is None or not r.underlying_price else _vs_spot(r.gamma_flip, r.underlying_price),
                       ", ".join(flags))
     return table
 

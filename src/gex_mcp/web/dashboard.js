@@ -80,7 +80,9 @@
     NEW_YORK.formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
     return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute + " ET";
   }
+  /** The one distance convention: (level - spot) / spot x 100, + when the level is above spot. */
   function pctFromSpot(level, spot) { return (level - spot) / spot * 100; }
+  function signedPct(p) { return (p >= 0 ? "+" : "−") + Math.abs(p).toFixed(2) + "%"; }
 
   // ---- transports ------------------------------------------------------------------------
 
@@ -687,7 +689,7 @@
       }
       [[r.symbol], [fmtPrice(r.underlying_price), "num"], [r.gamma_regime ? REGIME[r.gamma_regime] : ""],
        [fmtPrice(r.gamma_flip), "num"],
-       [r.distance_to_flip_pct === null || r.distance_to_flip_pct === undefined ? "n/a" : r.distance_to_flip_pct.toFixed(2) + "%", "num"],
+       [r.gamma_flip === null || r.gamma_flip === undefined || !r.underlying_price ? "n/a" : signedPct(pctFromSpot(r.gamma_flip, r.underlying_price)), "num"],
        [fmtPrice(r.call_wall), "num"], [fmtPrice(r.put_wall), "num"]].forEach(function (c) {
         tr.appendChild(el("td", c[1] ? { "class": c[1] } : {}, c[0]));
       });
