@@ -31,6 +31,8 @@ Negative net GEX: they hedge with the move and amplify it.
 - highest_oi_strike: strike with the largest call + put OI.
 - zero_dte_magnet: strike of the largest |net GEX| among options expiring today.
 - Regime: positive_gamma above the flip, negative_gamma below, neutral within a small band.
+- Distances: (level - spot) / spot x 100, positive when the level is above spot, in fields
+  named <level>_above_spot_pct (flip_above_spot_pct, call_wall_above_spot_pct, ...).
 
 ## Data
 cboe: CBOE's free delayed quotes, about 15 minutes behind. flashalpha: FlashAlpha's API (key
