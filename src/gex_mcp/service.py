@@ -47,6 +47,7 @@ from gex_mcp.endpoints.args import (
     argument_checker,
 )
 from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError, describe
+from gex_mcp.responses.age import aged
 from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
 from gex_mcp.sources.parse_pool import bulk_loads
@@ -335,12 +336,17 @@ class GexService:
                 raise InputError("as_of needs source cboe, file or demo; FlashAlpha answers only "
                                  "the present.")
             if not self._chains.replayable(src):
-                return _aged(await record_answer(self._chains, ep, symbol=symbol, source=src,
-                                                 expiration=exp, moment=moment), self._clock())
+                return aged(await record_answer(self._chains, ep, symbol=symbol, source=src,
+                                                expiration=exp, moment=moment), self._clock(), moment)
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
         answer = await backend.answer(ep, Query(normalize_symbol(symbol), src, exp, least_oi, frozen,
                                                 as_of=moment))
-        return _aged(answer, self._clock())
+        return aged(answer, self._clock(), moment or self._replay_time(src))
+
+    def _replay_time(self, source: str) -> datetime | None:
+        """The time a replaying source answers for (GEX_FILE_AS_OF), else None (the present)."""
+        when = getattr(self._chains.sources.get(source), "as_of", None)
+        return when if isinstance(when, datetime) else None
 
     async def scan(self, symbols: Sequence[str] | str, source: str | None = None, *,
                    near_wall_pct: float = DEFAULT_NEAR_WALL_PCT,
@@ -434,21 +440,14 @@ class GexService:
             oi_overlay=oi_overlay))
         info = responses.chart_info(gex, levels, regime, window_pct)
         flip = "n/a" if info.gamma_flip is None else f"{info.gamma_flip:.2f}"
-        return ChartImage(png, info, f"{info.symbol} net GEX {info.net_gex_label}, flip {flip}")
+        notes = "".join(f" Note: {n}" for n in info.notes)
+        return ChartImage(png, info, f"{info.symbol} net GEX {info.net_gex_label}, flip {flip}.{notes}")
 
 
 def _row_name(symbol: str) -> str:
     """A failed scan row's symbol: upper-cased only when ASCII, so "ſpy" is not shown as SPY."""
     text = symbol.strip()
     return (text.upper() if text.isascii() else text)[:12]
-
-
-def _aged(answer: BaseModel, now: float) -> BaseModel:
-    """`answer` with its `age_seconds` as of `now` (answers are memoised; their age is not)."""
-    as_of = getattr(answer, "as_of", None)
-    if as_of is None or "age_seconds" not in type(answer).model_fields:
-        return answer
-    return answer.model_copy(update={"age_seconds": round(max(now - as_of.timestamp(), 0.0), 1)})
 
 
 def _endpoint_method(ep: Endpoint) -> Callable[..., Awaitable[BaseModel]]:

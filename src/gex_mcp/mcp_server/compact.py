@@ -44,7 +44,7 @@ class Table(BaseModel):
     """Records in compact form: the field names once, then one list of values per record."""
 
     columns: list[str] = Field(description="The field name of each column, in order.")
-    rows: list[list[float | int | str | bool | None | list[float]]] = Field(
+    rows: list[list[float | int | str | bool | None | list[float] | list[str]]] = Field(
         description="One list per record, its values in column order.")
 
 

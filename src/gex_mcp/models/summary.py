@@ -147,6 +147,10 @@ class ScanRow(BaseModel):
     source: str | None = None
     is_demo: bool = False
     stale: bool = False
+    outdated: bool = Field(False, description="The snapshot is more than one session before the "
+                                              "time asked about (see notes).")
+    notes: list[str] = Field(default_factory=list,
+                             description="What changes how to read this row (the answer's notes).")
     error: str | None = Field(None, description="Why this symbol failed; the scan goes on.")
 
 

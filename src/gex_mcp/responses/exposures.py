@@ -259,6 +259,6 @@ def scan_row(levels: LevelsResponse, regime: RegimeResponse, near_wall_pct: floa
         below_flip=None if flip is None else spot < flip,
         near_call_wall=near(levels.call_wall), near_put_wall=near(levels.put_wall),
         as_of=levels.as_of, source=levels.source, is_demo=levels.is_demo,
-        stale=levels.stale or regime.stale)
+        stale=levels.stale or regime.stale, outdated=levels.outdated, notes=levels.notes)
 
 

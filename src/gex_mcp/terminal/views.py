@@ -47,6 +47,12 @@ def _flags(p: Provenance) -> Text:
         text.append("  DEMO DATA (synthetic)", style="bold magenta")
     if p.stale:
         text.append(f"  STALE ({p.stale_age_seconds:.0f}s old: {p.stale_reason})", style="bold red")
+    if p.requested_as_of is not None:
+        text.append(f"  requested {new_york_time(p.requested_as_of)}")
+    if p.outdated:
+        text.append("  OLD SNAPSHOT", style="bold yellow")
+    for note in p.notes:
+        text.append(f"\n  note: {note}", style="yellow")
     return text
 
 
@@ -186,7 +192,7 @@ def scan_view(scan: ScanResponse) -> RenderableType:
             continue
         flags: Iterable[str] = [f for f, on in (("below flip", r.below_flip), ("near call wall", r.near_call_wall),
                                                ("near put wall", r.near_put_wall), ("DEMO", r.is_demo),
-                                               ("STALE", r.stale)) if on]
+                                               ("STALE", r.stale), ("OLD", r.outdated)) if on]
         table.add_row(r.symbol, _price(r.underlying_price), _price(r.gamma_flip),
                       Text((r.gamma_regime or "unknown").replace("_gamma", ""),
                            style=REGIME_STYLE.get(r.gamma_regime or "unknown", "")),

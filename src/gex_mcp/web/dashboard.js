@@ -286,10 +286,16 @@
       banner("stale", "Stale: the source failed (" + (stale.stale_reason || "no reason given") +
         "), so these numbers are from the cache, " + fmtAge(stale.stale_age_seconds) + " old.");
     }
-    if (a && a.age_seconds > OLD_AFTER_SECONDS) {
+    if (a && (a.outdated || a.age_seconds > OLD_AFTER_SECONDS)) {
       banner("old", "Old snapshot: these numbers are as of " + fmtTime(a.as_of) +
-        ", " + fmtAge(a.age_seconds) + " ago" + (a.retrieved_at ?
+        ", " + fmtAge(a.age_seconds) + (a.requested_as_of ? " before the requested time " +
+          fmtTime(a.requested_as_of) : " ago") + (a.retrieved_at ?
           " (the market was closed when they were retrieved, " + fmtTime(a.retrieved_at) + ")" : "") + ".");
+    }
+    // The answer's data-quality notes (partial listing, skipped contracts, carry, ...).
+    if (a && a.notes) {
+      a.notes.filter(function (n) { return n.indexOf("old snapshot:") !== 0; })
+        .forEach(function (n) { banner("note", "Note: " + n); });
     }
     // One banner per distinct message, naming every panel it emptied.
     var byMessage = {};
@@ -685,6 +691,8 @@
         if (before && before !== r.gamma_regime) flags.push("regime changed (was " + before.replace("_", " ") + ")");
         state.lastRegime[r.symbol] = r.gamma_regime;
         if (r.stale) flags.push("stale");
+        if (r.outdated) flags.push("old snapshot");
+        (r.notes || []).forEach(function (n) { if (n.indexOf("old snapshot:") !== 0) flags.push("note: " + n); });
         if (r.is_demo) flags.push("demo");
       }
       [[r.symbol], [fmtPrice(r.underlying_price), "num"], [r.gamma_regime ? REGIME[r.gamma_regime] : ""],
