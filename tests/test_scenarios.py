@@ -125,7 +125,8 @@ async def test_max_pain_matches_brute_force_on_the_real_chain(spx):
 
 
 async def test_expected_move_is_the_atm_straddle_mid_and_the_atm_iv_range(spx):
-    """Straddle = call mid + put mid at the quoted strike nearest spot; 1σ = S·σ·√T."""
+    """Straddle = call mid + put mid at the quoted strike nearest the expiration's forward
+    (put-call parity); 1σ = S·σ·√T."""
     path, chain, _ = spx
     answer = await call(path, "expected_move", expiration="2023-09-22")
     (row,) = answer.moves
@@ -133,7 +134,16 @@ async def test_expected_move_is_the_atm_straddle_mid_and_the_atm_iv_range(spx):
     two_sided = (chain.bid > 0) & (chain.ask >= chain.bid)
     call_k = set(chain.strike[day & two_sided & chain.is_call])
     put_k = set(chain.strike[day & two_sided & ~chain.is_call])
-    atm = min(call_k & put_k, key=lambda k: (abs(k - chain.spot), k))
+    both = sorted(call_k & put_k)
+    mids = {}
+    for k in both:
+        at = day & two_sided & (chain.strike == k)
+        m = {bool(c): (b + a) / 2 for c, b, a in zip(chain.is_call[at], chain.bid[at], chain.ask[at])}
+        mids[k] = m[True] - m[False]
+    k0 = min(both, key=lambda k: abs(mids[k]))  # parity: F ~ K + (C - P) e^{rT}, e^{rT} ~ 1.001
+    forward = k0 + mids[k0] * math.exp(0.05 * row.days_to_expiry / 365)
+    assert math.isclose(row.forward, forward, abs_tol=1.0)
+    atm = min(both, key=lambda k: (abs(k - forward), k))
     mid = {bool(c): (b + a) / 2 for c, b, a in zip(chain.is_call[day & (chain.strike == atm)],
                                                  chain.bid[day & (chain.strike == atm)],
                                                  chain.ask[day & (chain.strike == atm)])}

@@ -75,7 +75,11 @@ class MaxPainResponse(Provenance):
 class ExpectedMoveRow(BaseModel):
     expiration: str
     days_to_expiry: float
-    atm_strike: float | None = Field(description="Strike nearest spot quoted on both sides, USD.")
+    atm_strike: float | None = Field(
+        description="Strike nearest the expiration's forward quoted on both sides, USD.")
+    forward: float | None = Field(
+        None, description="The expiration's forward (put-call parity, else carried at the rate "
+                          "settings), USD: the at-the-money reference.")
     straddle: float | None = Field(description="ATM call mid + put mid, USD per share.")
     straddle_move_pct: float | None = Field(description="straddle / spot x 100.")
     atm_iv: float | None = Field(description="Mean IV of the ATM call and put, decimal.")

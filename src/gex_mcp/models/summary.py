@@ -21,7 +21,8 @@ class LevelsResponse(Provenance, FlipInfo):
     put_wall: float | None = Field(description="Strike of most negative put GEX (support).")
     max_positive_gamma: float | None = Field(description="Strike of largest net GEX.")
     max_negative_gamma: float | None = Field(description="Strike of most negative net GEX.")
-    highest_oi_strike: float | None = Field(description="Strike with the largest call+put OI.")
+    highest_oi_strike: float | None = Field(
+        description="Strike with the largest call+put OI within ±20% of spot (the walls' window).")
     zero_dte_magnet: float | None = Field(
         description="Strike of largest |net GEX| among options expiring today; null when none.")
 

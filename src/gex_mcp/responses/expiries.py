@@ -161,7 +161,7 @@ def expected_move_response(a: ChainAnalysis, prov: Provenance,
         one = m.iv_move
         rows.append(ExpectedMoveRow(
             expiration=str(m.expiration), days_to_expiry=round(m.days_to_expiry, 4),
-            atm_strike=m.atm_strike, straddle=cents(m.straddle),
+            atm_strike=m.atm_strike, forward=cents(m.forward), straddle=cents(m.straddle),
             straddle_move_pct=None if m.straddle is None else round(m.straddle / spot * 100, 3),
             atm_iv=None if m.atm_iv is None else round(m.atm_iv, 4), iv_move_1sd=cents(one),
             lower_1sd=None if one is None else cents(spot - one),
