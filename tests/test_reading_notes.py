@@ -158,3 +158,33 @@ def test_a_clean_full_snapshot_has_no_quality_notes(chains_dir, tmp_path):
             return await service.call("levels", symbol="SPY")
 
     assert anyio.run(ask).notes == []
+
+
+def test_scan_takes_as_of_and_answers_each_symbol_then(chains_dir, tmp_path):
+    """SPY asked at 2020-06-29 noon: the scan row is the levels answer of that time."""
+    settings = file_settings(chains_dir, tmp_path)
+
+    async def ask():
+        async with build_service(settings) as service:
+            scan = await service.call("scan", symbols=["SPY", "SPX"], as_of="2020-06-29T12:00")
+            levels = await service.call("levels", symbol="SPY", as_of="2020-06-29T12:00")
+            latest = await service.call("levels", symbol="SPY")
+            return scan, levels, latest
+
+    scan, levels, latest = anyio.run(ask)
+    spy, spx = scan.rows
+    assert spy.as_of == levels.as_of != latest.as_of
+    assert spy.gamma_flip == levels.gamma_flip and spy.call_wall == levels.call_wall
+    # no SPX file at or before 2020-06-29: that row says so, the scan goes on
+    assert spx.error and "2020-06-29" in spx.error
+
+
+def test_scan_refuses_a_bad_as_of_once(chains_dir, tmp_path):
+    from gex_mcp.errors import InputError
+
+    async def ask():
+        async with build_service(file_settings(chains_dir, tmp_path)) as service:
+            await service.call("scan", symbols=["SPY"], as_of="yesterday-ish")
+
+    with pytest.raises(InputError, match="as_of"):
+        anyio.run(ask)

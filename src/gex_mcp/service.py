@@ -352,8 +352,9 @@ class GexService:
                    near_wall_pct: float = DEFAULT_NEAR_WALL_PCT,
                    concurrency: int = DEFAULT_SCAN_CONCURRENCY,
                    progress: Progress | None = None,
-                   max_symbols: int | None = None) -> ScanResponse:
-        """Flip, regime, net GEX and walls for a watchlist, fetched concurrently.
+                   max_symbols: int | None = None, as_of: str | None = None) -> ScanResponse:
+        """Flip, regime, net GEX and walls for a watchlist, fetched concurrently; with
+        `as_of`, each symbol's answer at or before that time (as `answer` replays).
 
         Each row comes from the symbol's levels and regime answers, so every backend gives
         the same regime rule. A symbol that fails gets its error in its row; the scan
@@ -372,6 +373,10 @@ class GexService:
             raise InputError(f"near_wall_pct must be between 0 and {MAX_NEAR_WALL_PCT:g}, "
                              f"got {near_wall_pct!r}.")
         name = self.resolve_source(source)
+        if as_of is not None:  # a bad time fails the scan once, not every row
+            from gex_mcp.backends.history_answers import past_moment
+
+            past_moment(as_of, "as_of", self._now(), end_of_day=True)
         local = name in LOCAL_SOURCES
         limit = max_symbols or (MAX_LOCAL_SCAN_SYMBOLS if local else MAX_SCAN_SYMBOLS)
         if len(symbols) > limit:
@@ -389,7 +394,7 @@ class GexService:
         async def one(i: int, sym: str) -> None:
             nonlocal finished
             async with limiter:
-                rows[i] = await self._scan_row(sym, name, near_wall_pct)
+                rows[i] = await self._scan_row(sym, name, near_wall_pct, as_of)
             finished += 1
             if progress is not None and (finished % step == 0 or finished == len(symbols)):
                 await progress(finished, len(symbols))
@@ -407,10 +412,11 @@ class GexService:
                             negative_gamma=[r.symbol for r in done if r.gamma_regime == "negative_gamma"],
                             failed=[r.symbol for r in done if r.error])
 
-    async def _scan_row(self, symbol: str, source: str, near_pct: float) -> ScanRow:
+    async def _scan_row(self, symbol: str, source: str, near_pct: float,
+                        as_of: str | None = None) -> ScanRow:
         try:
-            levels = await self.answer("levels", symbol, source=source)
-            regime = await self.answer("regime", symbol, source=source)
+            levels = await self.answer("levels", symbol, source=source, as_of=as_of)
+            regime = await self.answer("regime", symbol, source=source, as_of=as_of)
         except GexError as exc:
             return ScanRow(symbol=_row_name(symbol), error=describe(exc))
         except Exception:

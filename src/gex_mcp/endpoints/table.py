@@ -243,7 +243,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "error field and the others still answer."),
         summary="per symbol: price, flip, regime, net GEX, walls, distance to flip, flags; "
                 "errors per row",
-        args=(SYMBOLS, SOURCE, NEAR_WALL), response=models.ScanResponse, backends=BOTH,
+        args=(SYMBOLS, SOURCE, NEAR_WALL, AS_OF), response=models.ScanResponse, backends=BOTH,
         example={"symbols": ["SPY", "IWM"]}, view="scan"),
     Endpoint(
         name="regime", title="Gamma regime",
