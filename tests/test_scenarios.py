@@ -206,10 +206,12 @@ async def test_expirations_roll_off_and_breakdown_atm_iv(spx):
     """Thursday's snapshot: the next expiry is Friday's, so both roll-offs are its share."""
     path, _, _ = spx
     listing = await call(path, "expirations")
-    first = listing.expirations[0]
-    assert first.expiration == "2023-09-15"
-    assert listing.rolloff_next_expiry_pct == first.share_of_gross_gex_pct
-    assert listing.rolloff_by_friday_pct == pytest.approx(first.share_of_gross_gex_pct)
+    first = [e for e in listing.expirations if e.expiration == "2023-09-15"]
+    assert listing.expirations[0].expiration == "2023-09-15"
+    assert [e.settlement for e in first] == ["AM", "PM"]  # both settle on the next date
+    friday = sum(e.share_of_gross_gex_pct for e in first)
+    assert listing.rolloff_next_expiry_pct == pytest.approx(friday)
+    assert listing.rolloff_by_friday_pct == pytest.approx(friday)
     breakdown = await call(path, "expiry_breakdown")
     moves = {m.expiration: m.atm_iv for m in (await call(path, "expected_move")).moves}
     for e in breakdown.expiries[:10]:
@@ -232,6 +234,6 @@ async def test_a_date_with_am_and_pm_settlements_has_a_row_for_each(spx):
     assert am.open_interest == pytest.approx(raw["SPX"], rel=0.02) and am.open_interest <= raw["SPX"]
     assert pm.open_interest == pytest.approx(raw["SPXW"], rel=0.02) and pm.open_interest <= raw["SPXW"]
     assert am.open_interest > 5 * pm.open_interest
-    assert sum(e.share_of_total_pct for e in breakdown.expiries) == pytest.approx(100)
+    assert sum(e.share_of_gross_gex_pct for e in breakdown.expiries) == pytest.approx(100)
     assert all(e.settlement == "PM" for e in breakdown.expiries if e.expiration != "2023-09-15"
                and e.kind == "weekly")

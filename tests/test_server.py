@@ -321,7 +321,7 @@ async def test_expiry_breakdown_shares_add_up_to_100_percent(service, mode):
     assert math.isclose(data["zero_dte_pct"] + data["weekly_pct"] + data["monthly_pct"], 100,
                         abs_tol=1e-6)
     expiries = records(data["expiries"])
-    assert math.isclose(sum(e["share_of_total_pct"] for e in expiries), 100, abs_tol=1e-6)
+    assert math.isclose(sum(e["share_of_gross_gex_pct"] for e in expiries), 100, abs_tol=1e-6)
     assert expiries[0]["kind"] == "0dte"
 
 

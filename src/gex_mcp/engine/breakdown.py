@@ -36,6 +36,7 @@ class ExpiryGex:
     settlement: str = "PM"  # "AM" (09:30 New York) or "PM" (16:00)
     forward: float | None = None  # USD
     implied_carry_pct: float | None = None  # percent a year; None = settings, not parity
+    gross_gex: float = 0.0  # Σ |GEX| of the settlement's contracts, USD per 1% move
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list
     n_e, n_k = len(keys), len(strikes)
     grid = np.bincount(e_idx * n_k + k_idx, weights=contracts.gex, minlength=n_e * n_k).reshape(n_e, n_k)
     net = grid.sum(axis=1)
+    gross_by = np.bincount(e_idx, weights=np.abs(contracts.gex), minlength=n_e)
     oi = np.bincount(e_idx, weights=prepared.open_interest, minlength=n_e)
     gross = float(np.abs(net).sum())
     carry = prepared.rate - prepared.dividend_yield[first]
@@ -97,7 +99,8 @@ def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list
                              top_strike, float(oi[i]),
                              "AM" if settles.hour < 12 and settles.date() == exp.astype(object) else "PM",
                              float(forward[i]),
-                             float(carry[i] * 100.0) if from_parity[i] else None))
+                             float(carry[i] * 100.0) if from_parity[i] else None,
+                             float(gross_by[i])))
     return out
 
 

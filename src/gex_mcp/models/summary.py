@@ -43,12 +43,14 @@ class ExpiryExposure(BaseModel):
     expiration: str
     days_to_expiry: float = Field(description="Calendar days from as_of to settlement.")
     kind: ExpiryKind
-    net_gex: float
+    net_gex: float = Field(description="Net dealer GEX of this settlement, USD per 1% move.")
     net_gex_label: str
-    share_of_total_pct: float = Field(
-        description="|net GEX of this expiry| / sum over expiries of |net GEX|, percent.")
+    share_of_gross_gex_pct: float = Field(
+        description="Sum of |GEX| over this settlement's contracts / the same sum over every "
+                    "contract x 100, percent (as in expirations).")
     top_strike: float | None = Field(description="Strike of largest |net GEX| in this expiry.")
-    open_interest: int
+    open_interest: int = Field(description="Call + put OI of the settlement's listed contracts "
+                                           "(as in expirations).")
     settlement: Literal["AM", "PM"] = Field(
         "PM", description="AM: settles 09:30 New York (index monthlies); PM: 16:00. A date with "
                           "both (SPX and SPXW) has a row for each.")

@@ -161,7 +161,7 @@ def summary_view(s: SummaryResponse) -> RenderableType:
         exp.add_column(col, justify="right")
     for e in s.expiry_breakdown[:12]:
         exp.add_row(e.expiration, e.kind, f"{e.days_to_expiry:.1f}", e.net_gex_label,
-                    f"{e.share_of_total_pct:.1f}%", _price(e.top_strike))
+                    f"{e.share_of_gross_gex_pct:.1f}%", _price(e.top_strike))
     parts: list[RenderableType] = [
         _flags(s),
         Text.assemble(badge, "  flip ", _flip_text(s.gamma_flip, s.gamma_flip_status, s.gamma_flip_reason),
@@ -219,7 +219,7 @@ def expiries_view(e: ExpiryBreakdownResponse) -> RenderableType:
     for x in e.expiries:
         carry = "—" if x.implied_carry_pct is None else f"{x.implied_carry_pct:.2f}%"
         table.add_row(x.expiration, x.settlement, x.kind, f"{x.days_to_expiry:.1f}", x.net_gex_label,
-                      f"{x.share_of_total_pct:.1f}%", _price(x.top_strike), format_count(x.open_interest),
+                      f"{x.share_of_gross_gex_pct:.1f}%", _price(x.top_strike), format_count(x.open_interest),
                       _price(x.forward), carry)
     head = Text(f"Net GEX {e.net_gex_label}: 0DTE {e.zero_dte_pct:.1f}%, weekly {e.weekly_pct:.1f}%, "
                 f"monthly and longer {e.monthly_pct:.1f}%")

@@ -354,7 +354,8 @@
     var select = $("expiration"), ex = state.answers.expirations;
     select.textContent = "";
     if (!ex) { select.appendChild(el("option", { value: "" }, "All expiries")); return; }
-    select.appendChild(el("option", { value: "" }, "All expiries (" + ex.count + ")"));
+    var all = el("option", { value: "" }, "All expiries");
+    select.appendChild(all);
     // An index date listed with both AM and PM roots is one choice (the argument is a date).
     var byDate = {}, dates = [];
     ex.expirations.forEach(function (e) {
@@ -364,9 +365,11 @@
       if (d.settlements.indexOf(e.settlement) < 0) d.settlements.push(e.settlement);
       d.share += e.share_of_gross_gex_pct;
     });
+    all.textContent = "All expiries (" + dates.length + ")";
+    // the date's first settlement names it (an SPX date: the AM monthly; SPXW PM rows are weeklies)
     dates.forEach(function (date) {
       var d = byDate[date];
-      select.appendChild(el("option", { value: date }, date + " · " + d.kinds.join("/") + " " +
+      select.appendChild(el("option", { value: date }, date + " · " + d.kinds[0] + " " +
         d.settlements.join("+") + " · " + d.share.toFixed(1) + "%"));
     });
     select.value = state.expiration;
@@ -570,7 +573,7 @@
     s.expiry_breakdown.forEach(function (e) {
       var tr = el("tr");
       [[e.expiration], [e.kind + " " + (e.settlement || "")], [e.days_to_expiry.toFixed(1)],
-       [fmtAmount(e.net_gex), "num"], [e.share_of_total_pct.toFixed(1) + "%", "num"],
+       [fmtAmount(e.net_gex), "num"], [e.share_of_gross_gex_pct.toFixed(1) + "%", "num"],
        [fmtPrice(e.top_strike), "num"], [e.open_interest.toLocaleString(), "num"]].forEach(function (c) {
         tr.appendChild(el("td", c[1] ? { "class": c[1] } : {}, c[0]));
       });
