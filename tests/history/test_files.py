@@ -3,6 +3,8 @@ from the previous file, a `history` series and as_of answers, with no stored run
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
 import pytest
 
@@ -24,16 +26,23 @@ async def test_oi_change_comes_from_the_previous_snapshot_file(service, folder):
     answer = await service.call("oi_changes", symbol="SPY")
     assert answer.oi_change_known and answer.movers
     now, before = (load_chain_file(folder / FILES[i]) for i in (2, 1))
-    k1, c1, p1 = live_strike_oi(before)
+    # each contract against itself: the earlier file's contracts still unsettled now
+    oi = np.nan_to_num(before.open_interest)
+    alive = before.settle_time > before.as_of.timestamp()
+    still = alive & (before.settle_time > now.as_of.timestamp())
+    old_call = defaultdict(float)
+    old_put = defaultdict(float)
+    for k, is_call, n in zip(before.strike[still], before.is_call[still], oi[still]):
+        (old_call if is_call else old_put)[float(k)] += n
     k2, c2, p2 = live_strike_oi(now)
-    old_call = dict(zip(k1, c1))
-    old_put = dict(zip(k1, p1))
     for row in answer.movers:
         i = int(np.flatnonzero(k2 == row.strike)[0])
         assert row.call_oi_change == round(c2[i] - old_call.get(row.strike, 0.0))
         assert row.put_oi_change == round(p2[i] - old_put.get(row.strike, 0.0))
-    assert answer.oi_change_basis == ("open interest minus the stored snapshot of "
-                                      f"{before.as_of.isoformat()} (the previous snapshot file)")
+    expired = int(round(oi[alive & ~still].sum()))
+    assert expired > 0 and answer.expired_oi == expired
+    assert answer.previous_as_of == before.as_of
+    assert "session" in answer.oi_change_basis and f"expired: {expired:,}" in answer.oi_change_basis
     first = await service.call("oi_changes", symbol="SPY", as_of="2020-06-22")
     assert not first.oi_change_known  # nothing before the first file
 

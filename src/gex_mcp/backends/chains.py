@@ -225,6 +225,7 @@ class ChainBackend:
                  previous: PreviousOI | None = None) -> _Analysed:
         exp, min_oi, source = query.expiration, query.min_oi, query.source
         previous_as_of = None if previous is None else previous[3]
+        expired = None if previous is None else previous[4]
         previous_from = "GEX_DATA_DIR history"
         if previous is not None:
             previous, previous_from = previous[:3], "the previous snapshot file"
@@ -261,6 +262,7 @@ class ChainBackend:
         return _Analysed(analysis, BuildContext(min_oi=min_oi, neutral_band_pct=p.neutral_band_pct,
                                                 previous_oi_as_of=previous_as_of,
                                                 previous_oi_from=previous_from,
+                                                previous_oi_expired=expired,
                                                 flip_range_pct=p.flip_range_pct),
                          notes=reading_notes(analysis))
 

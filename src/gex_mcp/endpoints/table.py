@@ -285,12 +285,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         name="oi_changes", title="Open interest changes",
         description=(
-            "Strikes whose open interest changed most since the previous trading day, in "
-            "contracts (call, put and total absolute change).",
+            "Strikes whose open interest changed most since the previous snapshot, in "
+            "contracts (call, put and total absolute change), each contract against itself: "
+            "contracts that settled in between are counted apart (expired_oi), never as falls, "
+            "and oi_change_basis names the real gap in sessions.",
             "Use it to spot new positioning; for current open interest by strike use gex.",
             "When the source reports no previous OI, changes come from this server's stored "
             "snapshots, and oi_change_known is false until one exists."),
-        summary="strikes whose open interest moved most since the previous day",
+        summary="strikes whose open interest moved most since the previous snapshot (expired apart)",
         args=ALL_EXPIRIES, response=models.OIChangesResponse, build=responses.oi_changes_response,
         example={"symbol": "NVDA"}, view="oi_changes"),
     Endpoint(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -116,10 +117,17 @@ class ZeroDteResponse(Provenance, FlipInfo):
 
 
 class OIChangesResponse(Provenance):
-    """Strikes whose open interest changed most since the previous day's snapshot."""
+    """Strikes whose open interest changed most since the previous snapshot (each contract
+    against itself; contracts that settled in between are counted apart, not as falls)."""
 
     oi_change_known: bool = Field(description="False when no previous OI is available yet.")
-    oi_change_basis: str = Field(description="Where the previous OI came from.")
+    oi_change_basis: str = Field(description="Where the previous OI came from and the real gap "
+                                             "in sessions.")
+    previous_as_of: datetime | None = Field(
+        None, description="When the previous OI was taken; null when the source reports it.")
+    expired_oi: int | None = Field(
+        None, description="Open interest of previous-snapshot contracts that settled before this "
+                          "snapshot: left out of every change. Null when unknown.")
     movers: list[OIMover]
 
 

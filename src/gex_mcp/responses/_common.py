@@ -29,6 +29,8 @@ class BuildContext:
         options: the endpoint's own arguments (validated), e.g. {"range_pct": 5.0}.
         flip_range_pct: the flip search range, percent of spot.
         previous_oi_from: where that earlier snapshot lives, in words.
+        previous_oi_expired: OI of that snapshot's contracts that settled before this one
+            (left out of the changes); None when unknown (stored per-strike snapshots).
     """
 
     min_oi: int = 0
@@ -37,6 +39,7 @@ class BuildContext:
     options: dict[str, Any] = field(default_factory=dict)
     flip_range_pct: float = DEFAULT_RANGE_PCT
     previous_oi_from: str = "GEX_DATA_DIR history"
+    previous_oi_expired: int | None = None
 
 
 DEFAULT_CONTEXT = BuildContext()

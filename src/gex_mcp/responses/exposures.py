@@ -6,6 +6,7 @@ import numpy as np
 
 from gex_mcp.charts.bars import chart_bars
 from gex_mcp.engine.analysis import ChainAnalysis
+from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.labels import format_amount, format_count
 from gex_mcp.models import (
     ChartBar,
@@ -38,6 +39,7 @@ from gex_mcp.responses._common import (
     pct_from_spot,
     round_or_none,
 )
+from gex_mcp.responses.age import sessions_between
 from gex_mcp.responses.expiries import expiry_rows
 
 
@@ -219,12 +221,28 @@ def oi_changes_response(a: ChainAnalysis, prov: Provenance,
     if np.isfinite(a.prepared.oi_change).any():
         basis = "open interest change reported by the source"
     else:
-        before = ctx.previous_oi_as_of
-        basis = ("open interest minus the stored snapshot of "
-                 f"{before.isoformat() if before else 'an earlier day'} ({ctx.previous_oi_from})")
+        basis = "open interest minus " + previous_basis(ctx, prov.as_of)
     return OIChangesResponse(**prov.model_dump(), oi_change_known=known,
                              oi_change_basis=basis if known else "no previous open interest yet",
+                             previous_as_of=ctx.previous_oi_as_of if known else None,
+                             expired_oi=ctx.previous_oi_expired if known else None,
                              movers=oi_mover_rows(a))
+
+
+def previous_basis(ctx: BuildContext, as_of) -> str:
+    """'the snapshot of 2020-06-22 16:15 ET, 4 sessions earlier (the previous snapshot file);
+    expired: 28,886' -- the real gap, in sessions, and the OI that settled in between."""
+    before = ctx.previous_oi_as_of
+    if before is None:
+        return f"an earlier snapshot ({ctx.previous_oi_from})"
+    gap = sessions_between(before, as_of)
+    when = f"{before.astimezone(NEW_YORK):%Y-%m-%d %H:%M} ET"
+    text = (f"the snapshot of {when}, {gap} session{'' if gap == 1 else 's'} earlier "
+            f"({ctx.previous_oi_from})")
+    if ctx.previous_oi_expired is not None:
+        text += (f"; expired: {ctx.previous_oi_expired:,} contracts of open interest settled in "
+                 "between and are left out, not counted as falls")
+    return text
 
 
 def chart_info(gex: GexResponse, levels: LevelsResponse, regime: RegimeResponse,

@@ -172,7 +172,7 @@ def summary_view(s: SummaryResponse) -> RenderableType:
         Text(s.interpretation_detail.get("charm", ""), style="italic"), hedge, exp,
     ]
     if s.top_oi_movers:
-        movers = Table(title="Top OI movers (day over day)")
+        movers = Table(title="Top OI movers (vs the previous snapshot)")
         for col in ("strike", "Δ call OI", "Δ put OI"):
             movers.add_column(col, justify="right")
         for m in s.top_oi_movers:
