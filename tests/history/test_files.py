@@ -78,3 +78,25 @@ async def test_history_chart_is_a_png_with_the_numbers(service):
     image = await service.call("history_chart", symbol="SPY", days=30)
     assert image.png.startswith(b"\x89PNG") and image.info.points == 3
     assert image.info.last_spot == pytest.approx(312.18)
+
+
+async def test_sparse_files_are_flagged_not_called_the_prior_close(service, folder):
+    """The three SPY files are 4 sessions apart (06-22, 06-26, 07-02 closes): history flags
+    changes that span several sessions and level_accuracy says it cannot grade them."""
+    chains = [load_chain_file(folder / name) for name in FILES]
+    sessions = [c.as_of.date() for c in chains]
+    from gex_mcp.engine.calendar import is_trading_day
+    from datetime import timedelta
+
+    def apart(a, b):
+        return sum(is_trading_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
+
+    gaps = [apart(a, b) for a, b in zip(sessions, sessions[1:])]
+    assert min(gaps) > 1
+    history = await service.call("history", symbol="SPY", days=30)
+    assert [p.prior_close_sessions_before for p in history.points] == [None, *gaps]
+    assert any("points compare with a close more than one session earlier" in n for n in history.notes)
+    accuracy = await service.call("level_accuracy", symbol="SPY", days=30)
+    assert [s.reference_sessions_before for s in accuracy.sessions] == gaps
+    assert any(n.startswith("too sparse to grade") for n in accuracy.notes)
+    assert not any("give more days" in n for n in accuracy.notes)
