@@ -47,8 +47,8 @@ from gex_mcp.endpoints.args import (
     argument_checker,
 )
 from gex_mcp.errors import ConfigError, GexError, InputError, InvalidExpiryError, describe
-from gex_mcp.responses.age import aged
 from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow
+from gex_mcp.responses.age import aged
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
 from gex_mcp.sources.parse_pool import bulk_loads
 from gex_mcp.store.cache import ChainCache

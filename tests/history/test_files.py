@@ -85,8 +85,9 @@ async def test_sparse_files_are_flagged_not_called_the_prior_close(service, fold
     changes that span several sessions and level_accuracy says it cannot grade them."""
     chains = [load_chain_file(folder / name) for name in FILES]
     sessions = [c.as_of.date() for c in chains]
-    from gex_mcp.engine.calendar import is_trading_day
     from datetime import timedelta
+
+    from gex_mcp.engine.calendar import is_trading_day
 
     def apart(a, b):
         return sum(is_trading_day(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))

@@ -37,7 +37,6 @@ from gex_mcp.responses._common import (
     hedge_estimate,
     int_or_none,
     pct_from_spot,
-    round_or_none,
 )
 from gex_mcp.responses.age import sessions_between
 from gex_mcp.responses.expiries import expiry_rows
