@@ -37,3 +37,10 @@ def test_expired_contracts_are_apart_and_the_basis_names_the_gap(chains_dir, tmp
     assert answer.previous_as_of == before.as_of
     assert "the snapshot of 2020-06-22 16:00 ET, 4 sessions earlier" in answer.oi_change_basis
     assert f"expired: {answer.expired_oi:,}" in answer.oi_change_basis
+    # each mover row gives its own expired OI, from the raw earlier file
+    assert answer.movers
+    for m in answer.movers:
+        at = alive & ~still & (before.strike == m.strike)
+        assert m.call_oi_expired == round(oi[at & before.is_call].sum())
+        assert m.put_oi_expired == round(oi[at & ~before.is_call].sum())
+    assert sum(m.put_oi_expired for m in answer.movers if m.strike == 270) in (0, 28_886)

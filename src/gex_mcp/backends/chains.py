@@ -226,6 +226,7 @@ class ChainBackend:
         exp, min_oi, source = query.expiration, query.min_oi, query.source
         previous_as_of = None if previous is None else previous[3]
         expired = None if previous is None else previous[4]
+        expired_by_strike = None if previous is None else previous[5]
         previous_from = "GEX_DATA_DIR history"
         if previous is not None:
             previous, previous_from = previous[:3], "the previous snapshot file"
@@ -263,6 +264,7 @@ class ChainBackend:
                                                 previous_oi_as_of=previous_as_of,
                                                 previous_oi_from=previous_from,
                                                 previous_oi_expired=expired,
+                                                previous_oi_expired_by_strike=expired_by_strike,
                                                 flip_range_pct=p.flip_range_pct),
                          notes=reading_notes(analysis))
 

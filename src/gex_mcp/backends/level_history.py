@@ -46,8 +46,9 @@ _TICK = timedelta(microseconds=1)
 
 #: (strikes, call OI, put OI, as_of) of an earlier snapshot.
 #: (strikes, call OI, put OI, the earlier snapshot's as_of, OI of its contracts that settled
-#: before the current snapshot): the per-strike OI sums hold only contracts alive in both
-PreviousOI = tuple[np.ndarray, np.ndarray, np.ndarray, datetime, int]
+#: before the current snapshot, that OI by strike as {strike: (call, put)}): the per-strike OI
+#: sums hold only contracts alive in both
+PreviousOI = tuple[np.ndarray, np.ndarray, np.ndarray, datetime, int, dict[float, tuple[int, int]]]
 
 BASIS = {"file": "snapshot_files", "demo": "demo_replay"}
 
@@ -91,8 +92,14 @@ def surviving_strike_oi(earlier: OptionChain, now: datetime) -> PreviousOI:
     strikes, idx = np.unique(earlier.strike[still], return_inverse=True)
     calls = np.bincount(idx, weights=np.where(earlier.is_call[still], oi[still], 0.0), minlength=len(strikes))
     puts = np.bincount(idx, weights=np.where(earlier.is_call[still], 0.0, oi[still]), minlength=len(strikes))
-    expired = int(round(float(oi[alive & ~still].sum())))
-    return strikes, calls, puts, earlier.as_of, expired
+    gone = alive & ~still
+    by_strike: dict[float, tuple[int, int]] = {}
+    for k, is_call, n in zip(earlier.strike[gone].tolist(), earlier.is_call[gone].tolist(),
+                             oi[gone].tolist()):
+        c, p = by_strike.get(k, (0, 0))
+        by_strike[k] = (c + round(n), p) if is_call else (c, p + round(n))
+    expired = int(round(float(oi[gone].sum())))
+    return strikes, calls, puts, earlier.as_of, expired, by_strike
 
 
 class LevelHistory:

@@ -73,6 +73,12 @@ class OIMover(BaseModel):
     call_oi_change: int
     put_oi_change: int
     total_abs_change: int
+    call_oi_expired: int | None = Field(
+        None, description="Call OI at this strike that settled since the previous snapshot "
+                          "(not in the change); null when unknown.")
+    put_oi_expired: int | None = Field(
+        None, description="Put OI at this strike that settled since the previous snapshot "
+                          "(not in the change); null when unknown.")
 
 
 class SummaryResponse(Provenance, FlipInfo):

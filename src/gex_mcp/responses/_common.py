@@ -40,6 +40,7 @@ class BuildContext:
     flip_range_pct: float = DEFAULT_RANGE_PCT
     previous_oi_from: str = "GEX_DATA_DIR history"
     previous_oi_expired: int | None = None
+    previous_oi_expired_by_strike: dict[float, tuple[int, int]] | None = None  # (call, put)
 
 
 DEFAULT_CONTEXT = BuildContext()

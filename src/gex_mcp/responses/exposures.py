@@ -153,10 +153,18 @@ def interpret_charm(net_chex: float) -> str:
     return "Net CHEX is zero: the passage of time moves dealer hedges little."
 
 
-def oi_mover_rows(a: ChainAnalysis) -> list[OIMover]:
-    return [OIMover(strike=m.strike, call_oi_change=int(round(m.call_change)),
-                    put_oi_change=int(round(m.put_change)), total_abs_change=int(round(m.total_abs)))
-            for m in a.oi_movers]
+def oi_mover_rows(a: ChainAnalysis, ctx: BuildContext = DEFAULT_CONTEXT) -> list[OIMover]:
+    """The strikes whose OI changed most; with the previous snapshot file, each row also gives
+    the OI of its contracts that settled in between (apart from the changes)."""
+    gone = ctx.previous_oi_expired_by_strike
+    rows = []
+    for m in a.oi_movers:
+        c, p = (None, None) if gone is None else gone.get(m.strike, (0, 0))
+        rows.append(OIMover(strike=m.strike, call_oi_change=int(round(m.call_change)),
+                            put_oi_change=int(round(m.put_change)),
+                            total_abs_change=int(round(m.total_abs)),
+                            call_oi_expired=c, put_oi_expired=p))
+    return rows
 
 
 def summary_response(a: ChainAnalysis, prov: Provenance,
@@ -181,7 +189,7 @@ def summary_response(a: ChainAnalysis, prov: Provenance,
         dealer_hedge_up_1pct=hedge_estimate(a.hedge_up), dealer_hedge_down_1pct=hedge_estimate(a.hedge_down),
         zero_dte_net_gex=zero, zero_dte_pct_of_total=zero_pct,
         call_wall=a.levels.call_wall, put_wall=a.levels.put_wall,
-        expiry_breakdown=expiry_rows(a), top_oi_movers=oi_mover_rows(a),
+        expiry_breakdown=expiry_rows(a), top_oi_movers=oi_mover_rows(a, ctx),
         data_quality=data_quality(a.prepared.quality))
 
 
@@ -225,7 +233,7 @@ def oi_changes_response(a: ChainAnalysis, prov: Provenance,
                              oi_change_basis=basis if known else "no previous open interest yet",
                              previous_as_of=ctx.previous_oi_as_of if known else None,
                              expired_oi=ctx.previous_oi_expired if known else None,
-                             movers=oi_mover_rows(a))
+                             movers=oi_mover_rows(a, ctx))
 
 
 def previous_basis(ctx: BuildContext, as_of) -> str:
