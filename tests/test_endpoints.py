@@ -159,8 +159,10 @@ async def test_flashalpha_scan_rows_say_neutral_inside_the_band(loopback, tmp_pa
     assert row.gamma_regime == "neutral" and regime.gamma_regime == "neutral"
     assert row.gamma_flip == flip and row.below_flip is True
     assert regime.neutral_band_pct == 0.25
-    assert regime.regime_reason.startswith(f"spot {summary['underlying_price']:.2f} is within 0.25% "
-                                           f"of the gamma flip {flip:.2f}")
+    spot = summary['underlying_price']
+    assert regime.regime_reason.startswith(
+        f"the gamma flip {flip:.2f} is {(flip - spot) / spot * 100:.2f}% above spot {spot:.2f}, "
+        "within the ±0.25% neutral band")
 
 
 @pytest.mark.anyio

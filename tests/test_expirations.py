@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import anyio
 import numpy as np
@@ -18,6 +19,7 @@ from gex_mcp.settings import Settings
 pytestmark = pytest.mark.anyio
 
 SPX = "cboe_quotedata_SPX_2023-09-14.csv"
+NY = ZoneInfo("America/New_York")
 
 
 @pytest.fixture
@@ -32,18 +34,22 @@ async def answer(path, name: str = "expirations", **arguments):
 
 
 async def test_lists_every_unsettled_expiration_with_its_open_interest_and_contracts(spx_path):
-    """Dates, contract counts and OI equal an independent pass over the raw file."""
+    """Settlements (a row each for AM and PM of one date), contract counts and OI equal an
+    independent pass over the raw file."""
     got = await answer(spx_path)
     chain = load_chain_file(spx_path)
     live = chain.settle_time > chain.as_of.timestamp()
-    dates = sorted({str(d) for d in chain.expiry[live]})
-    assert [e.expiration for e in got.expirations] == dates and got.count == len(dates)
-    for row in got.expirations:
-        rows = live & (chain.expiry == np.datetime64(row.expiration))
+    instants = sorted(set(chain.settle_time[live].tolist()))
+    assert got.count == len(instants) == len(got.expirations)
+    for row, instant in zip(got.expirations, instants, strict=True):
+        when = datetime.fromtimestamp(instant, NY)
+        assert row.expiration == when.date().isoformat()
+        assert row.settlement == ("AM" if when.hour < 12 else "PM")
+        rows = live & (chain.settle_time == instant)
         assert row.contracts == int(rows.sum())
         assert row.open_interest == int(round(np.nansum(chain.open_interest[rows])))
     # the snapshot is after the 2023-09-14 close: that day's options are settled, not listed
-    assert dates[0] == "2023-09-15"
+    assert got.expirations[0].expiration == "2023-09-15"
 
 
 async def test_gross_gex_shares_match_the_per_expiration_gex_answers(spx_path):
@@ -55,7 +61,7 @@ async def test_gross_gex_shares_match_the_per_expiration_gex_answers(spx_path):
     got = await answer(spx_path)
     gross, net = {}, {}
     for row in got.expirations:
-        if row.open_interest == 0:
+        if row.open_interest == 0 or row.expiration in gross:
             continue
         try:
             g = await answer(spx_path, "gex", expiration=row.expiration)
@@ -64,21 +70,29 @@ async def test_gross_gex_shares_match_the_per_expiration_gex_answers(spx_path):
             continue
         gross[row.expiration], net[row.expiration] = g.call_gex - g.put_gex, g.net_gex
     total = sum(gross.values())
-    for row in got.expirations:
-        expected = gross.get(row.expiration, 0.0) / total * 100
-        assert row.share_of_gross_gex_pct == pytest.approx(expected, rel=1e-9, abs=1e-12)
-        assert row.net_gex == pytest.approx(net.get(row.expiration, 0.0), rel=1e-9, abs=1e-3)
+    by_date: dict[str, list] = {}
+    for row in got.expirations:  # an AM and a PM row add up to the date's gex answer
+        by_date.setdefault(row.expiration, []).append(row)
+    for day, rows in by_date.items():
+        expected = gross.get(day, 0.0) / total * 100
+        assert sum(r.share_of_gross_gex_pct for r in rows) == pytest.approx(expected, rel=1e-9, abs=1e-12)
+        assert sum(r.net_gex for r in rows) == pytest.approx(net.get(day, 0.0), rel=1e-9, abs=1e-3)
     assert sum(r.share_of_gross_gex_pct for r in got.expirations) == pytest.approx(100.0)
 
 
 async def test_spx_kinds_settlements_and_days_follow_the_listing_calendar(spx_path):
-    """The Sept quarterly settles AM (SPX) and PM (SPXW); weeklies are PM; days grow."""
-    rows = {e.expiration: e for e in (await answer(spx_path)).expirations}
-    assert (rows["2023-09-15"].kind, rows["2023-09-15"].settlement) == ("quarterly", "AM+PM")
-    assert (rows["2023-09-18"].kind, rows["2023-09-18"].settlement) == ("weekly", "PM")
-    assert (rows["2023-10-20"].kind, rows["2023-10-20"].settlement) == ("monthly", "AM+PM")
-    # 2023-09-15 09:30 and 16:00 New York, from the 2023-09-14 16:15 close: the last settlement counts
-    assert rows["2023-09-15"].days_to_expiry == pytest.approx((23 * 60 + 45) / 1440, abs=1e-4)
+    """The Sept quarterly settles AM (SPX, the quarterly) and PM (SPXW, a weekly by its own
+    calendar); weeklies are PM; days grow."""
+    listed = (await answer(spx_path)).expirations
+    rows = {(e.expiration, e.settlement): e for e in listed}
+    assert rows["2023-09-15", "AM"].kind == "quarterly"
+    assert rows["2023-09-15", "PM"].kind == "weekly"
+    assert rows["2023-09-18", "PM"].kind == "weekly" and ("2023-09-18", "AM") not in rows
+    assert rows["2023-10-20", "AM"].kind == "monthly" and rows["2023-10-20", "PM"].kind == "weekly"
+    # 2023-09-15 09:30 and 16:00 New York, from the 2023-09-14 16:15 close
+    assert rows["2023-09-15", "AM"].days_to_expiry == pytest.approx((17 * 60 + 15) / 1440, abs=1e-4)
+    assert rows["2023-09-15", "PM"].days_to_expiry == pytest.approx((23 * 60 + 45) / 1440, abs=1e-4)
+    rows = {e.expiration: e for e in listed}
     days = [r.days_to_expiry for r in rows.values()]
     assert days == sorted(days) and days[0] > 0
     leaps = [d for d, r in rows.items() if r.kind == "leaps"]
@@ -103,3 +117,20 @@ async def test_the_tool_answers_over_mcp_within_a_small_budget(spx_path):
     listed = records(result.structured_content["expirations"])
     assert [e["expiration"] for e in listed] == [e.expiration for e in direct.expirations]
     assert len(result.content[0].text) < 8_000  # 2,000 tokens at 4 characters a token
+
+
+async def test_expirations_and_expiry_breakdown_tell_one_story(spx_path):
+    """Both tools: one row per settlement with the same kind, OI, net GEX and share of gross
+    |GEX|. SPX 2023-09-15: the AM quarterly holds ~48% of gross GEX, the PM weeklies ~5%."""
+    listed = {(r.expiration, r.settlement): r for r in (await answer(spx_path)).expirations}
+    breakdown = await answer(spx_path, "expiry_breakdown")
+    assert breakdown.expiries
+    for e in breakdown.expiries:
+        r = listed[e.expiration, e.settlement]
+        assert (e.kind, e.open_interest) == (r.kind, r.open_interest)
+        assert e.net_gex == pytest.approx(r.net_gex, rel=1e-12, abs=1e-6)
+        assert e.share_of_gross_gex_pct == pytest.approx(r.share_of_gross_gex_pct, rel=1e-12)
+    assert listed["2023-09-15", "AM"].share_of_gross_gex_pct == pytest.approx(48.0, abs=0.1)
+    assert listed["2023-09-15", "PM"].share_of_gross_gex_pct == pytest.approx(5.4, abs=0.1)
+    weekly = sum(r.share_of_gross_gex_pct for r in listed.values() if r.kind == "weekly")
+    assert breakdown.weekly_pct == pytest.approx(weekly, rel=1e-9)

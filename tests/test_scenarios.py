@@ -125,7 +125,8 @@ async def test_max_pain_matches_brute_force_on_the_real_chain(spx):
 
 
 async def test_expected_move_is_the_atm_straddle_mid_and_the_atm_iv_range(spx):
-    """Straddle = call mid + put mid at the quoted strike nearest spot; 1σ = S·σ·√T."""
+    """Straddle = call mid + put mid at the quoted strike nearest the expiration's forward
+    (put-call parity); 1σ = S·σ·√T."""
     path, chain, _ = spx
     answer = await call(path, "expected_move", expiration="2023-09-22")
     (row,) = answer.moves
@@ -133,7 +134,16 @@ async def test_expected_move_is_the_atm_straddle_mid_and_the_atm_iv_range(spx):
     two_sided = (chain.bid > 0) & (chain.ask >= chain.bid)
     call_k = set(chain.strike[day & two_sided & chain.is_call])
     put_k = set(chain.strike[day & two_sided & ~chain.is_call])
-    atm = min(call_k & put_k, key=lambda k: (abs(k - chain.spot), k))
+    both = sorted(call_k & put_k)
+    mids = {}
+    for k in both:
+        at = day & two_sided & (chain.strike == k)
+        m = {bool(c): (b + a) / 2 for c, b, a in zip(chain.is_call[at], chain.bid[at], chain.ask[at])}
+        mids[k] = m[True] - m[False]
+    k0 = min(both, key=lambda k: abs(mids[k]))  # parity: F ~ K + (C - P) e^{rT}, e^{rT} ~ 1.001
+    forward = k0 + mids[k0] * math.exp(0.05 * row.days_to_expiry / 365)
+    assert math.isclose(row.forward, forward, abs_tol=1.0)
+    atm = min(both, key=lambda k: (abs(k - forward), k))
     mid = {bool(c): (b + a) / 2 for c, b, a in zip(chain.is_call[day & (chain.strike == atm)],
                                                  chain.bid[day & (chain.strike == atm)],
                                                  chain.ask[day & (chain.strike == atm)])}
@@ -196,10 +206,12 @@ async def test_expirations_roll_off_and_breakdown_atm_iv(spx):
     """Thursday's snapshot: the next expiry is Friday's, so both roll-offs are its share."""
     path, _, _ = spx
     listing = await call(path, "expirations")
-    first = listing.expirations[0]
-    assert first.expiration == "2023-09-15"
-    assert listing.rolloff_next_expiry_pct == first.share_of_gross_gex_pct
-    assert listing.rolloff_by_friday_pct == pytest.approx(first.share_of_gross_gex_pct)
+    first = [e for e in listing.expirations if e.expiration == "2023-09-15"]
+    assert listing.expirations[0].expiration == "2023-09-15"
+    assert [e.settlement for e in first] == ["AM", "PM"]  # both settle on the next date
+    friday = sum(e.share_of_gross_gex_pct for e in first)
+    assert listing.rolloff_next_expiry_pct == pytest.approx(friday)
+    assert listing.rolloff_by_friday_pct == pytest.approx(friday)
     breakdown = await call(path, "expiry_breakdown")
     moves = {m.expiration: m.atm_iv for m in (await call(path, "expected_move")).moves}
     for e in breakdown.expiries[:10]:
@@ -222,6 +234,6 @@ async def test_a_date_with_am_and_pm_settlements_has_a_row_for_each(spx):
     assert am.open_interest == pytest.approx(raw["SPX"], rel=0.02) and am.open_interest <= raw["SPX"]
     assert pm.open_interest == pytest.approx(raw["SPXW"], rel=0.02) and pm.open_interest <= raw["SPXW"]
     assert am.open_interest > 5 * pm.open_interest
-    assert sum(e.share_of_total_pct for e in breakdown.expiries) == pytest.approx(100)
+    assert sum(e.share_of_gross_gex_pct for e in breakdown.expiries) == pytest.approx(100)
     assert all(e.settlement == "PM" for e in breakdown.expiries if e.expiration != "2023-09-15"
                and e.kind == "weekly")

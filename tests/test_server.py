@@ -322,12 +322,12 @@ async def test_regime_and_flip_distance_follow_from_spot_and_flip(service, mode)
     assert down["gamma_flip"] > down["underlying_price"]
     spot, flip = dist["underlying_price"], dist["gamma_flip"]
     # reported to 0.001% (and the flip to the cent)
-    assert math.isclose(dist["distance_to_flip_pct"], (spot - flip) / spot * 100, abs_tol=5e-3)
-    # one sign convention for every level: spot minus the level (+ = spot above it)
-    assert math.isclose(dist["distance_to_call_wall_pct"],
-                        (spot - dist["call_wall"]) / spot * 100, abs_tol=1e-3)
-    assert math.isclose(dist["distance_to_put_wall_pct"],
-                        (spot - dist["put_wall"]) / spot * 100, abs_tol=1e-3)
+    assert math.isclose(dist["flip_above_spot_pct"], (flip - spot) / spot * 100, abs_tol=5e-3)
+    # one sign convention for every level: the level minus spot (+ = the level above spot)
+    assert math.isclose(dist["call_wall_above_spot_pct"],
+                        (dist["call_wall"] - spot) / spot * 100, abs_tol=1e-3)
+    assert math.isclose(dist["put_wall_above_spot_pct"],
+                        (dist["put_wall"] - spot) / spot * 100, abs_tol=1e-3)
 
 
 async def test_expiry_breakdown_shares_add_up_to_100_percent(service, mode):
@@ -337,7 +337,7 @@ async def test_expiry_breakdown_shares_add_up_to_100_percent(service, mode):
     assert math.isclose(data["zero_dte_pct"] + data["weekly_pct"] + data["monthly_pct"], 100,
                         abs_tol=1e-6)
     expiries = records(data["expiries"])
-    assert math.isclose(sum(e["share_of_total_pct"] for e in expiries), 100, abs_tol=1e-6)
+    assert math.isclose(sum(e["share_of_gross_gex_pct"] for e in expiries), 100, abs_tol=1e-6)
     assert expiries[0]["kind"] == "0dte"
 
 

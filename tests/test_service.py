@@ -168,8 +168,10 @@ async def test_oi_change_comes_from_the_previous_days_snapshot(chains_dir, tmp_p
         assert row.call_oi_change == round(c2[i] - before_call.get(row.strike, 0.0))
         assert row.put_oi_change == round(p2[i] - before_put.get(row.strike, 0.0))
     assert movers.oi_change_known and movers.movers
-    assert movers.oi_change_basis == ("open interest minus the stored snapshot of "
-                                      f"{day1.as_of.isoformat()} (GEX_DATA_DIR history)")
+    # 06-23, 06-24, 06-25 and 06-26 are the sessions after day 1's
+    assert movers.oi_change_basis == ("open interest minus the snapshot of "
+                                      f"{day1.as_of:%Y-%m-%d %H:%M} ET, 4 sessions earlier "
+                                      "(GEX_DATA_DIR history)")
 
 
 async def test_warm_answers_are_the_same_object_until_the_ttl_expires():

@@ -50,6 +50,7 @@ from gex_mcp.endpoints.checks import check_min_oi, parse_expiration
 from gex_mcp.engine.calendar import check_supported
 from gex_mcp.errors import ConfigError, GexError, InputError, describe
 from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow
+from gex_mcp.responses.age import aged
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
 from gex_mcp.sources.parse_pool import bulk_loads
 from gex_mcp.store.cache import ChainCache
@@ -314,19 +315,25 @@ class GexService:
                 raise InputError("as_of needs source cboe, file or demo; FlashAlpha answers only "
                                  "the present.")
             if not self._chains.replayable(src):
-                return _aged(await record_answer(self._chains, ep, symbol=symbol, source=src,
-                                                 expiration=exp, moment=moment), self._clock())
+                return aged(await record_answer(self._chains, ep, symbol=symbol, source=src,
+                                                expiration=exp, moment=moment), self._clock(), moment)
         frozen = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
         answer = await backend.answer(ep, Query(normalize_symbol(symbol), src, exp, least_oi, frozen,
                                                 as_of=moment))
-        return _aged(answer, self._clock())
+        return aged(answer, self._clock(), moment or self._replay_time(src))
+
+    def _replay_time(self, source: str) -> datetime | None:
+        """The time a replaying source answers for (GEX_FILE_AS_OF), else None (the present)."""
+        when = getattr(self._chains.sources.get(source), "as_of", None)
+        return when if isinstance(when, datetime) else None
 
     async def scan(self, symbols: Sequence[str] | str, source: str | None = None, *,
                    near_wall_pct: float = DEFAULT_NEAR_WALL_PCT,
                    concurrency: int = DEFAULT_SCAN_CONCURRENCY,
                    progress: Progress | None = None,
-                   max_symbols: int | None = None) -> ScanResponse:
-        """Flip, regime, net GEX and walls for a watchlist, fetched concurrently.
+                   max_symbols: int | None = None, as_of: str | None = None) -> ScanResponse:
+        """Flip, regime, net GEX and walls for a watchlist, fetched concurrently; with
+        `as_of`, each symbol's answer at or before that time (as `answer` replays).
 
         Each row comes from the symbol's levels and regime answers, so every backend gives
         the same regime rule. A symbol that fails gets its error in its row; the scan
@@ -345,6 +352,10 @@ class GexService:
             raise InputError(f"near_wall_pct must be between 0 and {MAX_NEAR_WALL_PCT:g}, "
                              f"got {near_wall_pct!r}.")
         name = self.resolve_source(source)
+        if as_of is not None:  # a bad time fails the scan once, not every row
+            from gex_mcp.backends.history_answers import past_moment
+
+            past_moment(as_of, "as_of", self._now(), end_of_day=True)
         local = name in LOCAL_SOURCES
         limit = max_symbols or (MAX_LOCAL_SCAN_SYMBOLS if local else MAX_SCAN_SYMBOLS)
         if len(symbols) > limit:
@@ -362,7 +373,7 @@ class GexService:
         async def one(i: int, sym: str) -> None:
             nonlocal finished
             async with limiter:
-                rows[i] = await self._scan_row(sym, name, near_wall_pct)
+                rows[i] = await self._scan_row(sym, name, near_wall_pct, as_of)
             finished += 1
             if progress is not None and (finished % step == 0 or finished == len(symbols)):
                 await progress(finished, len(symbols))
@@ -380,10 +391,11 @@ class GexService:
                             negative_gamma=[r.symbol for r in done if r.gamma_regime == "negative_gamma"],
                             failed=[r.symbol for r in done if r.error])
 
-    async def _scan_row(self, symbol: str, source: str, near_pct: float) -> ScanRow:
+    async def _scan_row(self, symbol: str, source: str, near_pct: float,
+                        as_of: str | None = None) -> ScanRow:
         try:
-            levels = await self.answer("levels", symbol, source=source)
-            regime = await self.answer("regime", symbol, source=source)
+            levels = await self.answer("levels", symbol, source=source, as_of=as_of)
+            regime = await self.answer("regime", symbol, source=source, as_of=as_of)
         except GexError as exc:
             return ScanRow(symbol=_row_name(symbol), error=describe(exc))
         except Exception:
@@ -413,21 +425,14 @@ class GexService:
             oi_overlay=oi_overlay))
         info = responses.chart_info(gex, levels, regime, window_pct)
         flip = "n/a" if info.gamma_flip is None else f"{info.gamma_flip:.2f}"
-        return ChartImage(png, info, f"{info.symbol} net GEX {info.net_gex_label}, flip {flip}")
+        notes = "".join(f" Note: {n}" for n in info.notes)
+        return ChartImage(png, info, f"{info.symbol} net GEX {info.net_gex_label}, flip {flip}.{notes}")
 
 
 def _row_name(symbol: str) -> str:
     """A failed scan row's symbol: upper-cased only when ASCII, so "ſpy" is not shown as SPY."""
     text = symbol.strip()
     return (text.upper() if text.isascii() else text)[:12]
-
-
-def _aged(answer: BaseModel, now: float) -> BaseModel:
-    """`answer` with its `age_seconds` as of `now` (answers are memoised; their age is not)."""
-    as_of = getattr(answer, "as_of", None)
-    if as_of is None or "age_seconds" not in type(answer).model_fields:
-        return answer
-    return answer.model_copy(update={"age_seconds": round(max(now - as_of.timestamp(), 0.0), 1)})
 
 
 def _endpoint_method(ep: Endpoint) -> Callable[..., Awaitable[BaseModel]]:

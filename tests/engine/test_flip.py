@@ -87,4 +87,7 @@ def test_regime_is_neutral_inside_the_band_and_signed_outside():
     assert classify_regime(flip.price * 1.01, flip).regime == "positive_gamma"
     below = classify_regime(flip.price * 0.99, flip)
     assert below.regime == "negative_gamma"
-    assert below.distance_pct == pytest.approx((flip.price * 0.99 - flip.price) / (flip.price * 0.99) * 100)
+    spot = flip.price * 0.99
+    assert below.flip_above_spot_pct == pytest.approx((flip.price - spot) / spot * 100)
+    assert below.flip_above_spot_pct > 0  # the flip is above spot
+    assert f"{below.flip_above_spot_pct:.2f}% above spot" in below.reason

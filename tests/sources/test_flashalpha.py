@@ -131,8 +131,8 @@ async def test_summary_is_flattened_into_our_contract(loopback: LoopbackServer) 
     summary = await call(loopback, "summary", "AAPL")
     assert summary.gamma_regime == "positive_gamma"
     assert summary.regime_reason == "FlashAlpha reports positive_gamma (spot 239.23, flip 235)"
-    assert summary.distance_to_flip_points == pytest.approx(239.23 - 235.0)
-    assert summary.distance_to_flip_pct == pytest.approx((239.23 - 235.0) / 239.23 * 100)
+    assert summary.flip_above_spot_points == pytest.approx(235.0 - 239.23)
+    assert summary.flip_above_spot_pct == pytest.approx((235.0 - 239.23) / 239.23 * 100)
     for key in ("net_gex", "net_dex", "net_vex", "net_chex"):
         assert getattr(summary, key) == raw["exposures"][key]
         assert getattr(summary, f"{key}_label") == format_amount(raw["exposures"][key])

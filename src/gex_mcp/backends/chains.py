@@ -41,6 +41,7 @@ from gex_mcp.engine.prepare import (
 from gex_mcp.errors import InputError, InvalidExpiryError, NoDataError, UnknownSymbolError
 from gex_mcp.models import Provenance
 from gex_mcp.responses import BuildContext
+from gex_mcp.responses.notes import reading_notes
 from gex_mcp.sources.base import ChainSource
 from gex_mcp.store.cache import Cached, ChainCache, chain_key
 from gex_mcp.store.serialize import CHAIN_CODEC
@@ -62,6 +63,7 @@ class _Analysed:
     analysis: ChainAnalysis
     context: BuildContext
     answers: dict[tuple, BaseModel] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what changes how to read its answers
 
 
 class ChainBackend:
@@ -202,7 +204,8 @@ class ChainBackend:
             entry = self._compute(chain, query, record=not cached.stale and query.as_of is None,
                                   previous=previous)
             self._memo[key] = entry
-        return entry, _provenance(chain, cached, query, self.params.dealer_model), cached.fetched_at
+        prov = _provenance(chain, cached, query, self.params.dealer_model, entry.notes)
+        return entry, prov, cached.fetched_at
 
     async def answer(self, endpoint: Endpoint, query: Query) -> BaseModel:
         """The answer to `endpoint` for `query`. A fresh answer is kept apart from its
@@ -230,6 +233,8 @@ class ChainBackend:
                  previous: PreviousOI | None = None) -> _Analysed:
         exp, min_oi, source = query.expiration, query.min_oi, query.source
         previous_as_of = None if previous is None else previous[3]
+        expired = None if previous is None else previous[4]
+        expired_by_strike = None if previous is None else previous[5]
         previous_from = "GEX_DATA_DIR history"
         if previous is not None:
             previous, previous_from = previous[:3], "the previous snapshot file"
@@ -266,7 +271,10 @@ class ChainBackend:
         return _Analysed(analysis, BuildContext(min_oi=min_oi, neutral_band_pct=p.neutral_band_pct,
                                                 previous_oi_as_of=previous_as_of,
                                                 previous_oi_from=previous_from,
-                                                flip_range_pct=p.flip_range_pct))
+                                                previous_oi_expired=expired,
+                                                previous_oi_expired_by_strike=expired_by_strike,
+                                                flip_range_pct=p.flip_range_pct),
+                         notes=reading_notes(analysis))
 
     def _prune(self) -> None:
         """Drop snapshots older than `history_days` (at most once an hour)."""
@@ -318,12 +326,13 @@ def partial_listing_note(chain: OptionChain) -> str | None:
             f"through {live.max()}: totals and levels cover those options alone")
 
 
-def _provenance(chain: OptionChain, cached: Cached, query: Query, dealer_model: str) -> Provenance:
+def _provenance(chain: OptionChain, cached: Cached, query: Query, dealer_model: str,
+                notes: list[str]) -> Provenance:
     return Provenance(
         symbol=chain.symbol, underlying_price=chain.spot, as_of=chain.as_of,
         retrieved_at=chain.retrieved_at, source=chain.source if query.source == "file" else query.source,
         is_demo=query.source == "demo", **stale_flags(cached), expiration=query.expiration,
-        dealer_model=dealer_model)
+        dealer_model=dealer_model, notes=list(notes))
 
 
 def _check_listed(chain: OptionChain, exp: str) -> None:

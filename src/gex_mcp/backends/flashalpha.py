@@ -104,16 +104,16 @@ class FlashAlphaBackend:
                                 neutral_band_pct=self.neutral_band_pct)
         return summary.model_copy(update={
             "gamma_regime": call.regime, "regime_reason": f"{call.reason} ({summary.regime_reason})",
-            "distance_to_flip_pct": round_or_none(call.distance_pct, 3),
-            "distance_to_flip_points": round_or_none(call.distance_points, 2)})
+            "flip_above_spot_pct": round_or_none(call.flip_above_spot_pct, 3),
+            "flip_above_spot_points": round_or_none(call.flip_above_spot_points, 2)})
 
     def _regime(self, s: SummaryResponse) -> RegimeResponse:
         carried = {name: getattr(s, name) for name in (*Provenance.model_fields, *FlipInfo.model_fields)}
         return RegimeResponse(
             **carried, gamma_regime=s.gamma_regime, regime_reason=s.regime_reason,
             net_gex=s.net_gex, net_gex_label=format_amount(s.net_gex),
-            distance_to_flip_pct=s.distance_to_flip_pct,
-            distance_to_flip_points=s.distance_to_flip_points,
+            flip_above_spot_pct=s.flip_above_spot_pct,
+            flip_above_spot_points=s.flip_above_spot_points,
             neutral_band_pct=self.neutral_band_pct)
 
 

@@ -26,7 +26,6 @@ from cachetools import LRUCache
 from gex_mcp.backends.base import Query
 from gex_mcp.backends.options import cache_tag
 from gex_mcp.engine.chain import OptionChain
-from gex_mcp.engine.prepare import live_strike_oi
 from gex_mcp.errors import GexError, NoDataError, UnknownSymbolError, describe
 from gex_mcp.models.level_record import LevelRecord, level_record
 
@@ -46,7 +45,10 @@ MAX_REPLAY_SNAPSHOTS = 60  # snapshots analysed per replayed window (~1 s for SP
 _TICK = timedelta(microseconds=1)
 
 #: (strikes, call OI, put OI, as_of) of an earlier snapshot.
-PreviousOI = tuple[np.ndarray, np.ndarray, np.ndarray, datetime]
+#: (strikes, call OI, put OI, the earlier snapshot's as_of, OI of its contracts that settled
+#: before the current snapshot, that OI by strike as {strike: (call, put)}): the per-strike OI
+#: sums hold only contracts alive in both
+PreviousOI = tuple[np.ndarray, np.ndarray, np.ndarray, datetime, int, dict[float, tuple[int, int]]]
 
 BASIS = {"file": "snapshot_files", "demo": "demo_replay"}
 
@@ -76,7 +78,28 @@ async def previous_snapshot_oi(source: Any, chain: OptionChain) -> PreviousOI | 
     except GexError as exc:  # OI change is a convenience: never fail an answer over it
         logger.warning("no previous snapshot of %s: %.200s", chain.symbol, describe(exc))
         return None
-    return (*live_strike_oi(earlier), earlier.as_of)
+    return surviving_strike_oi(earlier, chain.as_of)
+
+
+def surviving_strike_oi(earlier: OptionChain, now: datetime) -> PreviousOI:
+    """Per-strike OI of `earlier`'s contracts still unsettled at `now` (so each contract is
+    compared with itself), and the OI of those that settled in between (reported apart,
+    never as falls): alive = settle_time > as_of, for both snapshots."""
+    settle = earlier.settle_time
+    alive = settle > earlier.as_of.timestamp()
+    oi = np.nan_to_num(earlier.open_interest, nan=0.0)
+    still = alive & (settle > now.timestamp())
+    strikes, idx = np.unique(earlier.strike[still], return_inverse=True)
+    calls = np.bincount(idx, weights=np.where(earlier.is_call[still], oi[still], 0.0), minlength=len(strikes))
+    puts = np.bincount(idx, weights=np.where(earlier.is_call[still], 0.0, oi[still]), minlength=len(strikes))
+    gone = alive & ~still
+    by_strike: dict[float, tuple[int, int]] = {}
+    for k, is_call, n in zip(earlier.strike[gone].tolist(), earlier.is_call[gone].tolist(),
+                             oi[gone].tolist()):
+        c, p = by_strike.get(k, (0, 0))
+        by_strike[k] = (c + round(n), p) if is_call else (c, p + round(n))
+    expired = int(round(float(oi[gone].sum())))
+    return strikes, calls, puts, earlier.as_of, expired, by_strike
 
 
 class LevelHistory:

@@ -257,7 +257,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "error field and the others still answer."),
         summary="per symbol: price, flip, regime, net GEX, walls, distance to flip, flags; "
                 "errors per row",
-        args=(SYMBOLS, SOURCE, NEAR_WALL), response=models.ScanResponse, backends=BOTH,
+        args=(SYMBOLS, SOURCE, NEAR_WALL, AS_OF), response=models.ScanResponse, backends=BOTH,
         example={"symbols": ["SPY", "IWM"]}, view="scan"),
     Endpoint(
         name="regime", toolset="exposures", title="Gamma regime",
@@ -299,12 +299,14 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         name="oi_changes", toolset="expiries", title="Open interest changes",
         description=(
-            "Strikes whose open interest changed most since the previous trading day, in "
-            "contracts (call, put and total absolute change).",
+            "Strikes whose open interest changed most since the previous snapshot, in "
+            "contracts (call, put and total absolute change), each contract against itself: "
+            "contracts that settled in between are counted apart (expired_oi), never as falls, "
+            "and oi_change_basis names the real gap in sessions.",
             "Use it to spot new positioning; for current open interest by strike use gex.",
             "When the source reports no previous OI, changes come from this server's stored "
             "snapshots, and oi_change_known is false until one exists."),
-        summary="strikes whose open interest moved most since the previous day",
+        summary="strikes whose open interest moved most since the previous snapshot (expired apart)",
         args=ALL_EXPIRIES, response=models.OIChangesResponse, build=responses.oi_changes_response,
         example={"symbol": "NVDA"}, view="oi_changes",
         flashalpha_paths=(FlashAlphaPath("/v1/exposure/oi-diff/{symbol}", fa_bodies.oi_diff_body,

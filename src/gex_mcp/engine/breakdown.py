@@ -43,6 +43,7 @@ class ExpiryGex:
     forward: float | None = None  # USD
     implied_carry_pct: float | None = None  # percent a year; None = settings, or under a week
     basis_points: float | None = None  # F - S, USD, under a week only
+    gross_gex: float = 0.0  # Σ |GEX| of the settlement's contracts, USD per 1% move
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list
     n_e, n_k = len(keys), len(strikes)
     grid = np.bincount(e_idx * n_k + k_idx, weights=contracts.gex, minlength=n_e * n_k).reshape(n_e, n_k)
     net = grid.sum(axis=1)
+    gross_by = np.bincount(e_idx, weights=np.abs(contracts.gex), minlength=n_e)
     oi = np.bincount(e_idx, weights=prepared.open_interest, minlength=n_e)
     gross = float(np.abs(net).sum())
     carry = prepared.rate - prepared.dividend_yield[first]
@@ -110,7 +112,8 @@ def gex_by_expiry(prepared: PreparedChain, contracts: ContractExposures) -> list
                              float(forward[i]),
                              float(term_carry[i]) if from_parity[i] and not near[i] else None,
                              float(forward[i] - prepared.spot) if from_parity[i] and near[i]
-                             else None))
+                             else None,
+                             float(gross_by[i])))
     return out
 
 

@@ -1,7 +1,10 @@
 """Expected move to each expiration: from the at-the-money straddle and from ATM IV.
 
-For an expiration, the ATM strike is the listed strike nearest spot at which both the call
-and the put have a two-sided quote (bid > 0, ask >= bid). Then
+For an expiration, the ATM strike is the listed strike nearest that expiration's forward
+F = S·e^{(r−q)T} (the put-call parity forward the greeks are priced off, see forwards.py; spot
+when no contract of the expiration was priced) at which both the call and the put have a
+two-sided quote (bid > 0, ask >= bid). Nearest spot would put intrinsic value in the straddle
+when the forward sits away from spot (a dividend before expiry). Then
 
     straddle = call mid + put mid                  (USD per share; the market's price of the move)
     iv_move  = S · σ_ATM · √T                       (USD; one standard deviation to expiry)
@@ -27,7 +30,8 @@ from gex_mcp.engine.prepare import PreparedChain
 class ExpectedMove:
     expiration: np.datetime64
     days_to_expiry: float
-    atm_strike: float | None  # USD
+    atm_strike: float | None  # USD, nearest the forward
+    forward: float  # USD, the expiration's forward (spot when it has no priced contract)
     straddle: float | None  # USD per share
     atm_iv: float | None  # decimal
     iv_move: float | None  # USD, one standard deviation
@@ -46,7 +50,8 @@ def expected_moves(chain: OptionChain, prepared: PreparedChain) -> list[Expected
         quoted = rows & two_sided(chain.bid, chain.ask)
         calls = set(chain.strike[quoted & chain.is_call].tolist())
         both = sorted(calls & set(chain.strike[quoted & ~chain.is_call].tolist()))
-        atm = min(both, key=lambda k: (abs(k - chain.spot), k)) if both else None
+        forward = _forward(prepared, day)
+        atm = min(both, key=lambda k: (abs(k - forward), k)) if both else None
         straddle = atm_iv = iv_move = None
         if atm is not None:
             at = quoted & (chain.strike == atm)
@@ -56,6 +61,15 @@ def expected_moves(chain: OptionChain, prepared: PreparedChain) -> list[Expected
             if len(ivs):
                 atm_iv = float(ivs.mean())
                 iv_move = chain.spot * atm_iv * float(np.sqrt(t_years))
-        out.append(ExpectedMove(day, t_years * SECONDS_PER_YEAR / 86400.0, atm, straddle, atm_iv,
-                                iv_move))
+        out.append(ExpectedMove(day, t_years * SECONDS_PER_YEAR / 86400.0, atm, forward, straddle,
+                                atm_iv, iv_move))
     return out
+
+
+def _forward(prepared: PreparedChain, day: np.datetime64) -> float:
+    """F = S·e^{(r−q)T} of the expiration's last settlement (its contracts' own q), USD."""
+    on_day = np.flatnonzero(prepared.expiry == day)
+    if not len(on_day):
+        return prepared.spot
+    i = on_day[int(np.argmax(prepared.t_years[on_day]))]
+    return float(prepared.spot * np.exp((prepared.rate - prepared.dividend_yield[i]) * prepared.t_years[i]))

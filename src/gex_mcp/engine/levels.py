@@ -7,6 +7,10 @@
 - highest OI strike: largest call + put open interest
 - 0DTE magnet: strike of the largest |net GEX| among contracts expiring on as_of's
   New York date (None when nothing expires today)
+
+Walls, max ± gamma and the highest OI strike look within one window: strikes K with
+|K − S| <= S · LEVEL_WINDOW_PCT / 100 (the flip's search range), so a deep in-the-money
+strike holding old OI (META's $5 with spot at 750) is never reported as a level.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import numpy as np
 
 from gex_mcp.engine.exposure import ContractExposures, StrikeExposures
 from gex_mcp.engine.prepare import PreparedChain
+
+LEVEL_WINDOW_PCT = 20.0  # percent of spot either side: the walls' and highest OI's window
 
 
 @dataclass(frozen=True)
@@ -41,8 +47,9 @@ def _strike_of_max(strikes: np.ndarray, values: np.ndarray, *, require=None) -> 
 def find_levels(prepared: PreparedChain, contracts: ContractExposures,
                 by_strike: StrikeExposures) -> Levels:
     """Compute the key levels (definitions in the module docstring)."""
-    k = by_strike.strike
-    net = by_strike.net_gex
+    near = np.abs(by_strike.strike - prepared.spot) <= prepared.spot * LEVEL_WINDOW_PCT / 100.0
+    k = by_strike.strike[near]
+    net = by_strike.net_gex[near]
     today = prepared.expiry == prepared.today
     magnet = None
     if today.any():
@@ -50,10 +57,10 @@ def find_levels(prepared: PreparedChain, contracts: ContractExposures,
         net_today = np.bincount(inverse, weights=contracts.gex[today], minlength=len(strikes))
         magnet = _strike_of_max(strikes, np.abs(net_today))
     return Levels(
-        call_wall=_strike_of_max(k, np.abs(by_strike.call_gex)),
-        put_wall=_strike_of_max(k, np.abs(by_strike.put_gex)),
+        call_wall=_strike_of_max(k, np.abs(by_strike.call_gex[near])),
+        put_wall=_strike_of_max(k, np.abs(by_strike.put_gex[near])),
         max_positive_gamma=_strike_of_max(k, net),
         max_negative_gamma=_strike_of_max(k, -net),
-        highest_oi_strike=_strike_of_max(k, by_strike.call_oi + by_strike.put_oi),
+        highest_oi_strike=_strike_of_max(k, by_strike.call_oi[near] + by_strike.put_oi[near]),
         zero_dte_magnet=magnet,
     )

@@ -19,8 +19,8 @@ NEUTRAL_BAND_PCT = 0.25
 class RegimeCall:
     regime: str  # positive_gamma | negative_gamma | neutral | unknown
     reason: str
-    distance_pct: float | None  # (spot - flip) / spot * 100
-    distance_points: float | None  # spot - flip, USD
+    flip_above_spot_pct: float | None  # (flip - spot) / spot * 100: + when the flip is above spot
+    flip_above_spot_points: float | None  # flip - spot, USD
 
 
 def classify_regime(spot: float, flip: GammaFlip, *,
@@ -36,20 +36,21 @@ def regime_from_flip(spot: float, flip_price: float | None, *, status: str,
     """The one regime rule, for any backend that knows spot and the flip (USD).
 
     `sign_at_spot` is the sign of total dealer gamma at spot (0 when unknown); it decides
-    the regime only when there is no flip and the status is "no_crossing".
+    the regime only when there is no flip and the status is "no_crossing". Distances follow
+    the one convention: (flip - spot) / spot x 100, + when the flip is above spot.
     """
     if flip_price is None:
         if status == "no_crossing" and sign_at_spot != 0:
             regime = "positive_gamma" if sign_at_spot > 0 else "negative_gamma"
             return RegimeCall(regime, f"no gamma flip: {reason}", None, None)
         return RegimeCall("unknown", f"gamma flip {status}: {reason}", None, None)
-    points = spot - flip_price
+    points = flip_price - spot
     pct = points / spot * 100.0
+    # the words state the distance of the flip as printed (to the cent), as every view does
+    said = (round(flip_price, 2) - spot) / spot * 100.0
+    where = (f"the gamma flip {flip_price:.2f} is {abs(said):.2f}% {'above' if said > 0 else 'below'} "
+             f"spot {spot:.2f}")
     if abs(pct) <= neutral_band_pct:
-        return RegimeCall("neutral", f"spot {spot:.2f} is within {neutral_band_pct}% of the "
-                          f"gamma flip {flip_price:.2f}", pct, points)
-    if points > 0:
-        return RegimeCall("positive_gamma", f"spot {spot:.2f} is {pct:.2f}% above the gamma flip "
-                          f"{flip_price:.2f}", pct, points)
-    return RegimeCall("negative_gamma", f"spot {spot:.2f} is {-pct:.2f}% below the gamma flip "
-                      f"{flip_price:.2f}", pct, points)
+        return RegimeCall("neutral", f"{where}, within the ±{neutral_band_pct}% neutral band",
+                          pct, points)
+    return RegimeCall("positive_gamma" if points < 0 else "negative_gamma", where, pct, points)

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 
+from gex_mcp.engine.calendar import is_trading_day
 from gex_mcp.models.level_record import LevelRecord
 
 INTERVAL_SECONDS: dict[str, int | None] = {
@@ -74,6 +75,18 @@ class Change:
     net_gex: float | None
 
 
+def sessions_apart(earlier: date, later: date) -> int:
+    """Trading sessions d with earlier < d <= later: 1 when `earlier` is the session before
+    `later` (Friday before Monday), more when sessions lie between (sparse snapshots)."""
+    if (later - earlier).days > 800:
+        return int((later - earlier).days * 252 / 365)
+    count, day = 0, earlier
+    while day < later:
+        day += timedelta(days=1)
+        count += is_trading_day(day)
+    return count
+
+
 def _diff(now: float | None, before: float | None) -> float | None:
     return None if now is None or before is None else now - before
 
@@ -91,4 +104,4 @@ def change_versus_prior_close(point: LevelRecord, closes: dict[date, LevelRecord
 
 
 __all__ = ["INTERVAL_SECONDS", "MAX_AUTO_POINTS", "Change", "change_versus_prior_close",
-           "choose_interval", "resample", "session_closes"]
+           "choose_interval", "resample", "session_closes", "sessions_apart"]

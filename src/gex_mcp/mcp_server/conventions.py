@@ -28,9 +28,13 @@ Negative net GEX: they hedge with the move and amplify it.
   fixed, crosses zero (the crossing nearest spot); null with a reason when there is none.
 - call_wall: strike of the largest call GEX. put_wall: strike of the most negative put GEX.
 - max_positive_gamma / max_negative_gamma: strikes of the largest / most negative net GEX.
-- highest_oi_strike: strike with the largest call + put OI.
+- highest_oi_strike: strike with the largest call + put OI. Walls, max +/- gamma and
+  highest_oi_strike look only at strikes within ±20% of spot.
+- expected_move: the ATM strike is the one nearest each expiration's forward (put-call parity).
 - zero_dte_magnet: strike of the largest |net GEX| among options expiring today.
 - Regime: positive_gamma above the flip, negative_gamma below, neutral within a small band.
+- Distances: (level - spot) / spot x 100, positive when the level is above spot, in fields
+  named <level>_above_spot_pct (flip_above_spot_pct, call_wall_above_spot_pct, ...).
 
 ## Data
 cboe: CBOE's free delayed quotes, about 15 minutes behind. flashalpha: FlashAlpha's API (key

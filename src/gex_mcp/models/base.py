@@ -79,8 +79,21 @@ class Provenance(BaseModel):
     expiration: str | None = Field(None, description="Expiration filter (YYYY-MM-DD), null = all.")
     dealer_model: DealerModel = Field(DEFAULT_DEALER_MODEL, description="Dealer positioning assumed.")
     age_seconds: float | None = Field(
-        None, description="Seconds from as_of to this answer: minutes for delayed live quotes, "
-                          "days or years for a saved snapshot. Say how old the data is.")
+        None, description="Seconds from as_of to the time asked about: requested_as_of in a "
+                          "replay, else this answer's time (minutes for delayed live quotes, "
+                          "days or years for a saved snapshot). Say how old the data is.")
+    requested_as_of: datetime | None = Field(
+        None, description="The time a replay asked for (as_of argument or GEX_FILE_AS_OF); "
+                          "null for the present.")
+    outdated: bool = Field(
+        False, description="True when the snapshot is more than one session before the time "
+                           "asked about (or its file was retrieved sessions after its quotes); "
+                           "a note gives the gap in words.")
+    notes: list[str] = Field(
+        default_factory=list,
+        description="What changes how to read this answer, in short sentences: partial listing "
+                    "or a single expiration, skipped contracts above 5%, forward fallbacks, "
+                    "implausible carry, an old snapshot. Empty when nothing does.")
 
 
 class FlipInfo(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -16,35 +17,38 @@ class ExpiryBreakdownResponse(Provenance):
 
     net_gex: float
     net_gex_label: str
-    zero_dte_pct: float = Field(description="Share of |GEX| in same-day expiries, percent.")
-    weekly_pct: float = Field(description="Share of |GEX| in weekly (non-monthly, non-0DTE) expiries, percent.")
-    monthly_pct: float = Field(description="Share of |GEX| in monthly, quarterly and LEAPS expiries, percent.")
+    zero_dte_pct: float = Field(description="Share of gross |GEX| in same-day expiries, percent.")
+    weekly_pct: float = Field(description="Share of gross |GEX| in weekly (non-monthly, non-0DTE) "
+                                          "settlements, percent.")
+    monthly_pct: float = Field(description="Share of gross |GEX| in monthly, quarterly and LEAPS "
+                                           "settlements, percent.")
     expiries: list[ExpiryForwardExposure]
 
 
 class ExpirationListing(BaseModel):
-    """One listed (not yet settled) expiration date."""
+    """One listed (not yet settled) settlement: a date with AM and PM options has two rows."""
 
     expiration: str = Field(description="Expiration date, YYYY-MM-DD.")
     kind: ExpiryKind = Field(description="0dte, weekly, monthly, quarterly or leaps.")
-    settlement: Literal["AM", "PM", "AM+PM"] = Field(
-        description="AM: settles 09:30 New York (index monthlies); PM: 16:00; AM+PM: both "
-                    "settle that day (e.g. SPX and SPXW).")
-    days_to_expiry: float = Field(description="Calendar days from as_of to the date's last settlement.")
-    contracts: int = Field(description="Option contracts listed for the date (calls and puts).")
+    settlement: Literal["AM", "PM"] = Field(
+        description="AM: settles 09:30 New York (index monthlies); PM: 16:00. A date with both "
+                    "(SPX and SPXW) has a row for each.")
+    days_to_expiry: float = Field(description="Calendar days from as_of to this settlement.")
+    contracts: int = Field(description="Option contracts listed for the settlement (calls and puts).")
     open_interest: int = Field(description="Call + put open interest, contracts.")
-    net_gex: float = Field(description="Net dealer GEX of the date, USD per 1% move.")
+    net_gex: float = Field(description="Net dealer GEX of the settlement, USD per 1% move.")
     share_of_gross_gex_pct: float = Field(
-        description="Sum of |GEX| over the date's contracts / the same sum over every contract "
-                    "x 100, percent; shares add up to 100.")
+        description="Sum of |GEX| over the settlement's contracts / the same sum over every "
+                    "contract x 100, percent; shares add up to 100.")
 
 
 class ExpirationsResponse(Provenance):
     """Every listed expiration with its kind, settlement, days, open interest and GEX share."""
 
-    count: int = Field(description="Number of listed expirations.")
+    count: int = Field(description="Number of listed settlements (rows).")
     rolloff_next_expiry_pct: float = Field(
-        description="Share of gross GEX expiring at the nearest expiration, percent.")
+        description="Share of gross GEX expiring on the nearest expiration date (its AM and PM "
+                    "settlements together), percent.")
     rolloff_by_friday_pct: float = Field(
         description="Share of gross GEX expiring on or before this week's Friday, percent.")
     expirations: list[ExpirationListing] = Field(description="Ascending dates.")
@@ -53,7 +57,8 @@ class ExpirationsResponse(Provenance):
 class MaxPainExpiry(BaseModel):
     expiration: str
     max_pain: float | None = Field(description="Settlement price minimising holders' payout, USD.")
-    distance_pct: float | None = Field(description="(max_pain - spot) / spot x 100.")
+    max_pain_above_spot_pct: float | None = Field(
+        description="(max_pain - spot) / spot x 100: + when max pain is above spot.")
     payout_usd: float | None = Field(description="Holders' payout if settled at max pain, USD.")
     open_interest: int = Field(description="Call + put open interest, contracts.")
 
@@ -74,7 +79,11 @@ class MaxPainResponse(Provenance):
 class ExpectedMoveRow(BaseModel):
     expiration: str
     days_to_expiry: float
-    atm_strike: float | None = Field(description="Strike nearest spot quoted on both sides, USD.")
+    atm_strike: float | None = Field(
+        description="Strike nearest the expiration's forward quoted on both sides, USD.")
+    forward: float | None = Field(
+        None, description="The expiration's forward (put-call parity, else carried at the rate "
+                          "settings), USD: the at-the-money reference.")
     straddle: float | None = Field(description="ATM call mid + put mid, USD per share.")
     straddle_move_pct: float | None = Field(description="straddle / spot x 100.")
     atm_iv: float | None = Field(description="Mean IV of the ATM call and put, decimal.")
@@ -108,10 +117,17 @@ class ZeroDteResponse(Provenance, FlipInfo):
 
 
 class OIChangesResponse(Provenance):
-    """Strikes whose open interest changed most since the previous day's snapshot."""
+    """Strikes whose open interest changed most since the previous snapshot (each contract
+    against itself; contracts that settled in between are counted apart, not as falls)."""
 
     oi_change_known: bool = Field(description="False when no previous OI is available yet.")
-    oi_change_basis: str = Field(description="Where the previous OI came from.")
+    oi_change_basis: str = Field(description="Where the previous OI came from and the real gap "
+                                             "in sessions.")
+    previous_as_of: datetime | None = Field(
+        None, description="When the previous OI was taken; null when the source reports it.")
+    expired_oi: int | None = Field(
+        None, description="Open interest of previous-snapshot contracts that settled before this "
+                          "snapshot: left out of every change. Null when unknown.")
     movers: list[OIMover]
 
 

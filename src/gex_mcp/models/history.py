@@ -40,6 +40,9 @@ class HistoryPoint(BaseModel):
     call_wall_change: float | None = Field(description="Call wall minus the prior close's.")
     put_wall_change: float | None = Field(description="Put wall minus the prior close's.")
     net_gex_change: float | None = Field(description="Net GEX minus the prior close's.")
+    prior_close_sessions_before: int | None = Field(
+        None, description="Sessions between the close the changes refer to and this point's: 1 "
+                          "is the previous session; more means sparse snapshots (see notes).")
 
 
 class SessionClose(BaseModel):
@@ -95,6 +98,9 @@ class SessionLevelTest(BaseModel):
     session: str = Field(description="Trading session, YYYY-MM-DD.")
     reference_as_of: datetime = Field(description="The prior close whose levels are tested.")
     reference_spot: float
+    reference_sessions_before: int = Field(
+        1, description="Sessions between the reference close and this session: 1 is the prior "
+                       "session; more means the test spans several days (see notes).")
     points: int = Field(description="Spot records in the session.")
     high: float = Field(description="Highest recorded spot (no intraday high from the sources).")
     low: float

@@ -10,6 +10,10 @@ from pydantic import Field
 from gex_mcp.engine.hedging import linear_hedge
 from gex_mcp.models.base import BaseModel, DataQuality, ExpiryKind, FlipInfo, FlipStatus, Provenance, Regime
 
+#: The one distance convention: (level - spot) / spot x 100, positive when the level is above spot.
+FLIP_PCT = "(gamma_flip - spot) / spot x 100, percent: + when the flip is above spot."
+FLIP_POINTS = "gamma_flip - spot, USD: + when the flip is above spot."
+
 
 class LevelsResponse(Provenance, FlipInfo):
     """Key price levels (the guide's /v1/exposure/levels), USD; null when absent."""
@@ -18,7 +22,8 @@ class LevelsResponse(Provenance, FlipInfo):
     put_wall: float | None = Field(description="Strike of most negative put GEX (support).")
     max_positive_gamma: float | None = Field(description="Strike of largest net GEX.")
     max_negative_gamma: float | None = Field(description="Strike of most negative net GEX.")
-    highest_oi_strike: float | None = Field(description="Strike with the largest call+put OI.")
+    highest_oi_strike: float | None = Field(
+        description="Strike with the largest call+put OI within ±20% of spot (the walls' window).")
     zero_dte_magnet: float | None = Field(
         description="Strike of largest |net GEX| among options expiring today; null when none.")
 
@@ -39,12 +44,14 @@ class ExpiryExposure(BaseModel):
     expiration: str
     days_to_expiry: float = Field(description="Calendar days from as_of to settlement.")
     kind: ExpiryKind
-    net_gex: float
+    net_gex: float = Field(description="Net dealer GEX of this settlement, USD per 1% move.")
     net_gex_label: str
-    share_of_total_pct: float = Field(
-        description="|net GEX of this expiry| / sum over expiries of |net GEX|, percent.")
+    share_of_gross_gex_pct: float = Field(
+        description="Sum of |GEX| over this settlement's contracts / the same sum over every "
+                    "contract x 100, percent (as in expirations).")
     top_strike: float | None = Field(description="Strike of largest |net GEX| in this expiry.")
-    open_interest: int
+    open_interest: int = Field(description="Call + put OI of the settlement's listed contracts "
+                                           "(as in expirations).")
     settlement: Literal["AM", "PM"] = Field(
         "PM", description="AM: settles 09:30 New York (index monthlies); PM: 16:00. A date with "
                           "both (SPX and SPXW) has a row for each.")
@@ -71,6 +78,12 @@ class OIMover(BaseModel):
     call_oi_change: int
     put_oi_change: int
     total_abs_change: int
+    call_oi_expired: int | None = Field(
+        None, description="Call OI at this strike that settled since the previous snapshot "
+                          "(not in the change); null when unknown.")
+    put_oi_expired: int | None = Field(
+        None, description="Put OI at this strike that settled since the previous snapshot "
+                          "(not in the change); null when unknown.")
 
 
 class SummaryResponse(Provenance, FlipInfo):
@@ -78,8 +91,8 @@ class SummaryResponse(Provenance, FlipInfo):
 
     gamma_regime: Regime
     regime_reason: str
-    distance_to_flip_pct: float | None = Field(description="(spot - flip) / spot x 100.")
-    distance_to_flip_points: float | None = Field(description="spot - flip, USD.")
+    flip_above_spot_pct: float | None = Field(description=FLIP_PCT)
+    flip_above_spot_points: float | None = Field(description=FLIP_POINTS)
     net_gex: float
     net_gex_label: str
     net_dex: float
@@ -112,24 +125,24 @@ class RegimeResponse(Provenance, FlipInfo):
     regime_reason: str
     net_gex: float = Field(description="Total dealer GEX at spot, USD per 1% move.")
     net_gex_label: str
-    distance_to_flip_pct: float | None
-    distance_to_flip_points: float | None
+    flip_above_spot_pct: float | None = Field(description=FLIP_PCT)
+    flip_above_spot_points: float | None = Field(description=FLIP_POINTS)
     neutral_band_pct: float = Field(description="Half-width of the neutral band around the flip, percent.")
 
 
 class FlipDistanceResponse(Provenance, FlipInfo):
     """How far spot is from the gamma flip and the walls."""
 
-    distance_to_flip_pct: float | None = Field(description="(spot - flip) / spot x 100; + means above.")
-    distance_to_flip_points: float | None = Field(description="spot - flip, USD.")
+    flip_above_spot_pct: float | None = Field(description=FLIP_PCT)
+    flip_above_spot_points: float | None = Field(description=FLIP_POINTS)
     nearest_crossing_above: float | None
     nearest_crossing_below: float | None
     call_wall: float | None
     put_wall: float | None
-    distance_to_call_wall_pct: float | None = Field(
-        description="(spot - call_wall) / spot x 100; + means spot above the wall, as for the flip.")
-    distance_to_put_wall_pct: float | None = Field(
-        description="(spot - put_wall) / spot x 100; + means spot above the wall, as for the flip.")
+    call_wall_above_spot_pct: float | None = Field(
+        description="(call_wall - spot) / spot x 100: + when the wall is above spot.")
+    put_wall_above_spot_pct: float | None = Field(
+        description="(put_wall - spot) / spot x 100: + when the wall is above spot.")
 
 
 class ScanRow(BaseModel):
@@ -144,7 +157,7 @@ class ScanRow(BaseModel):
     net_gex_label: str | None = None
     call_wall: float | None = None
     put_wall: float | None = None
-    distance_to_flip_pct: float | None = None
+    flip_above_spot_pct: float | None = Field(None, description=FLIP_PCT)
     below_flip: bool | None = Field(None, description="Spot below the gamma flip (negative gamma).")
     near_call_wall: bool | None = Field(None, description="Spot within near_wall_pct of the call wall.")
     near_put_wall: bool | None = Field(None, description="Spot within near_wall_pct of the put wall.")
@@ -152,6 +165,10 @@ class ScanRow(BaseModel):
     source: str | None = None
     is_demo: bool = False
     stale: bool = False
+    outdated: bool = Field(False, description="The snapshot is more than one session before the "
+                                              "time asked about (see notes).")
+    notes: list[str] = Field(default_factory=list,
+                             description="What changes how to read this row (the answer's notes).")
     error: str | None = Field(None, description="Why this symbol failed; the scan goes on.")
 
 

@@ -29,6 +29,8 @@ class BuildContext:
         options: the endpoint's own arguments (validated), e.g. {"range_pct": 5.0}.
         flip_range_pct: the flip search range, percent of spot.
         previous_oi_from: where that earlier snapshot lives, in words.
+        previous_oi_expired: OI of that snapshot's contracts that settled before this one
+            (left out of the changes); None when unknown (stored per-strike snapshots).
     """
 
     min_oi: int = 0
@@ -37,6 +39,8 @@ class BuildContext:
     options: dict[str, Any] = field(default_factory=dict)
     flip_range_pct: float = DEFAULT_RANGE_PCT
     previous_oi_from: str = "GEX_DATA_DIR history"
+    previous_oi_expired: int | None = None
+    previous_oi_expired_by_strike: dict[float, tuple[int, int]] | None = None  # (call, put)
 
 
 DEFAULT_CONTEXT = BuildContext()
@@ -81,9 +85,10 @@ def round_or_none(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def pct_from_spot(level: float | None, spot: float, *, sign: int = 1) -> float | None:
-    """sign · (level − spot) / spot · 100, to 0.001%; sign −1 gives spot's distance above it."""
-    return None if level is None else round(sign * (level - spot) / spot * 100.0, 3)
+def pct_from_spot(level: float | None, spot: float) -> float | None:
+    """(level − spot) / spot · 100, to 0.001%: + when the level is above spot. The one
+    convention of every distance the answers state (fields named `<level>_above_spot_pct`)."""
+    return None if level is None else round((level - spot) / spot * 100.0, 3)
 
 
 def hedge_step(h: Hedge, units: list[float]) -> HedgeStep:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 
 from gex_mcp.engine.analysis import ChainAnalysis
-from gex_mcp.engine.breakdown import expiry_kind
-from gex_mcp.engine.calendar import AM_SETTLEMENT, NEW_YORK
+from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.engine.max_pain import max_pain
 from gex_mcp.engine.zero_dte import zero_dte_view
 from gex_mcp.labels import format_amount
@@ -35,28 +34,32 @@ from gex_mcp.responses._common import (
     pct_from_spot,
     round_or_none,
 )
+from gex_mcp.responses.settlements import settlement_rows
 
 
 def expiry_rows(a: ChainAnalysis) -> list[ExpiryExposure]:
-    """One row per settlement (the summary's short form: no forwards)."""
+    """One row per priced settlement (the summary's short form: no forwards); shares of gross
+    |GEX|, OI and kinds as in `expirations` (see settlements.py)."""
     atm_iv = {m.expiration: m.atm_iv for m in a.expected_moves}
-    return [ExpiryExposure(expiration=str(e.expiration), days_to_expiry=round(e.days_to_expiry, 4),
-                           kind=e.kind, net_gex=e.net_gex, net_gex_label=format_amount(e.net_gex),
-                           share_of_total_pct=e.share_of_total_pct, top_strike=e.top_strike,
-                           open_interest=int(round(e.open_interest)), settlement=e.settlement,
-                           atm_iv=round_or_none(atm_iv.get(e.expiration), 4))
-            for e in a.expiries]
+    return [ExpiryExposure(expiration=r.expiration, days_to_expiry=round(r.days_to_expiry, 4),
+                           kind=r.kind, net_gex=r.net_gex, net_gex_label=format_amount(r.net_gex),
+                           share_of_gross_gex_pct=r.share_of_gross_gex_pct,
+                           top_strike=r.priced.top_strike, open_interest=r.open_interest,
+                           settlement=r.settlement,
+                           atm_iv=round_or_none(atm_iv.get(r.priced.expiration), 4))
+            for r in settlement_rows(a) if r.priced is not None]
 
 
 def expiry_breakdown_response(a: ChainAnalysis, prov: Provenance,
                               ctx: BuildContext = DEFAULT_CONTEXT) -> ExpiryBreakdownResponse:
+    priced = [r.priced for r in settlement_rows(a) if r.priced is not None]
     rows = [ExpiryForwardExposure(**row.model_dump(), forward=cents(e.forward),
                                   implied_carry_pct=round_or_none(e.implied_carry_pct, 2),
                                   basis_points=round_or_none(e.basis_points, 2))
-            for row, e in zip(expiry_rows(a), a.expiries, strict=True)]
+            for row, e in zip(expiry_rows(a), priced, strict=True)]
 
     def share(kinds: tuple[str, ...]) -> float:
-        return float(sum(r.share_of_total_pct for r in rows if r.kind in kinds))
+        return float(sum(r.share_of_gross_gex_pct for r in rows if r.kind in kinds))
 
     total = a.totals["net_gex"]
     return ExpiryBreakdownResponse(
@@ -67,47 +70,23 @@ def expiry_breakdown_response(a: ChainAnalysis, prov: Provenance,
 
 def expirations_response(a: ChainAnalysis, prov: Provenance,
                          ctx: BuildContext = DEFAULT_CONTEXT) -> ExpirationsResponse:
-    """Every unsettled expiration of the chain: kind, settlement, days, OI, share of gross GEX.
-
-    share_of_gross_gex_pct = Σ_{contracts of the date} |GEX| / Σ_{all contracts} |GEX| x 100.
-    """
+    """Every unsettled settlement of the chain: kind, days, contracts, OI, net GEX and share of
+    gross |GEX| (see settlements.py; the same rows as expiry_breakdown)."""
     chain = a.chain
-    now = chain.as_of.timestamp()
-    live = chain.live
-    dates, row_date = np.unique(chain.expiry[live], return_inverse=True)
-    n = len(dates)
-    settle = chain.settle_time[live]
-    contracts = np.bincount(row_date, minlength=n)
-    oi = np.bincount(row_date, weights=np.nan_to_num(chain.open_interest[live]), minlength=n)
-    last_settle = np.full(n, -np.inf)
-    np.maximum.at(last_settle, row_date, settle)
-    used_date = np.searchsorted(dates, a.prepared.expiry)
-    gex = a.contracts.gex
-    gross = np.bincount(used_date, weights=np.abs(gex), minlength=n)
-    net = np.bincount(used_date, weights=gex, minlength=n)
-    total_gross = float(gross.sum())
-    instants, which = np.unique(settle, return_inverse=True)
-    am_row = np.array([datetime.fromtimestamp(s, NEW_YORK).time() == AM_SETTLEMENT
-                       for s in instants.tolist()], dtype=bool)[which]
-    has_am = np.bincount(row_date, weights=am_row, minlength=n) > 0
-    has_pm = np.bincount(row_date, weights=~am_row, minlength=n) > 0
-    rows = []
-    for i, day in enumerate(dates):
-        days = float((last_settle[i] - now) / 86400.0)
-        am, pm = bool(has_am[i]), bool(has_pm[i])
-        rows.append(ExpirationListing(
-            expiration=str(day), kind=expiry_kind(day, a.prepared.today, days),
-            settlement="AM+PM" if am and pm else "AM" if am else "PM",
-            days_to_expiry=round(days, 4), contracts=int(contracts[i]),
-            open_interest=int(round(oi[i])), net_gex=float(net[i]),
-            share_of_gross_gex_pct=float(gross[i] / total_gross * 100.0) if total_gross > 0 else 0.0))
+    rows = [ExpirationListing(
+        expiration=r.expiration, kind=r.kind, settlement=r.settlement,
+        days_to_expiry=round(r.days_to_expiry, 4), contracts=r.contracts,
+        open_interest=r.open_interest, net_gex=r.net_gex,
+        share_of_gross_gex_pct=r.share_of_gross_gex_pct) for r in settlement_rows(a)]
     weekday = chain.as_of.astimezone(NEW_YORK).date()
-    friday = np.datetime64(weekday + timedelta(days=(4 - weekday.weekday()) % 7))
+    friday = (weekday + timedelta(days=(4 - weekday.weekday()) % 7)).isoformat()
+    first = rows[0].expiration if rows else None
     return ExpirationsResponse(
         **prov.model_dump(), count=len(rows), expirations=rows,
-        rolloff_next_expiry_pct=rows[0].share_of_gross_gex_pct if rows else 0.0,
-        rolloff_by_friday_pct=float(sum(r.share_of_gross_gex_pct for r, d in zip(rows, dates)
-                                        if d <= friday)))
+        rolloff_next_expiry_pct=float(sum(r.share_of_gross_gex_pct for r in rows
+                                          if r.expiration == first)),
+        rolloff_by_friday_pct=float(sum(r.share_of_gross_gex_pct for r in rows
+                                        if r.expiration <= friday)))
 
 
 def _live_dates(a: ChainAnalysis, only: str | None) -> list[np.datetime64]:
@@ -132,12 +111,12 @@ def max_pain_response(a: ChainAnalysis, prov: Provenance,
                           chain.multiplier[on])
         oi = int(round(float(np.nansum(chain.open_interest[on]))))
         if result is None:
-            rows.append(MaxPainExpiry(expiration=str(day), max_pain=None, distance_pct=None,
+            rows.append(MaxPainExpiry(expiration=str(day), max_pain=None, max_pain_above_spot_pct=None,
                                       payout_usd=None, open_interest=oi))
             continue
         curves[str(day)] = result
         rows.append(MaxPainExpiry(expiration=str(day), max_pain=result.strike,
-                                  distance_pct=pct_from_spot(result.strike, spot),
+                                  max_pain_above_spot_pct=pct_from_spot(result.strike, spot),
                                   payout_usd=result.payout_usd, open_interest=oi))
     chosen = prov.expiration or next(iter(curves), None)
     curve: list[PayoutPoint] = []
@@ -162,7 +141,7 @@ def expected_move_response(a: ChainAnalysis, prov: Provenance,
         one = m.iv_move
         rows.append(ExpectedMoveRow(
             expiration=str(m.expiration), days_to_expiry=round(m.days_to_expiry, 4),
-            atm_strike=m.atm_strike, straddle=cents(m.straddle),
+            atm_strike=m.atm_strike, forward=cents(m.forward), straddle=cents(m.straddle),
             straddle_move_pct=None if m.straddle is None else round(m.straddle / spot * 100, 3),
             atm_iv=None if m.atm_iv is None else round(m.atm_iv, 4), iv_move_1sd=cents(one),
             lower_1sd=None if one is None else cents(spot - one),

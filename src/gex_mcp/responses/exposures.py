@@ -6,6 +6,7 @@ import numpy as np
 
 from gex_mcp.charts.bars import chart_bars
 from gex_mcp.engine.analysis import ChainAnalysis
+from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.labels import format_amount, format_count
 from gex_mcp.models import (
     ChartBar,
@@ -37,8 +38,8 @@ from gex_mcp.responses._common import (
     hedge_estimate,
     int_or_none,
     pct_from_spot,
-    round_or_none,
 )
+from gex_mcp.responses.age import sessions_between
 from gex_mcp.responses.expiries import expiry_rows
 
 
@@ -153,10 +154,18 @@ def interpret_charm(net_chex: float) -> str:
     return "Net CHEX is zero: the passage of time moves dealer hedges little."
 
 
-def oi_mover_rows(a: ChainAnalysis) -> list[OIMover]:
-    return [OIMover(strike=m.strike, call_oi_change=int(round(m.call_change)),
-                    put_oi_change=int(round(m.put_change)), total_abs_change=int(round(m.total_abs)))
-            for m in a.oi_movers]
+def oi_mover_rows(a: ChainAnalysis, ctx: BuildContext = DEFAULT_CONTEXT) -> list[OIMover]:
+    """The strikes whose OI changed most; with the previous snapshot file, each row also gives
+    the OI of its contracts that settled in between (apart from the changes)."""
+    gone = ctx.previous_oi_expired_by_strike
+    rows = []
+    for m in a.oi_movers:
+        c, p = (None, None) if gone is None else gone.get(m.strike, (0, 0))
+        rows.append(OIMover(strike=m.strike, call_oi_change=int(round(m.call_change)),
+                            put_oi_change=int(round(m.put_change)),
+                            total_abs_change=int(round(m.total_abs)),
+                            call_oi_expired=c, put_oi_expired=p))
+    return rows
 
 
 def summary_response(a: ChainAnalysis, prov: Provenance,
@@ -169,7 +178,8 @@ def summary_response(a: ChainAnalysis, prov: Provenance,
     return SummaryResponse(
         **prov.model_dump(), **flip_fields(a.flip),
         gamma_regime=a.regime.regime, regime_reason=a.regime.reason,
-        distance_to_flip_pct=round_or_none(a.regime.distance_pct, 3), distance_to_flip_points=cents(a.regime.distance_points),
+        flip_above_spot_pct=pct_from_spot(cents(a.flip.price), a.prepared.spot),
+        flip_above_spot_points=cents(a.regime.flip_above_spot_points),
         net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
         net_dex=t["net_dex"], net_dex_label=format_amount(t["net_dex"]),
         net_vex=t["net_vex"], net_vex_label=format_amount(t["net_vex"]),
@@ -181,7 +191,7 @@ def summary_response(a: ChainAnalysis, prov: Provenance,
         **linear_hedges(t["net_gex"], a.prepared.spot),
         zero_dte_net_gex=zero, zero_dte_pct_of_total=zero_pct,
         call_wall=a.levels.call_wall, put_wall=a.levels.put_wall,
-        expiry_breakdown=expiry_rows(a), top_oi_movers=oi_mover_rows(a),
+        expiry_breakdown=expiry_rows(a), top_oi_movers=oi_mover_rows(a, ctx),
         data_quality=data_quality(a.prepared.quality))
 
 
@@ -191,7 +201,8 @@ def regime_response(a: ChainAnalysis, prov: Provenance,
     return RegimeResponse(
         **prov.model_dump(), **flip_fields(a.flip), gamma_regime=a.regime.regime,
         regime_reason=a.regime.reason, net_gex=t["net_gex"], net_gex_label=format_amount(t["net_gex"]),
-        distance_to_flip_pct=round_or_none(a.regime.distance_pct, 3), distance_to_flip_points=cents(a.regime.distance_points),
+        flip_above_spot_pct=pct_from_spot(cents(a.flip.price), a.prepared.spot),
+        flip_above_spot_points=cents(a.regime.flip_above_spot_points),
         neutral_band_pct=ctx.neutral_band_pct)
 
 
@@ -203,13 +214,14 @@ def flip_distance_response(a: ChainAnalysis, prov: Provenance,
     lv = a.levels
     return FlipDistanceResponse(
         **prov.model_dump(), **flip_fields(a.flip),
-        distance_to_flip_pct=round_or_none(a.regime.distance_pct, 3), distance_to_flip_points=cents(a.regime.distance_points),
+        flip_above_spot_pct=pct_from_spot(cents(a.flip.price), a.prepared.spot),
+        flip_above_spot_points=cents(a.regime.flip_above_spot_points),
         nearest_crossing_above=cents(min(above)) if above else None,
         nearest_crossing_below=cents(max(below)) if below else None,
         call_wall=lv.call_wall, put_wall=lv.put_wall,
         # one convention with the flip: spot minus the level, + means spot is above it
-        distance_to_call_wall_pct=pct_from_spot(lv.call_wall, spot, sign=-1),
-        distance_to_put_wall_pct=pct_from_spot(lv.put_wall, spot, sign=-1))
+        call_wall_above_spot_pct=pct_from_spot(lv.call_wall, spot),
+        put_wall_above_spot_pct=pct_from_spot(lv.put_wall, spot))
 
 
 def oi_changes_response(a: ChainAnalysis, prov: Provenance,
@@ -218,12 +230,28 @@ def oi_changes_response(a: ChainAnalysis, prov: Provenance,
     if np.isfinite(a.prepared.oi_change).any():
         basis = "open interest change reported by the source"
     else:
-        before = ctx.previous_oi_as_of
-        basis = ("open interest minus the stored snapshot of "
-                 f"{before.isoformat() if before else 'an earlier day'} ({ctx.previous_oi_from})")
+        basis = "open interest minus " + previous_basis(ctx, prov.as_of)
     return OIChangesResponse(**prov.model_dump(), oi_change_known=known,
                              oi_change_basis=basis if known else "no previous open interest yet",
-                             movers=oi_mover_rows(a))
+                             previous_as_of=ctx.previous_oi_as_of if known else None,
+                             expired_oi=ctx.previous_oi_expired if known else None,
+                             movers=oi_mover_rows(a, ctx))
+
+
+def previous_basis(ctx: BuildContext, as_of) -> str:
+    """'the snapshot of 2020-06-22 16:15 ET, 4 sessions earlier (the previous snapshot file);
+    expired: 28,886' -- the real gap, in sessions, and the OI that settled in between."""
+    before = ctx.previous_oi_as_of
+    if before is None:
+        return f"an earlier snapshot ({ctx.previous_oi_from})"
+    gap = sessions_between(before, as_of)
+    when = f"{before.astimezone(NEW_YORK):%Y-%m-%d %H:%M} ET"
+    text = (f"the snapshot of {when}, {gap} session{'' if gap == 1 else 's'} earlier "
+            f"({ctx.previous_oi_from})")
+    if ctx.previous_oi_expired is not None:
+        text += (f"; expired: {ctx.previous_oi_expired:,} contracts of open interest settled in "
+                 "between and are left out, not counted as falls")
+    return text
 
 
 def chart_info(gex: GexResponse, levels: LevelsResponse, regime: RegimeResponse,
@@ -254,10 +282,10 @@ def scan_row(levels: LevelsResponse, regime: RegimeResponse, near_wall_pct: floa
         symbol=levels.symbol, underlying_price=spot, gamma_flip=flip,
         gamma_flip_status=levels.gamma_flip_status, gamma_regime=regime.gamma_regime,
         net_gex=regime.net_gex, net_gex_label=regime.net_gex_label, call_wall=levels.call_wall,
-        put_wall=levels.put_wall, distance_to_flip_pct=pct_from_spot(flip, spot, sign=-1),
+        put_wall=levels.put_wall, flip_above_spot_pct=regime.flip_above_spot_pct,
         below_flip=None if flip is None else spot < flip,
         near_call_wall=near(levels.call_wall), near_put_wall=near(levels.put_wall),
         as_of=levels.as_of, source=levels.source, is_demo=levels.is_demo,
-        stale=levels.stale or regime.stale)
+        stale=levels.stale or regime.stale, outdated=levels.outdated, notes=levels.notes)
 
 

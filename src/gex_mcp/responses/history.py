@@ -9,7 +9,13 @@ from datetime import datetime
 
 from gex_mcp.labels import format_amount
 from gex_mcp.level_records.accuracy import LEVELS, session_tests
-from gex_mcp.level_records.series import change_versus_prior_close, choose_interval, resample, session_closes
+from gex_mcp.level_records.series import (
+    change_versus_prior_close,
+    choose_interval,
+    resample,
+    session_closes,
+    sessions_apart,
+)
 from gex_mcp.models import (
     HistoryChartInfo,
     HistoryPoint,
@@ -60,7 +66,8 @@ def history_response(w: Window, interval: str) -> HistoryResponse:
             zero_dte_share_pct=round_or_none(r.zero_dte_share_pct, 3),
             spot_change_pct=round_or_none(c.spot_pct, 3), gamma_flip_change=cents(c.gamma_flip),
             call_wall_change=cents(c.call_wall), put_wall_change=cents(c.put_wall),
-            net_gex_change=c.net_gex))
+            net_gex_change=c.net_gex,
+            prior_close_sessions_before=None if c.prior is None else sessions_apart(c.prior.session, r.session)))
     first_prior = None
     if w.records:
         first_prior = change_versus_prior_close(w.records[0], closes).prior
@@ -68,6 +75,11 @@ def history_response(w: Window, interval: str) -> HistoryResponse:
     if not w.records:
         notes.append(f"no records of {w.symbol} between {w.since.isoformat()} and "
                      f"{w.until.isoformat()}")
+    gaps = [p.prior_close_sessions_before for p in points if (p.prior_close_sessions_before or 0) > 1]
+    if gaps:
+        notes.append(f"{len(gaps)} of {len(points)} points compare with a close more than one "
+                     f"session earlier (up to {max(gaps)} sessions): the snapshots are sparse, "
+                     "so their changes span several sessions, not one day")
     return HistoryResponse(
         **w.header(), interval=interval, records=len(w.records),
         prior_close_as_of=first_prior.as_of if first_prior else None, points=points,
@@ -91,7 +103,9 @@ def level_accuracy_response(w: Window, interval: str = "auto") -> LevelAccuracyR
     for s in tested:
         by_level = {t.level: t for t in s.tests}
         row = {"session": s.session.isoformat(), "reference_as_of": s.reference.as_of,
-               "reference_spot": cents(s.reference.spot), "points": s.points,
+               "reference_spot": cents(s.reference.spot),
+               "reference_sessions_before": sessions_apart(s.reference.session, s.session),
+               "points": s.points,
                "high": cents(s.high), "low": cents(s.low), "close": cents(s.close),
                "range_pct": round(s.range_pct, 3)}
         for name in LEVELS:
@@ -110,13 +124,32 @@ def level_accuracy_response(w: Window, interval: str = "auto") -> LevelAccuracyR
             mean_abs_distance_pct=round(sum(abs(t.distance_pct) for t in tests) / len(tests), 3)
             if tests else None))
     notes = list(w.notes)
-    if not tested:
+    gaps = [r.reference_sessions_before for r in rows]
+    if not tested and not w.records:
+        notes.append("no records in the window: give more days, or record snapshots first")
+    elif not tested and w.earlier is None:
+        notes.append(f"too sparse to grade: no snapshot before {w.records[0].session} exists to "
+                     "give a prior close, so more days will not help; grading needs snapshots "
+                     "of consecutive sessions")
+    elif not tested:
         notes.append("no session with a prior close in the window: give more days")
+    elif min(gaps) > 1:
+        notes.append(f"too sparse to grade: every tested session's reference close is more than "
+                     f"one session earlier ({_span(gaps)} sessions), so touches and "
+                     "closes beyond span several days, not the next session; grading needs "
+                     "snapshots of consecutive sessions")
+    elif max(gaps) > 1:
+        notes.append(f"{sum(g > 1 for g in gaps)} of {len(gaps)} tested sessions refer to a close "
+                     "more than one session earlier (sparse snapshots): their tests span several days")
     elif all(s.points == 1 for s in tested):
         notes.append("one snapshot per session: high = low = close, so a touch is an exact hit; "
                      "record more often (a live source polled each minute) for intraday touches")
     return LevelAccuracyResponse(**w.header(), sessions_tested=len(tested), scores=scores,
                                  sessions=rows, notes=notes)
+
+
+def _span(gaps: list[int]) -> str:
+    return str(gaps[0]) if min(gaps) == max(gaps) else f"{min(gaps)} to {max(gaps)}"
 
 
 def history_chart_info(w: Window, interval: str, points: int) -> HistoryChartInfo:
@@ -153,12 +186,12 @@ def levels_from_record(r: LevelRecord, symbol: str, source: str,
 def regime_from_record(r: LevelRecord, symbol: str, source: str,
                        neutral_band_pct: float) -> RegimeResponse:
     """The regime answer of a stored record, as classified when it was recorded."""
-    points = None if r.gamma_flip is None else r.spot - r.gamma_flip
+    points = None if r.gamma_flip is None else r.gamma_flip - r.spot
     return RegimeResponse(
         **_provenance(r, symbol, source), **_flip(r), gamma_regime=r.regime,
         regime_reason=r.regime_reason, net_gex=r.net_gex, net_gex_label=format_amount(r.net_gex),
-        distance_to_flip_pct=None if points is None else round(points / r.spot * 100.0, 3),
-        distance_to_flip_points=cents(points), neutral_band_pct=neutral_band_pct)
+        flip_above_spot_pct=None if points is None else round(points / r.spot * 100.0, 3),
+        flip_above_spot_points=cents(points), neutral_band_pct=neutral_band_pct)
 
 
 __all__ = ["Window", "history_chart_info", "history_response", "history_series_response",

@@ -262,7 +262,7 @@ class FlashAlphaClient(OwnedClient):
         regime = REGIMES.get(raw_regime, "unknown")
         flip_value = flip["gamma_flip"]
         if flip_value is not None and spot:
-            distance_points = spot - flip_value
+            distance_points = flip_value - spot
             distance_pct = distance_points / spot * 100.0
             regime_reason = (f"FlashAlpha reports {raw_regime or 'no regime'} "
                              f"(spot {spot:g}, flip {flip_value:g})")
@@ -282,7 +282,7 @@ class FlashAlphaClient(OwnedClient):
         return tr.model(
             SummaryResponse, **prov, **flip,
             gamma_regime=regime, regime_reason=regime_reason,
-            distance_to_flip_pct=distance_pct, distance_to_flip_points=distance_points,
+            flip_above_spot_pct=distance_pct, flip_above_spot_points=distance_points,
             **nets, **{f"{k}_label": format_amount(v) for k, v in nets.items()},
             interpretation=detail.get("gamma") or next(iter(detail.values()), ""),
             interpretation_detail=detail,

@@ -47,6 +47,12 @@ def _flags(p: Provenance) -> Text:
         text.append("  DEMO DATA (synthetic)", style="bold magenta")
     if p.stale:
         text.append(f"  STALE ({p.stale_age_seconds:.0f}s old: {p.stale_reason})", style="bold red")
+    if p.requested_as_of is not None:
+        text.append(f"  requested {new_york_time(p.requested_as_of)}")
+    if p.outdated:
+        text.append("  OLD SNAPSHOT", style="bold yellow")
+    for note in p.notes:
+        text.append(f"\n  note: {note}", style="yellow")
     return text
 
 
@@ -113,6 +119,13 @@ def greek_view(r: DexResponse | VexResponse | ChexResponse, window_pct: float | 
     return Group(*parts)
 
 
+def _vs_spot(level: float, spot: float) -> str:
+    """A level's distance in words: (level - spot) / spot x 100, + above spot (as the answers'
+    `<level>_above_spot_pct`, from the level as printed)."""
+    pct = (level - spot) / spot * 100
+    return f"{pct:+.2f}% {'above' if pct >= 0 else 'below'} spot"
+
+
 def levels_view(lv: LevelsResponse) -> RenderableType:
     table = Table(title="Key levels")
     table.add_column("level")
@@ -152,18 +165,18 @@ def summary_view(s: SummaryResponse) -> RenderableType:
         exp.add_column(col, justify="right")
     for e in s.expiry_breakdown[:12]:
         exp.add_row(e.expiration, e.kind, f"{e.days_to_expiry:.1f}", e.net_gex_label,
-                    f"{e.share_of_total_pct:.1f}%", _price(e.top_strike))
+                    f"{e.share_of_gross_gex_pct:.1f}%", _price(e.top_strike))
     parts: list[RenderableType] = [
         _flags(s),
         Text.assemble(badge, "  flip ", _flip_text(s.gamma_flip, s.gamma_flip_status, s.gamma_flip_reason),
-                      "" if s.distance_to_flip_pct is None else f"  ({s.distance_to_flip_pct:+.2f}% from spot)",
+                      "" if s.gamma_flip is None else f"  ({_vs_spot(s.gamma_flip, s.underlying_price)})",
                       f"  call wall {_price(s.call_wall)}  put wall {_price(s.put_wall)}"),
         totals, Panel(Text(s.interpretation), title="Interpretation", expand=False),
         Text(s.interpretation_detail.get("vanna", ""), style="italic"),
         Text(s.interpretation_detail.get("charm", ""), style="italic"), hedge, exp,
     ]
     if s.top_oi_movers:
-        movers = Table(title="Top OI movers (day over day)")
+        movers = Table(title="Top OI movers (vs the previous snapshot)")
         for col in ("strike", "Δ call OI", "Δ put OI"):
             movers.add_column(col, justify="right")
         for m in s.top_oi_movers:
@@ -183,12 +196,12 @@ def scan_view(scan: ScanResponse) -> RenderableType:
             continue
         flags: Iterable[str] = [f for f, on in (("below flip", r.below_flip), ("near call wall", r.near_call_wall),
                                                ("near put wall", r.near_put_wall), ("DEMO", r.is_demo),
-                                               ("STALE", r.stale)) if on]
+                                               ("STALE", r.stale), ("OLD", r.outdated)) if on]
         table.add_row(r.symbol, _price(r.underlying_price), _price(r.gamma_flip),
                       Text((r.gamma_regime or "unknown").replace("_gamma", ""),
                            style=REGIME_STYLE.get(r.gamma_regime or "unknown", "")),
                       r.net_gex_label or "", _price(r.call_wall), _price(r.put_wall),
-                      "" if r.distance_to_flip_pct is None else f"{r.distance_to_flip_pct:+.2f}%",
+                      "" if r.gamma_flip is None or not r.underlying_price else _vs_spot(r.gamma_flip, r.underlying_price),
                       ", ".join(flags))
     return table
 
@@ -211,7 +224,7 @@ def expiries_view(e: ExpiryBreakdownResponse) -> RenderableType:
         carry = (f"{x.basis_points:+.2f} pts" if x.basis_points is not None
                  else "—" if x.implied_carry_pct is None else f"{x.implied_carry_pct:.2f}%")
         table.add_row(x.expiration, x.settlement, x.kind, f"{x.days_to_expiry:.1f}", x.net_gex_label,
-                      f"{x.share_of_total_pct:.1f}%", _price(x.top_strike), format_count(x.open_interest),
+                      f"{x.share_of_gross_gex_pct:.1f}%", _price(x.top_strike), format_count(x.open_interest),
                       _price(x.forward), carry)
     head = Text(f"Net GEX {e.net_gex_label}: 0DTE {e.zero_dte_pct:.1f}%, weekly {e.weekly_pct:.1f}%, "
                 f"monthly and longer {e.monthly_pct:.1f}%")

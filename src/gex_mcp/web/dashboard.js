@@ -389,10 +389,16 @@
       banner("stale", "Stale: the source failed (" + plainError(stale.stale_reason || "no reason given") +
         "), so these numbers are from the cache, " + fmtAge(stale.stale_age_seconds) + " old.");
     }
-    if (a && a.age_seconds > OLD_AFTER_SECONDS) {
+    if (a && (a.outdated || a.age_seconds > OLD_AFTER_SECONDS)) {
       banner("old", "Old snapshot: these numbers are as of " + fmtTime(a.as_of) +
-        ", " + fmtAge(a.age_seconds) + " ago" + (a.retrieved_at ?
+        ", " + fmtAge(a.age_seconds) + (a.requested_as_of ? " before the requested time " +
+          fmtTime(a.requested_as_of) : " ago") + (a.retrieved_at ?
           " (the market was closed when they were retrieved, " + fmtTime(a.retrieved_at) + ")" : "") + ".");
+    }
+    // The answer's data-quality notes (partial listing, skipped contracts, carry, ...).
+    if (a && a.notes) {
+      a.notes.filter(function (n) { return n.indexOf("old snapshot:") !== 0; })
+        .forEach(function (n) { banner("note", "Note: " + n); });
     }
     // Each error once: one banner per distinct message, naming every panel it emptied (the
     // panels themselves only point here).
@@ -500,7 +506,8 @@
     var select = $("expiration"), ex = state.answers.expirations;
     select.textContent = "";
     if (!ex) { select.appendChild(el("option", { value: "" }, "All expiries")); return; }
-    select.appendChild(el("option", { value: "" }, "All expiries (" + ex.count + ")"));
+    var all = el("option", { value: "" }, "All expiries");
+    select.appendChild(all);
     // An index date listed with both AM and PM roots is one choice (the argument is a date).
     var byDate = {}, dates = [];
     ex.expirations.forEach(function (e) {
@@ -510,9 +517,11 @@
       if (d.settlements.indexOf(e.settlement) < 0) d.settlements.push(e.settlement);
       d.share += e.share_of_gross_gex_pct;
     });
+    all.textContent = "All expiries (" + dates.length + ")";
+    // the date's first settlement names it (an SPX date: the AM monthly; SPXW PM rows are weeklies)
     dates.forEach(function (date) {
       var d = byDate[date];
-      select.appendChild(el("option", { value: date }, date + " · " + d.kinds.join("/") + " " +
+      select.appendChild(el("option", { value: date }, date + " · " + d.kinds[0] + " " +
         d.settlements.join("+") + " · " + d.share.toFixed(1) + "%"));
     });
     select.value = state.expiration;
@@ -779,7 +788,7 @@
     s.expiry_breakdown.forEach(function (e) {
       var tr = el("tr");
       [[e.expiration], [e.kind + " " + (e.settlement || "")], [e.days_to_expiry.toFixed(1)],
-       [fmtAmount(e.net_gex), "num"], [e.share_of_total_pct.toFixed(1) + "%", "num"],
+       [fmtAmount(e.net_gex), "num"], [e.share_of_gross_gex_pct.toFixed(1) + "%", "num"],
        [fmtPrice(e.top_strike), "num"], [e.open_interest.toLocaleString(), "num"]].forEach(function (c) {
         tr.appendChild(el("td", c[1] ? { "class": c[1] } : {}, c[0]));
       });
@@ -947,6 +956,8 @@
         if (r.near_put_wall) flags.push("near put wall");
         if (rec.regimeChanged) flags.push("regime changed (was " + rec.regimeChanged.replace("_", " ") + ")");
         if (r.stale) flags.push("stale");
+        if (r.outdated) flags.push("old snapshot");
+        (r.notes || []).forEach(function (n) { if (n.indexOf("old snapshot:") !== 0) flags.push("note: " + n); });
         if (r.is_demo) flags.push("demo");
       }
       [[rec.as_of ? fmtTime(rec.as_of) : ""], [fmtPrice(r.underlying_price), "num"],
