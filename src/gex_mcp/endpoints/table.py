@@ -37,6 +37,7 @@ from gex_mcp.endpoints.args import (
     EXPIRATION,
     HISTORY_WINDOW,
     INTERVAL,
+    IV_SHIFTS,
     MIN_OI,
     MOVES,
     NEAR_WALL,
@@ -333,6 +334,19 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="dealer hedge flow for any list of moves: shares, notional, futures/ETF units",
         args=(*ONE_SYMBOL, MOVES), response=models.HedgingResponse,
         build=responses.hedging_response, example={"symbol": "SPX"}),
+    Endpoint(
+        name="flip_sensitivity", toolset="scenarios", title="How robust is the gamma flip",
+        description=(
+            "The gamma flip (USD) and net GEX (USD per 1% move) re-found with every IV shifted "
+            "by -2, -1, +1, +2 vol points (and any iv_shifts), under the other dealer model, and "
+            "without each of the three expirations holding most gamma within ±2% of spot, each "
+            "with its status and change from the flip as quoted, plus a one-line reading.",
+            "Use it for \"would the flip move if IV rose a point\" or \"which expiries hold the "
+            "flip up\"; levels gives the flip alone, profile the GEX curve across spot.",
+            "A flip that vanishes under a scenario is null with its status; about 1,200 tokens."),
+        summary="the flip under IV shifts, the other dealer model and without the top expiries",
+        args=(*ONE_SYMBOL, IV_SHIFTS), response=models.FlipSensitivityResponse,
+        build=responses.flip_sensitivity_response, example={"symbol": "SPX"}),
     Endpoint(
         name="max_pain", toolset="expiries", title="Max pain",
         description=(

@@ -73,6 +73,8 @@ from gex_mcp.models.history import (  # noqa: F401
     SessionLevelTest,
 )
 from gex_mcp.models.scenarios import (  # noqa: F401
+    FlipScenario,
+    FlipSensitivityResponse,
     HedgeInstrument,
     HedgeStep,
     HedgingResponse,
@@ -114,6 +116,8 @@ __all__ = [
     "ExpiryKind",
     "FlipDistanceResponse",
     "FlipInfo",
+    "FlipScenario",
+    "FlipSensitivityResponse",
     "FlipStatus",
     "GexChartInfo",
     "GexResponse",
