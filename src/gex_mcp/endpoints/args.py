@@ -202,6 +202,13 @@ IV_SHIFTS = Arg(
     rule="a list of up to 10 shifts, each between -20 and 20 vol points",
     hint="Example: [-5, 5].")
 
+EXPORT_FORMAT = Arg(
+    "format", Literal["pine", "thinkscript", "csv"],
+    "pine (a TradingView Pine v6 indicator), thinkscript (a thinkorswim study) or csv.",
+    default="pine", constraints={"examples": ["pine", "thinkscript", "csv"]},
+    cli_flag="--format", cli_type=str, cli_help="pine, thinkscript or csv.",
+    rule="one of pine, thinkscript, csv", hint="Example: 'pine' for TradingView.")
+
 MAX_AS_OF_LENGTH = 40
 MAX_HISTORY_DAYS = 365
 DEFAULT_HISTORY_DAYS = 5

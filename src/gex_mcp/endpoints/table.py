@@ -35,6 +35,7 @@ from gex_mcp.endpoints.args import (
     AS_OF,
     CHART_WINDOW,
     EXPIRATION,
+    EXPORT_FORMAT,
     HISTORY_WINDOW,
     INTERVAL,
     IV_SHIFTS,
@@ -96,6 +97,8 @@ class Endpoint:
         example: one good call's arguments (tests, docs).
         app: the MCP tool opens the dashboard MCP App (`ui://gex/dashboard`) in hosts that
             render MCP Apps; other hosts get the same answer without it.
+        file: the answer's `content` is a file's text: the CLI writes it to -o FILE, or
+            prints it without -o (the JSON answer with --json).
     """
 
     name: str
@@ -117,6 +120,7 @@ class Endpoint:
     rest_shape: GuideShape | None = None
     view: View = "generic"
     toolset: Toolset = "core"
+    file: bool = False
 
     @property
     def png(self) -> bool:
@@ -347,6 +351,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="the flip under IV shifts, the other dealer model and without the top expiries",
         args=(*ONE_SYMBOL, IV_SHIFTS), response=models.FlipSensitivityResponse,
         build=responses.flip_sensitivity_response, example={"symbol": "SPX"}),
+    Endpoint(
+        name="level_export", toolset="scenarios", title="Levels for a charting platform",
+        cli_name="export-levels", file=True,
+        description=(
+            "Today's levels (spot, gamma flip, call and put walls, max ± gamma strikes, 0DTE "
+            "magnet, the nearest expiration's ±1σ expected-move band; USD) as the text of a "
+            "TradingView Pine v6 indicator, a thinkorswim thinkScript study or CSV, in content.",
+            "Use it when the user wants the levels drawn on their own chart; levels gives the "
+            "same numbers as JSON.",
+            "A level that is not determined is left out and listed in missing; paste content "
+            "into the Pine Editor or a new thinkorswim study."),
+        summary="levels as a TradingView Pine v6 indicator, thinkorswim study or CSV",
+        args=(*ONE_SYMBOL, EXPORT_FORMAT), response=models.LevelExportResponse,
+        build=responses.level_export_response, example={"symbol": "SPX", "format": "pine"}),
     Endpoint(
         name="max_pain", toolset="expiries", title="Max pain",
         description=(

@@ -72,6 +72,11 @@ from gex_mcp.models.history import (  # noqa: F401
     SessionClose,
     SessionLevelTest,
 )
+from gex_mcp.models.level_export import (  # noqa: F401
+    ExportedLevel,
+    ExportFormat,
+    LevelExportResponse,
+)
 from gex_mcp.models.scenarios import (  # noqa: F401
     FlipScenario,
     FlipSensitivityResponse,
@@ -114,6 +119,8 @@ __all__ = [
     "ExpiryExposure",
     "ExpiryForwardExposure",
     "ExpiryKind",
+    "ExportFormat",
+    "ExportedLevel",
     "FlipDistanceResponse",
     "FlipInfo",
     "FlipScenario",
@@ -132,6 +139,7 @@ __all__ = [
     "HistoryPoint",
     "HistoryResponse",
     "LevelAccuracyResponse",
+    "LevelExportResponse",
     "LevelName",
     "LevelScore",
     "LevelsResponse",
