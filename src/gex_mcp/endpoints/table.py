@@ -19,6 +19,8 @@ Kinds:
 - "history": one symbol's level records over a time window (stored, or replayed from a
   source's snapshots: see `backends/level_history.py`); `build(window, interval)`.
 - "history_chart": a PNG of the history window plus the numbers drawn.
+- "complex": an index and its ETF/mini siblings, each analysed, merged into one book (see
+  `backends/complex.py`).
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, GuideShape
 Backend = Literal["chains", "flashalpha"]
 CHAINS: frozenset[Backend] = frozenset({"chains"})
 BOTH: frozenset[Backend] = frozenset({"chains", "flashalpha"})
-Kind = Literal["analysis", "scan", "chart", "history", "history_chart"]
+Kind = Literal["analysis", "scan", "chart", "history", "history_chart", "complex"]
 PNG_KINDS: frozenset[str] = frozenset({"chart", "history_chart"})
 #: The terminal views (`gex_mcp.terminal.views` draws each); "generic" lists any model's
 #: facts and tables, so a new endpoint needs no view of its own.
@@ -365,6 +367,20 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="levels as a TradingView Pine v6 indicator, thinkorswim study or CSV",
         args=(*ONE_SYMBOL, EXPORT_FORMAT), response=models.LevelExportResponse,
         build=responses.level_export_response, example={"symbol": "SPX", "format": "pine"}),
+    Endpoint(
+        name="complex", toolset="scenarios", title="Index complex as one book", kind="complex",
+        description=(
+            "An index and its ETF/mini siblings as one book in index points (SPX + SPY + XSP, "
+            "NDX + QQQ, RUT + IWM; each scaled by its own forward ratio): gamma flip, walls, "
+            "regime, net GEX (USD per 1% move) and DEX, key strikes on the index's grid, and "
+            "each member's as_of, net GEX and share.",
+            "Use it for \"where is the SPX complex's flip\" counting SPY and XSP options too; "
+            "levels and summary cover one symbol.",
+            "as_of_mismatch flags members whose snapshots are more than a session apart; a "
+            "sibling that fails is listed with its error and left out."),
+        summary="SPX+SPY+XSP, NDX+QQQ or RUT+IWM as one book: flip, walls, regime, shares",
+        args=(SYMBOL, SOURCE, AS_OF), response=models.ComplexResponse,
+        example={"symbol": "SPX"}),
     Endpoint(
         name="max_pain", toolset="expiries", title="Max pain",
         description=(

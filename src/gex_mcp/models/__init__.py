@@ -7,8 +7,9 @@ Units: GEX in USD of dealer delta per 1% spot move; DEX in USD of delta; VEX in 
 of delta per vol point; CHEX in USD of delta per calendar day; prices in USD.
 
 One module per family: `base` (provenance, flip fields), `exposures` (per strike),
-`summary` (levels, summary, regime, scan), `expiries`, `scenarios` (profile, hedging),
-`charts`, `history` and `alerts`; this package re-exports every model.
+`summary` (levels, summary, regime, scan), `expiries`, `scenarios` (profile, hedging, flip
+sensitivity), `level_export`, `complex`, `charts`, `history` and `alerts`; this package
+re-exports every model.
 """
 
 from __future__ import annotations
@@ -72,6 +73,11 @@ from gex_mcp.models.history import (  # noqa: F401
     SessionClose,
     SessionLevelTest,
 )
+from gex_mcp.models.complex import (  # noqa: F401
+    ComplexMember,
+    ComplexResponse,
+    ComplexStrike,
+)
 from gex_mcp.models.level_export import (  # noqa: F401
     ExportedLevel,
     ExportFormat,
@@ -107,6 +113,9 @@ __all__ = [
     "ChartBar",
     "ChexResponse",
     "ChexStrike",
+    "ComplexMember",
+    "ComplexResponse",
+    "ComplexStrike",
     "DataQuality",
     "DealerModel",
     "DexResponse",
