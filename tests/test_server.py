@@ -440,7 +440,9 @@ async def test_prompts_ask_for_the_right_tools(service, mode):
             prompts = {p.name: p for p in (await client.list_prompts()).prompts}
             brief = await client.get_prompt("dashboard_brief", {"symbol": "spx"})
             scan = await client.get_prompt("watchlist_scan", {"symbols": "spy, QQQ,,iwm"})
-    assert sorted(prompts) == ["dashboard_brief", "expiry_brief", "watchlist_scan"]
+            robust = await client.get_prompt("flip_robustness", {"symbol": "spy"})
+    assert sorted(prompts) == ["dashboard_brief", "expiry_brief", "flip_robustness", "watchlist_scan"]
+    assert "Call the flip_sensitivity tool for SPY" in robust.messages[0].content.text
     assert prompts["dashboard_brief"].arguments[0].required is True
     assert prompts["watchlist_scan"].arguments[0].description
     text = brief.messages[0].content.text
