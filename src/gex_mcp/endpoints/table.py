@@ -66,7 +66,7 @@ PNG_KINDS: frozenset[str] = frozenset({"chart", "history_chart"})
 #: The MCP toolsets (`gex_mcp.mcp_server.toolsets`): which tools `tools/list` shows.
 Toolset = Literal["core", "exposures", "expiries", "scenarios", "history", "alerts"]
 View = Literal["gex", "greek", "levels", "summary", "scan", "regime", "expiries", "oi_changes",
-               "history", "level_accuracy", "generic"]
+               "history", "level_accuracy", "flip_sensitivity", "generic"]
 
 
 @dataclass(frozen=True)
@@ -352,7 +352,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "A flip that vanishes under a scenario is null with its status; about 1,200 tokens."),
         summary="the flip under IV shifts, the other dealer model and without the top expiries",
         args=(*ONE_SYMBOL, IV_SHIFTS), response=models.FlipSensitivityResponse,
-        build=responses.flip_sensitivity_response, example={"symbol": "SPX"}),
+        build=responses.flip_sensitivity_response, example={"symbol": "SPX"},
+        view="flip_sensitivity"),
     Endpoint(
         name="level_export", toolset="scenarios", title="Levels for a charting platform",
         cli_name="export-levels", file=True,
