@@ -130,3 +130,30 @@ async def test_other_dealer_model_and_top_expiries(feb):
 async def test_bad_iv_shift_is_a_clear_error(chains_dir):
     with pytest.raises(InputError, match="iv_shifts"):
         await call(chains_dir / SPX_FEB, iv_shifts=[50])
+
+
+async def test_through_a_real_mcp_client(chains_dir):
+    """The tool (scenarios toolset) answers the same flips, its scenarios as a compact table;
+    hidden from the default tools/list, it still runs through more_tools."""
+    from mcp import Client
+
+    from gex_mcp.mcp_server.server import build_server
+
+    async with build_service(Settings(_env_file=None), chain_file=chains_dir / SPX_FEB) as service:
+        async with Client(build_server(service, toolsets=None), mode="legacy") as client:
+            with anyio.fail_after(60):
+                result = await client.call_tool("flip_sensitivity", {"symbol": "SPX", "iv_shifts": [3]})
+        async with Client(build_server(service, toolsets=frozenset({"core", "alerts"})),
+                          mode="legacy") as client:
+            with anyio.fail_after(60):
+                names = {t.name for t in (await client.list_tools()).tools}
+                hidden = await client.call_tool("more_tools", {"tool": "flip_sensitivity",
+                                                               "arguments": {"symbol": "SPX"}})
+    assert not result.is_error and "flip_sensitivity" not in names and not hidden.is_error
+    data = result.structured_content
+    table = data["scenarios"]
+    rows = [dict(zip(table["columns"], row, strict=True)) for row in table["rows"]]
+    plus_one = next(r for r in rows if r["scenario"] == "IV +1 vol pt")
+    assert abs(data["gamma_flip"] - 4091.70) <= 0.05 and abs(plus_one["gamma_flip"] - 4093.11) <= 0.05
+    assert [r["iv_shift_points"] for r in rows if r["kind"] == "iv_shift"] == [-2, -1, 1, 2, 3]
+    assert data["reading"].endswith("robust.")
