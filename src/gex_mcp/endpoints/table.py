@@ -349,7 +349,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "with its status and change from the flip as quoted, plus a one-line reading.",
             "Use it for \"would the flip move if IV rose a point\" or \"which expiries hold the "
             "flip up\"; levels gives the flip alone, profile the GEX curve across spot.",
-            "A flip that vanishes under a scenario is null with its status; about 1,200 tokens."),
+            "A flip that vanishes under a scenario is null with its status; about 500 tokens."),
         summary="the flip under IV shifts, the other dealer model and without the top expiries",
         args=(*ONE_SYMBOL, IV_SHIFTS), response=models.FlipSensitivityResponse,
         build=responses.flip_sensitivity_response, example={"symbol": "SPX"},

@@ -90,7 +90,7 @@ def flip_scenarios(prepared: PreparedChain, contracts: ContractExposures, *, dea
                    iv_shifts: tuple[float, ...] = DEFAULT_IV_SHIFTS,
                    range_pct: float = DEFAULT_RANGE_PCT) -> list[FlipScenario]:
     """The flip under each IV shift (in the order given), the other dealer model and without
-    each of the top near-spot expirations (see the module docstring)."""
+    each of the top near-spot expirations when there are several (see the module docstring)."""
     out = []
     for shift in iv_shifts:
         shifted, floored = shift_ivs(prepared, shift)
@@ -100,7 +100,8 @@ def flip_scenarios(prepared: PreparedChain, contracts: ContractExposures, *, dea
     flipped = replace(prepared, sign=dealer_sign(prepared.is_call, other))
     out.append(FlipScenario("dealer_model", find_gamma_flip(flipped, range_pct=range_pct),
                             net_gex_at_spot(flipped), dealer_model=other))
-    for expiry, share in top_near_spot_expiries(prepared, contracts):
+    several = len(np.unique(prepared.expiry)) > 1  # leaving out the only one leaves nothing
+    for expiry, share in top_near_spot_expiries(prepared, contracts) if several else []:
         rest = take_contracts(prepared, prepared.expiry != expiry)
         out.append(FlipScenario("without_expiration", find_gamma_flip(rest, range_pct=range_pct),
                                 net_gex_at_spot(rest), expiration=expiry,
