@@ -71,6 +71,8 @@ SnapshotTimeOpt = Annotated[str | None, typer.Option(
                             "time, for a file whose date line cannot be read.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the JSON response instead of tables.")]
 OutputOpt = Annotated[Path, typer.Option("-o", "--output", help="PNG file to write.")]
+FileOpt = Annotated[Path | None, typer.Option(
+    "-o", "--output", help="File to write (default: print it).")]
 SourceOpt = Annotated[str | None, typer.Option(
     "--source", help="cboe, flashalpha, file or demo (default: GEX_SOURCE, else cboe).")]
 
@@ -179,6 +181,21 @@ def _write_chart(image: Any, output: Path) -> None:
     typer.echo(f"wrote {output} ({len(image.png):,} bytes): {image.caption}")
 
 
+def _write_file(answer: Any, output: Path | None) -> None:
+    """A file answer's `content`: to `output`, else to stdout."""
+    if output is None:
+        sys.stdout.write(answer.content)
+        return
+    with exit_on_error():
+        try:
+            output.write_text(answer.content, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc.strerror}") from None
+    missing = f"; not determined: {', '.join(m.split(':')[0] for m in answer.missing)}" if answer.missing else ""
+    typer.echo(f"wrote {output} ({len(answer.levels)} levels of {answer.symbol} as of "
+               f"{answer.as_of:%Y-%m-%d %H:%M}{missing})")
+
+
 @contextmanager
 def _scan_progress() -> Iterator[Callable[[int, int], Awaitable[None]]]:
     """A transient progress bar on stderr while a scan runs (stdout stays clean for --json);
@@ -216,6 +233,8 @@ def _parameters(ep: Endpoint) -> list[inspect.Parameter]:
         params.append(("output", OutputOpt, Path("gex.png")))
     else:
         params.append(("as_json", JsonOpt, False))
+    if ep.file:
+        params.append(("file_output", FileOpt, None))
     return [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=default)
             for name, annotation, default in params]
 
@@ -227,6 +246,7 @@ def _command(ep: Endpoint) -> Callable[..., None]:
         snapshot_time: str | None = kwargs.pop("snapshot_time", None)
         as_json: bool = kwargs.pop("as_json", False)
         output: Path | None = kwargs.pop("output", None)
+        file_output: Path | None = kwargs.pop("file_output", None)
         window = kwargs.pop("window_pct") if ep.per_strike else None
         source = kwargs.get("source")
 
@@ -244,6 +264,9 @@ def _command(ep: Endpoint) -> Callable[..., None]:
         result = _run(work, source=source, chain=chain, snapshot_time=snapshot_time)
         if output is not None:
             _write_chart(result, output)
+            return
+        if ep.file and not as_json:
+            _write_file(result, file_output)
             return
         def view() -> Callable[[BaseModel], Any]:
             from gex_mcp.terminal import views as dashboard

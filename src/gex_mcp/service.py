@@ -240,6 +240,8 @@ class GexService:
             return await self._history(name, **arguments)
         if ep.kind == "analysis":
             return await self.answer(name, **arguments)
+        if ep.kind == "complex":
+            return await self.complex(**arguments)
         return await self._kinds[ep.kind](**arguments)
 
     # ---- history -----------------------------------------------------------------------
@@ -403,6 +405,17 @@ class GexService:
             return ScanRow(symbol=_row_name(symbol),
                            error="internal error while analysing this symbol (see the server log)")
         return responses.scan_row(levels, regime, near_pct)
+
+    async def complex(self, symbol: str, source: str | None = None,
+                      as_of: str | None = None) -> BaseModel:
+        """An index and its ETF/mini siblings as one book (see `gex_mcp.backends.complex`)."""
+        from gex_mcp.backends.complex import complex_answer
+        from gex_mcp.backends.history_answers import past_moment
+
+        src = self.resolve_source(source)
+        answer = await complex_answer(self._chains, symbol, src, as_of, now=self._now())
+        moment = past_moment(as_of, "as_of", self._now(), end_of_day=True)
+        return aged(answer, self._clock(), moment or self._replay_time(src))
 
     async def chart(self, symbol: str, expiration: str | None = None, min_oi: int = 0,
                     source: str | None = None, window_pct: float = DEFAULT_CHART_WINDOW_PCT,

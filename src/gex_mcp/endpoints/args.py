@@ -193,6 +193,22 @@ MOVES = Arg(
     rule="a list of 1 to 20 moves, each between -20 and 20 percent",
     hint="Example: [-2, -1, 1, 2].")
 
+IV_SHIFTS = Arg(
+    "iv_shifts", list[Annotated[float, Field(ge=-20, le=20)]] | None,
+    "Extra IV shifts in vol points to try besides -2, -1, +1, +2, e.g. [-5, 5].",
+    default=None, constraints={"max_length": 10, "examples": [[-5, 5]]},
+    cli_flag="--iv-shift", cli_type=list[float] | None,
+    cli_help="An extra IV shift in vol points; repeat for several (always -2 -1 1 2).",
+    rule="a list of up to 10 shifts, each between -20 and 20 vol points",
+    hint="Example: [-5, 5].")
+
+EXPORT_FORMAT = Arg(
+    "format", Literal["pine", "thinkscript", "csv"],
+    "pine (a TradingView Pine v6 indicator), thinkscript (a thinkorswim study) or csv.",
+    default="pine", constraints={"examples": ["pine", "thinkscript", "csv"]},
+    cli_flag="--format", cli_type=str, cli_help="pine, thinkscript or csv.",
+    rule="one of pine, thinkscript, csv", hint="Example: 'pine' for TradingView.")
+
 MAX_AS_OF_LENGTH = 40
 MAX_HISTORY_DAYS = 365
 DEFAULT_HISTORY_DAYS = 5

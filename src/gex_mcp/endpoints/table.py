@@ -10,22 +10,12 @@ live source answers it at a past time from a stored level record (`from_record`)
 endpoint means: a row here, its response model in `models/`, its builder in `responses/`,
 and its test.
 
-Kinds:
-- "analysis": one symbol's chain analysed once; `build(analysis, context)` shapes the answer.
-  `backends` says who can answer: "chains" (cboe/file/demo through our engine) and/or
-  "flashalpha" (answers translated from FlashAlpha, see `backends/flashalpha.py`).
-- "scan": a watchlist, one row per symbol (from the levels and regime answers).
-- "chart": a PNG of GEX by strike plus the numbers drawn.
-- "history": one symbol's level records over a time window (stored, or replayed from a
-  source's snapshots: see `backends/level_history.py`); `build(window, interval)`.
-- "history_chart": a PNG of the history window plus the numbers drawn.
+What a row is (`Endpoint`, its kinds, views and toolsets) is `row.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
 
 from pydantic import BaseModel
 
@@ -35,8 +25,10 @@ from gex_mcp.endpoints.args import (
     AS_OF,
     CHART_WINDOW,
     EXPIRATION,
+    EXPORT_FORMAT,
     HISTORY_WINDOW,
     INTERVAL,
+    IV_SHIFTS,
     MIN_OI,
     MOVES,
     NEAR_WALL,
@@ -47,115 +39,13 @@ from gex_mcp.endpoints.args import (
     SOURCE,
     SYMBOL,
     SYMBOLS,
-    Arg,
 )
+from gex_mcp.endpoints.row import BOTH, CHAINS, PNG_KINDS, Endpoint, Kind, Toolset, View
 from gex_mcp.responses import contracts as contract_responses
 from gex_mcp.responses import flashalpha_expiries as fa_bodies
 from gex_mcp.responses import flashalpha_exposures as fa_exposures
 from gex_mcp.responses import history as history_responses
-from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, FlashAlphaPath, GuideShape
-
-Backend = Literal["chains", "flashalpha"]
-CHAINS: frozenset[Backend] = frozenset({"chains"})
-BOTH: frozenset[Backend] = frozenset({"chains", "flashalpha"})
-Kind = Literal["analysis", "scan", "chart", "history", "history_chart"]
-PNG_KINDS: frozenset[str] = frozenset({"chart", "history_chart"})
-#: The terminal views (`gex_mcp.terminal.views` draws each); "generic" lists any model's
-#: facts and tables, so a new endpoint needs no view of its own.
-#: The MCP toolsets (`gex_mcp.mcp_server.toolsets`): which tools `tools/list` shows.
-Toolset = Literal["core", "exposures", "expiries", "scenarios", "history", "alerts"]
-View = Literal["gex", "greek", "levels", "summary", "scan", "regime", "expiries", "oi_changes",
-               "history", "level_accuracy", "generic"]
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    """One question: its name, arguments, answer shape and how the answer is made.
-
-    Attributes:
-        name: tool name, service method and JSON name (snake_case).
-        title: the tool's human title.
-        description: three sentences for a model: what comes back (units), when to use
-            it rather than a sibling, one fact about the data.
-        summary: one line for the README table and the CLI help.
-        args: the arguments, in order.
-        response: the answer's model (CLI JSON, REST, service).
-        build: chain analysis + context -> response (kind "analysis", "chains" backend);
-            window + interval -> response (kind "history").
-        backends: which backends can answer.
-        per_strike: the answer lists strikes (rows with `net_<name>`); MCP lists the key ones
-            by default (see `gex_mcp.mcp_server.compact`).
-        kind: how the service answers it (see the module docstring).
-        cli_name: the CLI command, when it differs from `name`.
-        from_record: (record, symbol, source, neutral band %) -> response: a live source
-            answers `as_of` from its stored level record (others cannot go back in time).
-        rest_segment: the REST path's segment, when it differs from the name with dashes.
-        rest_shape: the guide's REST body of the answer, when it differs from the model.
-        flashalpha_paths: FlashAlpha's other names for this question (path, query names and
-            body), served beside `rest_path` (`gex_mcp.http.rest.flashalpha`).
-        view: the terminal view of the answer.
-        toolset: the MCP toolset that lists the tool (`GEX_TOOLSETS`).
-        resource: when set, the answer is also the MCP resource `gex://{symbol}/<name>`
-            (default source), and this is the resource's description.
-        example: one good call's arguments (tests, docs).
-        app: the MCP tool opens the dashboard MCP App (`ui://gex/dashboard`) in hosts that
-            render MCP Apps; other hosts get the same answer without it.
-    """
-
-    name: str
-    title: str
-    description: tuple[str, str, str]
-    summary: str
-    args: tuple[Arg, ...]
-    response: type[BaseModel]
-    example: dict[str, Any]
-    build: Callable[..., BaseModel] | None = None
-    backends: frozenset[Backend] = CHAINS
-    per_strike: bool = False
-    kind: Kind = "analysis"
-    cli_name: str | None = None
-    resource: str | None = None
-    app: bool = False
-    from_record: Callable[..., BaseModel] | None = None
-    rest_segment: str | None = None
-    rest_shape: GuideShape | None = None
-    flashalpha_paths: tuple[FlashAlphaPath, ...] = ()
-    view: View = "generic"
-    toolset: Toolset = "core"
-
-    @property
-    def png(self) -> bool:
-        """The answer is an image plus the numbers drawn."""
-        return self.kind in PNG_KINDS
-
-    @property
-    def rest_path(self) -> str:
-        """The REST route: `/v1/exposure/<segment>/{symbol}` (no symbol for a scan)."""
-        segment = self.rest_segment or self.name.replace("_", "-")
-        return f"/v1/exposure/{segment}" + ("" if self.kind == "scan" else "/{symbol}")
-
-    @property
-    def rest_model(self) -> type[BaseModel]:
-        """The REST body's model (OpenAPI)."""
-        return self.rest_shape.model if self.rest_shape else self.response
-
-    def rest_body(self, answer: BaseModel) -> dict[str, Any]:
-        """The REST body of an answer: the guide's shape, or the model as JSON."""
-        return self.rest_shape.body(answer) if self.rest_shape else answer.model_dump(mode="json")
-
-    @property
-    def command(self) -> str:
-        """The CLI command name."""
-        return self.cli_name or self.name.replace("_", "-")
-
-    @property
-    def service_args(self) -> tuple[Arg, ...]:
-        """The arguments the service takes (presentation arguments shape answers, not questions)."""
-        return tuple(a for a in self.args if not a.presentation)
-
-    @property
-    def cli_args(self) -> tuple[Arg, ...]:
-        return tuple(a for a in self.args if not a.mcp_only)
+from gex_mcp.responses.guide import LEVELS_SHAPE, SUMMARY_SHAPE, FlashAlphaPath
 
 
 def _greek(name: str, title: str, response: type[BaseModel], build: Callable[..., BaseModel],
@@ -347,6 +237,48 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="dealer hedge flow for any list of moves: shares, notional, futures/ETF units",
         args=(*ONE_SYMBOL, MOVES), response=models.HedgingResponse,
         build=responses.hedging_response, example={"symbol": "SPX"}),
+    Endpoint(
+        name="flip_sensitivity", toolset="scenarios", title="How robust is the gamma flip",
+        description=(
+            "The gamma flip (USD) and net GEX (USD per 1% move) re-found with every IV shifted "
+            "by -2, -1, +1, +2 vol points (and any iv_shifts), under the other dealer model, and "
+            "without each of the three expirations holding most gamma within ±2% of spot, each "
+            "with its status and change from the flip as quoted, plus a one-line reading.",
+            "Use it for \"would the flip move if IV rose a point\" or \"which expiries hold the "
+            "flip up\"; levels gives the flip alone, profile the GEX curve across spot.",
+            "A flip that vanishes under a scenario is null with its status; about 500 tokens."),
+        summary="the flip under IV shifts, the other dealer model and without the top expiries",
+        args=(*ONE_SYMBOL, IV_SHIFTS), response=models.FlipSensitivityResponse,
+        build=responses.flip_sensitivity_response, example={"symbol": "SPX"},
+        view="flip_sensitivity"),
+    Endpoint(
+        name="level_export", toolset="scenarios", title="Levels for a charting platform",
+        cli_name="export-levels", file=True,
+        description=(
+            "Today's levels (spot, gamma flip, call and put walls, max ± gamma strikes, 0DTE "
+            "magnet, the nearest expiration's ±1σ expected-move band; USD) as the text of a "
+            "TradingView Pine v6 indicator, a thinkorswim thinkScript study or CSV, in content.",
+            "Use it when the user wants the levels drawn on their own chart; levels gives the "
+            "same numbers as JSON.",
+            "A level that is not determined is left out and listed in missing; paste content "
+            "into the Pine Editor or a new thinkorswim study."),
+        summary="levels as a TradingView Pine v6 indicator, thinkorswim study or CSV",
+        args=(*ONE_SYMBOL, EXPORT_FORMAT), response=models.LevelExportResponse,
+        build=responses.level_export_response, example={"symbol": "SPX", "format": "pine"}),
+    Endpoint(
+        name="complex", toolset="scenarios", title="Index complex as one book", kind="complex",
+        description=(
+            "An index and its ETF/mini siblings as one book in index points (SPX + SPY + XSP, "
+            "NDX + QQQ, RUT + IWM; each scaled by its own forward ratio): gamma flip, walls, "
+            "regime, net GEX (USD per 1% move) and DEX, key strikes on the index's grid, and "
+            "each member's as_of, net GEX and share.",
+            "Use it for \"where is the SPX complex's flip\" counting SPY and XSP options too; "
+            "levels and summary cover one symbol.",
+            "as_of_mismatch flags members whose snapshots are more than a session apart; a "
+            "sibling that fails is listed with its error and left out."),
+        summary="SPX+SPY+XSP, NDX+QQQ or RUT+IWM as one book: flip, walls, regime, shares",
+        args=(SYMBOL, SOURCE, AS_OF), response=models.ComplexResponse,
+        example={"symbol": "SPX"}),
     Endpoint(
         name="max_pain", toolset="expiries", title="Max pain",
         description=(

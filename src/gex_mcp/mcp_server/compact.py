@@ -38,6 +38,8 @@ KEY_NEAREST = 10  # strikes nearest spot
 MAX_SCAN_ROWS = 25  # rows of a scan an agent reads; the flagged ones first
 SIGNIFICANT_DIGITS = 4
 _AMOUNT = re.compile(r"(^|_)(gex|dex|vex|chex|usd)(_at_spot)?$|shares_to_trade$")
+_PERCENT = re.compile(r"_pct$")
+PERCENT_DECIMALS = 3  # a share or distance in percent: 48.009 (JSON and REST keep every digit)
 
 
 class Table(BaseModel):
@@ -113,7 +115,9 @@ def round_amount(value: float) -> float:
 
 
 def _round_amounts(record: dict[str, Any]) -> dict[str, Any]:
+    """Amounts to SIGNIFICANT_DIGITS figures, percentages to PERCENT_DECIMALS decimals."""
     return {k: round_amount(v) if isinstance(v, float) and _AMOUNT.search(k) else
+            round(v, PERCENT_DECIMALS) if isinstance(v, float) and _PERCENT.search(k) else
             (_round_amounts(v) if isinstance(v, dict) else v) for k, v in record.items()}
 
 

@@ -95,6 +95,28 @@ def register_prompts(mcp: MCPServer, service: GexService) -> None:
             "trading advice."
         )
 
+    @mcp.prompt(title="How robust is this flip?")
+    def flip_robustness(symbol: Annotated[str, Field(
+            description="US ticker or index, e.g. 'SPX' or 'SPY'.")]) -> str:
+        """Judge how much the gamma flip depends on IV, the dealer model and a few expirations."""
+        sym = _ticker(symbol)
+        return (
+            f"How robust is {sym}'s gamma flip?\n"
+            f"1. Call the flip_sensitivity tool for {sym} (if it is not listed, call more_tools "
+            "with tool 'flip_sensitivity'): the flip re-found with every IV shifted by -2, -1, "
+            "+1 and +2 vol points, under the other dealer model, and without each of the three "
+            "expirations holding most gamma near spot.\n"
+            "2. Start from its reading line, then report in at most 6 short lines: the flip "
+            "as quoted and its distance from spot; how far ±1 and ±2 vol points move it "
+            "(points and percent); whether the regime at spot changes in any scenario; which "
+            "expiration holds the flip up most (largest change when left out); and whether the "
+            "flip vanishes under the other dealer model (the sign convention is an assumption, "
+            "not data).\n"
+            "Call a flip fragile when it moves more than the distance from spot to the flip, "
+            "since then the regime itself is in doubt. State as_of and the source; if is_demo or "
+            "stale is true, say so first. Do not give trading advice."
+        )
+
     @mcp.completion()
     async def complete(ref: object, argument: CompletionArgument,
                        context: CompletionContext | None) -> Completion:

@@ -7,8 +7,9 @@ Units: GEX in USD of dealer delta per 1% spot move; DEX in USD of delta; VEX in 
 of delta per vol point; CHEX in USD of delta per calendar day; prices in USD.
 
 One module per family: `base` (provenance, flip fields), `exposures` (per strike),
-`summary` (levels, summary, regime, scan), `expiries`, `scenarios` (profile, hedging),
-`charts`, `history` and `alerts`; this package re-exports every model.
+`summary` (levels, summary, regime, scan), `expiries`, `scenarios` (profile, hedging, flip
+sensitivity), `level_export`, `complex`, `charts`, `history` and `alerts`; this package
+re-exports every model.
 """
 
 from __future__ import annotations
@@ -37,6 +38,11 @@ from gex_mcp.models.charts import (  # noqa: F401
     GexChartInfo,
     in_window,
     window_bounds,
+)
+from gex_mcp.models.complex import (  # noqa: F401
+    ComplexMember,
+    ComplexResponse,
+    ComplexStrike,
 )
 from gex_mcp.models.contracts import ContractRow, ContractsResponse  # noqa: F401
 from gex_mcp.models.expiries import (  # noqa: F401
@@ -73,7 +79,14 @@ from gex_mcp.models.history import (  # noqa: F401
     SessionClose,
     SessionLevelTest,
 )
+from gex_mcp.models.level_export import (  # noqa: F401
+    ExportedLevel,
+    ExportFormat,
+    LevelExportResponse,
+)
 from gex_mcp.models.scenarios import (  # noqa: F401
+    FlipScenario,
+    FlipSensitivityResponse,
     HedgeInstrument,
     HedgeStep,
     HedgingResponse,
@@ -104,6 +117,9 @@ __all__ = [
     "ContractRow",
     "ContractsResponse",
     "ChexStrike",
+    "ComplexMember",
+    "ComplexResponse",
+    "ComplexStrike",
     "DataQuality",
     "DealerModel",
     "DexResponse",
@@ -116,8 +132,12 @@ __all__ = [
     "ExpiryExposure",
     "ExpiryForwardExposure",
     "ExpiryKind",
+    "ExportFormat",
+    "ExportedLevel",
     "FlipDistanceResponse",
     "FlipInfo",
+    "FlipScenario",
+    "FlipSensitivityResponse",
     "FlipStatus",
     "GexChartInfo",
     "GexResponse",
@@ -132,6 +152,7 @@ __all__ = [
     "HistoryPoint",
     "HistoryResponse",
     "LevelAccuracyResponse",
+    "LevelExportResponse",
     "LevelName",
     "LevelScore",
     "LevelsResponse",

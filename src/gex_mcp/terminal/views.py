@@ -27,6 +27,7 @@ from gex_mcp.models import (
     in_window,
 )
 from gex_mcp.terminal.history import HISTORY_VIEWS
+from gex_mcp.terminal.scenarios import SCENARIO_VIEWS
 
 REGIME_STYLE = {"positive_gamma": "bold green", "negative_gamma": "bold red",
                 "neutral": "bold yellow", "unknown": "bold white"}
@@ -298,7 +299,7 @@ def model_view(model: BaseModel) -> RenderableType:
 VIEWS: dict[View, Callable[..., RenderableType]] = {
     "gex": gex_view, "greek": greek_view, "levels": levels_view, "summary": summary_view,
     "scan": scan_view, "regime": regime_view, "expiries": expiries_view,
-    "oi_changes": oi_changes_view, "generic": model_view, **HISTORY_VIEWS,
+    "oi_changes": oi_changes_view, "generic": model_view, **HISTORY_VIEWS, **SCENARIO_VIEWS,
 }
 
 
