@@ -57,7 +57,7 @@ def running(service: GexService, *, mcp: bool = True, close: bool = False, watch
     With `close`, the service is closed when the server stops; with `watcher`, the alert
     tools and resources are served too (its poller is not run)."""
     app = _serve.http_app(build_server(service, watcher) if mcp else None, build_rest_app(service),
-                          host="127.0.0.1", **options)
+                          _serve.HttpOptions(host="127.0.0.1", **options))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -16,6 +16,7 @@ import signal
 import socket
 import threading
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.transport_security import TransportSecuritySettings
@@ -106,22 +107,49 @@ class _ByPath:
             await self.mcp_app(scope, receive, send)
 
 
-def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None, *, host: str = "127.0.0.1",
-             keys: Iterable[str] = (), rate_limit_per_minute: int | None = None,
-             allowed_hosts: Iterable[str] = (), cors_origins: Iterable[str] = (),
-             stateless: bool = False, session_idle_seconds: float | None = None,
-             max_sessions_per_key: int | None = None, max_sessions: int | None = None,
+@dataclass(frozen=True)
+class HttpOptions:
+    """How `http_app` guards and serves /mcp and the REST routes.
+
+    Attributes:
+        host: the bind address (loopback by default); with `allowed_hosts`, the Host names
+            answered (DNS-rebinding protection).
+        keys: API keys; when given, /mcp and /v1 need one.
+        rate_limit_per_minute: one bucket per key for /v1 requests and /mcp tool calls.
+        allowed_hosts: extra Host names accepted. cors_origins: browser origins allowed.
+        stateless: MCP without sessions (replicas behind a load balancer).
+        session_idle_seconds: close an MCP session idle this long (the SDK's default when None).
+        max_sessions_per_key, max_sessions: caps on live MCP sessions (32 and 512 when None).
+    """
+
+    host: str = "127.0.0.1"
+    keys: tuple[str, ...] = ()
+    rate_limit_per_minute: int | None = None
+    allowed_hosts: tuple[str, ...] = ()
+    cors_origins: tuple[str, ...] = ()
+    stateless: bool = False
+    session_idle_seconds: float | None = None
+    max_sessions_per_key: int | None = None
+    max_sessions: int | None = None
+
+
+def http_app(mcp: MCPServer | None, rest: ASGIApp | None = None,
+             options: HttpOptions | None = None, *,
              share_rate_limit: Callable[[TokenBucket], RateLimit] | None = None) -> ASGIApp:
     """One ASGI app: /mcp (when `mcp`), the REST routes (when `rest`), guarded by
-    `HttpGuard` (keys, per-key rate limit on /v1, Host checks); CORS only for listed origins.
+    `HttpGuard` (keys, per-key rate limit on /v1 and /mcp tool calls, Host checks); CORS
+    only for listed origins (`HttpOptions`).
 
-    `stateless` serves MCP without sessions (each request stands alone: replicas behind a
-    load balancer need no sticky routing); otherwise a session idle for
-    `session_idle_seconds` is closed (the SDK's default when None), and live sessions are
-    capped per key (per address without keys) and overall, the least recently used idle
-    one closed to open another (`mcp_sessions`; caps default to 32 and 512).
+    Stateless MCP serves each request alone (replicas behind a load balancer need no sticky
+    routing); otherwise idle sessions are closed and live ones capped per key and overall,
+    the least recently used idle one closed to open another (`mcp_sessions`).
     `share_rate_limit` turns this process's bucket into one shared by replicas
     (`GexService.shared.rate_limit`)."""
+    o = options or HttpOptions()
+    host, keys, allowed_hosts, cors_origins = o.host, o.keys, o.allowed_hosts, o.cors_origins
+    stateless, session_idle_seconds = o.stateless, o.session_idle_seconds
+    max_sessions_per_key, max_sessions = o.max_sessions_per_key, o.max_sessions
+    rate_limit_per_minute = o.rate_limit_per_minute
     names = allowed_host_names(host, allowed_hosts)
     if rest is not None and list(cors_origins):
         from starlette.middleware.cors import CORSMiddleware

@@ -163,13 +163,12 @@ async def _serve_http(mcp: MCPServer | None, service: GexService, watcher: Watch
     from gex_mcp.http import serve as http_serve
     from gex_mcp.http.rest.app import build_rest_app  # not needed by stdio
 
-    app = http_serve.http_app(mcp, build_rest_app(service, watcher), host=opts.host, keys=opts.keys,
-                              rate_limit_per_minute=opts.rate_limit_per_minute,
-                              allowed_hosts=opts.allowed_hosts, cors_origins=opts.cors_origins,
-                              stateless=opts.stateless,
-                              session_idle_seconds=opts.session_idle_seconds,
-                              max_sessions_per_key=opts.max_sessions_per_key,
-                              max_sessions=opts.max_sessions,
+    options = http_serve.HttpOptions(
+        host=opts.host, keys=opts.keys, rate_limit_per_minute=opts.rate_limit_per_minute,
+        allowed_hosts=opts.allowed_hosts, cors_origins=opts.cors_origins, stateless=opts.stateless,
+        session_idle_seconds=opts.session_idle_seconds,
+        max_sessions_per_key=opts.max_sessions_per_key, max_sessions=opts.max_sessions)
+    app = http_serve.http_app(mcp, build_rest_app(service, watcher), options,
                               share_rate_limit=service.shared and service.shared.rate_limit)
     what = ("the REST API" if mcp is None else "MCP at /mcp and the REST API at /v1") + (
         " (keys required)" if opts.keys else "")
