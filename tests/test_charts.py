@@ -272,7 +272,9 @@ def test_more_than_60_strikes_are_summed_into_fewer_wider_bars():
 def test_title_states_the_regime_given():
     """The title's regime is the one passed in (the regime tool's rule), e.g. neutral."""
     fig = build_gex_figure(make_gex(), make_levels(), regime="neutral")
-    assert any(t.endswith("spot 100.00 above flip 98.50 (+1.50%): neutral") for t in texts(fig))
+    # the flip's distance by the one convention, (98.50 - 100) / 100 x 100
+    assert any(t.endswith("spot 100.00 above flip 98.50 (flip -1.50% vs spot): neutral")
+               for t in texts(fig))
 
 
 def test_open_interest_overlay_draws_oi_per_bar_on_a_second_axis():

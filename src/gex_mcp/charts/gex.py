@@ -318,7 +318,8 @@ def _spot_vs_flip(gex: GexResponse, regime: str | None = None) -> str:
     if spot == flip:
         return f"spot {spot:,.2f} at flip{words}"
     where = "above" if spot > flip else "below"
-    dist = f" ({(spot - flip) / spot * 100:+.2f}%)" if spot else ""
+    # the one distance convention: (level - spot) / spot x 100, + when the level is above spot
+    dist = f" (flip {(flip - spot) / spot * 100:+.2f}% vs spot)" if spot else ""
     return f"spot {spot:,.2f} {where} flip {flip:,.2f}{dist}{words}"
 
 
