@@ -172,6 +172,23 @@ def test_two_replicas_share_one_daily_budget(sync_replicas: Replicas) -> None:
     assert [b.status().used_today for b in budgets] == [5, 5]
 
 
+def test_unknown_symbols_spend_only_their_share_of_the_fleets_budget(sync_replicas: Replicas) -> None:
+    """Seven "no such symbol" answers spread over two replicas with a share of 2: only 2 of
+    their requests stay counted, so a real symbol still finds 10 - 2 requests left."""
+    budgets = [RedisRequestBudget(sync_replicas.db(), "cboe", 10, link=sync_replicas.link())
+               for _ in range(2)]
+    given_back = []
+    for i in range(7):
+        budgets[i % 2].check_and_spend()
+        given_back.append(budgets[i % 2].unknown_answered(2))
+    assert given_back == [False, False] + [True] * 5
+    assert [b.status().used_today for b in budgets] == [2, 2]
+    for _ in range(8):
+        budgets[0].check_and_spend()
+    with pytest.raises(RateLimitedError, match="10 of 10 used today"):
+        budgets[1].check_and_spend()
+
+
 def test_the_reserve_holds_across_replicas(sync_replicas: Replicas) -> None:
     first, second = (RedisRequestBudget(sync_replicas.db(), "cboe", 10, link=sync_replicas.link())
                      for _ in range(2))

@@ -5,6 +5,10 @@ atomic Lua call that checks the limit (and the reserve, see `RequestBudget`) and
 only when allowed; it expires two days later. N replicas thus share one `daily_limit`, not
 N of them.
 
+"No such symbol" answers are counted fleet-wide too (`budget-unknown:<source>:<day>`): past
+their share of the day, each gives its request back to the shared count (`unknown_answered`,
+one atomic Lua call), as the embedded budget does per process.
+
 Upstream's own limits (`record_upstream_limits`) stay in this replica's SQLite file, as does
 the fallback: while Redis is lost, requests are counted in SQLite (per replica) and the
 link reports the degraded state.
@@ -34,6 +38,16 @@ if reserve > 0 and used >= limit - reserve then return {used, 0} end
 redis.call('INCR', KEYS[1])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return {used, 1}
+"""
+
+# KEYS[1] the day's "no such symbol" count, KEYS[2] the day's counter; ARGV: share, keep (s).
+# Counts one such answer; past `share` of them gives its request back. Returns 1 when given back.
+_UNKNOWN = """
+local unknown = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+if unknown <= tonumber(ARGV[1]) then return 0 end
+if tonumber(redis.call('GET', KEYS[2]) or '0') > 0 then redis.call('DECR', KEYS[2]) end
+return 1
 """
 
 
@@ -78,6 +92,21 @@ class RedisRequestBudget(RequestBudget):
             f"used today, UTC, over all replicas). It resets at {iso_utc(midnight)}; cached "
             f"answers are still served. Raise {self._setting_name} if your plan allows more.",
             retry_after_seconds=midnight - now)
+
+    def unknown_answered(self, share: int) -> bool:
+        """`RequestBudget.unknown_answered` over every replica: the share is the fleet's."""
+        if not self.link.usable():
+            return super().unknown_answered(share)
+        day, _ = utc_day(self._clock())
+        try:
+            given = self.link.sync_client().eval(
+                _UNKNOWN, 2, self.link.key("budget-unknown", self.source, day),
+                self.link.key("budget", self.source, day), share, KEEP_SECONDS)
+        except self.link.errors as exc:
+            self.link.failed(exc)
+            return super().unknown_answered(share)
+        self.link.succeeded()
+        return bool(given)
 
     def status(self) -> BudgetStatus:
         local = super().status()
