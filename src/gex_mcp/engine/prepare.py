@@ -246,54 +246,12 @@ def prepare_chain(
     # a stale quoted spot is replaced by the implied one; a what-if spot stays what it is
     spot = quote_spot if quality.spot_stale and chain.quote_spot is None else float(chain.spot)
 
-    iv = clean_iv(chain.iv, keep, quality)
-    missing = keep & ~(np.isfinite(iv) & (iv > 0))
-    intrinsic = np.zeros(len(chain), dtype=bool)
-    if missing.any():
-        idx = np.flatnonzero(missing)
-        bid, ask = chain.bid[idx], chain.ask[idx]
-        quoted = np.isfinite(bid) & np.isfinite(ask) & (bid >= 0) & (ask > 0) & (ask >= bid)
-        mid = np.where(quoted, 0.5 * (bid + ask), np.nan)
-        reimplied = implied_vol(mid, quote_spot, chain.strike[idx], t[idx], chain.is_call[idx],
-                                rate, q[idx])
-        iv[idx] = reimplied
-        ok = np.isfinite(reimplied)
-        quality.iv_reimplied = int(np.count_nonzero(ok))
-        if not ok.all():
-            still = idx[~ok]
-            paired = _pair_iv(chain, iv, still)
-            iv[still] = paired
-            got = np.isfinite(paired)
-            quality.iv_from_pair = int(np.count_nonzero(got))
-            none = still[~got]
-            deep = deep_in_the_money(quote_spot, chain.strike[none], t[none], chain.is_call[none],
-                                     rate, q[none])
-            intrinsic[none[deep]] = True
-            iv[none[deep]] = IV_FLOOR
-            quality.iv_intrinsic = int(np.count_nonzero(deep))
-            quality.iv_missing_skipped = int(np.count_nonzero(~deep))
-            keep[none[~deep]] = False
-            if quality.iv_intrinsic:
-                quality.notes.append(
-                    f"{quality.iv_intrinsic} deep in-the-money rows without a usable IV "
-                    "counted at intrinsic value (delta ±1, zero gamma).")
-
+    iv, intrinsic = _fill_iv(chain, keep, t, q, quote_spot, rate, quality)
     if min_oi > 0 and keep.any():
-        strikes, inverse = np.unique(chain.strike[keep], return_inverse=True)
-        per_strike = np.bincount(inverse, weights=oi[keep], minlength=len(strikes))
-        big = per_strike[inverse] >= min_oi
-        idx = np.flatnonzero(keep)
-        quality.filtered_min_oi = int(np.count_nonzero(~big))
-        keep[idx[~big]] = False
-
+        _filter_min_oi(chain.strike, oi, keep, min_oi, quality)
     prev = chain.prev_open_interest
-    known = (alive if expiration is None else alive & (chain.expiry == np.datetime64(expiration, "D")))
-    known = known & np.isfinite(prev)
-    change_strike, change_is_call = chain.strike[known], chain.is_call[known]
-    change_value = oi[known] - prev[known]
-    if not known.any() and previous_strike_oi is not None and expiration is None:
-        change_strike, change_is_call, change_value = _strike_oi_change(
-            chain.strike[alive], chain.is_call[alive], oi[alive], previous_strike_oi)
+    change_strike, change_is_call, change_value = _oi_change(
+        chain, alive, oi, expiration, previous_strike_oi)
     sel = np.flatnonzero(keep)
     quality.contracts_used = len(sel)
     return PreparedChain(
@@ -321,6 +279,73 @@ def prepare_chain(
         intrinsic=intrinsic[sel],
     )
 
+
+
+def _fill_iv(chain: OptionChain, keep: np.ndarray, t: np.ndarray, q: np.ndarray,
+             quote_spot: float, rate: float, quality: Quality) -> tuple[np.ndarray, np.ndarray]:
+    """(IV per row, intrinsic rows): quoted IVs cleaned; missing ones re-implied from the
+    bid/ask mid, else taken from the other side of the strike, else the row is intrinsic when
+    deep in the money or dropped from `keep` (each counted in `quality`)."""
+    iv = clean_iv(chain.iv, keep, quality)
+    missing = keep & ~(np.isfinite(iv) & (iv > 0))
+    intrinsic = np.zeros(len(chain), dtype=bool)
+    if not missing.any():
+        return iv, intrinsic
+    idx = np.flatnonzero(missing)
+    bid, ask = chain.bid[idx], chain.ask[idx]
+    quoted = np.isfinite(bid) & np.isfinite(ask) & (bid >= 0) & (ask > 0) & (ask >= bid)
+    mid = np.where(quoted, 0.5 * (bid + ask), np.nan)
+    reimplied = implied_vol(mid, quote_spot, chain.strike[idx], t[idx], chain.is_call[idx],
+                            rate, q[idx])
+    iv[idx] = reimplied
+    ok = np.isfinite(reimplied)
+    quality.iv_reimplied = int(np.count_nonzero(ok))
+    if ok.all():
+        return iv, intrinsic
+    still = idx[~ok]
+    paired = _pair_iv(chain, iv, still)
+    iv[still] = paired
+    got = np.isfinite(paired)
+    quality.iv_from_pair = int(np.count_nonzero(got))
+    none = still[~got]
+    deep = deep_in_the_money(quote_spot, chain.strike[none], t[none], chain.is_call[none],
+                             rate, q[none])
+    intrinsic[none[deep]] = True
+    iv[none[deep]] = IV_FLOOR
+    quality.iv_intrinsic = int(np.count_nonzero(deep))
+    quality.iv_missing_skipped = int(np.count_nonzero(~deep))
+    keep[none[~deep]] = False
+    if quality.iv_intrinsic:
+        quality.notes.append(
+            f"{quality.iv_intrinsic} deep in-the-money rows without a usable IV "
+            "counted at intrinsic value (delta ±1, zero gamma).")
+    return iv, intrinsic
+
+
+def _filter_min_oi(strike: np.ndarray, oi: np.ndarray, keep: np.ndarray, min_oi: float,
+                   quality: Quality) -> None:
+    """Drop from `keep` the rows of strikes whose call+put OI (kept rows) is below `min_oi`."""
+    strikes, inverse = np.unique(strike[keep], return_inverse=True)
+    per_strike = np.bincount(inverse, weights=oi[keep], minlength=len(strikes))
+    big = per_strike[inverse] >= min_oi
+    idx = np.flatnonzero(keep)
+    quality.filtered_min_oi = int(np.count_nonzero(~big))
+    keep[idx[~big]] = False
+
+
+def _oi_change(chain: OptionChain, alive: np.ndarray, oi: np.ndarray,
+               expiration: np.datetime64 | str | None,
+               previous_strike_oi: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(strike, is_call, change) of OI: from the chain's own previous OI where it has any,
+    else against `previous_strike_oi` per strike (all expiries only); see `prepare_chain`."""
+    prev = chain.prev_open_interest
+    known = (alive if expiration is None else alive & (chain.expiry == np.datetime64(expiration, "D")))
+    known = known & np.isfinite(prev)
+    if not known.any() and previous_strike_oi is not None and expiration is None:
+        return _strike_oi_change(chain.strike[alive], chain.is_call[alive], oi[alive],
+                                 previous_strike_oi)
+    return chain.strike[known], chain.is_call[known], oi[known] - prev[known]
 
 def _carry(chain: OptionChain, quoted_rows: np.ndarray, keep: np.ndarray, t: np.ndarray,
            rate: float, dividend_yield: float, quote_spot: float,
