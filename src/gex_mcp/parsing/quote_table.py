@@ -36,6 +36,7 @@ read they give the same chain, or the same error with the same line number.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import datetime
 from itertools import repeat
 
@@ -233,6 +234,80 @@ def _split_rows(body: list[str], first_line_number: int, name: str,
 MISSING_CELLS = frozenset({"N/A", "NA", "-", "--"})
 
 
+class _Numbers:
+    """The number columns of one quote table, read with the file's error messages.
+
+    Every number column in one read (one pass for a small file); None there if any field is
+    not a plain decimal: `read` then reads each group on its own, in the order asked, so the
+    first bad field is reported as before. Vendor "N/A" cells become NaN and mark the
+    contracts on that side of their line (both sides for the strike) in `unreadable`."""
+
+    def __init__(self, table: ByteTable | _ListTable, header: tuple[str, ...], name: str,
+                 line_of: Callable[[int], int]) -> None:
+        self.table, self.header, self.name, self.line_of = table, header, name, line_of
+        self.n_rows = len(table)
+        self.in_one_read = table.decimals(*_NUMBER_COLUMNS) if isinstance(table, ByteTable) else None
+        self.unreadable = np.zeros((2, self.n_rows), dtype=bool)  # (call, put) with an N/A cell
+        self.where: dict[int, str] = {}  # first N/A cell of each column read, by row
+
+    def read(self, *indices: int, count: bool = False) -> np.ndarray:
+        """The columns as floats, shape (len(indices), rows); counts must be >= 0 and finite."""
+        table, n_rows = self.table, self.n_rows
+        if self.in_one_read is not None:  # the group's rows, consecutive in _NUMBER_COLUMNS
+            at = _NUMBER_COLUMNS.index(indices[0])
+            parsed = self.in_one_read.reshape(-1, n_rows)[at:at + len(indices)]
+        else:
+            parsed = table.decimals(*indices) if isinstance(table, ByteTable) else None
+        if parsed is not None:
+            parsed = parsed.reshape(len(indices), n_rows)
+            if count:
+                for index, values in zip(indices, parsed, strict=True):
+                    self._check_count(index, values)
+            return parsed
+        rows = []  # float() semantics for anything but plain decimals
+        for index in indices:
+            values = table.strings(index)
+            try:
+                rows.append(np.array(values, dtype=np.float64))
+            except ValueError:
+                rows.append(self._with_missing(index, values))
+            if count:
+                self._check_count(index, rows[-1])
+        return np.stack(rows)
+
+    def first_missing(self) -> str:
+        """Where the first N/A cell read was (line, column)."""
+        return self.where[min(self.where)]
+
+    def _with_missing(self, index: int, values: list[str]) -> np.ndarray:
+        """A column holding vendor "N/A" cells: NaN there, and the contracts on that side of
+        those lines (both sides for the strike) marked to be skipped; any other text fails."""
+        missing = np.array([v.strip().upper() in MISSING_CELLS for v in values])
+        row = next((i for i, v in enumerate(values) if not missing[i] and not _is_number(v)), None)
+        if row is not None:
+            raise SourceDataError(f"{self.name}: line {self.line_of(row)}: {self.header[index]}"
+                                  f"{_side_of(index)} is not a number: {values[row]!r}") from None
+        for side in (0, 1):
+            if index == _STRIKE or (index < _STRIKE) == (side == 0):
+                self.unreadable[side] |= missing
+        first_row = int(np.flatnonzero(missing)[0])
+        self.where.setdefault(first_row, f"line {self.line_of(first_row)}, {self.header[index]}"
+                                         f"{_side_of(index)} {values[first_row]!r}")
+        return np.array([np.nan if m else v for m, v in zip(missing, values, strict=True)],
+                        dtype=np.float64)
+
+    def _check_count(self, index: int, values: np.ndarray) -> None:
+        bad = (~(values >= 0) | np.isinf(values)) & ~self.unreadable[0 if index < _STRIKE else 1]
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise SourceDataError(f"{self.name}: line {self.line_of(row)}: {self.header[index]}"
+                                  f"{_side_of(index)} is not a count: {self.table.cell(index, row)!r}")
+
+
+def _side_of(index: int) -> str:
+    return "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
+
+
 def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
                preamble: Preamble, name: str,
                notes: list[str]) -> tuple[dict[str, np.ndarray], str]:
@@ -244,64 +319,7 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
     def line_of(row: int) -> int:
         return line_numbers[row] if line_numbers is not None else first + row
 
-    # Every number column in one read (one pass for a small file). None if any field is
-    # not a plain decimal: `numbers` then reads each group on its own, in the order below,
-    # so the first bad field is reported as before.
-    in_one_read = table.decimals(*_NUMBER_COLUMNS) if isinstance(table, ByteTable) else None
-    unreadable = np.zeros((2, n_rows), dtype=bool)  # (call, put) contracts with an N/A cell
-    where: dict[int, str] = {}  # first N/A cell of each column read, by row
-
-    def numbers(*indices: int, count: bool = False) -> np.ndarray:
-        """The columns as floats, shape (len(indices), rows); counts must be >= 0 and finite."""
-        if in_one_read is not None:  # the group's rows, consecutive in _NUMBER_COLUMNS
-            at = _NUMBER_COLUMNS.index(indices[0])
-            parsed = in_one_read.reshape(-1, n_rows)[at:at + len(indices)]
-        else:
-            parsed = table.decimals(*indices) if isinstance(table, ByteTable) else None
-        if parsed is not None:
-            parsed = parsed.reshape(len(indices), n_rows)
-            if count:
-                for index, values in zip(indices, parsed, strict=True):
-                    check_count(index, values)
-            return parsed
-        rows = []  # float() semantics for anything but plain decimals
-        for index in indices:
-            values = table.strings(index)
-            try:
-                rows.append(np.array(values, dtype=np.float64))
-            except ValueError:
-                rows.append(_with_missing(index, values))
-            if count:
-                check_count(index, rows[-1])
-        return np.stack(rows)
-
-    def _with_missing(index: int, values: list[str]) -> np.ndarray:
-        """A column holding vendor "N/A" cells: NaN there, and the contracts on that side of
-        those lines (both sides for the strike) marked to be skipped; any other text fails."""
-        missing = np.array([v.strip().upper() in MISSING_CELLS for v in values])
-        row = next((i for i, v in enumerate(values) if not missing[i] and not _is_number(v)), None)
-        if row is not None:
-            raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}"
-                                  f"{side_of(index)} is not a number: {values[row]!r}") from None
-        for side in (0, 1):
-            if index == _STRIKE or (index < _STRIKE) == (side == 0):
-                unreadable[side] |= missing
-        first_row = int(np.flatnonzero(missing)[0])
-        where.setdefault(first_row, f"line {line_of(first_row)}, {header[index]}"
-                                    f"{side_of(index)} {values[first_row]!r}")
-        return np.array([np.nan if m else v for m, v in zip(missing, values, strict=True)],
-                        dtype=np.float64)
-
-    def side_of(index: int) -> str:
-        return "" if index == _STRIKE else (" (call)" if index < _STRIKE else " (put)")
-
-    def check_count(index: int, values: np.ndarray) -> None:
-        bad = (~(values >= 0) | np.isinf(values)) & ~unreadable[0 if index < _STRIKE else 1]
-        if bad.any():
-            row = int(np.flatnonzero(bad)[0])
-            raise SourceDataError(f"{name}: line {line_of(row)}: {header[index]}{side_of(index)} "
-                                  f"is not a count: {table.cell(index, row)!r}")
-
+    numbers = _Numbers(table, header, name, line_of)
     try:
         occ = parse_occ_symbols(table.column(_CALL, _PUT))
     except OccSymbolError as exc:
@@ -316,7 +334,7 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
                               f"and the Puts column a put ({table.cell(_CALL, row)!r}, "
                               f"{table.cell(_PUT, row)!r})")
 
-    strike = numbers(_STRIKE)[0]
+    strike = numbers.read(_STRIKE)[0]
     mismatch = (np.abs(occ.strike.reshape(2, n_rows) - strike) > 5e-4).any(axis=0)
     if mismatch.any():
         row = int(np.flatnonzero(mismatch)[0])
@@ -327,7 +345,7 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
     fields = {}
     for field, offset in _FIELD_OFFSETS.items():
         count = field in ("open_interest", "volume")
-        pair = numbers(_CALL + offset, _PUT + offset, count=count)
+        pair = numbers.read(_CALL + offset, _PUT + offset, count=count)
         fields[field] = pair.T.ravel()  # call, put, call, put, ...
     iv = fields["iv"]
     fields["iv"] = np.where(np.isfinite(iv) & (iv > 0), iv, np.nan)
@@ -342,15 +360,15 @@ def _contracts(table: ByteTable | _ListTable, line_numbers: list[int] | None,
         "is_call": np.tile(np.array([True, False]), n_rows),
         **fields,
     }
-    skip = unreadable.T.ravel()  # call, put, call, put, ... as the columns
+    skip = numbers.unreadable.T.ravel()  # call, put, call, put, ... as the columns
     if skip.all():
         raise SourceDataError(f"{name}: every contract has a number cell reading N/A "
-                              f"(first: {where[min(where)]})")
+                              f"(first: {numbers.first_missing()})")
     if skip.any():
         chain_columns = {key: column[~skip] for key, column in chain_columns.items()}
         skipped = int(skip.sum())
         notes.append(f"{skipped} contract{'s' if skipped > 1 else ''} skipped: a number cell "
-                     f"reads N/A (first: {where[min(where)]})")
+                     f"reads N/A (first: {numbers.first_missing()})")
     chain_columns = drop_adjusted(chain_columns, name=name, notes=notes, roots=occ.roots)
     underlyings = sorted({underlying_of(r) for r in occ.roots if not is_adjusted_root(r)})
     symbol = preamble.symbol
