@@ -34,7 +34,6 @@ def _ticker(text: str) -> str:
         raise MCPError(INVALID_PARAMS, str(exc)) from None
 
 
-
 def dashboard_brief(symbol: Annotated[str, Field(
         description="US ticker or index, e.g. 'SPY' or 'SPX'.")]) -> str:
     """Write a short gamma dashboard brief for one symbol from summary, levels and gex_chart."""
