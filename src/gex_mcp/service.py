@@ -59,7 +59,6 @@ if TYPE_CHECKING:
     from gex_mcp.settings import Settings
     from gex_mcp.sources.flashalpha import FlashAlphaClient
     from gex_mcp.store.budget import BudgetStatus
-    from gex_mcp.store.shared import SharedStores
 
 logger = logging.getLogger(__name__)
 
@@ -96,11 +95,10 @@ class GexService:
         cache: the chain/answer cache (memory + SQLite).
         params: engine parameters (rate, dividend yield, dealer model, bands).
         freshness: cache lifetimes, market open and closed (`Freshness`).
-        stores: OI snapshots, level records, daily budgets and how long they are kept.
+        stores: OI snapshots, level records, daily budgets and how long they are kept, and
+            what replicas share (`Stores.shared`).
         flashalpha: the FlashAlpha client, when a key is configured.
         on_close: called after the backends close (e.g. the database's close).
-        shared: what replicas share (Redis, PostgreSQL; its `rate_limit` is the REST limit
-            the doors use), or None (all in-process).
     """
 
     def __init__(
@@ -114,7 +112,6 @@ class GexService:
         stores: Stores | None = None,
         flashalpha: FlashAlphaClient | None = None,
         on_close: Sequence[Callable[[], Awaitable[None] | None]] = (),
-        shared: SharedStores | None = None,
     ) -> None:
         stores, freshness = stores or Stores(), freshness or Freshness()
         self.default_source = default_source
@@ -130,7 +127,7 @@ class GexService:
                 flashalpha, cache, budget=self._budget_fa, ttl_seconds=freshness.ttl_seconds,
                 neutral_band_pct=params.neutral_band_pct)
         self._on_close = list(on_close)
-        self.shared = shared
+        self.shared = stores.shared
         self._checkers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
         self._clock = cache.now
         self._kinds: dict[str, Callable[..., Awaitable[Any]]] = {

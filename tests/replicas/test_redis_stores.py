@@ -255,7 +255,7 @@ def test_redact_url_hides_only_the_password(url: str, shown: str) -> None:
 
 def test_unset_redis_keeps_everything_embedded(tmp_path) -> None:
     parts = assemble(Settings(data_dir=tmp_path))
-    assert parts["shared"] is None and parts["cache"].shared is None
+    assert parts["stores"].shared is None and parts["cache"].shared is None
     assert type(parts["stores"].levels).__name__ == "SqliteLevelStore"
     assert type(parts["stores"].budgets["cboe"]) is RequestBudget
     for close in parts["on_close"]:

@@ -141,23 +141,25 @@ def assemble(settings: Settings, *, chain_file: Path | None = None,
         "cache": ChainCache(conn, clock=clock, ttl_factor=spread_ttl_factor(),
                             shared=None if link is None else _redis_tier(link)), "params": params,
         "freshness": Freshness(settings.cache_ttl, settings.cache_ttl_closed),
-        "stores": _history_stores(conn, database, budgets, settings.history_days),
-        "flashalpha": flashalpha, "shared": shared,
+        "stores": _history_stores(conn, database, budgets, settings.history_days, shared),
+        "flashalpha": flashalpha,
         "on_close": [conn.close] + ([] if shared is None else [shared.aclose])}
 
 
-def _history_stores(conn: Any, database: Any, budgets: dict[str, Any], history_days: int) -> Stores:
-    """OI snapshots and level records in PostgreSQL when configured, else in SQLite."""
+def _history_stores(conn: Any, database: Any, budgets: dict[str, Any], history_days: int,
+                    shared: Any) -> Stores:
+    """OI snapshots and level records in PostgreSQL when configured, else in SQLite; with
+    what the replicas share."""
     if database is not None:
         from gex_mcp.store.postgres import PostgresLevelStore, PostgresOISnapshotStore
 
         return Stores(oi_snapshots=PostgresOISnapshotStore(database), levels=PostgresLevelStore(database),
-                      budgets=budgets, history_days=history_days)
+                      budgets=budgets, history_days=history_days, shared=shared)
     from gex_mcp.store.levels import SqliteLevelStore
     from gex_mcp.store.oi_snapshots import OISnapshotStore
 
     return Stores(oi_snapshots=OISnapshotStore(conn), levels=SqliteLevelStore(conn),
-                  budgets=budgets, history_days=history_days)
+                  budgets=budgets, history_days=history_days, shared=shared)
 
 
 def _database(settings: Settings) -> Any:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from gex_mcp.store.budget import RequestBudget
     from gex_mcp.store.levels import LevelStore
     from gex_mcp.store.oi_snapshots import OISnapshotStore
+    from gex_mcp.store.shared import SharedStores
 
 
 @dataclass(frozen=True)
@@ -53,12 +54,15 @@ class Stores:
         levels: where each live analysis leaves its level record (history, level_accuracy).
         budgets: per-source daily request budgets, checked before each upstream fetch.
         history_days: snapshots and records older than this are pruned; None keeps them all.
+        shared: what replicas share (Redis, PostgreSQL; its `rate_limit` is the per-key limit
+            the HTTP door uses), or None (all in this process).
     """
 
     oi_snapshots: OISnapshotStore | None = None
     levels: LevelStore | None = None
     budgets: Mapping[str, RequestBudget] = field(default_factory=dict)
     history_days: float | None = None
+    shared: SharedStores | None = None
 
 
 def cache_tag(source: ChainSource) -> str:
