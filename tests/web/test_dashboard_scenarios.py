@@ -96,6 +96,9 @@ def test_the_scenarios_panel_loads_in_view_and_follows_the_view(browser, demo_ur
     page.goto(f"{demo_url}/?symbol=SPY&watchlist=SPY")
     wait_ready(page)
     assert "exposure/flip-sensitivity/SPY" not in seen  # below the fold: not asked yet
+    # the net GEX card reads the REST summary (its net GEX sits under `exposures`)
+    net = rest(demo_url, "/v1/exposure/gex/SPY")["net_gex"]
+    assert page.inner_text("#levels .card[data-level=net_gex] .value") == amount(net)
     assert page.inner_text("#scenarios-reading") == "Loads when scrolled into view."
     open_scenarios(page)
     check_scenarios(page, rest(demo_url, "/v1/exposure/flip-sensitivity/SPY"))

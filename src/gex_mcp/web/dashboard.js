@@ -595,7 +595,8 @@
     }
     if (s) {
       var netCh = sinceClose("net_gex");
-      card(box, "net_gex", "Net GEX", fmtAmount(s.net_gex), "USD per 1% move",
+      // REST (FlashAlpha's letter) keeps net GEX under exposures; MCP at the top
+      card(box, "net_gex", "Net GEX", fmtAmount(s.net_gex !== undefined ? s.net_gex : (s.exposures || {}).net_gex), "USD per 1% move",
            netCh === null ? "" : (netCh >= 0 ? "▲ +" : "▼ −") + fmtAmount(Math.abs(netCh)) + " since prior close");
       card(box, "hedge", "Dealer hedge, spot ±1%", "+1%: " + hedgeText(s.dealer_hedge_up_1pct), null,
            "−1%: " + hedgeText(s.dealer_hedge_down_1pct) + " (USD notional)");
@@ -802,8 +803,16 @@
   /** Strike ticks: every k-th listed strike, k so that labels are at least 16 px apart. */
   function strikeSplits(strikes, rowPx) {
     var k = Math.max(1, Math.ceil(16 / rowPx));
-    return function () {
-      state.strikeTicks = strikes.filter(function (s, i) { return i % k === 0; });
+    return function (u) {
+      if (state.answers.complex) {  // the complex's key strikes are unevenly spaced: labels 16 px apart
+        var last = null;
+        state.strikeTicks = strikes.filter(function (s) {
+          var px = u.valToPos(s, "x");
+          if (last !== null && Math.abs(px - last) < 16) return false;
+          last = px;
+          return true;
+        });
+      } else state.strikeTicks = strikes.filter(function (s, i) { return i % k === 0; });
       return state.strikeTicks;
     };
   }
@@ -838,7 +847,14 @@
       return;
     }
     var width = chartWidth(box), phone = width < 600;
-    var rowPx = phone ? 8 : 10, height = Math.max(phone ? 260 : 320, Math.min(phone ? 760 : 900, bars.x.length * rowPx + 80));
+    // rows: one per listed strike; the complex's key strikes leave gaps, so one per step of its finest spacing
+    var rows = bars.x.length;
+    if (state.answers.complex && rows > 1) {
+      var step = Infinity;
+      for (var j = 1; j < rows; j++) step = Math.min(step, bars.x[j] - bars.x[j - 1]);
+      rows = Math.round((bars.x[rows - 1] - bars.x[0]) / step) + 1;
+    }
+    var rowPx = phone ? 8 : 10, height = Math.max(phone ? 260 : 320, Math.min(phone ? 760 : 900, rows * rowPx + 80));
     if (state.mode === "app" && document.documentElement.dataset.display === "inline") height = Math.min(height, 360);
     rowPx = (height - 80) / bars.x.length;
     var gap = bars.x.length > 1 ? (bars.x[bars.x.length - 1] - bars.x[0]) / (bars.x.length - 1) : 1;
@@ -1234,7 +1250,7 @@
   }
 
   function syncControls() {
-    $("symbol").value = state.symbol;
+    $("symbol").value = complexOf(state.symbol) ? complexOf(state.symbol) + "-complex" : state.symbol;
     $("window").value = String(state.windowPct);
     $("min-oi").value = String(state.minOi);
     if ($("expiration").querySelector('option[value="' + state.expiration + '"]')) $("expiration").value = state.expiration;
