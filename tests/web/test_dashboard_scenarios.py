@@ -132,6 +132,7 @@ def test_a_complex_is_a_symbol_the_page_shows(browser, demo_url):
     assert "exposure/complex/SPX" in seen
     assert not any(p.startswith(("exposure/summary", "exposure/levels", "exposure/gex/")) for p in seen)
     assert page.inner_text("#headline-symbol") == "SPX complex"
+    assert page.input_value("#symbol") == "SPX-complex"
     assert page.inner_text("#headline-spot") == price(answer["underlying_price"])
     assert page.get_attribute("#regime", "data-regime") == answer["gamma_regime"]
     for level in ("gamma_flip", "call_wall", "put_wall"):
@@ -183,6 +184,7 @@ def test_a_basket_shows_weighted_totals_and_members(browser, demo_url):
     for k in ("net_dex", "net_vex", "net_chex"):
         assert page.inner_text(f"#levels .card[data-level={k}] .value") == amount(answer["aggregate"][k])
     assert page.inner_text("#headline-symbol") == "Basket SPY, QQQ, IWM"
+    assert page.input_value("#symbol") == ""  # no one symbol is shown
     assert not page.is_visible("#regime") and not page.is_visible("#strike-section")
     members = page.eval_on_selector_all("#book tbody tr", "rs => rs.map(r => Array.from(r.cells).map(c => c.textContent))")
     assert [m[0] for m in members] == ["SPY", "QQQ", "IWM"]

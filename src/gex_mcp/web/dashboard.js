@@ -1250,7 +1250,7 @@
   }
 
   function syncControls() {
-    $("symbol").value = complexOf(state.symbol) ? complexOf(state.symbol) + "-complex" : state.symbol;
+    $("symbol").value = state.basket.length ? "" : complexOf(state.symbol) ? complexOf(state.symbol) + "-complex" : state.symbol;
     $("window").value = String(state.windowPct);
     $("min-oi").value = String(state.minOi);
     if ($("expiration").querySelector('option[value="' + state.expiration + '"]')) $("expiration").value = state.expiration;
