@@ -1,5 +1,5 @@
-"""Screenshots of the dashboard for docs/: desktop (1440x900), phone (390x844) and the MCP App
-in a dark host, all over the demo market on 127.0.0.1, in headless Chromium.
+"""Screenshots of the dashboard for docs/: desktop (1440x900), phone (390x844), the Scenarios
+panel, the SPX complex (the whole page) and the MCP App in a dark host, all over the demo market on 127.0.0.1, in headless Chromium.
 
     .venv/bin/python scripts/dashboard_screenshots.py [OUT_DIR]   (default docs/)
 
@@ -62,6 +62,18 @@ def main(out: Path) -> None:
             page.wait_for_timeout(300)
             page.screenshot(path=str(out / f"{name}.png"))
             page.close()
+        # issue 23: the Scenarios panel (an element shot) and the SPX complex's first screen
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{url}/?symbol=SPY&watchlist=SPY")
+        page.wait_for_function("() => document.body.dataset.status === 'ready'", timeout=30_000)
+        page.locator("#scenarios-panel").scroll_into_view_if_needed()
+        page.wait_for_function("() => document.body.dataset.scenarios === 'ready'", timeout=30_000)
+        page.locator("#scenarios-panel").screenshot(path=str(out / "dashboard-scenarios.png"))
+        page.goto(f"{url}/?symbol=SPX-complex&watchlist=SPY")
+        page.wait_for_function("() => document.body.dataset.status === 'ready'", timeout=30_000)
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(out / "dashboard-complex.png"), full_page=True)
+        page.close()
         # the MCP App in a dark host, its tool calls answered from the REST API of the same server
         import httpx
 
@@ -107,7 +119,8 @@ def main(out: Path) -> None:
         page.wait_for_timeout(300)
         page.screenshot(path=str(out / "dashboard-app-dark.png"))
         browser.close()
-    print("wrote", ", ".join(str(out / f"{n}.png") for n in ("dashboard-desktop", "dashboard-phone", "dashboard-app-dark")))
+    print("wrote", ", ".join(str(out / f"{n}.png") for n in ("dashboard-desktop", "dashboard-phone", "dashboard-scenarios",
+                                                            "dashboard-complex", "dashboard-app-dark")))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,12 @@
  *   tab or min OI change: the per-strike answer only, debounced, the previous request aborted;
  *   auto-refresh: after the answer's own cache lifetime (the REST Cache-Control max-age, longer
  *     while the market is closed), never for a file snapshot.
- * The view (symbol, expiry, tab, window, min OI) lives in the URL, one history entry a change.
+ *   the Scenarios panel (flip_sensitivity): when it scrolls into view, again on a new symbol or
+ *     expiry while it is in view.
+ * A book instead of one chain: `?symbol=SPX-complex` shows the complex answer (index + ETF/mini
+ *   siblings in index points), `?basket=SPY,QQQ,IWM[&weights=...]` the basket answer
+ *   (GET /v1/exposure/basket); the single-chain panels are hidden then.
+ * The view (symbol, expiry, tab, window, min OI, basket) lives in the URL, one history entry a change.
  * State for tests and debugging: window.gexDashboard.
  */
 (function () {
@@ -46,7 +51,8 @@
     windowPct: 5, metric: "gex", answers: {}, errors: {}, chart: null, markers: [],
     lastRegime: {}, scan: null, seq: 0, timer: null, loads: 0, strikeSeq: 0, strikeAbort: null,
     strikeTimer: null, maxAge: null, updatedAt: null, refreshPlan: "", requests: 0,
-    scanSort: { key: null, dir: 1 }, chartAt: null,
+    scanSort: { key: null, dir: 1 }, chartAt: null, basket: [], weights: "", scenarios: null,
+    scenariosVisible: false, scenariosLoading: null,
   };
   window.gexDashboard = state;
 
@@ -130,8 +136,8 @@
        *  max-age (a scheduled refresh or the Refresh button; an unchanged answer is a 304). */
       call: function (name, args, signal, fresh) {
         var self = this, params = new URLSearchParams(), path;
-        if (name === "scan") {
-          path = "/v1/exposure/scan";
+        if (name === "scan" || name === "basket") {
+          path = "/v1/exposure/" + name;
           params.set("symbols", args.symbols.join(","));
         } else {
           path = "/v1/exposure/" + name.replace(/_/g, "-") + "/" + encodeURIComponent(args.symbol);
@@ -245,6 +251,8 @@
   /** Everything the first screen shows, for the current symbol and expiry. `keep` names answers
    *  already in hand (the MCP App's tool result) that are not asked for again. */
   function refresh(keep, fresh) {
+    if (currentBook()) return refreshBook(fresh);
+    delete document.body.dataset.book;
     var seq = ++state.seq, symbol = state.symbol;
     var common = { symbol: symbol, expiration: state.expiration || undefined };
     var newSymbol = !state.answers.expirations || state.answers.expirations.symbol !== symbol;
@@ -276,6 +284,7 @@
       state.updatedAt = Date.now();
       render();
       if (!LAZY) loadHistory(seq, symbol, fresh);
+      loadScenarios(fresh);
       state.loads += 1;
       markLoaded();
       document.body.dataset.status = Object.keys(state.answers).length ? "ready" : "error";
@@ -283,6 +292,94 @@
       tellModel();
       schedule();
     });
+  }
+
+  // ---- a book: an index complex or a basket ----------------------------------------------
+
+  /** "SPX-COMPLEX" -> "SPX"; null for a plain symbol. */
+  function complexOf(symbol) { var m = /^([A-Z0-9.^_]+)-COMPLEX$/.exec(symbol || ""); return m ? m[1] : null; }
+
+  /** What the view shows when it is not one chain: {kind: "basket"|"complex", ...} or null. */
+  function currentBook() {
+    if (state.basket.length) return { kind: "basket", symbols: state.basket };
+    var index = complexOf(state.symbol);
+    return index ? { kind: "complex", symbol: index } : null;
+  }
+
+  /** The complex answer (levels, regime and key strikes in index points) or the basket answer
+   *  (weighted totals per 1% move of the basket, each member's contribution), one request. */
+  function refreshBook(fresh) {
+    var seq = ++state.seq, book = currentBook();
+    document.body.dataset.status = "loading";
+    document.body.dataset.book = book.kind;
+    clearTimeout(state.timer);
+    if (book.kind === "complex") state.metric = "gex";  // the complex answer is GEX alone
+    var call = book.kind === "complex" ? transport.call("complex", { symbol: book.symbol }, undefined, fresh) :
+      transport.call("basket", { symbols: book.symbols, weights: state.weights || undefined }, undefined, fresh);
+    return settle({ book: call }).then(function (results) {
+      if (seq !== state.seq) return;
+      state.answers = {};
+      state.errors = {};
+      if (results.book.ok) {
+        var a = results.book.value;
+        state.answers[book.kind] = a;
+        // the complex answer has a gex-shaped strike list and the levels' fields
+        if (book.kind === "complex") { state.answers.levels = a; state.answers.strikes = a; }
+      } else state.errors[book.kind] = results.book.error;
+      state.updatedAt = Date.now();
+      render();
+      state.loads += 1;
+      markLoaded();
+      document.body.dataset.status = results.book.ok ? "ready" : "error";
+      tellModel();
+      schedule();
+    });
+  }
+
+  // ---- scenarios -------------------------------------------------------------------------
+
+  function scenariosKey() { return state.symbol + "|" + state.expiration; }
+
+  /** The flip under IV shifts, the other dealer model and without the top expiries, for the
+   *  current symbol and expiry; only while its panel is in view (the answer re-prices the chain
+   *  about ten times), once per view unless `fresh`. */
+  function loadScenarios(fresh) {
+    if (currentBook() || !state.scenariosVisible) return;
+    var key = scenariosKey();
+    if (state.scenariosLoading === key || (!fresh && state.scenarios && state.scenarios.key === key)) return;
+    state.scenariosLoading = key;
+    document.body.dataset.scenarios = "loading";
+    if (!state.scenarios || state.scenarios.key !== key) {
+      document.querySelector("#scenarios tbody").textContent = "";
+      $("scenarios-reading").textContent = "Re-pricing " + state.symbol + " under each scenario…";
+    }
+    transport.call("flip_sensitivity", { symbol: state.symbol, expiration: state.expiration || undefined },
+                   undefined, fresh).then(function (answer) {
+      if (key !== scenariosKey()) return;
+      state.scenarios = { key: key, answer: answer };
+      delete state.errors.scenarios;
+    }, function (err) {
+      if (key !== scenariosKey()) return;
+      state.scenarios = null;
+      state.errors.scenarios = err.message || String(err);
+    }).then(function () {
+      state.scenariosLoading = null;
+      if (key !== scenariosKey()) { loadScenarios(); return; }  // the view moved on meanwhile
+      renderBanners();
+      renderScenarios();
+      document.body.dataset.scenarios = state.scenarios ? "ready" : "error";
+    });
+  }
+
+  function watchScenarios() {
+    var panel = $("scenarios-panel");
+    if (!window.IntersectionObserver) { state.scenariosVisible = true; loadScenarios(); return; }
+    new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        state.scenariosVisible = entry.isIntersecting;
+        if (entry.isIntersecting) loadScenarios();
+      });
+    }).observe(panel);
   }
 
   /** The per-strike answer alone (a tab or min OI change), 150 ms after the last change; a
@@ -340,7 +437,9 @@
 
   // ---- rendering -------------------------------------------------------------------------
 
-  function main() { return state.answers.levels || state.answers.strikes || state.answers.summary; }
+  function main() {
+    return state.answers.levels || state.answers.strikes || state.answers.summary || state.answers.basket;
+  }
 
   function render() {
     renderMeta();
@@ -351,16 +450,18 @@
     renderStrikeChart();
     renderProfile();
     renderBreakdown();
+    renderBook();
+    renderScenarios();
   }
 
   function renderMeta() {
     var a = main();
     if (!a) { $("meta").textContent = state.symbol + ": no data"; return; }
     var updated = state.updatedAt ? Math.max(0, (Date.now() - state.updatedAt) / 1000) : null;
-    $("meta").textContent = "as of " + fmtTime(a.as_of) + " · source " + a.source +
+    $("meta").textContent = "as of " + fmtTime(a.as_of) + (a.source ? " · source " + a.source : "") +
       (updated !== null ? " · updated " + (updated < 10 ? "just now" : fmtAge(updated) + " ago") : "") +
       (state.refreshPlan ? " · " + state.refreshPlan : "");
-    $("footer").textContent = "Dealer model " + a.dealer_model + ". GEX in " + UNITS.gex +
+    $("footer").textContent = (a.dealer_model ? "Dealer model " + a.dealer_model + ". " : "") + "GEX in " + UNITS.gex +
       ". Analytics, not investment advice. gex-mcp " + CONFIG.version + ".";
   }
   // "updated x ago" moves on its own; no request behind it
@@ -376,7 +477,7 @@
   }
 
   var PANEL_NAMES = { levels: "levels", summary: "summary", profile: "profile", expirations: "expirations",
-                      history: "level history" };
+                      history: "level history", scenarios: "scenarios", complex: "complex", basket: "basket" };
 
   function renderBanners() {
     $("banners").textContent = "";
@@ -427,13 +528,22 @@
   }
 
   function renderRegime() {
-    var s = state.answers.summary, a = main(), badge = $("regime");
-    var regime = s ? s.gamma_regime : "unknown";
+    var s = state.answers.summary, c = state.answers.complex, b = state.answers.basket, a = main(), badge = $("regime");
+    var book = currentBook();
+    var regime = s ? s.gamma_regime : c ? c.gamma_regime : "unknown";
     badge.className = "badge " + regime;
     badge.dataset.regime = regime;
     badge.textContent = REGIME[regime] || regime;
-    $("headline-symbol").textContent = a ? a.symbol : state.symbol;
-    $("headline-spot").textContent = a ? fmtPrice(a.underlying_price) : "";
+    badge.hidden = !!book && book.kind === "basket";  // a basket has members' regimes, not one
+    $("headline-symbol").textContent = book && book.kind === "basket" ? "Basket " + book.symbols.join(", ") :
+      book ? book.symbol + " complex" : a ? a.symbol : state.symbol;
+    $("headline-spot").textContent = a && !b ? fmtPrice(a.underlying_price) : "";
+    if (book) {
+      $("interpretation").textContent = c ? "One book of " + c.members.filter(function (m) { return !m.error; })
+        .map(function (m) { return m.symbol; }).join(" + ") + " in " + c.symbol + " points: " + c.regime_reason + "." :
+        b ? "Net exposures per 1% move of the whole basket, weights as notional shares." : "";
+      return;
+    }
     // REST names the sentence interpretation_text (its `interpretation` is the guide's object)
     $("interpretation").textContent = !s ? "" : typeof s.interpretation_text === "string" ? s.interpretation_text :
       typeof s.interpretation === "string" ? s.interpretation : "";
@@ -485,7 +595,8 @@
     }
     if (s) {
       var netCh = sinceClose("net_gex");
-      card(box, "net_gex", "Net GEX", fmtAmount(s.net_gex), "USD per 1% move",
+      // REST (FlashAlpha's letter) keeps net GEX under exposures; MCP at the top
+      card(box, "net_gex", "Net GEX", fmtAmount(s.net_gex !== undefined ? s.net_gex : (s.exposures || {}).net_gex), "USD per 1% move",
            netCh === null ? "" : (netCh >= 0 ? "▲ +" : "▼ −") + fmtAmount(Math.abs(netCh)) + " since prior close");
       card(box, "hedge", "Dealer hedge, spot ±1%", "+1%: " + hedgeText(s.dealer_hedge_up_1pct), null,
            "−1%: " + hedgeText(s.dealer_hedge_down_1pct) + " (USD notional)");
@@ -493,7 +604,17 @@
         "none" : s.zero_dte_pct_of_total.toFixed(1) + "%", s.zero_dte_net_gex === null || s.zero_dte_net_gex === undefined ?
         "no options expire today" : "net " + fmtAmount(s.zero_dte_net_gex));
     }
-    if (!src && !s) box.appendChild(el("p", { "class": "caption wide" }, "Levels unavailable (the message above says why)."));
+    var c = state.answers.complex, b = state.answers.basket;
+    if (c) {
+      card(box, "net_gex", "Net GEX", fmtAmount(c.net_gex), "USD per 1% move");
+      card(box, "net_dex", "Net DEX", fmtAmount(c.net_dex), "USD of dealer delta");
+    }
+    if (b) {
+      [["net_gex", "Net GEX", "USD per 1% move"], ["net_dex", "Net DEX", "USD of dealer delta"],
+       ["net_vex", "Net VEX", "USD of delta per vol point"], ["net_chex", "Net CHEX", "USD of delta per day"]]
+        .forEach(function (spec) { card(box, spec[0], spec[1], fmtAmount(b.aggregate[spec[0]]), spec[2]); });
+    }
+    if (!src && !s && !b) box.appendChild(el("p", { "class": "caption wide" }, "Levels unavailable (the message above says why)."));
     if (lv) {
       [["max_positive_gamma", "Max +gamma"], ["max_negative_gamma", "Max −gamma"], ["zero_dte_magnet", "0DTE magnet"],
        ["highest_oi_strike", "Highest OI"]].forEach(function (spec) {
@@ -682,8 +803,16 @@
   /** Strike ticks: every k-th listed strike, k so that labels are at least 16 px apart. */
   function strikeSplits(strikes, rowPx) {
     var k = Math.max(1, Math.ceil(16 / rowPx));
-    return function () {
-      state.strikeTicks = strikes.filter(function (s, i) { return i % k === 0; });
+    return function (u) {
+      if (state.answers.complex) {  // the complex's key strikes are unevenly spaced: labels 16 px apart
+        var last = null;
+        state.strikeTicks = strikes.filter(function (s) {
+          var px = u.valToPos(s, "x");
+          if (last !== null && Math.abs(px - last) < 16) return false;
+          last = px;
+          return true;
+        });
+      } else state.strikeTicks = strikes.filter(function (s, i) { return i % k === 0; });
       return state.strikeTicks;
     };
   }
@@ -704,7 +833,11 @@
     }
     var bars = strikeBars(a, state.metric, state.windowPct);
     state.chart = bars;
-    $("strike-caption").textContent = name + " by strike, " + UNITS[state.metric] + "; the " + bars.strikes +
+    $("strike-caption").textContent = state.answers.complex ? "GEX by strike of the " + a.symbol + " complex, " +
+      UNITS.gex + ", on the index's strike grid: the " + bars.strikes + " key strikes (largest |net| and nearest " +
+      "spot, of " + a.strikes_total + ") within ±" + state.windowPct + "% of spot. Net GEX of the whole complex: " +
+      fmtAmount(a.net_gex) + "." :
+      name + " by strike, " + UNITS[state.metric] + "; the " + bars.strikes +
       " strikes within ±" + state.windowPct + "% of spot, one bar each. Net " + name + " over the whole chain: " +
       fmtAmount(a["net_" + state.metric]) + ".";
     if (!bars.x.length) {
@@ -714,7 +847,14 @@
       return;
     }
     var width = chartWidth(box), phone = width < 600;
-    var rowPx = phone ? 8 : 10, height = Math.max(phone ? 260 : 320, Math.min(phone ? 760 : 900, bars.x.length * rowPx + 80));
+    // rows: one per listed strike; the complex's key strikes leave gaps, so one per step of its finest spacing
+    var rows = bars.x.length;
+    if (state.answers.complex && rows > 1) {
+      var step = Infinity;
+      for (var j = 1; j < rows; j++) step = Math.min(step, bars.x[j] - bars.x[j - 1]);
+      rows = Math.round((bars.x[rows - 1] - bars.x[0]) / step) + 1;
+    }
+    var rowPx = phone ? 8 : 10, height = Math.max(phone ? 260 : 320, Math.min(phone ? 760 : 900, rows * rowPx + 80));
     if (state.mode === "app" && document.documentElement.dataset.display === "inline") height = Math.min(height, 360);
     rowPx = (height - 80) / bars.x.length;
     var gap = bars.x.length > 1 ? (bars.x[bars.x.length - 1] - bars.x[0]) / (bars.x.length - 1) : 1;
@@ -794,6 +934,97 @@
       });
       body.appendChild(tr);
     });
+  }
+
+  function cellText(v, format) { return v === null || v === undefined ? "" : format(v); }
+  function signedPrice(v) { return (v >= 0 ? "+" : "−") + fmtPrice(Math.abs(v)); }
+
+  /** The members of a complex (as-of, forward ratio, net GEX, share of gross GEX, error) or of a
+   *  basket (weight, net exposures, contribution, regime); a member's symbol opens it alone. */
+  function renderBook() {
+    var panel = $("book-panel"), c = state.answers.complex, b = state.answers.basket;
+    var head = document.querySelector("#book thead"), body = document.querySelector("#book tbody");
+    head.textContent = ""; body.textContent = "";
+    panel.hidden = !(c || b);
+    $("book-note").textContent = "";
+    delete $("book-note").dataset.mismatch;
+    if (!c && !b) return;
+    var cols, rows;
+    if (c) {
+      $("book-title").textContent = c.symbol + " complex: members";
+      cols = [["Symbol"], ["As of"], ["Spot", "num"], ["Forward ratio", "num"], ["Net GEX", "num"],
+              ["Share of gross GEX", "num"], ["Error"]];
+      rows = c.members.map(function (m) {
+        return [m.symbol, cellText(m.as_of, fmtTime), cellText(m.underlying_price, fmtPrice),
+                cellText(m.forward_ratio, function (v) { return v.toFixed(4); }), cellText(m.net_gex, fmtAmount),
+                cellText(m.gross_gex_share_pct, function (v) { return v.toFixed(1) + "%"; }),
+                m.error ? firstSentence(plainError(m.error)) : ""];
+      });
+      $("book-note").dataset.mismatch = String(!!c.as_of_mismatch);
+      $("book-note").textContent = c.as_of_mismatch ? "⚠ The members' snapshots are " + c.as_of_spread_sessions +
+        " sessions apart: the book mixes days; compare with care." :
+        "Each member's strikes and spot scaled to " + c.symbol + " points by its own forward ratio; shares are of the complex's gross GEX.";
+    } else {
+      $("book-title").textContent = "Basket: members";
+      cols = [["Symbol"], ["Weight", "num"], ["Spot", "num"], ["Net GEX", "num"], ["Net DEX", "num"],
+              ["Net VEX", "num"], ["Net CHEX", "num"], ["Contribution", "num"], ["Regime"]];
+      rows = b.constituents.map(function (m) {
+        return [m.symbol, cellText(m.weight, function (v) { return (v * 100).toFixed(1) + "%"; }),
+                cellText(m.underlying_price, fmtPrice), cellText(m.net_gex, fmtAmount), cellText(m.net_dex, fmtAmount),
+                cellText(m.net_vex, fmtAmount), cellText(m.net_chex, fmtAmount),
+                cellText(m.contribution_pct, function (v) { return v.toFixed(1) + "%"; }), REGIME[m.regime] || m.regime || ""];
+      });
+      $("book-note").textContent = "As of " + fmtTime(b.as_of) + ". Net exposure of the basket = Σ weight × member's; " +
+        "contribution is each member's share of the weighted |net GEX|." +
+        (b.missing_symbols && b.missing_symbols.length ? " Left out (no data): " + b.missing_symbols.join(", ") + "." : "");
+    }
+    var tr = el("tr");
+    cols.forEach(function (col) { tr.appendChild(el("th", col[1] ? { "class": col[1], scope: "col" } : { scope: "col" }, col[0])); });
+    head.appendChild(tr);
+    rows.forEach(function (row) {
+      var line = el("tr", { "data-symbol": row[0] }), first = el("td");
+      var open = el("button", { type: "button", "class": "linkish", "data-open": row[0] }, row[0]);
+      open.addEventListener("click", function () { openSymbol(row[0]); });
+      first.appendChild(open);
+      line.appendChild(first);
+      row.slice(1).forEach(function (text, i) { line.appendChild(el("td", cols[i + 1][1] ? { "class": cols[i + 1][1] } : {}, text)); });
+      body.appendChild(line);
+    });
+  }
+
+  /** One row per scenario: the flip (USD) or why it vanished, its change from the flip as quoted
+   *  (points and % of spot), net GEX and regime; the answer's one-line reading above. */
+  function renderScenarios() {
+    var body = document.querySelector("#scenarios tbody"), held = state.scenarios;
+    var s = held && held.key === scenariosKey() ? held.answer : null;
+    if (state.scenariosLoading === scenariosKey() && !s) return;
+    body.textContent = "";
+    if (!s) {
+      $("scenarios-reading").textContent = state.errors.scenarios ? "No scenarios (the message above says why)." :
+        "Loads when scrolled into view.";
+      $("scenarios-caption").textContent = "";
+      return;
+    }
+    $("scenarios-reading").textContent = s.reading;
+    var rows = [{ scenario: "As quoted", kind: "base", gamma_flip: s.gamma_flip, gamma_flip_status: s.gamma_flip_status,
+                  gamma_flip_reason: s.gamma_flip_reason, flip_change: null, net_gex: s.net_gex,
+                  gamma_regime: s.gamma_regime }].concat(s.scenarios);
+    rows.forEach(function (r) {
+      var tr = el("tr", { "data-kind": r.kind, "data-scenario": r.scenario });
+      var name = r.scenario + (r.kind === "without_expiration" && r.near_spot_gamma_share_pct !== null &&
+        r.near_spot_gamma_share_pct !== undefined ? " (" + r.near_spot_gamma_share_pct.toFixed(1) + "% of gamma near spot)" : "") +
+        (r.ivs_floored ? " (" + r.ivs_floored + " IVs floored)" : "");
+      var vanished = r.gamma_flip === null || r.gamma_flip === undefined;
+      var change = vanished ? (r.gamma_flip_reason || r.gamma_flip_status || "") :
+        r.flip_change === null || r.flip_change === undefined ? "" : signedPrice(r.flip_change) + " (" + fmtPct(r.flip_change_pct) + ")";
+      [[name], [vanished ? "none (" + String(r.gamma_flip_status).replace(/_/g, " ") + ")" : fmtPrice(r.gamma_flip), "num"],
+       [change, vanished ? "" : "num"], [fmtAmount(r.net_gex), "num"], [REGIME[r.gamma_regime] || r.gamma_regime || ""]]
+        .forEach(function (c) { tr.appendChild(el("td", c[1] ? { "class": c[1] } : {}, c[0])); });
+      body.appendChild(tr);
+    });
+    $("scenarios-caption").textContent = "Each row re-prices the whole chain (" + s.symbol + ", as of " + fmtTime(s.as_of) +
+      (s.expiration ? ", expiry " + s.expiration : "") + "); change = scenario flip − quoted flip, in points and % of spot " +
+      fmtPrice(s.underlying_price) + ". Dealer model as quoted: " + s.dealer_model + ".";
   }
 
   // ---- levels over time ------------------------------------------------------------------
@@ -989,7 +1220,9 @@
 
   function viewQuery() {
     var q = new URLSearchParams(location.search);
-    q.set("symbol", state.symbol);
+    var index = complexOf(state.symbol);
+    if (state.basket.length) { q.set("basket", state.basket.join(",")); q.delete("symbol"); }
+    else { q.delete("basket"); q.delete("weights"); q.set("symbol", index ? index + "-complex" : state.symbol); }
     [["expiration", state.expiration], ["tab", state.metric === "gex" ? "" : state.metric],
      ["window", state.windowPct === 5 ? "" : String(state.windowPct)], ["min_oi", state.minOi ? String(state.minOi) : ""]]
       .forEach(function (kv) { if (kv[1]) q.set(kv[0], kv[1]); else q.delete(kv[0]); });
@@ -1010,11 +1243,14 @@
     state.metric = METRICS.indexOf(q.get("tab")) >= 0 ? q.get("tab") : "gex";
     state.windowPct = parseFloat(WINDOWS.indexOf(q.get("window")) >= 0 ? q.get("window") : "5");
     state.minOi = Math.max(0, parseInt(q.get("min_oi") || "0", 10) || 0);
+    state.basket = (q.get("basket") || "").split(/[\s,]+/).map(function (x) { return x.trim().toUpperCase(); })
+      .filter(function (x) { return x; }).slice(0, 50);
+    state.weights = state.basket.length ? (q.get("weights") || "") : "";
     syncControls();
   }
 
   function syncControls() {
-    $("symbol").value = state.symbol;
+    $("symbol").value = state.basket.length ? "" : complexOf(state.symbol) ? complexOf(state.symbol) + "-complex" : state.symbol;
     $("window").value = String(state.windowPct);
     $("min-oi").value = String(state.minOi);
     if ($("expiration").querySelector('option[value="' + state.expiration + '"]')) $("expiration").value = state.expiration;
@@ -1024,6 +1260,8 @@
 
   function openSymbol(symbol) {
     state.symbol = symbol.toUpperCase();
+    state.basket = [];
+    state.weights = "";
     state.expiration = "";
     pushView();
     syncControls();
@@ -1046,7 +1284,7 @@
     var symbol = $("symbol").value.trim().toUpperCase();
     var minOi = readMinOi();
     state.windowPct = parseFloat($("window").value);
-    if (symbol && symbol !== state.symbol) { state.minOi = minOi; openSymbol(symbol); return; }
+    if (symbol && (symbol !== state.symbol || state.basket.length)) { state.minOi = minOi; openSymbol(symbol); return; }
     if (minOi !== state.minOi) { state.minOi = minOi; pushView(); refreshStrikes(); return; }
     pushView();
     renderStrikeChart();
@@ -1087,9 +1325,11 @@
   });
 
   window.addEventListener("popstate", function () {
-    var before = { symbol: state.symbol, expiration: state.expiration, metric: state.metric, minOi: state.minOi };
+    var before = { symbol: state.symbol, expiration: state.expiration, metric: state.metric, minOi: state.minOi,
+                   basket: state.basket.join(",") + "|" + state.weights };
     readView();
-    if (before.symbol !== state.symbol || before.expiration !== state.expiration) refresh();
+    if (before.symbol !== state.symbol || before.expiration !== state.expiration ||
+        before.basket !== state.basket.join(",") + "|" + state.weights) refresh();
     else if (before.metric !== state.metric || before.minOi !== state.minOi) refreshStrikes();
     else { renderStrikeChart(); markLoaded(); }
   });
@@ -1110,11 +1350,11 @@
   function tellModel() {
     if (state.mode !== "app" || !state.bridgeReady) return;
     var a = main(), lv = state.answers.levels || state.answers.summary;
-    if (!a) return;
+    if (!a || !a.symbol) return;  // a basket has no one symbol to name
     var key = [a.symbol, state.expiration, state.metric, a.as_of].join("|");
     if (key === state.toldModel) return;
     state.toldModel = key;
-    var text = "The user is looking at the gex-mcp dashboard for " + a.symbol +
+    var text = "The user is looking at the gex-mcp dashboard for " + a.symbol + (state.answers.complex ? " complex" : "") +
       (state.expiration ? " (expiry " + state.expiration + ")" : "") + ", " + PER_STRIKE[state.metric] +
       " tab: spot " + fmtPrice(a.underlying_price) + ", gamma flip " + fmtPrice(lv && lv.gamma_flip) +
       ", call wall " + fmtPrice(lv && lv.call_wall) + ", put wall " + fmtPrice(lv && lv.put_wall) +
@@ -1139,6 +1379,7 @@
   /** Panels below the first screen load when they scroll into view (the app's compact view). */
   function lazyPanels() {
     var pending = { profile: $("profile-chart"), history: $("history-chart"), scan: $("scan") };
+    watchScenarios();
     function load(name) {
       if (name === "profile") {
         transport.call("profile", { symbol: state.symbol, expiration: state.expiration || undefined }).then(function (p) {
@@ -1260,7 +1501,7 @@
   } else {
     readView();
     if (new URLSearchParams(location.search).get("watchlist")) $("watchlist").value = new URLSearchParams(location.search).get("watchlist");
-    refresh();
+    refresh().then(watchScenarios);  // after the first screen is drawn, so "in view" means scrolled to
     runScan();
   }
 })();
