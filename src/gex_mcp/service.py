@@ -438,10 +438,11 @@ class GexService:
             raise InputError(f"symbols lists {', '.join(twice)} more than once; give each symbol "
                              "once with its total weight.")
         weights = [1.0] * len(names) if weights is None else [float(w) for w in weights]
-        if len(weights) != len(names) or not all(math.isfinite(w) and w >= 0 for w in weights) \
-                or not any(weights):
-            raise InputError(f"weights must give one number >= 0 per symbol ({len(names)}), not all "
-                             f"zero; got {len(weights)}. Leave weights out for equal weights.")
+        if len(weights) != len(names):
+            raise InputError(f"weights has {len(weights)} numbers for {len(names)} symbols; give one "
+                             "per symbol, in the same order, or leave weights out for equal weights.")
+        if not all(math.isfinite(w) and w >= 0 for w in weights) or not any(weights):
+            raise InputError("weights must be numbers >= 0, not all zero, e.g. [0.5, 0.3, 0.2].")
         src = self.resolve_source(source)
         found: list[SummaryResponse | GexError | None] = [None] * len(names)
         limiter = anyio.CapacityLimiter(DEFAULT_SCAN_CONCURRENCY)
@@ -470,7 +471,7 @@ class GexService:
         if not any(by_name[s] for s in summaries):
             raise InputError(f"Every symbol with data ({', '.join(summaries)}) has weight 0; give "
                              "one of them a weight above 0.")
-        return responses.basket_response(summaries, by_name, missing)
+        return responses.basket_response(summaries, by_name, missing, src)
 
     async def chart(self, symbol: str, expiration: str | None = None, min_oi: int = 0,
                     source: str | None = None, window_pct: float = DEFAULT_CHART_WINDOW_PCT,

@@ -195,12 +195,12 @@ def _comma_list(value: Any) -> Any:
 
 WEIGHTS = Arg(
     "weights",
-    Annotated[list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None,
+    Annotated[Annotated[list[Annotated[float, Field(ge=0, allow_inf_nan=False)]],
+                        Field(min_length=1, max_length=MAX_BASKET_SYMBOLS)] | None,
               BeforeValidator(_comma_list)],
     "Notional weights, one per symbol in the same order, e.g. [0.5, 0.3, 0.2]; scaled to sum "
     "1. Leave out for equal weights.",
-    default=None, constraints={"min_length": 1, "max_length": MAX_BASKET_SYMBOLS,
-                               "examples": [[0.5, 0.3, 0.2]]},
+    default=None, constraints={"examples": [[0.5, 0.3, 0.2]]},
     cli_flag="--weights", cli_type=str | None,
     cli_help="Weights, comma-separated, one per symbol (default: equal).",
     rule="a list of numbers >= 0, one per symbol", hint="Example: [0.5, 0.3, 0.2].")
