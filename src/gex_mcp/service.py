@@ -40,7 +40,6 @@ from gex_mcp.endpoints.args import (
     DEFAULT_HISTORY_DAYS,
     DEFAULT_NEAR_WALL_PCT,
     LOCAL_SOURCES,
-    MAX_BASKET_SYMBOLS,
     MAX_CHART_WINDOW_PCT,
     MAX_LOCAL_SCAN_SYMBOLS,
     MAX_NEAR_WALL_PCT,
@@ -49,8 +48,8 @@ from gex_mcp.endpoints.args import (
 )
 from gex_mcp.endpoints.checks import check_min_oi, parse_expiration
 from gex_mcp.engine.calendar import check_supported
-from gex_mcp.errors import ConfigError, GexError, InputError, NoDataError, UnknownSymbolError, describe
-from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow, SummaryResponse
+from gex_mcp.errors import ConfigError, GexError, InputError, describe
+from gex_mcp.models import SOURCE_NAMES, ScanResponse, ScanRow
 from gex_mcp.responses.age import aged
 from gex_mcp.sources.base import LIQUID_SYMBOLS, ChainSource, normalize_symbol
 from gex_mcp.sources.parse_pool import bulk_loads
@@ -422,56 +421,13 @@ class GexService:
 
     async def basket(self, symbols: Sequence[str], weights: Sequence[float] | None = None,
                      source: str | None = None, as_of: str | None = None) -> BaseModel:
-        """A weighted watchlist as one book from each member's summary (formulas in
-        `gex_mcp.responses.basket`); a symbol the source has no data for is listed as missing.
+        """A weighted watchlist as one book from each member's summary (see
+        `gex_mcp.backends.basket`)."""
+        from gex_mcp.backends.basket import basket_answer
 
-        Raises:
-            InputError: empty, too long or repeated symbols; weights not one non-negative
-                number per symbol, or all zero. NoDataError: no symbol has data. Whatever a
-                member's summary raises besides unknown symbol and no data (e.g. SourceError).
-        """
-        names = [normalize_symbol(s) for s in symbols]
-        if not 1 <= len(names) <= MAX_BASKET_SYMBOLS:
-            raise InputError(f"symbols must name 1 to {MAX_BASKET_SYMBOLS} symbols, got {len(names)}.")
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            raise InputError(f"symbols lists {', '.join(twice)} more than once; give each symbol "
-                             "once with its total weight.")
-        weights = [1.0] * len(names) if weights is None else [float(w) for w in weights]
-        if len(weights) != len(names):
-            raise InputError(f"weights has {len(weights)} numbers for {len(names)} symbols; give one "
-                             "per symbol, in the same order, or leave weights out for equal weights.")
-        if not all(math.isfinite(w) and w >= 0 for w in weights) or not any(weights):
-            raise InputError("weights must be numbers >= 0, not all zero, e.g. [0.5, 0.3, 0.2].")
         src = self.resolve_source(source)
-        found: list[SummaryResponse | GexError | None] = [None] * len(names)
-        limiter = anyio.CapacityLimiter(DEFAULT_SCAN_CONCURRENCY)
-
-        async def one(i: int) -> None:
-            async with limiter:
-                try:
-                    found[i] = await self.answer("summary", names[i], source=src, as_of=as_of)
-                except GexError as exc:  # kept, so the first failure is raised as itself
-                    found[i] = exc
-
-        async with anyio.create_task_group() as tg:
-            for i in range(len(names)):
-                tg.start_soon(one, i)
-        summaries, missing = {}, []
-        for name, answer in zip(names, found, strict=True):
-            if isinstance(answer, UnknownSymbolError | NoDataError):
-                missing.append(name)
-            elif isinstance(answer, GexError):
-                raise answer
-            elif answer is not None:
-                summaries[name] = answer
-        by_name = dict(zip(names, weights, strict=True))
-        if not summaries:
-            raise NoDataError(f"No symbol of the basket has data on source {src}: {', '.join(missing)}.")
-        if not any(by_name[s] for s in summaries):
-            raise InputError(f"Every symbol with data ({', '.join(summaries)}) has weight 0; give "
-                             "one of them a weight above 0.")
-        return responses.basket_response(summaries, by_name, missing, src)
+        return await basket_answer(lambda s: self.answer("summary", s, source=src, as_of=as_of),
+                                   symbols, weights, src)
 
     async def chart(self, symbol: str, expiration: str | None = None, min_oi: int = 0,
                     source: str | None = None, window_pct: float = DEFAULT_CHART_WINDOW_PCT,
