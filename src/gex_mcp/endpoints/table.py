@@ -295,7 +295,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             "members' snapshots may differ in time (as_of_spread_seconds)."),
         summary="a weighted watchlist as one book: net GEX/DEX/VEX/CHEX, each member's share",
         args=(BASKET_SYMBOLS, WEIGHTS, SOURCE, AS_OF), response=models.BasketResponse,
-        backends=BOTH, example={"symbols": ["SPY", "QQQ", "IWM"], "weights": [0.5, 0.3, 0.2]}),
+        backends=BOTH, example={"symbols": ["SPY", "QQQ", "IWM"]}),
     Endpoint(
         name="max_pain", toolset="expiries", title="Max pain",
         description=(
