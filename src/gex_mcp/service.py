@@ -239,6 +239,8 @@ class GexService:
             return await self.answer(name, **arguments)
         if ep.kind == "complex":
             return await self.complex(**arguments)
+        if ep.kind == "basket":
+            return await self.basket(**arguments)
         return await self._kinds[ep.kind](**arguments)
 
     # ---- history -----------------------------------------------------------------------
@@ -413,6 +415,16 @@ class GexService:
         answer = await complex_answer(self._chains, symbol, src, as_of, now=self._now())
         moment = past_moment(as_of, "as_of", self._now(), end_of_day=True)
         return aged(answer, self._clock(), moment or self._replay_time(src))
+
+    async def basket(self, symbols: Sequence[str], weights: Sequence[float] | None = None,
+                     source: str | None = None, as_of: str | None = None) -> BaseModel:
+        """A weighted watchlist as one book from each member's summary (see
+        `gex_mcp.backends.basket`)."""
+        from gex_mcp.backends.basket import basket_answer
+
+        src = self.resolve_source(source)
+        return await basket_answer(lambda s: self.answer("summary", s, source=src, as_of=as_of),
+                                   symbols, weights, src)
 
     async def chart(self, symbol: str, expiration: str | None = None, min_oi: int = 0,
                     source: str | None = None, window_pct: float = DEFAULT_CHART_WINDOW_PCT,

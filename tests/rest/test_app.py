@@ -258,14 +258,16 @@ def test_every_json_answer_carries_endpoint_version_and_data_as_of(keyed_url):
     """As FlashAlpha's do: the server's version, and every feed key (the chain's time or null)."""
     feeds = {"node", "equity_feed", "equity_options_feed", "index_feed", "index_options_feed",
              "futures_feed", "futures_options_feed", "flow_feed", "oi_feed", "macro_feed"}
-    paths = [ep.rest_path.replace("{symbol}", "SPY") for ep in ENDPOINTS if not ep.png and ep.kind != "scan"]
+    paths = [ep.rest_path.replace("{symbol}", "SPY") for ep in ENDPOINTS
+             if not ep.png and ep.kind not in ("scan", "basket")]
     paths += ["/v1/account", "/v1/symbols", "/v1/tickers", "/v1/maxpain/SPX", "/v1/options/SPY",
               "/stockquote/SPX"]
     for path in paths:
         body = get(keyed_url, path).json()
         assert body["endpoint_version"] == __version__, path
         assert set(body["data_as_of"]) == feeds, path
-    assert get(keyed_url, "/v1/exposure/scan", symbols="SPY,QQQ").json()["endpoint_version"] == __version__
+    for path in ("/v1/exposure/scan", "/v1/exposure/basket"):
+        assert get(keyed_url, path, symbols="SPY,QQQ").json()["endpoint_version"] == __version__, path
     levels = get(keyed_url, "/v1/exposure/levels/SPX").json()
     spx = levels["data_as_of"]
     assert spx["index_feed"] == spx["oi_feed"] == levels["as_of"]

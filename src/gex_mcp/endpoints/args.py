@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import ConfigDict, Field, ValidationError, create_model
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, create_model
 
 from gex_mcp.engine.profile import DEFAULT_PROFILE_POINTS, DEFAULT_PROFILE_RANGE_PCT
 from gex_mcp.errors import InputError
@@ -20,6 +20,7 @@ from gex_mcp.models import SourceName
 
 MAX_SYMBOL_LENGTH = 32  # generous: the service gives the precise "not a ticker" message
 MAX_EXPIRATION_LENGTH = 32  # likewise for "not an expiration date"
+MAX_BASKET_SYMBOLS = 50  # a basket, any source (FlashAlpha's own limit)
 MAX_SCAN_SYMBOLS = 25  # a scan that fetches from the network (cboe, flashalpha)
 MAX_LOCAL_SCAN_SYMBOLS = 1000  # a scan of local data (file, demo sources) and any CLI scan
 LOCAL_SOURCES = ("file", "demo")
@@ -73,7 +74,10 @@ class Arg:
     @property
     def is_list(self) -> bool:
         """True for a list argument (a query string may repeat it or join it with commas)."""
-        kinds = [self.type, *get_args(self.type)]
+        kind = self.type
+        if get_origin(kind) is Annotated:  # e.g. WEIGHTS: the list inside a validator
+            kind = get_args(kind)[0]
+        kinds = [kind, *get_args(kind)]
         return any(k is list or get_origin(k) is list for k in kinds)
 
     @property
@@ -172,6 +176,34 @@ SYMBOLS = Arg(
     rule=f"a list of 1 to {MAX_SCAN_SYMBOLS} tickers ({MAX_LOCAL_SCAN_SYMBOLS} with source file "
          "or demo)",
     hint="Example: ['SPY', 'QQQ', 'IWM']; split a longer watchlist into several scans.")
+
+BASKET_SYMBOLS = Arg(
+    "symbols",
+    list[Annotated[str, Field(min_length=1, max_length=MAX_SYMBOL_LENGTH)]],
+    f"The basket as a JSON list of 1 to {MAX_BASKET_SYMBOLS} tickers, e.g. ['SPY', 'QQQ', 'IWM'].",
+    constraints={"min_length": 1, "max_length": MAX_BASKET_SYMBOLS,
+                 "examples": [["SPY", "QQQ", "IWM"]]},
+    cli_type=list[str], cli_help="Symbols, e.g. SPY QQQ IWM.",
+    rule=f"a list of 1 to {MAX_BASKET_SYMBOLS} tickers",
+    hint="Example: ['SPY', 'QQQ', 'IWM'].")
+
+
+def _comma_list(value: Any) -> Any:
+    """'0.5,0.3,0.2' (a CLI option or one query value) -> ['0.5', '0.3', '0.2']."""
+    return [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+
+
+WEIGHTS = Arg(
+    "weights",
+    Annotated[Annotated[list[Annotated[float, Field(ge=0, allow_inf_nan=False)]],
+                        Field(min_length=1, max_length=MAX_BASKET_SYMBOLS)] | None,
+              BeforeValidator(_comma_list)],
+    "Notional weights, one per symbol in the same order, e.g. [0.5, 0.3, 0.2]; scaled to sum "
+    "1. Leave out for equal weights.",
+    default=None, constraints={"examples": [[0.5, 0.3, 0.2]]},
+    cli_flag="--weights", cli_type=str | None,
+    cli_help="Weights, comma-separated, one per symbol (default: equal).",
+    rule="a list of numbers >= 0, one per symbol", hint="Example: [0.5, 0.3, 0.2].")
 
 NEAR_WALL = percent_arg(
     "near_wall_pct", "Flag spot as near a wall when within this percent of it.",

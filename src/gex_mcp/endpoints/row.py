@@ -11,6 +11,8 @@ Kinds:
 - "history_chart": a PNG of the history window plus the numbers drawn.
 - "complex": an index and its ETF/mini siblings, each analysed, merged into one book (see
   `backends/complex.py`).
+- "basket": a weighted watchlist, each member's summary weighted into one book (see
+  `responses/basket.py`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from gex_mcp.responses.guide import FlashAlphaPath, GuideShape
 Backend = Literal["chains", "flashalpha"]
 CHAINS: frozenset[Backend] = frozenset({"chains"})
 BOTH: frozenset[Backend] = frozenset({"chains", "flashalpha"})
-Kind = Literal["analysis", "scan", "chart", "history", "history_chart", "complex"]
+Kind = Literal["analysis", "scan", "chart", "history", "history_chart", "complex", "basket"]
+MULTI_SYMBOL_KINDS: frozenset[str] = frozenset({"scan", "basket"})  # no symbol in the REST path
 PNG_KINDS: frozenset[str] = frozenset({"chart", "history_chart"})
 #: The terminal views (`gex_mcp.terminal.views` draws each); "generic" lists any model's
 #: facts and tables, so a new endpoint needs no view of its own.
@@ -102,9 +105,9 @@ class Endpoint:
 
     @property
     def rest_path(self) -> str:
-        """The REST route: `/v1/exposure/<segment>/{symbol}` (no symbol for a scan)."""
+        """The REST route: `/v1/exposure/<segment>/{symbol}` (no symbol for a scan or basket)."""
         segment = self.rest_segment or self.name.replace("_", "-")
-        return f"/v1/exposure/{segment}" + ("" if self.kind == "scan" else "/{symbol}")
+        return f"/v1/exposure/{segment}" + ("" if self.kind in MULTI_SYMBOL_KINDS else "/{symbol}")
 
     @property
     def rest_model(self) -> type[BaseModel]:
@@ -130,4 +133,4 @@ class Endpoint:
         return tuple(a for a in self.args if not a.mcp_only)
 
 
-__all__ = ["BOTH", "CHAINS", "PNG_KINDS", "Backend", "Endpoint", "Kind", "Toolset", "View"]
+__all__ = ["BOTH", "CHAINS", "MULTI_SYMBOL_KINDS", "PNG_KINDS", "Backend", "Endpoint", "Kind", "Toolset", "View"]

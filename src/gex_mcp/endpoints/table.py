@@ -23,6 +23,7 @@ from gex_mcp import models, responses
 from gex_mcp.endpoints.args import (
     ALL_EXPIRIES,
     AS_OF,
+    BASKET_SYMBOLS,
     CHART_WINDOW,
     EXPIRATION,
     EXPORT_FORMAT,
@@ -39,6 +40,7 @@ from gex_mcp.endpoints.args import (
     SOURCE,
     SYMBOL,
     SYMBOLS,
+    WEIGHTS,
 )
 from gex_mcp.endpoints.row import BOTH, CHAINS, PNG_KINDS, Endpoint, Kind, Toolset, View
 from gex_mcp.responses import contracts as contract_responses
@@ -279,6 +281,21 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         summary="SPX+SPY+XSP, NDX+QQQ or RUT+IWM as one book: flip, walls, regime, shares",
         args=(SYMBOL, SOURCE, AS_OF), response=models.ComplexResponse,
         example={"symbol": "SPX"}),
+    Endpoint(
+        name="basket", toolset="scenarios", title="Weighted watchlist as one book", kind="basket",
+        description=(
+            "A weighted watchlist of up to 50 symbols as one book: net GEX (USD per 1% move), "
+            "DEX (USD of delta), VEX (USD of delta per vol point) and CHEX (USD of delta per day) "
+            "as Σ weight x each member's own, weights as notional shares scaled to sum 1 (equal "
+            "when left out), and each member's weight, exposures, share of the weighted |GEX| "
+            "and regime, in the shape of FlashAlpha's /v1/exposure/basket.",
+            "Use it for \"what is the gamma of my watchlist as one position\"; scan compares the "
+            "symbols row by row, complex merges an index with its ETFs strike by strike.",
+            "A symbol without data is listed in missing_symbols and the other weights re-scaled; "
+            "members' snapshots may differ in time (as_of_spread_seconds)."),
+        summary="a weighted watchlist as one book: net GEX/DEX/VEX/CHEX, each member's share",
+        args=(BASKET_SYMBOLS, WEIGHTS, SOURCE, AS_OF), response=models.BasketResponse,
+        backends=BOTH, example={"symbols": ["SPY", "QQQ", "IWM"]}),
     Endpoint(
         name="max_pain", toolset="expiries", title="Max pain",
         description=(

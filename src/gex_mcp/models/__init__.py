@@ -8,7 +8,7 @@ of delta per vol point; CHEX in USD of delta per calendar day; prices in USD.
 
 One module per family: `base` (provenance, flip fields), `exposures` (per strike),
 `summary` (levels, summary, regime, scan), `expiries`, `scenarios` (profile, hedging, flip
-sensitivity), `level_export`, `complex`, `charts`, `history` and `alerts`; this package
+sensitivity), `level_export`, `complex`, `basket`, `charts`, `history` and `alerts`; this package
 re-exports every model.
 """
 
@@ -33,6 +33,7 @@ from gex_mcp.models.base import (  # noqa: F401
     Regime,
     SourceName,
 )
+from gex_mcp.models.basket import BasketAggregate, BasketConstituent, BasketResponse  # noqa: F401
 from gex_mcp.models.charts import (  # noqa: F401
     ChartBar,
     GexChartInfo,
@@ -112,6 +113,9 @@ __all__ = [
     "AlertRule",
     "AlertsResponse",
     "BaseModel",
+    "BasketAggregate",
+    "BasketConstituent",
+    "BasketResponse",
     "ChartBar",
     "ChexResponse",
     "ContractRow",

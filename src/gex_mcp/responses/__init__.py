@@ -12,6 +12,7 @@ from gex_mcp.responses._common import (
     flip_fields,
     round_or_none,
 )
+from gex_mcp.responses.basket import basket_response
 from gex_mcp.responses.complex import complex_response
 from gex_mcp.responses.expiries import (
     expected_move_response,
@@ -41,7 +42,7 @@ from gex_mcp.responses.level_export import level_export_response
 from gex_mcp.responses.scenarios import flip_sensitivity_response, hedging_response, profile_response
 
 __all__ = [
-    "DEFAULT_CONTEXT", "BuildContext", "chart_info", "chex_response", "complex_response", "data_quality", "dex_response",
+    "DEFAULT_CONTEXT", "BuildContext", "basket_response", "chart_info", "chex_response", "complex_response", "data_quality", "dex_response",
     "expected_move_response", "expirations_response", "expiry_breakdown_response", "expiry_rows",
     "flip_distance_response", "flip_fields", "flip_sensitivity_response", "gex_response", "hedging_response", "interpret_charm",
     "interpret_gamma", "interpret_vanna", "level_export_response", "levels_response", "max_pain_response",

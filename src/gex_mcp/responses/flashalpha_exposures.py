@@ -1,16 +1,14 @@
-"""FlashAlpha's narrative, exposure sheet, term structure and basket bodies, from our answers.
+"""FlashAlpha's narrative, exposure sheet and term structure bodies, from our answers.
 
 FlashAlpha's SDK (`flashalpha/types.py`) names them `NarrativeResponse`,
-`ExposureSheetResponse`, `ExposureTermStructureResponse` and `ExposureBasketResponse`; each
-body here has every field those declare. Fields this server has no data for are null: the
+`ExposureSheetResponse` and `ExposureTermStructureResponse` (its basket is the basket row's
+answer, `responses/basket.py`); each body here has every field those declare. Fields this server has no data for are null: the
 prior day's net GEX and the VIX (narrative), `dag` (sheet). Our own judgements:
 - sheet `lis` (line in the sand): the gamma flip, with the net GEX of the strike nearest it
   as its magnitude; `peaks`: the five strikes of largest |net GEX| (side call or put by sign,
   strength = |net GEX| / the largest).
 - term-structure buckets by days to expiry: 0dte [0, 0], week [1, 7], month [8, 30],
   quarter [31, 90], long [91, 10000].
-- basket aggregate: Σ weight x net exposure (weights normalised to sum 1); a constituent's
-  contribution_pct = its weighted |net GEX| / the sum of those x 100.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from gex_mcp.labels import format_amount
 from gex_mcp.models import (
     ChexResponse,
     DexResponse,
@@ -139,22 +136,4 @@ def term_structure_body(listing: ExpirationsResponse, per_expiry: dict[str, Summ
     return {**_head(listing), "by_dte_bucket": buckets, "by_expiry": rows}
 
 
-def basket_body(summaries: dict[str, SummaryResponse], weights: dict[str, float],
-                missing: list[str], as_of: str) -> dict[str, Any]:
-    """GET /v1/exposure/basket: Σ weight x each symbol's net exposures (weights normalised)."""
-    total = sum(weights[s] for s in summaries) or 1.0
-    share = {s: weights[s] / total for s in summaries}
-    aggregate = {f"net_{g}": sum(share[s] * getattr(a, f"net_{g}") for s, a in summaries.items())
-                 for g in GREEKS}
-    gross = sum(share[s] * abs(a.net_gex) for s, a in summaries.items())
-    return {"as_of": as_of, "constituent_count": len(summaries), "missing_symbols": missing,
-            "aggregate": aggregate, "aggregate_labels": {k: format_amount(v) for k, v in aggregate.items()},
-            "constituents": [
-                {"symbol": s, "weight": round(share[s], 6), "underlying_price": a.underlying_price,
-                 **{f"net_{g}": getattr(a, f"net_{g}") for g in GREEKS},
-                 "contribution_pct": round(share[s] * abs(a.net_gex) / gross * 100.0, 3) if gross else None,
-                 "regime": guide_regime(a.gamma_flip, a.underlying_price)}
-                for s, a in summaries.items()]}
-
-
-__all__ = ["basket_body", "narrative_body", "opex_flags", "sheet_body", "term_structure_body"]
+__all__ = ["narrative_body", "opex_flags", "sheet_body", "term_structure_body"]

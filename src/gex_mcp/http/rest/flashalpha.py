@@ -7,16 +7,16 @@
     GET /stockquote/{s}                     the underlying, from the chain
     GET /optionquote/{s}?expiry=&strike=&type=   listed contracts with quotes and greeks
     GET /v1/exposure/term-structure/{s}     net exposures per expiration and DTE bucket
-    GET /v1/exposure/basket?symbols=&weights=   weighted totals over up to 50 symbols
     GET /v1/exposure/zero-dte/{s}?expiry=&strike_range=   today's expiry (or expiry) in full
 
 Every body is built from the service's answers (`responses/flashalpha_*.py` shape them) and
 carries `endpoint_version` and `data_as_of` (`responses.guide.with_envelope`).
+FlashAlpha's `/v1/exposure/basket` is the basket row's own route (`http/rest/app.py`): its
+answer has FlashAlpha's shape.
 """
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,9 +24,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gex_mcp.errors import InputError, NoDataError, UnknownSymbolError
+from gex_mcp.errors import NoDataError
 from gex_mcp.http.rest.errors import JsonBody
-from gex_mcp.responses.flashalpha_exposures import basket_body, term_structure_body
+from gex_mcp.responses.flashalpha_exposures import term_structure_body
 from gex_mcp.responses.flashalpha_quotes import option_quote_body, option_type, strike_value
 from gex_mcp.responses.flashalpha_zero_dte import (
     no_zero_dte_body,
@@ -39,7 +39,6 @@ from gex_mcp.service import ENDPOINTS, Endpoint, GexService, endpoint
 
 #: the arguments a needed row shares with the asked one
 SHARED_ARGS = ("symbol", "source", "expiration", "min_oi", "as_of")
-MAX_BASKET = 50
 
 
 def _query(request: Request) -> dict[str, str]:
@@ -131,32 +130,6 @@ def flashalpha_routes(service: GexService) -> list[Route]:
                 continue
         return JsonBody(with_envelope(term_structure_body(listing, per_expiry)))
 
-    async def basket(request: Request) -> Response:
-        """Σ weight x each symbol's summary totals; symbols without data are listed as missing."""
-        query = _query(request)
-        names = [n.strip().upper() for n in query.get("symbols", "").split(",") if n.strip()]
-        if not names or len(names) > MAX_BASKET:
-            raise InputError(f"symbols must name 1 to {MAX_BASKET} symbols, comma-separated.")
-        weights = [1.0] * len(names)
-        if "weights" in query:
-            try:
-                weights = [float(w) for w in query["weights"].split(",")]
-            except ValueError:
-                raise InputError("weights must be numbers, comma-separated.") from None
-            if len(weights) != len(names) or not all(math.isfinite(w) and w >= 0 for w in weights) \
-                    or not any(weights):
-                raise InputError("weights must give one non-negative number per symbol, not all zero.")
-        summaries, missing = {}, []
-        for name in names:
-            try:
-                summaries[name] = await service.call("summary", symbol=name, source=query.get("source"))
-            except (UnknownSymbolError, NoDataError):
-                missing.append(name)
-        as_of = max((a.as_of for a in summaries.values()), default=None)
-        as_of_text = (as_of or datetime.fromtimestamp(service.now(), UTC)).isoformat()
-        body = basket_body(summaries, dict(zip(names, weights, strict=True)), missing, as_of_text)
-        return JsonBody(with_envelope(body, "", as_of_text))
-
     async def option_quote(request: Request) -> Response:
         """One contract when expiry, strike and type are all given, else a list of them."""
         query = _query(request)
@@ -201,7 +174,7 @@ def flashalpha_routes(service: GexService) -> list[Route]:
     return [*routes, Route("/v1/symbols", symbols), Route("/v1/tickers", tickers),
             Route("/v1/options/{symbol}", options), Route("/stockquote/{symbol}", stock_quote),
             Route("/v1/exposure/term-structure/{symbol}", term_structure),
-            Route("/v1/exposure/basket", basket), Route("/v1/exposure/zero-dte/{symbol}", zero_dte), Route("/optionquote/{symbol}", option_quote)]
+            Route("/v1/exposure/zero-dte/{symbol}", zero_dte), Route("/optionquote/{symbol}", option_quote)]
 
 
 __all__ = ["flashalpha_routes", "path_route"]

@@ -119,10 +119,6 @@ def _flashalpha_paths(plain: dict[str, Any], errors: dict[str, Any]) -> dict[str
                                            [symbol, source, expiry, _query("strike_range", "Fraction of spot, "
                                                                            "0.001 to 0.10.", text)]),
         "/v1/exposure/term-structure/{symbol}": ("Net exposures per expiration and DTE bucket", [symbol, source]),
-        "/v1/exposure/basket": ("Weighted net exposures of up to 50 symbols", [
-            _query("symbols", "Comma-separated tickers.", {"type": "string", "maxLength": 400}, required=True),
-            _query("weights", "Comma-separated weights, one per symbol.", {"type": "string", "maxLength": 400}),
-            source]),
         "/v1/options/{symbol}": ("Expirations and strikes of a ticker", [symbol, source]),
         "/v1/tickers": ("Tickers the source answers for", [source]),
         "/stockquote/{symbol}": ("The underlying's price from the chain", [symbol, source]),
