@@ -10,6 +10,7 @@ service's own answers (full precision; MCP rounds amounts to 4 significant figur
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -36,6 +37,27 @@ async def app_frame(page: Page) -> Frame:
     return page.frames[1]
 
 
+async def start_in_host(page: Page, client: Client, html: str, symbol: str, opened: Any,
+                        context: dict | None = None) -> tuple[Frame, list[tuple[str, dict]]]:
+    """Run the app `html` in the test host on `page`, opened by a tool call for `symbol` with
+    `opened` as its result (None: the user cancelled it) and the host context `context` (None:
+    a light inline host); its tools/call go to `client`. Returns the app's frame and the
+    (tool, arguments) calls it made, growing as it makes more."""
+    calls: list[tuple[str, dict]] = []
+
+    async def host_call_tool(name: str, arguments: dict) -> dict:
+        calls.append((name, arguments))
+        result = await client.call_tool(name, arguments)
+        return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    await page.expose_function("hostCallTool", host_call_tool)
+    await page.set_content(HOST_PAGE)
+    result = None if opened is None else opened.model_dump(mode="json", by_alias=True, exclude_none=True)
+    await page.evaluate("([html, args, result, ctx]) => startHost(html, args, result, ctx)",
+                        [html, {"symbol": symbol}, result, context])
+    return await app_frame(page), calls
+
+
 async def wait_ready(frame: Frame, **expected: str) -> None:
     checks = "".join(f" && document.body.dataset.{k} === {v!r}" for k, v in expected.items())
     await frame.wait_for_function("() => document.body.dataset.status === 'ready'" + checks, timeout=LOAD_MS)
@@ -52,23 +74,11 @@ async def test_the_app_renders_tool_results_and_calls_tools_through_the_host():
         opened = await client.call_tool("summary", {"symbol": "QQQ"})
         assert not opened.is_error
 
-        calls: list[tuple[str, dict]] = []
-
-        async def host_call_tool(name: str, arguments: dict) -> dict:
-            calls.append((name, arguments))
-            result = await client.call_tool(name, arguments)
-            return result.model_dump(mode="json", by_alias=True, exclude_none=True)
-
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=chromium_path(), args=ARGS)
             page = await browser.new_page(viewport=LAPTOP)
             log = ConsoleLog(page)
-            await page.expose_function("hostCallTool", host_call_tool)
-            await page.set_content(HOST_PAGE)
-            await page.evaluate("([html, args, result]) => startHost(html, args, result)",
-                                [resource.text, {"symbol": "QQQ"},
-                                 opened.model_dump(mode="json", by_alias=True, exclude_none=True)])
-            frame = await app_frame(page)
+            frame, calls = await start_in_host(page, client, resource.text, "QQQ", opened)
 
             # The app renders the summary it was handed (never asking for it again) and asks
             # only for what the first screen lacks; lower panels load as they come into view.
@@ -144,10 +154,6 @@ async def test_the_app_says_loading_cancelled_outside_a_host_and_follows_a_dark_
         resource_html = (await client.read_resource(APP_URI)).contents[0].text
         opened = await client.call_tool("summary", {"symbol": "SPY"})
 
-        async def host_call_tool(name: str, arguments: dict) -> dict:
-            result = await client.call_tool(name, arguments)
-            return result.model_dump(mode="json", by_alias=True, exclude_none=True)
-
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=chromium_path(), args=ARGS)
             # outside any host: a message, not a blank skeleton
@@ -160,24 +166,15 @@ async def test_the_app_says_loading_cancelled_outside_a_host_and_follows_a_dark_
 
             # a cancelled tool call
             page = await browser.new_page(viewport=LAPTOP)
-            await page.expose_function("hostCallTool", host_call_tool)
-            await page.set_content(HOST_PAGE)
-            await page.evaluate("([html, args]) => startHost(html, args, null)", [resource_html, {"symbol": "SPY"}])
-            frame = await app_frame(page)
+            frame, _ = await start_in_host(page, client, resource_html, "SPY", None)
             await frame.wait_for_function("() => document.body.dataset.status === 'cancelled'", timeout=LOAD_MS)
             assert "Cancelled" in await frame.inner_text("#app-state")
             await page.close()
 
             # a dark host: the app takes its theme
             page = await browser.new_page(viewport=LAPTOP)
-            await page.expose_function("hostCallTool", host_call_tool)
-            await page.set_content(HOST_PAGE)
-            await page.evaluate("([html, args, result, ctx]) => startHost(html, args, result, ctx)",
-                                [resource_html, {"symbol": "SPY"},
-                                 opened.model_dump(mode="json", by_alias=True, exclude_none=True),
-                                 {"theme": "dark", "displayMode": "inline",
-                                  "availableDisplayModes": ["inline", "fullscreen"]}])
-            frame = await app_frame(page)
+            frame, _ = await start_in_host(page, client, resource_html, "SPY", opened, {
+                "theme": "dark", "displayMode": "inline", "availableDisplayModes": ["inline", "fullscreen"]})
             await wait_ready(frame, symbol="SPY")
             assert await frame.evaluate("() => document.documentElement.dataset.theme") == "dark"
             background = await frame.evaluate("() => getComputedStyle(document.body).backgroundColor")

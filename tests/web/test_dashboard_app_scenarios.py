@@ -14,7 +14,7 @@ from gex_mcp.web.page import APP_URI
 from tests.rest.conftest import demo_service
 from tests.web.axe import axe_run_async
 from tests.web.browser import ARGS, LAPTOP, LOAD_MS, ConsoleLog, chromium_path
-from tests.web.test_dashboard_app import HOST_PAGE, app_frame, wait_ready
+from tests.web.test_dashboard_app import start_in_host, wait_ready
 
 pytestmark = pytest.mark.anyio
 
@@ -24,23 +24,11 @@ async def test_the_app_calls_flip_sensitivity_in_view_and_complex_through_the_ho
     async with Client(build_server(service), mode="auto", raise_exceptions=True) as client:
         resource = (await client.read_resource(APP_URI)).contents[0]
         opened = await client.call_tool("summary", {"symbol": "SPY"})
-        calls: list[tuple[str, dict]] = []
-
-        async def host_call_tool(name: str, arguments: dict) -> dict:
-            calls.append((name, arguments))
-            result = await client.call_tool(name, arguments)
-            return result.model_dump(mode="json", by_alias=True, exclude_none=True)
-
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=chromium_path(), args=ARGS)
             page = await browser.new_page(viewport=LAPTOP)
             log = ConsoleLog(page)
-            await page.expose_function("hostCallTool", host_call_tool)
-            await page.set_content(HOST_PAGE)
-            await page.evaluate("([html, args, result]) => startHost(html, args, result)",
-                                [resource.text, {"symbol": "SPY"},
-                                 opened.model_dump(mode="json", by_alias=True, exclude_none=True)])
-            frame = await app_frame(page)
+            frame, calls = await start_in_host(page, client, resource.text, "SPY", opened)
             await wait_ready(frame, symbol="SPY")
             assert "flip_sensitivity" not in [n for n, _ in calls]  # below the compact view
             await frame.locator("#scenarios-panel").scroll_into_view_if_needed()

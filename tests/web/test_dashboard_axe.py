@@ -4,24 +4,15 @@ headless Chromium: no serious or critical violation. `scripts/ensure-axe.sh` ins
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from gex_mcp.web.page import dashboard_html
 from tests.rest.conftest import demo_service, running
 from tests.web.axe import axe_run
-from tests.web.browser import ARGS, LAPTOP, LOAD_MS, PHONE, chromium_path
+from tests.web.browser import LAPTOP, LOAD_MS, PHONE
 
 
 def blocking(violations: list[dict]) -> list[dict]:
     return [v for v in violations if v["impact"] in ("serious", "critical")]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium_path(), args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])

@@ -8,36 +8,21 @@ Screenshots go to build/screenshots/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from gex_mcp.engine.calendar import NEW_YORK
 from gex_mcp.service import build_service
 from tests.rest.conftest import KEYS, demo_service, running
 from tests.sources.loopback import Fault
 from tests.test_service import Clock, settings_for
-from tests.web.browser import ARGS, LAPTOP, LOAD_MS, PHONE, ConsoleLog, chromium_path, screenshot_path
+from tests.web.browser import LAPTOP, LOAD_MS, PHONE, ConsoleLog, screenshot_path
 
 LEVEL_MARKERS = ("gamma_flip", "call_wall", "put_wall", "max_positive_gamma", "max_negative_gamma",
                  "zero_dte_magnet")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium_path(), args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def demo_url() -> Iterator[str]:
-    with running(demo_service()) as url:
-        yield url
 
 
 def open_page(browser: Browser, url: str, viewport: dict[str, int]) -> tuple[Page, ConsoleLog]:

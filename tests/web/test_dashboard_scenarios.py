@@ -8,32 +8,15 @@ relations the test computes itself (flip change = scenario flip - quoted flip; a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from gex_mcp.service import build_service
-from tests.rest.conftest import demo_service, running
+from tests.rest.conftest import running
 from tests.web.axe import axe_run
-from tests.web.browser import ARGS, LOAD_MS, PHONE, ConsoleLog, chromium_path
+from tests.web.browser import DESKTOP, LOAD_MS, PHONE, ConsoleLog
 from tests.web.test_dashboard_page import rest, settings_for_file, wait_ready, windowed
-
-DESKTOP = {"width": 1440, "height": 900}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium_path(), args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def demo_url() -> Iterator[str]:
-    with running(demo_service()) as url:
-        yield url
 
 
 def api_paths(page: Page) -> list[str]:

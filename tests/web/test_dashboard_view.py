@@ -5,34 +5,18 @@ the scanner's conventions; a real server on 127.0.0.1 and headless Chromium."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
 from gex_mcp.service import build_service
-from tests.rest.conftest import demo_service, running
-from tests.web.browser import ARGS, LOAD_MS, PHONE, ConsoleLog, chromium_path
+from tests.rest.conftest import running
+from tests.web.browser import DESKTOP, LOAD_MS, PHONE, ConsoleLog
 from tests.web.test_dashboard_page import rest, settings_for_file, wait_ready, windowed
 
-DESKTOP = {"width": 1440, "height": 900}
 DECISION = ["#headline-symbol", "#headline-spot", "#regime", "#interpretation",
             *(f"#levels .card[data-level={k}]" for k in ("gamma_flip", "call_wall", "put_wall", "net_gex",
                                                          "hedge", "zero_dte"))]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=chromium_path(), args=ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture(scope="module")
-def demo_url() -> Iterator[str]:
-    with running(demo_service()) as url:
-        yield url
 
 
 def api_requests(page: Page) -> list[str]:
