@@ -41,6 +41,22 @@ def wait_for_port(port: int, timeout: float = READY_SECONDS) -> bool:
     return False
 
 
+def launch(command: list[str], port: int, name: str) -> subprocess.Popen:
+    """Start `command` with no terminal I/O and return it once it listens on `port`; stop it
+    and raise when it does not."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               stdin=subprocess.DEVNULL)
+    if not wait_for_port(port):
+        stop_process(process)
+        raise RuntimeError(f"{name} did not listen on port {port}")
+    return process
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    process.terminate()
+    wait_or_kill(process, 5)
+
+
 def program(name: str, *extra_dirs: str) -> str | None:
     """The path of `name` on PATH or in `extra_dirs`, else None."""
     found = shutil.which(name)
@@ -72,19 +88,15 @@ class RedisServer:
             raise RuntimeError("redis-server is missing: run scripts/ensure-shared-stores.sh")
         self.port = self.port or free_port()
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
+        self.process = launch(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.folder), "--protected-mode", "yes"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-        if not wait_for_port(self.port):
-            self.stop()
-            raise RuntimeError(f"redis-server did not listen on port {self.port}")
+            self.port, "redis-server")
         return self
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            wait_or_kill(self.process, 5)
+            stop_process(self.process)
             self.process = None
 
     def flush(self) -> None:
@@ -181,18 +193,12 @@ class Haproxy:
         self.folder.mkdir(parents=True, exist_ok=True)
         config = self.folder / "haproxy.cfg"
         config.write_text(haproxy_config(self.port, self.backends), encoding="utf-8")
-        self.process = subprocess.Popen([binary, "-db", "-f", str(config)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        stdin=subprocess.DEVNULL)
-        if not wait_for_port(self.port):
-            self.stop()
-            raise RuntimeError(f"haproxy did not listen on port {self.port}")
+        self.process = launch([binary, "-db", "-f", str(config)], self.port, "haproxy")
         return self
 
     def stop(self) -> None:
         if self.process is not None:
-            self.process.terminate()
-            wait_or_kill(self.process, 5)
+            stop_process(self.process)
             self.process = None
 
 
