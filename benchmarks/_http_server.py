@@ -7,11 +7,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # test helpers
+from tests.processes import wait_healthy  # noqa: E402
 
 #: Warm and quiet: no rate limit, chains fresh for an hour whatever the market hours.
 BENCH_ENV = {"GEX_RATE_LIMIT_PER_MINUTE": "0", "GEX_CACHE_TTL": "3600",
@@ -39,12 +40,7 @@ def demo_server(transport: str) -> Iterator[tuple[str, subprocess.Popen]]:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(300):
-                try:
-                    httpx.get(url + "/health", timeout=1).raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            wait_healthy(url, server, 30)
             yield url, server
         finally:
             server.terminate()

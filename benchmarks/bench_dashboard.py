@@ -19,16 +19,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from tests.processes import wait_healthy  # noqa: E402
 from tests.web.axe import axe_violations  # noqa: E402
 from tests.web.browser import ARGS, chromium_path  # noqa: E402
 
@@ -51,12 +50,7 @@ def server(source: str, env_extra: dict[str, str]) -> Iterator[str]:
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(200):
-                try:
-                    if httpx.get(url + "/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            wait_healthy(url, proc, 20)
             yield url
         finally:
             proc.terminate()

@@ -21,9 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 from _http_server import BENCH_ENV, machine_line
 from flashalpha import FlashAlpha
+
+from tests.processes import wait_healthy  # _http_server put the project root on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,12 +58,7 @@ def main() -> None:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(600):
-                try:
-                    httpx.get(url + "/health", timeout=1).raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            wait_healthy(url, server, 60)
             fa = FlashAlpha("unused", base_url=url)
             start = time.perf_counter()
             listed = fa.options("SPX")["expirations"]

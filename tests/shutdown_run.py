@@ -13,7 +13,7 @@ import time
 
 import httpx
 
-from tests.processes import wait_or_kill
+from tests.processes import wait_healthy, wait_or_kill
 from tests.sources.loopback import Fault, LoopbackServer
 
 MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
@@ -53,12 +53,7 @@ def seconds_to_exit_with_a_fetch_in_flight(*, hang_seconds: float = 60.0,
              "--source", "cboe"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(300):
-                try:
-                    httpx.get(url + "/health", timeout=1).raise_for_status()
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            wait_healthy(url, server, 30)
             path = upstream.cboe_path("AAPL")
 
             def ask() -> None:

@@ -7,13 +7,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 from gex_mcp.http.protocol import REDACTED, redact_query
-from tests.processes import wait_or_kill
+from tests.processes import wait_healthy, wait_or_kill
 
 KEY = "k3y-ACCESSLOG-91c2e7"
 QUERY_SECRET = "qs-SECRET-5d8b01"
@@ -32,15 +31,8 @@ def _served_log(tmp_path, **env_extra: str) -> str:
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(url + "/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("server did not start")
-                time.sleep(0.1)
+        if not wait_healthy(url, process, 30):
+            pytest.fail("server did not start")
         answer = httpx.get(url + "/v1/exposure/levels/SPY", timeout=20, headers={"X-Api-Key": KEY},
                            params={"api_key": QUERY_SECRET, "Access_Token": QUERY_SECRET,
                                    "x": KEY, "min_oi": "0"})
