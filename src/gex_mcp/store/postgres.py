@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -47,6 +46,7 @@ from gex_mcp.store.oi_snapshots import (
     epoch_us,
     snapshot_row,
 )
+from gex_mcp.store.outage import Outage
 from gex_mcp.store.redis_link import redact_url
 
 logger = logging.getLogger(__name__)
@@ -122,10 +122,7 @@ class PostgresDatabase:
         self.psycopg, pool_module = _psycopg()
         self.shown_url = redact_url(url)
         self.retry_seconds = retry_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._down_since: float | None = None
-        self._retry_at = 0.0
+        self._outage = Outage(retry_seconds, clock)
         self.dropped_writes = 0
         self.pool = pool_module.ConnectionPool(
             url, min_size=1, max_size=max_connections, open=False, timeout=CONNECT_SECONDS,
@@ -168,25 +165,18 @@ class PostgresDatabase:
     # ---- calls and health -----------------------------------------------------------------
 
     def _usable(self) -> bool:
-        return self._down_since is None or self._clock() >= self._retry_at
+        return self._outage.usable()
 
     def _failed(self, exc: BaseException) -> None:
-        with self._lock:
-            now = self._clock()
-            self._retry_at = now + self.retry_seconds
-            if self._down_since is None:
-                self._down_since = now
-                logger.warning("PostgreSQL at %s unavailable (%s); history writes are dropped "
-                               "and history questions refused until it answers", self.shown_url,
-                               type(exc).__name__)
+        if self._outage.failed():
+            logger.warning("PostgreSQL at %s unavailable (%s); history writes are dropped "
+                           "and history questions refused until it answers", self.shown_url,
+                           type(exc).__name__)
 
     def _succeeded(self) -> None:
-        if self._down_since is not None:
-            with self._lock:
-                if self._down_since is not None:
-                    logger.warning("PostgreSQL at %s answers again; %d history writes were dropped",
-                                   self.shown_url, self.dropped_writes)
-                    self._down_since = None
+        if self._outage.succeeded() is not None:
+            logger.warning("PostgreSQL at %s answers again; %d history writes were dropped",
+                           self.shown_url, self.dropped_writes)
 
     def _call(self, work: Callable[[Any], T], *, retry: bool = False) -> T:
         if not retry and not self._usable():
@@ -204,7 +194,7 @@ class PostgresDatabase:
         """Run a write; when it fails on a live server (e.g. a pooled connection the server
         closed) try it once more on a fresh connection; then count it as dropped, log why,
         and return None."""
-        was_up = self._down_since is None
+        was_up = not self._outage.down
         try:
             return self._call(work)
         except self.psycopg.Error as exc:
@@ -241,7 +231,7 @@ class PostgresDatabase:
 
     def health(self) -> dict[str, Any]:
         """The /health entry: {"postgres": "ok" | "unavailable", "dropped_writes": n}."""
-        return {"postgres": "unavailable" if self._down_since is not None else "ok",
+        return {"postgres": "unavailable" if self._outage.down else "ok",
                 "dropped_writes": self.dropped_writes}
 
     def close(self) -> None:

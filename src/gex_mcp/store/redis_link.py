@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from gex_mcp.errors import ConfigError
+from gex_mcp.store.outage import Outage
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +80,7 @@ class RedisLink:
         self.shown_url = redact_url(url)
         self.prefix = prefix
         self.retry_seconds = retry_seconds
-        self._clock = clock
-        self._degraded_since: float | None = None
-        self._retry_at = 0.0
+        self._outage = Outage(retry_seconds, clock)
         self._async: Any = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._sync: Any = None
@@ -135,29 +134,26 @@ class RedisLink:
     @property
     def degraded(self) -> bool:
         """True while Redis is considered lost (users run on their embedded fallback)."""
-        return self._degraded_since is not None
+        return self._outage.down
 
     def usable(self) -> bool:
         """True when Redis should be tried: healthy, or its retry time has come."""
-        return self._degraded_since is None or self._clock() >= self._retry_at
+        return self._outage.usable()
 
     def failed(self, exc: BaseException) -> None:
         """Note a Redis error: degrade (warn once) and wait `retry_seconds` before a retry."""
         self.failures += 1
-        now = self._clock()
-        self._retry_at = now + self.retry_seconds
-        if self._degraded_since is None:
-            self._degraded_since = now
+        if self._outage.failed():
             logger.warning("Redis at %s lost (%s); serving from this process's own cache, "
                            "locks and limits until it answers again", self.shown_url,
                            type(exc).__name__)
 
     def succeeded(self) -> None:
         """Note a Redis success: clears a degraded state (logged)."""
-        if self._degraded_since is not None:
+        lasted = self._outage.succeeded()
+        if lasted is not None:
             logger.warning("Redis at %s answers again after %.1f s; shared state resumed",
-                           self.shown_url, self._clock() - self._degraded_since)
-            self._degraded_since = None
+                           self.shown_url, lasted)
 
     def health(self) -> dict[str, Any]:
         """The /health entry: `{"redis": "ok" | "degraded"}`."""
