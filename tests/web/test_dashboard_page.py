@@ -251,6 +251,13 @@ def test_a_keyed_server_asks_for_the_key_in_the_page(browser):
         wait_ready(page)
         assert page.is_visible("#api-key") and "error" in banners(page)
         page.fill("#api-key", KEYS[1])
+        # another answer failing meanwhile (here: the DEX tab, 401) re-renders the banners;
+        # the key typed so far must survive it
+        with page.expect_response(lambda r: "/v1/exposure/dex/" in r.url):
+            page.click("#tab-dex")
+        page.wait_for_function("() => document.getElementById('banners').textContent.includes('DEX')",
+                               timeout=LOAD_MS)
+        assert page.input_value("#api-key") == KEYS[1]
         page.press("#api-key", "Enter")
         wait_ready(page, status="ready")
         assert page.is_hidden("#api-key") and "error" not in banners(page)

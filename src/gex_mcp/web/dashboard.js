@@ -470,9 +470,13 @@
     if (main()) renderMeta();
   }, 15000);
 
+  // The API-key form, kept across re-renders of the banners: an answer that fails while the
+  // user types (a lower panel loading on view, the scan) must not wipe the key half typed.
+  var keyFormEl = null;
+
   function banner(kind, text) {
     var b = el("div", { "class": "banner " + kind, "data-banner": kind }, text);
-    $("banners").appendChild(b);
+    $("banners").insertBefore(b, keyFormEl);  // banners stay above the key form
     return b;
   }
 
@@ -480,7 +484,9 @@
                       history: "level history", scenarios: "scenarios", complex: "complex", basket: "basket" };
 
   function renderBanners() {
-    $("banners").textContent = "";
+    Array.prototype.slice.call($("banners").children).forEach(function (c) {
+      if (c !== keyFormEl) $("banners").removeChild(c);
+    });
     var answers = Object.keys(state.answers).map(function (k) { return state.answers[k]; });
     var demo = answers.some(function (a) { return a.is_demo; });
     var stale = answers.filter(function (a) { return a.stale; })[0];
@@ -511,10 +517,12 @@
     });
     Object.keys(byMessage).forEach(function (message) { banner("error", byMessage[message].join(", ") + ": " + message); });
     if (state.needKey && state.mode === "rest") keyForm();
+    else if (keyFormEl) { $("banners").removeChild(keyFormEl); keyFormEl = null; }
   }
 
   function keyForm() {
-    var form = el("div", { "class": "banner error controls", id: "key-form" });
+    if (keyFormEl) return;
+    var form = keyFormEl = el("div", { "class": "banner error controls", id: "key-form" });
     var input = el("input", { type: "password", id: "api-key", "aria-label": "API key", size: "24" });
     form.appendChild(el("label", {}, "API key "));
     form.lastChild.appendChild(input);
